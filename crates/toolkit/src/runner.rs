@@ -1,0 +1,794 @@
+//! [`Runner`]: one step's view of the runner contract, built from an [`Env`] and the writers
+//! everything is printed to.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::annotation::{AnnotationLevel, AnnotationProperties};
+use crate::capture::Capture;
+use crate::command::WorkflowCommand;
+use crate::context::GithubContext;
+use crate::env::Env;
+use crate::event::{EventError, EventPayload};
+use crate::file_command::{
+    self, FileCommand, FileCommandError, append_key_value, format_key_value, random_delimiter,
+    random_hex, validate_name,
+};
+use crate::group::GroupGuard;
+use crate::input::{InputError, Inputs};
+use crate::mask::Masker;
+use crate::output::{OutputError, OutputMode};
+use crate::summary::{Summary, SummaryError, append_summary, escape_html};
+
+/// Produces the delimiter for each heredoc value. The default is
+/// [`random_delimiter`]; tests inject a fixed one to force a collision.
+pub type DelimiterSource = Arc<dyn Fn() -> Result<String, getrandom::Error> + Send + Sync>;
+
+type Writer = Box<dyn Write + Send>;
+
+/// Everything printed goes through here, under one lock, so lines from several threads never
+/// interleave and the masker sees every message.
+struct Io {
+    stdout: Writer,
+    stderr: Writer,
+    masker: Masker,
+    json: Map<String, Value>,
+    json_printed: bool,
+}
+
+/// One step's connection to the runner: inputs, outputs, logs, annotations, masking.
+///
+/// All methods take `&self` (state is behind a mutex), so a [`GroupGuard`] can be held while
+/// logging, and a `Runner` can be shared across threads or tasks (it is `Send + Sync`).
+///
+/// Logging methods never fail: a log line that cannot be written (closed stdout) is dropped,
+/// like a terminal that went away. Methods that deliver results (outputs, variables, summary)
+/// return errors.
+pub struct Runner {
+    env: Env,
+    inputs: Inputs,
+    mode: OutputMode,
+    tool_name: Option<String>,
+    delimiter: DelimiterSource,
+    io: Mutex<Io>,
+}
+
+impl fmt::Debug for Runner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runner")
+            .field("mode", &self.mode)
+            .field("tool_name", &self.tool_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Runner`]; every part has a default suited to `main`.
+pub struct RunnerBuilder {
+    env: Env,
+    stdout: Option<Writer>,
+    stderr: Option<Writer>,
+    mode: Option<OutputMode>,
+    tool_name: Option<String>,
+    delimiter: Option<DelimiterSource>,
+    overrides: Vec<(String, String)>,
+}
+
+impl fmt::Debug for RunnerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunnerBuilder")
+            .field("mode", &self.mode)
+            .field("tool_name", &self.tool_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunnerBuilder {
+    /// Where stdout goes (default: the process's stdout).
+    #[must_use]
+    pub fn stdout(mut self, writer: impl Write + Send + 'static) -> Self {
+        self.stdout = Some(Box::new(writer));
+        self
+    }
+
+    /// Where stderr goes (default: the process's stderr).
+    #[must_use]
+    pub fn stderr(mut self, writer: impl Write + Send + 'static) -> Self {
+        self.stderr = Some(Box::new(writer));
+        self
+    }
+
+    /// Force an output mode (default: [`OutputMode::detect`]).
+    #[must_use]
+    pub fn output_mode(mut self, mode: OutputMode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// Use [`OutputMode::Json`] when `json` is true (a tool's `--json` flag); otherwise keep
+    /// the mode chosen so far (default: detected).
+    #[must_use]
+    pub fn json_output(mut self, json: bool) -> Self {
+        if json {
+            self.mode = Some(OutputMode::Json);
+        }
+        self
+    }
+
+    /// The tool's name, used in the failure line of the job summary.
+    #[must_use]
+    pub fn tool_name(mut self, name: impl Into<String>) -> Self {
+        self.tool_name = Some(name.into());
+        self
+    }
+
+    /// Replace the delimiter generator (tests only: a fixed delimiter defeats its purpose).
+    #[must_use]
+    pub fn delimiter_source(
+        mut self,
+        source: impl Fn() -> Result<String, getrandom::Error> + Send + Sync + 'static,
+    ) -> Self {
+        self.delimiter = Some(Arc::new(source));
+        self
+    }
+
+    /// Input values that win over `INPUT_*` (see [`Inputs::with_overrides`]).
+    #[must_use]
+    pub fn input_overrides<I, K, V>(mut self, overrides: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.overrides
+            .extend(overrides.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// One input override, applied when `value` is `Some` (an optional clap flag).
+    #[must_use]
+    pub fn input_override(mut self, name: &str, value: Option<impl Into<String>>) -> Self {
+        if let Some(value) = value {
+            self.overrides.push((name.to_owned(), value.into()));
+        }
+        self
+    }
+
+    /// Build the runner.
+    #[must_use]
+    pub fn build(self) -> Runner {
+        let mode = self.mode.unwrap_or_else(|| OutputMode::detect(&self.env));
+        let inputs = Inputs::from_env(&self.env).with_overrides(self.overrides);
+        Runner {
+            inputs,
+            mode,
+            tool_name: self.tool_name,
+            delimiter: self.delimiter.unwrap_or_else(|| Arc::new(random_delimiter)),
+            io: Mutex::new(Io {
+                stdout: self.stdout.unwrap_or_else(|| Box::new(io::stdout())),
+                stderr: self.stderr.unwrap_or_else(|| Box::new(io::stderr())),
+                masker: Masker::new(),
+                json: Map::new(),
+                json_printed: false,
+            }),
+            env: self.env,
+        }
+    }
+}
+
+impl Runner {
+    /// The runner for `main`: the process environment, stdout and stderr, output mode
+    /// detected from `GITHUB_OUTPUT`. Use [`Runner::builder`] to choose JSON mode or a name.
+    #[must_use]
+    pub fn from_process() -> Self {
+        Self::builder(Env::from_process()).build()
+    }
+
+    /// Start building a runner over `env`.
+    #[must_use]
+    pub fn builder(env: Env) -> RunnerBuilder {
+        RunnerBuilder {
+            env,
+            stdout: None,
+            stderr: None,
+            mode: None,
+            tool_name: None,
+            delimiter: None,
+            overrides: Vec::new(),
+        }
+    }
+
+    /// A runner over `env` whose stdout and stderr both go to the returned [`Capture`], in the
+    /// order a terminal would show them.
+    #[must_use]
+    pub fn captured(env: Env) -> (Self, Capture) {
+        let capture = Capture::new();
+        let runner = Self::builder(env)
+            .stdout(capture.clone())
+            .stderr(capture.clone())
+            .build();
+        (runner, capture)
+    }
+
+    /// The environment this runner reads.
+    #[must_use]
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// The step's inputs (values are not masked: use [`Runner::get_secret_input`] for secrets).
+    #[must_use]
+    pub fn inputs(&self) -> &Inputs {
+        &self.inputs
+    }
+
+    /// How outputs are delivered.
+    #[must_use]
+    pub fn output_mode(&self) -> OutputMode {
+        self.mode
+    }
+
+    /// The tool name given to the builder.
+    #[must_use]
+    pub fn tool_name(&self) -> Option<&str> {
+        self.tool_name.as_deref()
+    }
+
+    /// `GITHUB_ACTIONS=true`.
+    #[must_use]
+    pub fn is_github_actions(&self) -> bool {
+        self.env.is_github_actions()
+    }
+
+    /// `RUNNER_DEBUG=1`.
+    #[must_use]
+    pub fn is_debug(&self) -> bool {
+        self.env.is_debug()
+    }
+
+    /// The `GITHUB_*`/`RUNNER_*` context.
+    #[must_use]
+    pub fn context(&self) -> GithubContext {
+        GithubContext::from_env(&self.env)
+    }
+
+    /// The triggering event, `None` outside a runner (see [`EventPayload::from_env`]).
+    ///
+    /// # Errors
+    /// When the payload cannot be read or parsed.
+    pub fn event(&self) -> Result<Option<EventPayload>, EventError> {
+        EventPayload::from_env(&self.env)
+    }
+
+    // ---- masking -------------------------------------------------------------------------
+
+    /// Register a secret: print `::add-mask::` for each of its lines, and replace it with
+    /// `***` in everything this runner prints from now on.
+    pub fn add_mask(&self, secret: &str) {
+        let mut io = self.lock();
+        let commands = io.masker.add(secret);
+        let stream = io.log_stream(self.mode);
+        for command in commands {
+            let _ = writeln!(stream, "{command}");
+        }
+        let _ = stream.flush();
+    }
+
+    /// `text` with every registered secret replaced by `***`.
+    #[must_use]
+    pub fn mask(&self, text: &str) -> String {
+        self.lock().masker.mask(text)
+    }
+
+    /// A secret input (a token): masked before it is returned, so it cannot be printed first.
+    #[must_use]
+    pub fn get_secret_input(&self, name: &str) -> Option<String> {
+        if let Some(raw) = self.inputs.raw(name) {
+            self.add_mask(raw.trim());
+        }
+        self.inputs.get(name)
+    }
+
+    /// A required secret input.
+    ///
+    /// # Errors
+    /// When the input is unset or blank.
+    pub fn get_required_secret_input(&self, name: &str) -> Result<String, InputError> {
+        self.get_secret_input(name)
+            .ok_or_else(|| InputError::missing(name))
+    }
+
+    // ---- logging -------------------------------------------------------------------------
+
+    /// Print a log line (masked). Lines that would be read as workflow commands (untrusted text
+    /// such as commit messages starting with `::`) are printed between `::stop-commands::`
+    /// markers, so the runner shows them instead of executing them.
+    pub fn info(&self, message: &str) {
+        let mut io = self.lock();
+        let text = io.masker.mask(message);
+        let text = neutralize_commands(&text);
+        io.write_log(self.mode, &text);
+    }
+
+    /// Print a `::debug::` line, only when `RUNNER_DEBUG=1` (off, the runner hides them anyway,
+    /// and outside a runner they are noise).
+    pub fn debug(&self, message: &str) {
+        if self.env.is_debug() {
+            self.command(WorkflowCommand::new("debug", message));
+        }
+    }
+
+    /// An `::error::` annotation.
+    pub fn error(&self, message: &str) {
+        self.annotate(
+            AnnotationLevel::Error,
+            message,
+            &AnnotationProperties::new(),
+        );
+    }
+
+    /// A `::warning::` annotation.
+    pub fn warning(&self, message: &str) {
+        self.annotate(
+            AnnotationLevel::Warning,
+            message,
+            &AnnotationProperties::new(),
+        );
+    }
+
+    /// A `::notice::` annotation.
+    pub fn notice(&self, message: &str) {
+        self.annotate(
+            AnnotationLevel::Notice,
+            message,
+            &AnnotationProperties::new(),
+        );
+    }
+
+    /// An annotation with a title and/or a position in a file.
+    pub fn annotate(
+        &self,
+        level: AnnotationLevel,
+        message: &str,
+        properties: &AnnotationProperties,
+    ) {
+        self.command(properties.command(level, message));
+    }
+
+    /// Print any workflow command; message and property values are masked, then escaped.
+    pub fn command(&self, command: WorkflowCommand) {
+        let mut io = self.lock();
+        let masked = WorkflowCommand {
+            message: io.masker.mask(&command.message),
+            properties: command
+                .properties
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = io.masker.mask(&v);
+                    (k, v)
+                })
+                .collect(),
+            name: command.name,
+        };
+        io.write_log(self.mode, &masked.to_string());
+    }
+
+    /// Start a collapsible group; it ends when the guard is dropped.
+    pub fn group(&self, name: &str) -> GroupGuard<'_> {
+        self.start_group(name);
+        GroupGuard::new(self)
+    }
+
+    /// Run `f` inside a group.
+    pub fn in_group<R>(&self, name: &str, f: impl FnOnce() -> R) -> R {
+        let _group = self.group(name);
+        f()
+    }
+
+    /// Print `::group::name` (prefer [`Runner::group`], which cannot forget the end).
+    pub fn start_group(&self, name: &str) {
+        self.command(WorkflowCommand::new("group", name));
+    }
+
+    /// Print `::endgroup::`.
+    pub fn end_group(&self) {
+        self.command(WorkflowCommand::new("endgroup", ""));
+    }
+
+    /// Turn echoing of workflow commands in the log on or off (`::echo::on|off`).
+    pub fn set_command_echo(&self, on: bool) {
+        self.command(WorkflowCommand::new("echo", if on { "on" } else { "off" }));
+    }
+
+    // ---- outputs and file commands -------------------------------------------------------
+
+    /// Set step output `name` (see [`OutputMode`] for where it goes). Not masked: outputs are
+    /// data for the next step, not log text.
+    ///
+    /// # Errors
+    /// On an invalid name, a delimiter collision, or when the output cannot be written.
+    pub fn set_output(&self, name: &str, value: &str) -> Result<(), OutputError> {
+        self.deliver_output(name, value, || Value::String(value.to_owned()))
+    }
+
+    /// Set an output from structured data: a JSON string in file and plain modes (what
+    /// `fromJSON()` reads), a nested value in JSON mode (so `--json | jq` sees structure).
+    ///
+    /// # Errors
+    /// See [`Runner::set_output`]; also when `value` cannot be serialized.
+    pub fn set_output_json<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), OutputError> {
+        let serialize = |source| OutputError::Serialize {
+            name: name.to_owned(),
+            source,
+        };
+        let json = serde_json::to_value(value).map_err(serialize)?;
+        let text = serde_json::to_string(&json).map_err(serialize)?;
+        self.deliver_output(name, &text, || json)
+    }
+
+    fn deliver_output(
+        &self,
+        name: &str,
+        text: &str,
+        json: impl FnOnce() -> Value,
+    ) -> Result<(), OutputError> {
+        validate_name(FileCommand::Output, name)?;
+        match self.mode {
+            OutputMode::File => {
+                let path = self.file_for(FileCommand::Output).ok_or_else(|| {
+                    FileCommandError::NotConfigured {
+                        command: FileCommand::Output,
+                        name: name.to_owned(),
+                    }
+                })?;
+                let delimiter = self.new_delimiter()?;
+                append_key_value(FileCommand::Output, path, name, text, &delimiter)?;
+            }
+            OutputMode::Plain => {
+                let line = if text.contains(['\n', '\r']) {
+                    let delimiter = self.new_delimiter()?;
+                    format_key_value(FileCommand::Output, name, text, &delimiter)?
+                } else {
+                    format!("{name}={text}\n")
+                };
+                let mut io = self.lock();
+                io.stdout
+                    .write_all(line.as_bytes())
+                    .and_then(|()| io.stdout.flush())
+                    .map_err(|source| OutputError::Write {
+                        name: name.to_owned(),
+                        source,
+                    })?;
+            }
+            OutputMode::Json => {
+                let mut io = self.lock();
+                if io.json_printed {
+                    return Err(OutputError::AfterFinish {
+                        name: name.to_owned(),
+                    });
+                }
+                io.json.insert(name.to_owned(), json());
+            }
+        }
+        Ok(())
+    }
+
+    /// Print the collected outputs in JSON mode (once) and flush both streams. Call it at the
+    /// end of `main`; [`run`](crate::run) does.
+    ///
+    /// # Errors
+    /// When stdout cannot be written.
+    pub fn finish(&self) -> Result<(), OutputError> {
+        let mut io = self.lock();
+        let write_err = |source| OutputError::Write {
+            name: "*".to_owned(),
+            source,
+        };
+        if self.mode == OutputMode::Json && !io.json_printed {
+            io.json_printed = true;
+            let object = Value::Object(std::mem::take(&mut io.json));
+            let text =
+                serde_json::to_string_pretty(&object).map_err(|source| OutputError::Serialize {
+                    name: "*".to_owned(),
+                    source,
+                })?;
+            writeln!(io.stdout, "{text}").map_err(write_err)?;
+        }
+        io.stdout.flush().map_err(write_err)?;
+        let _ = io.stderr.flush();
+        Ok(())
+    }
+
+    /// Set an environment variable for the following steps of the job (`GITHUB_ENV`). It does
+    /// not change this process's environment: pass it explicitly to child processes.
+    /// Outside a runner (no `GITHUB_ENV`) it only validates and logs a debug line.
+    ///
+    /// # Errors
+    /// On an invalid name, a delimiter collision, or when the file cannot be written.
+    pub fn export_variable(&self, name: &str, value: &str) -> Result<(), FileCommandError> {
+        self.key_value(FileCommand::Env, name, value)
+    }
+
+    /// Save state for this action's `post:` step (`GITHUB_STATE`), read there with
+    /// [`Runner::get_state`]. Outside a runner it only validates and logs a debug line.
+    ///
+    /// # Errors
+    /// On an invalid name, a delimiter collision, or when the file cannot be written.
+    pub fn save_state(&self, name: &str, value: &str) -> Result<(), FileCommandError> {
+        self.key_value(FileCommand::State, name, value)
+    }
+
+    /// State saved by the main step, as the runner passes it to the `post:` step
+    /// (`STATE_<name>`).
+    #[must_use]
+    pub fn get_state(&self, name: &str) -> Option<String> {
+        self.env.get(&format!("STATE_{name}")).map(str::to_owned)
+    }
+
+    /// Prepend `dir` to `PATH` for the following steps (`GITHUB_PATH`). Like
+    /// [`Runner::export_variable`], it does not change this process's `PATH`.
+    ///
+    /// # Errors
+    /// When `dir` contains a line break, or the file cannot be written.
+    pub fn add_path(&self, dir: &str) -> Result<(), FileCommandError> {
+        match self.file_for(FileCommand::Path) {
+            Some(path) => file_command::append_path(path, dir),
+            None if dir.contains(['\n', '\r']) => Err(FileCommandError::PathContainsNewline {
+                path: dir.to_owned(),
+            }),
+            None => {
+                self.debug(&format!(
+                    "GITHUB_PATH is not set; '{dir}' is not added to PATH"
+                ));
+                Ok(())
+            }
+        }
+    }
+
+    fn key_value(
+        &self,
+        command: FileCommand,
+        name: &str,
+        value: &str,
+    ) -> Result<(), FileCommandError> {
+        let delimiter = self.new_delimiter()?;
+        match self.file_for(command) {
+            Some(path) => append_key_value(command, path, name, value, &delimiter),
+            None => {
+                format_key_value(command, name, value, &delimiter)?;
+                self.debug(&format!(
+                    "{} is not set; {} '{name}' is not saved",
+                    command.env_var(),
+                    command.what()
+                ));
+                Ok(())
+            }
+        }
+    }
+
+    fn file_for(&self, command: FileCommand) -> Option<&Path> {
+        self.env.get_non_empty(command.env_var()).map(Path::new)
+    }
+
+    fn new_delimiter(&self) -> Result<String, FileCommandError> {
+        (self.delimiter)().map_err(|source| FileCommandError::Random { source })
+    }
+
+    // ---- summary and failure -------------------------------------------------------------
+
+    /// Append `summary` to the job summary, with registered secrets masked (the runner would
+    /// not mask a file we write). `Ok(false)` when `GITHUB_STEP_SUMMARY` is unset.
+    ///
+    /// # Errors
+    /// When the file cannot be written or would exceed GitHub's size limit.
+    pub fn write_summary(&self, summary: &Summary) -> Result<bool, SummaryError> {
+        let masked = self.mask(summary.as_str());
+        append_summary(&self.env, &masked)
+    }
+
+    /// Report a failure: an `::error::` annotation with `message`, and one line in the job
+    /// summary. The exit code is the caller's business (see [`run`](crate::run)).
+    pub fn set_failed(&self, message: &str) {
+        self.error(message);
+        let line = message
+            .split(['\r', '\n'])
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let who = self
+            .tool_name
+            .as_deref()
+            .map_or_else(String::new, |name| format!("{} ", escape_html(name)));
+        let markdown = format!(":x: **{who}failed:** {}\n\n", escape_html(&line));
+        if let Err(e) = append_summary(&self.env, &self.mask(&markdown)) {
+            self.debug(&format!(
+                "the failure was not added to the job summary: {e}"
+            ));
+        }
+    }
+
+    // ---- OIDC ----------------------------------------------------------------------------
+
+    /// Request a GitHub OIDC token for `audience` (e.g. `sts.amazonaws.com`) and mask it
+    /// before returning it. See [`crate::oidc::request_id_token`].
+    ///
+    /// # Errors
+    /// See [`crate::oidc::OidcError`].
+    #[cfg(feature = "oidc")]
+    pub fn id_token(&self, audience: Option<&str>) -> Result<String, crate::oidc::OidcError> {
+        self.id_token_with(audience, &crate::oidc::OidcOptions::default())
+    }
+
+    /// [`Runner::id_token`] with explicit timeout and retry settings.
+    ///
+    /// # Errors
+    /// See [`crate::oidc::OidcError`].
+    #[cfg(feature = "oidc")]
+    pub fn id_token_with(
+        &self,
+        audience: Option<&str>,
+        options: &crate::oidc::OidcOptions,
+    ) -> Result<String, crate::oidc::OidcError> {
+        let token = crate::oidc::request_id_token_with(&self.env, audience, options)?;
+        self.add_mask(&token);
+        Ok(token)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Io> {
+        self.io.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Io {
+    /// Inside a runner (file mode) logs share stdout with the commands, like @actions/core;
+    /// in plain and JSON modes stdout carries the outputs, so logs go to stderr (the runner
+    /// reads workflow commands from both).
+    fn log_stream(&mut self, mode: OutputMode) -> &mut Writer {
+        match mode {
+            OutputMode::File => &mut self.stdout,
+            OutputMode::Plain | OutputMode::Json => &mut self.stderr,
+        }
+    }
+
+    fn write_log(&mut self, mode: OutputMode, text: &str) {
+        let stream = self.log_stream(mode);
+        let _ = writeln!(stream, "{text}");
+        let _ = stream.flush();
+    }
+}
+
+/// Wrap `text` in `::stop-commands::` when one of its lines would be read as a command.
+fn neutralize_commands(text: &str) -> String {
+    if !text.lines().any(|l| l.trim_start().starts_with("::")) {
+        return text.to_owned();
+    }
+    match random_hex(16) {
+        Ok(token) => format!("::stop-commands::{token}\n{text}\n::{token}::"),
+        // No randomness: break the `::` prefix itself (a zero-width space between the colons).
+        Err(_) => text
+            .lines()
+            .map(|l| match l.trim_start().strip_prefix("::") {
+                Some(rest) => format!(":\u{200b}:{rest}"),
+                None => l.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runner(pairs: &[(&str, &str)]) -> (Runner, Capture) {
+        Runner::captured(pairs.iter().copied().collect())
+    }
+
+    #[test]
+    fn debug_only_with_runner_debug_1() {
+        let (r, out) = runner(&[]);
+        r.debug("hidden");
+        assert_eq!(out.contents(), "");
+        let (r, out) = runner(&[("RUNNER_DEBUG", "true"), ("GITHUB_ACTIONS", "true")]);
+        r.debug("hidden");
+        assert_eq!(out.contents(), "");
+        let (r, out) = runner(&[("RUNNER_DEBUG", "1")]);
+        r.debug("shown\nhere");
+        assert_eq!(out.contents(), "::debug::shown%0Ahere\n");
+    }
+
+    #[test]
+    fn info_neutralizes_command_lines() {
+        let (r, out) = runner(&[]);
+        r.info("plain line");
+        assert_eq!(out.contents(), "plain line\n");
+        out.clear();
+        r.info("commit message\n  ::add-mask::x");
+        let lines = out.lines();
+        assert_eq!(lines.len(), 4);
+        let token = lines[0].strip_prefix("::stop-commands::").unwrap();
+        assert_eq!(token.len(), 32);
+        assert_eq!(lines[1], "commit message");
+        assert_eq!(lines[2], "  ::add-mask::x");
+        assert_eq!(lines[3], format!("::{token}::"));
+    }
+
+    #[test]
+    fn echo_command() {
+        let (r, out) = runner(&[]);
+        r.set_command_echo(true);
+        r.set_command_echo(false);
+        assert_eq!(out.contents(), "::echo::on\n::echo::off\n");
+    }
+
+    #[test]
+    fn logs_go_to_stdout_in_file_mode_and_stderr_otherwise() {
+        for (mode, on_stdout) in [
+            (OutputMode::File, true),
+            (OutputMode::Plain, false),
+            (OutputMode::Json, false),
+        ] {
+            let (stdout, stderr) = (Capture::new(), Capture::new());
+            let r = Runner::builder(Env::new())
+                .stdout(stdout.clone())
+                .stderr(stderr.clone())
+                .output_mode(mode)
+                .build();
+            r.info("log");
+            r.warning("warn");
+            let (logs, other) = if on_stdout {
+                (&stdout, &stderr)
+            } else {
+                (&stderr, &stdout)
+            };
+            assert_eq!(logs.contents(), "log\n::warning::warn\n", "{mode:?}");
+            assert_eq!(other.contents(), "", "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn get_state_reads_state_prefix() {
+        let (r, _) = runner(&[("STATE_pid", "42")]);
+        assert_eq!(r.get_state("pid").as_deref(), Some("42"));
+        assert_eq!(r.get_state("other"), None);
+    }
+
+    #[test]
+    fn file_commands_outside_runner_validate_and_do_nothing() {
+        let (r, out) = runner(&[]);
+        r.export_variable("A", "1").unwrap();
+        r.save_state("s", "1").unwrap();
+        r.add_path("/bin").unwrap();
+        assert!(r.export_variable("", "1").is_err());
+        assert!(r.save_state("a\nb", "1").is_err());
+        assert!(r.add_path("/a\n/b").is_err());
+        assert_eq!(out.contents(), "");
+    }
+
+    #[test]
+    fn json_output_flag_selects_json_mode() {
+        let file_env = Env::new().with("GITHUB_OUTPUT", "/tmp/x");
+        let mode = |json| {
+            Runner::builder(file_env.clone())
+                .json_output(json)
+                .build()
+                .output_mode()
+        };
+        assert_eq!(mode(true), OutputMode::Json);
+        assert_eq!(mode(false), OutputMode::File);
+    }
+
+    #[test]
+    fn runner_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Runner>();
+    }
+}

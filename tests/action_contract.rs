@@ -1,0 +1,158 @@
+//! Every action of ours keeps the composite-action contract: inputs mapped into `env:`, no
+//! expressions inside `run:`, outputs produced by a step, README tables in step with the file,
+//! and the binary agreeing with both about inputs, defaults and outputs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gantry_testkit::action_contract::{
+    BinaryContract, Finding, check_action, check_action_dir, read_action_file,
+};
+use gantry_testkit::workspace_root;
+
+fn fixture(name: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures/contract").join(name)
+}
+
+/// Where cargo put this workspace's binaries: this test runs from `<target>/<profile>/deps/`.
+fn binary_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+}
+
+fn binary_contract(binary: &Path) -> BinaryContract {
+    let out = Command::new(binary)
+        .arg("--action-contract")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} --action-contract ({e}): build the workspace's binaries with `cargo build --bins`",
+                binary.display()
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{} --action-contract failed",
+        binary.display()
+    );
+    serde_json::from_slice(&out.stdout).expect("--action-contract prints JSON")
+}
+
+fn report(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| format!("  - {f}\n"))
+        .collect::<String>()
+}
+
+/// The actions users call (`actions/<tool>`) and the fixture actions our workflow tests call.
+#[test]
+fn every_action_meets_the_contract() {
+    let root = workspace_root();
+    let mut dirs: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for parent in ["actions", "tests/fixtures/actions"] {
+        let Ok(entries) = std::fs::read_dir(root.join(parent)) else {
+            continue;
+        };
+        for entry in entries {
+            let dir = entry.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            // One kebab-case name per tool: the folder, the crate and the binary.
+            let binary = if parent == "actions" {
+                binary_dir().join(&name)
+            } else {
+                binary_dir().join(format!("gantry-{name}"))
+            };
+            dirs.push((dir, binary));
+        }
+    }
+    assert!(
+        dirs.iter().any(|(d, _)| d.ends_with("probe")),
+        "the probe fixture action must be among the checked actions"
+    );
+    let mut findings = Vec::new();
+    for (dir, binary) in &dirs {
+        let contract = binary_contract(binary);
+        findings.extend(check_action_dir(dir, Some(&contract)));
+    }
+    assert!(
+        findings.is_empty(),
+        "action contract broken:\n{}",
+        report(&findings)
+    );
+}
+
+/// The root action installs the binaries; its README section is the project README, so only
+/// the file itself is checked here.
+#[test]
+fn root_action_meets_the_contract() {
+    let path = workspace_root().join("action.yml");
+    let action = read_action_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let findings = check_action(&path, &action);
+    assert!(findings.is_empty(), "{}", report(&findings));
+}
+
+#[test]
+fn well_formed_fixture_has_no_findings() {
+    let contract = BinaryContract {
+        inputs: [
+            ("list-files".to_string(), Some("none".to_string())),
+            ("token".to_string(), None),
+        ]
+        .into_iter()
+        .collect(),
+        outputs: vec!["changes".into()],
+    };
+    let findings = check_action_dir(&fixture("good"), Some(&contract));
+    assert!(findings.is_empty(), "{}", report(&findings));
+}
+
+/// Each rule can fail: the broken fixture breaks each once and every break is reported.
+#[test]
+fn broken_fixture_reports_every_break() {
+    let contract = BinaryContract {
+        inputs: [
+            ("list-files".to_string(), Some("none".to_string())),
+            ("token".to_string(), None),
+            ("dry-run".to_string(), Some("true".to_string())),
+            ("extra".to_string(), None),
+        ]
+        .into_iter()
+        .collect(),
+        outputs: vec!["changes".into(), "other".into()],
+    };
+    let findings = check_action_dir(&fixture("broken"), Some(&contract));
+    let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    let expected = [
+        "step 1 (run) has a ${{ }} expression inside run: (template injection)",
+        "input 'list-files' is not mapped into a run step's env: as INPUT_LIST-FILES",
+        "input 'token' is not mapped into a run step's env: as INPUT_TOKEN",
+        "env INPUT_LIST_FILES in step 'run' maps no declared input",
+        "output 'changes' reads steps.missing but no step has id 'missing'",
+        "output 'literal' has value 'constant': expected ${{ steps.<id>.outputs.<name> }}",
+        "input 'dry-run' defaults to 'false' in action.yml but 'true' in the binary",
+        "the binary reads input 'extra' but action.yml does not declare it",
+        "output 'literal' is declared but the binary never writes it",
+        "the binary writes output 'other' but action.yml does not declare it",
+        r#"Inputs table lists ["list-files", "dry-run"] but action.yml declares ["list-files", "token", "dry-run"]"#,
+        "Inputs table shows default 'true' for 'dry-run' but action.yml has 'false'",
+        r#"Outputs table lists ["changes"] but action.yml declares ["changes", "literal"]"#,
+    ];
+    for want in expected {
+        assert!(
+            messages.iter().any(|m| m.starts_with(want)),
+            "missing finding starting with {want:?}; got:\n{}",
+            report(&findings)
+        );
+    }
+    assert_eq!(
+        findings.len(),
+        expected.len(),
+        "unexpected findings:\n{}",
+        report(&findings)
+    );
+}
