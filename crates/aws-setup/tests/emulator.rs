@@ -17,8 +17,11 @@ fn runner(pairs: Vec<(String, String)>) -> (Arc<Runner>, Capture) {
     (Arc::new(runner), printed)
 }
 
+/// The emulator's endpoint and keys, on a runner (so masks are printed as commands).
 fn moto_env() -> Vec<(String, String)> {
-    Services::get().aws_env()
+    let mut env = Services::get().aws_env();
+    env.push(("GITHUB_ACTIONS".into(), "true".into()));
+    env
 }
 
 fn set(pairs: &mut Vec<(String, String)>, key: &str, value: &str) {

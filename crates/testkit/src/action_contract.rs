@@ -62,9 +62,14 @@ pub struct OutputSpec {
 #[derive(Debug, Deserialize)]
 pub struct Runs {
     pub using: String,
+    /// The script of a JavaScript action.
+    pub main: Option<String>,
     #[serde(default)]
     pub steps: Vec<Step>,
 }
+
+/// Node versions the runner offers to JavaScript actions.
+const NODE_RUNTIMES: &[&str] = &["node20", "node24"];
 
 #[derive(Debug, Deserialize)]
 pub struct Step {
@@ -129,6 +134,14 @@ pub fn check_action_dir(dir: &Path, binary: Option<&BinaryContract>) -> Vec<Find
         }
     };
     let mut findings = check_action(&action_path, &action);
+    if let Some(main) = &action.runs.main
+        && !dir.join(main).is_file()
+    {
+        findings.push(finding(
+            &action_path,
+            format!("runs.main is '{main}', which is not a file in the action folder"),
+        ));
+    }
     if let Some(binary) = binary {
         findings.extend(check_binary(&action_path, &action, binary));
     }
@@ -156,17 +169,60 @@ fn finding(file: &Path, message: String) -> Finding {
     }
 }
 
-/// The action file alone: composite, inputs mapped, no expressions in `run:`, outputs wired.
+/// The action file alone. Composite: inputs mapped, no expressions in `run:`, outputs wired to
+/// steps. JavaScript (a shim that runs the binary, for tools whose output names are dynamic):
+/// the runner passes every input and exposes every output the binary writes, so only
+/// descriptions are checked.
 pub fn check_action(file: &Path, action: &ActionFile) -> Vec<Finding> {
     let mut out = Vec::new();
-    if action.runs.using != "composite" {
+    let javascript = NODE_RUNTIMES.contains(&action.runs.using.as_str());
+    if action.runs.using != "composite" && !javascript {
         out.push(finding(
             file,
             format!(
-                "runs.using is '{}': gantry actions are composite (a step that installs the binary, a step that runs it)",
-                action.runs.using
+                "runs.using is '{}': gantry actions are composite (a step that installs the binary, a step that runs it), or {} for a tool with dynamic output names",
+                action.runs.using,
+                NODE_RUNTIMES.join("/")
             ),
         ));
+    }
+    if javascript {
+        if action.runs.main.is_none() {
+            out.push(finding(file, "a JavaScript action needs runs.main".into()));
+        }
+        for (kind, names) in [
+            (
+                "input",
+                action
+                    .inputs
+                    .iter()
+                    .map(|(n, s)| (n, s.description.as_deref()))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "output",
+                action
+                    .outputs
+                    .iter()
+                    .map(|(n, s)| (n, s.description.as_deref()))
+                    .collect(),
+            ),
+        ] {
+            for (name, description) in names {
+                if description.is_none_or(|d| d.trim().is_empty()) {
+                    out.push(finding(file, format!("{kind} '{name}' has no description")));
+                }
+            }
+        }
+        for (name, spec) in &action.outputs {
+            if spec.value.is_some() {
+                out.push(finding(
+                    file,
+                    format!("output '{name}' has a value, which a JavaScript action's outputs cannot have"),
+                ));
+            }
+        }
+        return out;
     }
     for field in [("name", &action.name), ("description", &action.description)] {
         if field.1.as_deref().is_none_or(|v| v.trim().is_empty()) {
@@ -278,6 +334,13 @@ pub fn check_binary(file: &Path, action: &ActionFile, binary: &BinaryContract) -
                 file,
                 format!("input '{name}' is declared but the binary does not read it"),
             )),
+            // `${{ github.token }}` and the like come from the runner: the binary cannot
+            // default to them.
+            Some(None)
+                if spec
+                    .default
+                    .as_ref()
+                    .is_some_and(|d| d.to_string().trim_start().starts_with("${{")) => {}
             Some(binary_default) => {
                 let declared = spec.default.as_ref().map(ToString::to_string);
                 if declared.as_deref().unwrap_or("") != binary_default.as_deref().unwrap_or("") {

@@ -268,9 +268,17 @@ impl Runner {
 
     /// Register a secret: print `::add-mask::` for each of its lines, and replace it with
     /// `***` in everything this runner prints from now on.
+    ///
+    /// Outside a runner (a terminal) the `::add-mask::` lines are not printed: nothing would
+    /// act on them, and printing them would show the secret. The secret is still replaced by
+    /// `***` in this runner's own output.
     pub fn add_mask(&self, secret: &str) {
+        let speaks = self.speaks_workflow_commands();
         let mut io = self.lock();
         let commands = io.masker.add(secret);
+        if !speaks {
+            return;
+        }
         let stream = io.log_stream(self.mode);
         for command in commands {
             let _ = writeln!(stream, "{command}");
@@ -359,8 +367,19 @@ impl Runner {
         self.command(properties.command(level, message));
     }
 
+    /// True on a runner (`GITHUB_ACTIONS=true`, or outputs going to `GITHUB_OUTPUT`): workflow
+    /// commands are understood. Otherwise the tool is a CLI on a terminal and prints plain
+    /// lines instead.
+    #[must_use]
+    pub fn speaks_workflow_commands(&self) -> bool {
+        self.mode == OutputMode::File || self.env.is_github_actions()
+    }
+
     /// Print any workflow command; message and property values are masked, then escaped.
+    /// Outside a runner, annotations become `error: file:line: message` lines, a group its
+    /// name, and commands that only steer the runner's log print nothing.
     pub fn command(&self, command: WorkflowCommand) {
+        let speaks = self.speaks_workflow_commands();
         let mut io = self.lock();
         let masked = WorkflowCommand {
             message: io.masker.mask(&command.message),
@@ -374,7 +393,11 @@ impl Runner {
                 .collect(),
             name: command.name,
         };
-        io.write_log(self.mode, &masked.to_string());
+        if speaks {
+            io.write_log(self.mode, &masked.to_string());
+        } else if let Some(line) = plain_line(&masked) {
+            io.write_log(self.mode, &line);
+        }
     }
 
     /// Start a collapsible group; it ends when the guard is dropped.
@@ -665,6 +688,37 @@ impl Io {
     }
 }
 
+/// What a person at a terminal should see for a workflow command, if anything.
+fn plain_line(command: &WorkflowCommand) -> Option<String> {
+    let property = |key: &str| {
+        command
+            .properties
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    match command.name.as_str() {
+        "error" | "warning" | "notice" => {
+            let mut line = format!("{}: ", command.name);
+            if let Some(title) = property("title") {
+                line.push_str(&format!("{title}: "));
+            }
+            if let Some(file) = property("file") {
+                line.push_str(file);
+                if let Some(l) = property("line") {
+                    line.push_str(&format!(":{l}"));
+                }
+                line.push_str(": ");
+            }
+            line.push_str(&command.message);
+            Some(line)
+        }
+        "debug" => Some(format!("debug: {}", command.message)),
+        "group" => Some(format!("» {}", command.message)),
+        _ => None,
+    }
+}
+
 /// Wrap `text` in `::stop-commands::` when one of its lines would be read as a command.
 fn neutralize_commands(text: &str) -> String {
     if !text.lines().any(|l| l.trim_start().starts_with("::")) {
@@ -700,9 +754,36 @@ mod tests {
         let (r, out) = runner(&[("RUNNER_DEBUG", "true"), ("GITHUB_ACTIONS", "true")]);
         r.debug("hidden");
         assert_eq!(out.contents(), "");
-        let (r, out) = runner(&[("RUNNER_DEBUG", "1")]);
+        let (r, out) = runner(&[("RUNNER_DEBUG", "1"), ("GITHUB_ACTIONS", "true")]);
         r.debug("shown\nhere");
         assert_eq!(out.contents(), "::debug::shown%0Ahere\n");
+        // A terminal gets a plain line.
+        let (r, out) = runner(&[("RUNNER_DEBUG", "1")]);
+        r.debug("shown");
+        assert_eq!(out.contents(), "debug: shown\n");
+    }
+
+    #[test]
+    fn outside_a_runner_commands_become_plain_lines_and_masks_stay_silent() {
+        let (r, out) = runner(&[]);
+        r.add_mask("s3cret");
+        r.annotate(
+            AnnotationLevel::Error,
+            "bad value s3cret",
+            &AnnotationProperties::new()
+                .title("Input")
+                .file("a.yml")
+                .line(3),
+        );
+        r.warning("careful");
+        {
+            let _g = r.group("Step");
+            r.info("inside");
+        }
+        assert_eq!(
+            out.contents(),
+            "error: Input: a.yml:3: bad value ***\nwarning: careful\n» Step\ninside\n"
+        );
     }
 
     #[test]
@@ -723,10 +804,13 @@ mod tests {
 
     #[test]
     fn echo_command() {
-        let (r, out) = runner(&[]);
+        let (r, out) = runner(&[("GITHUB_ACTIONS", "true")]);
         r.set_command_echo(true);
         r.set_command_echo(false);
         assert_eq!(out.contents(), "::echo::on\n::echo::off\n");
+        let (r, out) = runner(&[]);
+        r.set_command_echo(true);
+        assert_eq!(out.contents(), "");
     }
 
     #[test]
@@ -749,7 +833,13 @@ mod tests {
             } else {
                 (&stderr, &stdout)
             };
-            assert_eq!(logs.contents(), "log\n::warning::warn\n", "{mode:?}");
+            // File mode is a runner; the others, without GITHUB_ACTIONS, a terminal.
+            let warning = if on_stdout {
+                "::warning::warn"
+            } else {
+                "warning: warn"
+            };
+            assert_eq!(logs.contents(), format!("log\n{warning}\n"), "{mode:?}");
             assert_eq!(other.contents(), "", "{mode:?}");
         }
     }

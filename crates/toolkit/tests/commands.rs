@@ -6,7 +6,7 @@ use gantry_toolkit::{AnnotationLevel, AnnotationProperties, Env, Runner, Workflo
 
 #[test]
 fn annotations_exact() {
-    let (runner, out) = Runner::captured(Env::new());
+    let (runner, out) = Runner::captured(on_runner());
     runner.error("plain");
     runner.warning("50% done\r\nnext");
     runner.notice("a: b, c");
@@ -48,7 +48,7 @@ fn step(runner: &Runner, fail: bool) -> Result<(), String> {
 
 #[test]
 fn group_guard_closes_on_success_error_and_early_return() {
-    let (runner, out) = Runner::captured(Env::new());
+    let (runner, out) = Runner::captured(on_runner());
     step(&runner, false).unwrap();
     assert!(step(&runner, true).is_err());
     runner.in_group("closure", || runner.info("x"));
@@ -62,7 +62,7 @@ fn group_guard_closes_on_success_error_and_early_return() {
 
 #[test]
 fn group_name_is_escaped() {
-    let (runner, out) = Runner::captured(Env::new());
+    let (runner, out) = Runner::captured(on_runner());
     drop(runner.group("a\nb%"));
     assert_eq!(out.contents(), "::group::a%0Ab%25\n::endgroup::\n");
 }
@@ -79,7 +79,12 @@ fn debug_requires_runner_debug_1() {
             "::debug::details: 100%25\n",
         ),
     ] {
-        let (runner, out) = Runner::captured(vars.iter().copied().collect());
+        let (runner, out) = Runner::captured(
+            vars.iter()
+                .copied()
+                .chain([("GITHUB_ACTIONS", "true")])
+                .collect(),
+        );
         runner.debug("details: 100%");
         assert_eq!(out.contents(), expected, "{vars:?}");
         assert_eq!(runner.is_debug(), !expected.is_empty());
@@ -88,7 +93,7 @@ fn debug_requires_runner_debug_1() {
 
 #[test]
 fn printed_commands_parse_back() {
-    let (runner, out) = Runner::captured(Env::new());
+    let (runner, out) = Runner::captured(on_runner());
     let props = AnnotationProperties::new()
         .title("t: 1, 2")
         .file("x.rs")
@@ -102,4 +107,9 @@ fn printed_commands_parse_back() {
     assert_eq!(cmd.get("title"), Some("t: 1, 2"));
     assert_eq!(cmd.get("line"), Some("7"));
     assert_eq!(cmd.message, "multi\nline 100%");
+}
+
+/// A job on a runner: workflow commands are printed as such (a terminal gets plain lines).
+fn on_runner() -> Env {
+    Env::new().with("GITHUB_ACTIONS", "true")
 }

@@ -36,6 +36,7 @@ fn secret_input_is_masked_everywhere_it_is_printed() {
     let env = Env::from_iter([
         ("INPUT_TOKEN", format!("  {TOKEN}\n")),
         ("RUNNER_DEBUG", "1".to_owned()),
+        ("GITHUB_ACTIONS", "true".to_owned()),
         (
             "GITHUB_STEP_SUMMARY",
             summary_file.to_str().unwrap().to_owned(),
@@ -90,7 +91,11 @@ fn secret_input_is_masked_everywhere_it_is_printed() {
 #[test]
 fn multi_line_secret_is_masked_line_by_line() {
     let key = "-----BEGIN KEY-----\r\nAAAAline1\r\n\r\nBBBBline2\r\n-----END KEY-----\r\n";
-    let (runner, out) = Runner::captured(Env::new().with("INPUT_KEY", key));
+    let (runner, out) = Runner::captured(
+        Env::new()
+            .with("GITHUB_ACTIONS", "true")
+            .with("INPUT_KEY", key),
+    );
     let value = runner.get_secret_input("key").unwrap();
     runner.info(&value);
     runner.info("second line alone: BBBBline2");
@@ -118,7 +123,7 @@ fn multi_line_secret_is_masked_line_by_line() {
 fn add_mask_applies_to_later_messages_only_and_outputs_are_not_masked() {
     let stdout = Capture::new();
     let stderr = Capture::new();
-    let runner = Runner::builder(Env::new())
+    let runner = Runner::builder(Env::new().with("GITHUB_ACTIONS", "true"))
         .stdout(stdout.clone())
         .stderr(stderr.clone())
         .output_mode(OutputMode::Plain)
@@ -142,15 +147,30 @@ fn empty_secret_input_registers_nothing() {
 #[test]
 fn secret_from_cli_override_is_masked_too() {
     let capture = Capture::new();
-    let runner = Runner::builder(Env::new().with("INPUT_TOKEN", "from-env"))
-        .stdout(capture.clone())
-        .stderr(capture.clone())
-        .input_override("token", Some("from-flag"))
-        .build();
+    let runner = Runner::builder(
+        Env::new()
+            .with("GITHUB_ACTIONS", "true")
+            .with("INPUT_TOKEN", "from-env"),
+    )
+    .stdout(capture.clone())
+    .stderr(capture.clone())
+    .input_override("token", Some("from-flag"))
+    .build();
     assert_eq!(
         runner.get_secret_input("token").as_deref(),
         Some("from-flag")
     );
     runner.info("from-flag");
     assert_eq!(capture.contents(), "::add-mask::from-flag\n***\n");
+}
+
+/// On a terminal nothing acts on `::add-mask::`, and printing it would show the secret: the
+/// command is not printed, and the secret is still replaced in everything the tool prints.
+#[test]
+fn outside_a_runner_the_mask_command_itself_is_not_printed() {
+    let (runner, out) = Runner::captured(Env::new().with("INPUT_TOKEN", "t0ps3cret"));
+    let token = runner.get_required_secret_input("token").unwrap();
+    runner.info(&format!("token {token}"));
+    runner.warning(&format!("token {token}"));
+    assert_eq!(out.contents(), "token ***\nwarning: token ***\n");
 }

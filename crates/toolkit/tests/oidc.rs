@@ -71,6 +71,7 @@ fn env(url: &str) -> Env {
     Env::from_iter([
         ("ACTIONS_ID_TOKEN_REQUEST_URL", url),
         ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-bearer-123"),
+        ("GITHUB_ACTIONS", "true"),
         // Must be ignored for loopback.
         ("HTTP_PROXY", "http://127.0.0.1:9"),
     ])
