@@ -156,3 +156,24 @@ fn broken_fixture_reports_every_break() {
         report(&findings)
     );
 }
+
+/// JavaScript shim actions (dynamic output names): the runner maps inputs itself, so only the
+/// script's presence and the output declarations are checked.
+#[test]
+fn javascript_shim_fixture_reports_its_breaks() {
+    let contract = BinaryContract {
+        inputs: [("filters".to_string(), None)].into_iter().collect(),
+        outputs: vec!["changes".into()],
+    };
+    let findings = check_action_dir(&fixture("js-broken"), Some(&contract));
+    let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "output 'changes' has a value, which a JavaScript action's outputs cannot have",
+            "runs.main is 'missing.js', which is not a file in the action folder",
+        ],
+        "{}",
+        report(&findings)
+    );
+}

@@ -135,11 +135,14 @@ fn the_test_process_environment_does_not_leak_into_steps() {
 
 #[test]
 fn a_failing_step_fails_the_run() {
+    // act reads a step's output concurrently with waiting for it; under load, a step that
+    // prints and fails in the same instant can lose its last line. The pause keeps this test
+    // about our log parsing, not about that race.
     let repo = GitRepo::new();
     repo.commit_files(
         &[(
             ".github/workflows/fail.yml",
-            "on: push\njobs:\n  broken:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo before; exit 3\n      - run: echo never\n",
+            "on: push\njobs:\n  broken:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo before; sleep 0.3; exit 3\n      - run: echo never\n",
         )],
         "ci: fail",
     );

@@ -18,7 +18,7 @@ use crate::runner::Runner;
 ///
 /// ```
 /// use gantry_toolkit::{Env, Runner, run};
-/// let (runner, out) = Runner::captured(Env::new());
+/// let (runner, out) = Runner::captured(Env::new().with("GITHUB_ACTIONS", "true"));
 /// let code = run(&runner, |r| -> Result<(), String> {
 ///     r.set_output("changed", "true").map_err(|e| e.to_string())?;
 ///     Err("no filters given".into())

@@ -65,13 +65,17 @@ fn thiserror_and_string_errors_work() {
     #[derive(Debug, thiserror::Error)]
     #[error("input 'x' is bad")]
     struct Bad;
-    let (runner, out) = Runner::captured(Env::new());
+    let (runner, out) = Runner::captured(Env::new().with("GITHUB_ACTIONS", "true"));
     assert_eq!(run(&runner, |_| Err(Bad)), ExitCode::FAILURE);
     assert_eq!(run(&runner, |_| Err("plain string")), ExitCode::FAILURE);
     assert_eq!(
         out.contents(),
         "::error::input 'x' is bad\n::error::plain string\n"
     );
+    // A terminal gets a plain line.
+    let (runner, out) = Runner::captured(Env::new());
+    assert_eq!(run(&runner, |_| Err(Bad)), ExitCode::FAILURE);
+    assert_eq!(out.contents(), "error: input 'x' is bad\n");
 }
 
 #[test]

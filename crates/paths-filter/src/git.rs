@@ -1,0 +1,1341 @@
+//! Changed files from git: the `git` CLI run in the working directory, fetching what a shallow
+//! or single-branch clone lacks.
+//!
+//! Every command runs as `git --no-pager -c core.quotepath=off …` with `LC_ALL=C`, no prompt,
+//! no optional locks and stdin closed. Paths are read from `-z` output (NUL-separated), so
+//! names with spaces, quotes, tabs, non-ASCII letters and newlines come through unchanged.
+//! Revisions that come from inputs are checked (no leading `-`, no control characters) and
+//! passed after `--end-of-options`.
+//!
+//! Renames and type changes are reported as such (`git diff -M`): `R100\0old\0new` becomes
+//! [`Change::renamed`], `T` becomes [`ChangeStatus::TypeChange`].
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use gantry_toolkit::Runner;
+
+use crate::base::{ChangeSource, Plan, is_sha};
+use crate::change::{Change, ChangeStatus};
+use crate::github::{GitHubError, PrFiles, PullRequestFiles};
+
+/// The remote fetched from.
+pub const DEFAULT_REMOTE: &str = "origin";
+
+/// dorny's default for the input `initial-fetch-depth`.
+pub const DEFAULT_INITIAL_FETCH_DEPTH: u32 = 100;
+
+/// How many times a shallow clone is deepened (doubling the depth each time) before the whole
+/// history is fetched once with `--unshallow`.
+pub const MAX_DEEPEN_ROUNDS: u32 = 6;
+
+const MAX_STDERR_SHOWN: usize = 2000;
+
+/// Every fetch: no tags unless asked for, no submodules, and a stalled transfer (under 1 KB/s
+/// for a minute) is abandoned instead of hanging the job.
+const FETCH: [&str; 7] = [
+    "-c",
+    "http.lowSpeedLimit=1000",
+    "-c",
+    "http.lowSpeedTime=60",
+    "fetch",
+    "--no-tags",
+    "--no-recurse-submodules",
+];
+
+/// A git command failed, or its output was not what was expected.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// `git` could not be started.
+    #[error("cannot run git in {}: {source}; check that git is installed and on PATH", .dir.display())]
+    Spawn {
+        /// The working directory.
+        dir: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The directory is not inside a git work tree.
+    #[error(
+        "{} is not a git repository: check the `working-directory` input and that the job checks out the repository (actions/checkout) before this step",
+        .dir.display()
+    )]
+    NotARepository {
+        /// The working directory.
+        dir: PathBuf,
+    },
+    /// git refuses a repository owned by another user (containers running as root).
+    #[error(
+        "git refuses to work in {} because the repository belongs to another user (\"dubious ownership\"): run the container as the runner's user (`container: options: --user 1001`), or add a step before this one: git config --global --add safe.directory \"$GITHUB_WORKSPACE\"",
+        .dir.display()
+    )]
+    DubiousOwnership {
+        /// The working directory.
+        dir: PathBuf,
+    },
+    /// A revision from an input or the payload is not usable as one.
+    #[error(
+        "{what} {rev:?} is not a valid git revision: it must not be empty, start with '-' or contain spaces or control characters"
+    )]
+    InvalidRevision {
+        /// `base`, `head`, …
+        what: &'static str,
+        /// The value.
+        rev: String,
+    },
+    /// A revision is neither in the clone nor on the remote.
+    #[error(
+        "{what} '{rev}' is not in the repository at {} and could not be fetched from '{remote}'{detail}; check the value, and that it was pushed",
+        .dir.display()
+    )]
+    RevisionNotFound {
+        /// `base`, `head`, …
+        what: &'static str,
+        /// The revision.
+        rev: String,
+        /// The working directory.
+        dir: PathBuf,
+        /// The remote.
+        remote: String,
+        /// `: <git's message>` or empty.
+        detail: String,
+    },
+    /// A git command failed.
+    #[error("git {args} failed in {} ({status}): {stderr}", .dir.display())]
+    Failed {
+        /// The arguments.
+        args: String,
+        /// The working directory.
+        dir: PathBuf,
+        /// The exit status.
+        status: String,
+        /// What git printed on stderr.
+        stderr: String,
+    },
+    /// A fetch needed to complete a shallow clone's history failed.
+    #[error(
+        "could not fetch from '{remote}' while {what}: {stderr}; check that the remote is reachable, or check out the whole history (actions/checkout with `fetch-depth: 0`)"
+    )]
+    FetchFailed {
+        /// The remote.
+        remote: String,
+        /// What the fetch was for, e.g. `deepening the shallow clone by 8 commits to find …`.
+        what: String,
+        /// What git printed.
+        stderr: String,
+    },
+    /// git's output could not be read.
+    #[error("unexpected output from git {args}: {detail}")]
+    Parse {
+        /// The arguments.
+        args: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A pull-request-only source without a git equivalent was given to git.
+    #[error(
+        "pull request #{number} can only be listed through the GitHub API here: the payload lacks the base to compare with in git; set the input `base`"
+    )]
+    NoGitEquivalent {
+        /// The pull request.
+        number: u64,
+    },
+}
+
+/// The changed files, and how they were found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Detected {
+    /// The changes, in git's (or the API's) order.
+    pub changes: Vec<Change>,
+    /// What was actually compared, e.g. `git diff 1a2b3c4..5d6e7f8 (merge-base of main and HEAD)`.
+    pub compared: String,
+    /// For `::warning::` and the job summary (the plan's warnings included).
+    pub warnings: Vec<String>,
+    /// What was fetched and why, for the log.
+    pub notes: Vec<String>,
+}
+
+impl Detected {
+    /// Print the notes (in a group), what was compared, and the warnings through `runner`.
+    pub fn report(&self, runner: &Runner) {
+        if !self.notes.is_empty() {
+            let _group = runner.group("Fetching history");
+            for note in &self.notes {
+                runner.info(note);
+            }
+        }
+        runner.info(&format!(
+            "{} changed file(s): {}",
+            self.changes.len(),
+            self.compared
+        ));
+        for warning in &self.warnings {
+            runner.warning(warning);
+        }
+    }
+}
+
+/// [`detect_changes`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    /// git failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// The GitHub API failed.
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
+    /// No token was given for a plan that needs the API and has no git equivalent.
+    #[error(
+        "pull request #{number} needs the GitHub API here (the payload lacks the base to compare with in git): set the input `token` (e.g. `${{{{ github.token }}}}`), or `base`"
+    )]
+    NeedsToken {
+        /// The pull request.
+        number: u64,
+    },
+    /// The API stopped short and there is no repository for git to take over.
+    #[error(
+        "the GitHub API listed only {received} files of pull request #{number} (it stops at 3,000) and {} is not a git repository to take the rest from: add actions/checkout (any fetch-depth) before this step",
+        .dir.display()
+    )]
+    TruncatedWithoutCheckout {
+        /// The pull request.
+        number: u64,
+        /// Files received.
+        received: usize,
+        /// The working directory.
+        dir: PathBuf,
+    },
+    /// The API stopped short and git cannot take over.
+    #[error(
+        "the GitHub API listed only {received} of the {expected} files of pull request #{number} (it stops at 3,000) and git cannot take over: the payload lacks the base to compare with; set the input `base` to the pull request's base branch"
+    )]
+    TruncatedWithoutFallback {
+        /// The pull request.
+        number: u64,
+        /// Files received.
+        received: usize,
+        /// Files expected (`?` when unknown).
+        expected: String,
+    },
+}
+
+/// Carry out `plan`: the GitHub API for [`ChangeSource::PullRequestApi`] (through `github`;
+/// git when the API stops at its cap, or when `github` is `None`), git for everything else.
+/// The plan's warnings are included in the result.
+///
+/// # Errors
+/// See [`DetectError`].
+pub fn detect_changes(
+    plan: &Plan,
+    git: &Git,
+    github: Option<&dyn PullRequestFiles>,
+    initial_fetch_depth: u32,
+) -> Result<Detected, DetectError> {
+    let mut detected = match &plan.source {
+        ChangeSource::PullRequestApi {
+            number,
+            expected_files,
+            fallback,
+        } => {
+            let Some(github) = github else {
+                let fallback = fallback
+                    .as_deref()
+                    .ok_or(DetectError::NeedsToken { number: *number })?;
+                let mut detected = git.changes(fallback, initial_fetch_depth)?;
+                detected.notes.insert(
+                    0,
+                    format!("no GitHub client for pull request #{number}: using git"),
+                );
+                return Ok(with_plan_warnings(plan, detected));
+            };
+            match github.pull_request_files(*number, *expected_files)? {
+                PrFiles::Complete { changes, warnings } => Detected {
+                    compared: format!(
+                        "pull request #{number}: {} files from the GitHub API",
+                        changes.len()
+                    ),
+                    changes,
+                    warnings,
+                    notes: Vec::new(),
+                },
+                PrFiles::Truncated {
+                    received,
+                    expected,
+                    reason,
+                } => {
+                    let Some(fallback) = fallback.as_deref() else {
+                        return Err(DetectError::TruncatedWithoutFallback {
+                            number: *number,
+                            received,
+                            expected: expected.map_or_else(|| "?".to_owned(), |e| e.to_string()),
+                        });
+                    };
+                    let mut detected = match git.changes(fallback, initial_fetch_depth) {
+                        Err(GitError::NotARepository { dir }) => {
+                            return Err(DetectError::TruncatedWithoutCheckout {
+                                number: *number,
+                                received,
+                                dir,
+                            });
+                        }
+                        other => other?,
+                    };
+                    detected.warnings.insert(
+                        0,
+                        format!(
+                            "the GitHub API cannot list all files of pull request #{number} ({reason}): the {} changed files come from git instead ({})",
+                            detected.changes.len(),
+                            detected.compared
+                        ),
+                    );
+                    detected
+                }
+            }
+        }
+        source => git.changes(source, initial_fetch_depth)?,
+    };
+    detected = with_plan_warnings(plan, detected);
+    Ok(detected)
+}
+
+fn with_plan_warnings(plan: &Plan, mut detected: Detected) -> Detected {
+    let mut warnings = plan.warnings.clone();
+    warnings.append(&mut detected.warnings);
+    detected.warnings = warnings;
+    detected
+}
+
+/// git in one working directory.
+#[derive(Debug, Clone)]
+pub struct Git {
+    dir: PathBuf,
+    remote: String,
+    notes: RefCell<Vec<String>>,
+}
+
+/// The merge-base search of [`Git::ensure_merge_base`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeBase {
+    /// The base, as a commit SHA.
+    pub base: String,
+    /// The head, as a commit SHA.
+    pub head: String,
+    /// The merge-base; `None` when the histories share no commit even in full.
+    pub merge_base: Option<String>,
+}
+
+impl Git {
+    /// git in `dir` (any directory inside the work tree), fetching from `origin`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Git {
+            dir: dir.into(),
+            remote: DEFAULT_REMOTE.to_owned(),
+            notes: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Fetch from `remote` instead of `origin`.
+    #[must_use]
+    pub fn with_remote(mut self, remote: impl Into<String>) -> Self {
+        self.remote = remote.into();
+        self
+    }
+
+    /// The working directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What was fetched since the last call, in order.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.borrow_mut())
+    }
+
+    fn note(&self, note: String) {
+        self.notes.borrow_mut().push(note);
+    }
+
+    // ---- running git -----------------------------------------------------------------------
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.dir)
+            .args(["--no-pager", "-c", "core.quotepath=off"])
+            .args(args)
+            .env("LC_ALL", "C")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .env("GIT_PAGER", "cat")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Run git; an error only when it cannot start or the repository is unusable.
+    fn output(&self, args: &[&str]) -> Result<Output, GitError> {
+        let output = self
+            .command(args)
+            .output()
+            .map_err(|source| GitError::Spawn {
+                dir: self.dir.clone(),
+                source,
+            })?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            if stderr.contains("dubious ownership") {
+                return Err(GitError::DubiousOwnership {
+                    dir: self.dir.clone(),
+                });
+            }
+            if stderr.contains("not a git repository") {
+                return Err(GitError::NotARepository {
+                    dir: self.dir.clone(),
+                });
+            }
+        }
+        Ok(output)
+    }
+
+    fn failed(&self, args: &[&str], output: &Output) -> GitError {
+        GitError::Failed {
+            args: args.join(" "),
+            dir: self.dir.clone(),
+            status: output.status.to_string(),
+            stderr: stderr_text(output),
+        }
+    }
+
+    /// Run git; its stdout, or an error when it fails.
+    fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
+        let output = self.output(args)?;
+        if output.status.success() {
+            Ok(output.stdout)
+        } else {
+            Err(self.failed(args, &output))
+        }
+    }
+
+    fn run_text(&self, args: &[&str]) -> Result<String, GitError> {
+        Ok(String::from_utf8_lossy(&self.run(args)?).trim().to_owned())
+    }
+
+    /// `git fetch --no-tags --no-recurse-submodules <args>`; records `note` on success.
+    fn fetch(&self, args: &[&str], note: String) -> Result<(), GitError> {
+        match self.try_fetch(args, note.clone())? {
+            Ok(()) => Ok(()),
+            Err(stderr) => Err(GitError::FetchFailed {
+                remote: self.remote.clone(),
+                what: note,
+                stderr,
+            }),
+        }
+    }
+
+    /// Like [`Git::fetch`] but a failure is returned as git's message.
+    fn try_fetch(&self, args: &[&str], note: String) -> Result<Result<(), String>, GitError> {
+        let mut all = FETCH.to_vec();
+        all.extend_from_slice(args);
+        let output = self.output(&all)?;
+        if output.status.success() {
+            self.note(note);
+            Ok(Ok(()))
+        } else {
+            Ok(Err(stderr_text(&output)))
+        }
+    }
+
+    // ---- questions -------------------------------------------------------------------------
+
+    /// The commit `rev` names, if it is in the clone.
+    ///
+    /// # Errors
+    /// An invalid revision, or git unusable.
+    pub fn resolve_commit(&self, rev: &str) -> Result<Option<String>, GitError> {
+        check_rev("revision", rev)?;
+        let spec = format!("{rev}^{{commit}}");
+        let output = self.output(&["rev-parse", "--verify", "-q", "--end-of-options", &spec])?;
+        Ok(output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .filter(|s| !s.is_empty()))
+    }
+
+    /// The merge-base of two commits; `None` when they share no commit (in what the clone has).
+    ///
+    /// # Errors
+    /// git fails otherwise.
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>, GitError> {
+        check_rev("revision", a)?;
+        check_rev("revision", b)?;
+        let args = ["merge-base", "--end-of-options", a, b];
+        let output = self.output(&args)?;
+        match output.status.code() {
+            Some(0) => Ok(Some(
+                String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            )),
+            Some(1) => Ok(None),
+            _ => Err(self.failed(&args, &output)),
+        }
+    }
+
+    /// True in a shallow clone.
+    ///
+    /// # Errors
+    /// git unusable.
+    pub fn is_shallow(&self) -> Result<bool, GitError> {
+        Ok(self.run_text(&["rev-parse", "--is-shallow-repository"])? == "true")
+    }
+
+    /// The commits where a shallow clone's history is cut (empty when complete).
+    fn shallow_commits(&self) -> Result<BTreeSet<String>, GitError> {
+        let path = PathBuf::from(self.run_text(&["rev-parse", "--git-path", "shallow"])?);
+        let path = self.dir.join(path);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+            Err(e) => Err(GitError::Parse {
+                args: "rev-parse --git-path shallow".to_owned(),
+                detail: format!("cannot read {}: {e}", path.display()),
+            }),
+        }
+    }
+
+    /// The checked-out branch, `None` when HEAD is detached.
+    ///
+    /// # Errors
+    /// git unusable.
+    pub fn current_branch(&self) -> Result<Option<String>, GitError> {
+        let output = self.output(&["symbolic-ref", "-q", "--short", "HEAD"])?;
+        Ok(output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .filter(|s| !s.is_empty()))
+    }
+
+    /// The remote's default branch as recorded by the clone (`refs/remotes/origin/HEAD`).
+    ///
+    /// # Errors
+    /// git unusable.
+    pub fn default_branch(&self) -> Result<Option<String>, GitError> {
+        let head = format!("refs/remotes/{}/HEAD", self.remote);
+        let output = self.output(&["symbolic-ref", "-q", &head])?;
+        let prefix = format!("refs/remotes/{}/", self.remote);
+        Ok(output.status.success().then(|| {
+            let full = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+            full.strip_prefix(&prefix).unwrap_or(&full).to_owned()
+        }))
+    }
+
+    // ---- getting what is missing ----------------------------------------------------------
+
+    /// The local names `name` may have, most trusted first.
+    fn local_candidates(&self, name: &str) -> Vec<String> {
+        // `HEAD` is the checked-out commit, never `refs/remotes/origin/HEAD`; expressions
+        // such as `HEAD~1` or `main@{1}` are git's to read.
+        if name.starts_with("refs/") || is_sha(name) || is_pseudo_ref(name) || is_expression(name) {
+            return vec![name.to_owned()];
+        }
+        vec![
+            format!("refs/remotes/{}/{name}", self.remote),
+            format!("refs/heads/{name}"),
+            format!("refs/tags/{name}"),
+            name.to_owned(),
+        ]
+    }
+
+    /// What to fetch for `name`, and where it lands: `(refspec, local name)`.
+    fn fetch_candidates(&self, name: &str) -> Vec<(String, String)> {
+        let remote = &self.remote;
+        if is_sha(name) {
+            return vec![(name.to_owned(), name.to_owned())];
+        }
+        if is_pseudo_ref(name) || is_expression(name) {
+            return Vec::new();
+        }
+        if let Some(branch) = name.strip_prefix("refs/heads/") {
+            let local = format!("refs/remotes/{remote}/{branch}");
+            return vec![(format!("+{name}:{local}"), local)];
+        }
+        if name.starts_with("refs/tags/") {
+            // Not forced: a local tag that differs from the remote's is left alone.
+            return vec![(format!("{name}:{name}"), name.to_owned())];
+        }
+        if let Some(rest) = name.strip_prefix("refs/") {
+            let local = format!("refs/remotes/{remote}/{rest}");
+            return vec![(format!("+{name}:{local}"), local)];
+        }
+        let branch = format!("refs/remotes/{remote}/{name}");
+        let tag = format!("refs/tags/{name}");
+        vec![
+            (format!("+refs/heads/{name}:{branch}"), branch),
+            (format!("{tag}:{tag}"), tag),
+        ]
+    }
+
+    /// The commit `name` (a SHA, branch, tag, full ref or `HEAD`) names, fetching it from the
+    /// remote when the clone lacks it: a branch lands in `refs/remotes/origin/<branch>` (so
+    /// single-branch clones work), a tag in `refs/tags/<tag>`. In a shallow clone the fetch is
+    /// `--depth=<depth>`.
+    ///
+    /// # Errors
+    /// [`GitError::RevisionNotFound`] when it is on neither side.
+    pub fn ensure_commit(
+        &self,
+        what: &'static str,
+        name: &str,
+        depth: u32,
+    ) -> Result<String, GitError> {
+        check_rev(what, name)?;
+        for candidate in self.local_candidates(name) {
+            if let Some(sha) = self.resolve_commit(&candidate)? {
+                return Ok(sha);
+            }
+        }
+        let candidates = self.fetch_candidates(name);
+        let mut detail = String::new();
+        if !candidates.is_empty() {
+            let depth_arg = format!("--depth={}", depth.max(1));
+            let shallow = self.is_shallow()?;
+            for (refspec, local) in candidates {
+                let mut args = Vec::new();
+                if shallow {
+                    args.push(depth_arg.as_str());
+                }
+                args.extend(["--end-of-options", self.remote.as_str(), refspec.as_str()]);
+                let note = if shallow {
+                    format!(
+                        "fetched {what} {} from {} (depth {depth})",
+                        abbrev(name),
+                        self.remote
+                    )
+                } else {
+                    format!("fetched {what} {} from {}", abbrev(name), self.remote)
+                };
+                match self.try_fetch(&args, note)? {
+                    Ok(()) => {
+                        if let Some(sha) = self.resolve_commit(&local)? {
+                            return Ok(sha);
+                        }
+                    }
+                    Err(message) => detail = format!(": {message}"),
+                }
+            }
+        }
+        Err(GitError::RevisionNotFound {
+            what,
+            rev: name.to_owned(),
+            dir: self.dir.clone(),
+            remote: self.remote.clone(),
+            detail,
+        })
+    }
+
+    /// Deepen a shallow clone until `probe` answers: `--deepen` doubling from `initial_depth`
+    /// at most [`MAX_DEEPEN_ROUNDS`] times (fewer when a round brings nothing), then the whole
+    /// history once with `--unshallow`. `None` when the history is complete and `probe` still
+    /// has no answer.
+    fn deepen_until<T>(
+        &self,
+        initial_depth: u32,
+        purpose: &str,
+        mut probe: impl FnMut(&Self) -> Result<Option<T>, GitError>,
+    ) -> Result<Option<T>, GitError> {
+        let mut depth = initial_depth.max(1);
+        for round in 0..=MAX_DEEPEN_ROUNDS {
+            if let Some(found) = probe(self)? {
+                return Ok(Some(found));
+            }
+            let shallow = self.shallow_commits()?;
+            if shallow.is_empty() {
+                return Ok(None);
+            }
+            if round == MAX_DEEPEN_ROUNDS {
+                break;
+            }
+            let deepen = format!("--deepen={depth}");
+            let mut args = vec![deepen.as_str(), "--end-of-options", self.remote.as_str()];
+            // The commits where history is cut came from the remote: ask for them again,
+            // deeper. (The revision being searched may exist only locally.)
+            args.extend(shallow.iter().map(String::as_str));
+            self.fetch(
+                &args,
+                format!(
+                    "deepening the shallow clone by {} to find {purpose}",
+                    commits(depth)
+                ),
+            )?;
+            if self.shallow_commits()? == shallow {
+                break;
+            }
+            depth = depth.saturating_mul(2);
+        }
+        let shallow = self.shallow_commits()?;
+        if shallow.is_empty() {
+            return probe(self);
+        }
+        let mut args = vec!["--unshallow", "--end-of-options", self.remote.as_str()];
+        args.extend(shallow.iter().map(String::as_str));
+        self.fetch(
+            &args,
+            format!("fetching the whole history (--unshallow) to find {purpose}"),
+        )?;
+        probe(self)
+    }
+
+    /// Make both revisions available and deepen a shallow clone until their merge-base is in
+    /// it (see [`Git::ensure_commit`] for fetching, and the bounds on deepening in
+    /// [`MAX_DEEPEN_ROUNDS`]). Works in single-branch clones: the base lands in
+    /// `refs/remotes/origin/<base>`.
+    ///
+    /// # Errors
+    /// A revision missing on both sides, or a fetch failing.
+    pub fn ensure_merge_base(
+        &self,
+        base: &str,
+        head: &str,
+        initial_depth: u32,
+    ) -> Result<MergeBase, GitError> {
+        let base_sha = self.ensure_commit("base", base, initial_depth)?;
+        let head_sha = self.ensure_commit("head", head, initial_depth)?;
+        let purpose = format!("the merge-base of {} and {}", abbrev(base), abbrev(head));
+        let merge_base = self.deepen_until(initial_depth, &purpose, |git| {
+            git.merge_base(&base_sha, &head_sha)
+        })?;
+        Ok(MergeBase {
+            base: base_sha,
+            head: head_sha,
+            merge_base,
+        })
+    }
+
+    /// The first parent of `sha`, deepening a shallow clone by one commit when `sha` is where
+    /// its history is cut. `None` for a root commit.
+    fn first_parent(&self, sha: &str) -> Result<Option<String>, GitError> {
+        let parent = format!("{sha}^1");
+        if let Some(p) = self.resolve_commit(&parent)? {
+            return Ok(Some(p));
+        }
+        if self.shallow_commits()?.contains(sha) {
+            self.fetch(
+                &["--deepen=1", "--end-of-options", self.remote.as_str(), sha],
+                format!(
+                    "deepening the shallow clone by 1 commit to find the parent of {}",
+                    abbrev(sha)
+                ),
+            )?;
+            if let Some(p) = self.resolve_commit(&parent)? {
+                return Ok(Some(p));
+            }
+            return Err(GitError::RevisionNotFound {
+                what: "parent of",
+                rev: sha.to_owned(),
+                dir: self.dir.clone(),
+                remote: self.remote.clone(),
+                detail: String::new(),
+            });
+        }
+        Ok(None)
+    }
+
+    /// The nearest tag reachable from `sha`'s first parent (so not a tag on `sha` itself),
+    /// fetching tags and deepening a shallow clone as needed. `None` when there is none.
+    ///
+    /// # Errors
+    /// A fetch failing while deepening.
+    pub fn previous_tag(&self, sha: &str, initial_depth: u32) -> Result<Option<String>, GitError> {
+        check_rev("revision", sha)?;
+        // A shallow or tag-less clone may lack the tags; they are cheap (tips only).
+        let shallow = self.is_shallow()?;
+        let mut args = Vec::new();
+        if shallow {
+            args.push("--depth=1");
+        }
+        args.extend([
+            "--end-of-options",
+            self.remote.as_str(),
+            // Not forced: local tags that differ from the remote's are kept (the fetch
+            // then fails for them and still brings the others).
+            "refs/tags/*:refs/tags/*",
+        ]);
+        if let Err(message) =
+            self.try_fetch(&args, format!("fetched the tags from {}", self.remote))?
+        {
+            self.note(format!(
+                "could not fetch tags from {} ({message}): using the local tags",
+                self.remote
+            ));
+        }
+        let found = self.deepen_until(initial_depth, "the previous tag", |git| {
+            let Some(parent) = git.resolve_commit(&format!("{sha}^1"))? else {
+                // No parent: a root commit has no previous tag; a cut history needs more.
+                return Ok(if git.shallow_commits()?.contains(sha) {
+                    None
+                } else {
+                    Some(None)
+                });
+            };
+            let output = git.output(&[
+                "describe",
+                "--tags",
+                "--abbrev=0",
+                "--end-of-options",
+                &parent,
+            ])?;
+            Ok(output
+                .status
+                .success()
+                .then(|| Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())))
+        })?;
+        Ok(found.flatten())
+    }
+
+    // ---- changes -----------------------------------------------------------------------------
+
+    fn diff(&self, base: &str, head: &str) -> Result<Parsed, GitError> {
+        let args = [
+            "diff",
+            "--name-status",
+            "-z",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-relative",
+            "--end-of-options",
+            base,
+            head,
+            "--",
+        ];
+        let out = self.run(&args)?;
+        parse(&out).map_err(|detail| GitError::Parse {
+            args: args.join(" "),
+            detail,
+        })
+    }
+
+    /// `git diff base head`: the two trees compared (no history needed), renames detected.
+    /// Both must be in the clone (see [`Git::ensure_commit`]).
+    ///
+    /// # Errors
+    /// git fails.
+    pub fn changes_between(&self, base: &str, head: &str) -> Result<Vec<Change>, GitError> {
+        check_rev("base", base)?;
+        check_rev("head", head)?;
+        Ok(self.diff(base, head)?.changes)
+    }
+
+    /// Every file of `rev`, as added.
+    ///
+    /// # Errors
+    /// git fails.
+    pub fn all_files(&self, rev: &str) -> Result<Vec<Change>, GitError> {
+        Ok(self.all_files_parsed(rev)?.changes)
+    }
+
+    fn all_files_parsed(&self, rev: &str) -> Result<Parsed, GitError> {
+        check_rev("revision", rev)?;
+        let out = self.run(&[
+            "ls-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            "--full-tree",
+            "--end-of-options",
+            rev,
+        ])?;
+        Ok(paths_as(&out, ChangeStatus::Added))
+    }
+
+    /// Uncommitted changes: tracked files against `HEAD` (staged and unstaged, renames
+    /// detected), unmerged paths as [`ChangeStatus::Unmerged`], and with `untracked`, files
+    /// that are neither tracked nor ignored, as added. Paths are relative to the top of the
+    /// work tree, whatever the directory.
+    ///
+    /// # Errors
+    /// git fails.
+    pub fn working_tree_changes(&self, untracked: bool) -> Result<Vec<Change>, GitError> {
+        Ok(self.working_tree(untracked)?.changes)
+    }
+
+    fn working_tree(&self, untracked: bool) -> Result<Parsed, GitError> {
+        let mut parsed = if self.resolve_commit("HEAD")?.is_some() {
+            self.diff_worktree()?
+        } else {
+            // No commit yet: everything in the index is new.
+            let out = self.run(&["ls-files", "-z", "--full-name", "--", ":/"])?;
+            paths_as(&out, ChangeStatus::Added)
+        };
+        let unmerged = self.run(&["ls-files", "--unmerged", "-z", "--full-name", "--", ":/"])?;
+        let mut conflicted = BTreeSet::new();
+        for entry in unmerged.split(|b| *b == 0).filter(|e| !e.is_empty()) {
+            // `<mode> <object> <stage>\t<path>`
+            if let Some(tab) = entry.iter().position(|b| *b == b'\t') {
+                let (path, lossy) = path_string(&entry[tab + 1..]);
+                parsed.lossy += usize::from(lossy);
+                conflicted.insert(path);
+            }
+        }
+        for change in &mut parsed.changes {
+            if conflicted.remove(&change.path) {
+                change.status = ChangeStatus::Unmerged;
+                change.previous_path = None;
+            }
+        }
+        parsed.changes.extend(
+            conflicted
+                .into_iter()
+                .map(|path| Change::new(path, ChangeStatus::Unmerged)),
+        );
+        if untracked {
+            let out = self.run(&[
+                "ls-files",
+                "--others",
+                "--exclude-standard",
+                "-z",
+                "--full-name",
+                "--",
+                ":/",
+            ])?;
+            let others = paths_as(&out, ChangeStatus::Added);
+            parsed.lossy += others.lossy;
+            parsed.changes.extend(others.changes);
+        }
+        Ok(parsed)
+    }
+
+    fn diff_worktree(&self) -> Result<Parsed, GitError> {
+        let args = [
+            "diff",
+            "--name-status",
+            "-z",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-relative",
+            "HEAD",
+            "--",
+        ];
+        let out = self.run(&args)?;
+        parse(&out).map_err(|detail| GitError::Parse {
+            args: args.join(" "),
+            detail,
+        })
+    }
+
+    /// Carry out one git [`ChangeSource`]. A [`ChangeSource::PullRequestApi`] runs its git
+    /// fallback.
+    ///
+    /// # Errors
+    /// See [`GitError`].
+    pub fn changes(
+        &self,
+        source: &ChangeSource,
+        initial_fetch_depth: u32,
+    ) -> Result<Detected, GitError> {
+        let depth = initial_fetch_depth.max(1);
+        self.take_notes();
+        let mut warnings = Vec::new();
+        let (parsed, compared) = self.carry_out(source, depth, &mut warnings)?;
+        if parsed.lossy > 0 {
+            warnings.push(format!(
+                "{} changed path(s) are not valid UTF-8: they are shown with U+FFFD in place of the invalid bytes",
+                parsed.lossy
+            ));
+        }
+        Ok(Detected {
+            changes: parsed.changes,
+            compared,
+            warnings,
+            notes: self.take_notes(),
+        })
+    }
+
+    fn carry_out(
+        &self,
+        source: &ChangeSource,
+        depth: u32,
+        warnings: &mut Vec<String>,
+    ) -> Result<(Parsed, String), GitError> {
+        match source {
+            ChangeSource::PullRequestApi {
+                number, fallback, ..
+            } => match fallback {
+                Some(fallback) => self.carry_out(fallback, depth, warnings),
+                None => Err(GitError::NoGitEquivalent { number: *number }),
+            },
+            ChangeSource::GitMergeBase { base, head } => {
+                let found = self.ensure_merge_base(base, head, depth)?;
+                let (base, head) = (abbrev(base), abbrev(head));
+                match &found.merge_base {
+                    Some(mb) => Ok((
+                        self.diff(mb, &found.head)?,
+                        format!(
+                            "git diff {}..{} (merge-base of {base} and {head})",
+                            abbrev(mb),
+                            abbrev(&found.head)
+                        ),
+                    )),
+                    None => {
+                        warnings.push(format!(
+                            "{base} and {head} have no common history: comparing their trees directly ({}..{})",
+                            abbrev(&found.base),
+                            abbrev(&found.head)
+                        ));
+                        Ok((
+                            self.diff(&found.base, &found.head)?,
+                            format!(
+                                "git diff {}..{} ({base} and {head}, no merge-base)",
+                                abbrev(&found.base),
+                                abbrev(&found.head)
+                            ),
+                        ))
+                    }
+                }
+            }
+            ChangeSource::GitRange {
+                before,
+                after,
+                if_before_missing,
+            } => {
+                let after_sha = self.ensure_commit("head", after, depth)?;
+                let before_sha = match (self.ensure_commit("base", before, 1), if_before_missing) {
+                    (Ok(sha), _) => sha,
+                    (Err(GitError::RevisionNotFound { .. }), Some(fallback)) => {
+                        warnings.push(format!(
+                            "the commit {} is no longer in the history (a force push?): {} instead",
+                            abbrev(before),
+                            fallback.describe()
+                        ));
+                        return self.carry_out(fallback, depth, warnings);
+                    }
+                    (Err(e), _) => return Err(e),
+                };
+                Ok((
+                    self.diff(&before_sha, &after_sha)?,
+                    format!("git diff {}..{}", abbrev(&before_sha), abbrev(&after_sha)),
+                ))
+            }
+            ChangeSource::PreviousTag { head } => {
+                let sha = self.ensure_commit("head", head, depth)?;
+                match self.previous_tag(&sha, depth)? {
+                    Some(tag) => {
+                        let tag_ref = format!("refs/tags/{tag}");
+                        let tag_sha = self.resolve_commit(&tag_ref)?.ok_or_else(|| {
+                            GitError::RevisionNotFound {
+                                what: "tag",
+                                rev: tag.clone(),
+                                dir: self.dir.clone(),
+                                remote: self.remote.clone(),
+                                detail: String::new(),
+                            }
+                        })?;
+                        Ok((
+                            self.diff(&tag_sha, &sha)?,
+                            format!("git diff {tag}..{} (since the previous tag)", abbrev(&sha)),
+                        ))
+                    }
+                    None => Ok((
+                        self.all_files_parsed(&sha)?,
+                        format!("every file of {} (no previous tag)", abbrev(&sha)),
+                    )),
+                }
+            }
+            ChangeSource::LastCommit { head } => {
+                let sha = self.ensure_commit("head", head, depth)?;
+                match self.first_parent(&sha)? {
+                    Some(parent) => Ok((
+                        self.diff(&parent, &sha)?,
+                        format!(
+                            "git diff {}..{} (the last commit)",
+                            abbrev(&parent),
+                            abbrev(&sha)
+                        ),
+                    )),
+                    None => Ok((
+                        self.all_files_parsed(&sha)?,
+                        format!("every file of {} (a root commit)", abbrev(&sha)),
+                    )),
+                }
+            }
+            ChangeSource::AllFiles { head } => {
+                let sha = self.ensure_commit("head", head, depth)?;
+                Ok((
+                    self.all_files_parsed(&sha)?,
+                    format!("every file of {}", abbrev(&sha)),
+                ))
+            }
+            ChangeSource::WorkingTree { untracked } => Ok((
+                self.working_tree(*untracked)?,
+                format!("{} against HEAD", source.describe()),
+            )),
+            ChangeSource::NoChanges => Ok((Parsed::default(), "nothing to compare".to_owned())),
+        }
+    }
+}
+
+/// `HEAD`, `FETCH_HEAD`, `ORIG_HEAD`, `MERGE_HEAD`, …
+fn is_pseudo_ref(name: &str) -> bool {
+    name.ends_with("HEAD") && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+}
+
+/// A revision expression rather than a name: `HEAD~1`, `main^2`, `main@{1}`, `@`, `:/msg`.
+fn is_expression(name: &str) -> bool {
+    name == "@" || name.contains("@{") || name.contains(['^', '~', ':', '*', '?', '[', '\\'])
+}
+
+fn commits(n: u32) -> String {
+    if n == 1 {
+        "1 commit".to_owned()
+    } else {
+        format!("{n} commits")
+    }
+}
+
+fn abbrev(rev: &str) -> &str {
+    if is_sha(rev) { &rev[..7] } else { rev }
+}
+
+fn stderr_text(output: &Output) -> String {
+    let text = String::from_utf8_lossy(&output.stderr);
+    let text = text.trim();
+    match text.char_indices().nth(MAX_STDERR_SHOWN) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None if text.is_empty() => "(no message)".to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+/// Refuse what git could read as an option, or what cannot be a revision.
+fn check_rev(what: &'static str, rev: &str) -> Result<(), GitError> {
+    if rev.is_empty()
+        || rev.starts_with('-')
+        || rev.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(GitError::InvalidRevision {
+            what,
+            rev: rev.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Changes read from git, and how many paths were not UTF-8.
+#[derive(Debug, Default)]
+struct Parsed {
+    changes: Vec<Change>,
+    lossy: usize,
+}
+
+fn path_string(bytes: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_owned(), false),
+        Err(_) => (String::from_utf8_lossy(bytes).into_owned(), true),
+    }
+}
+
+fn paths_as(out: &[u8], status: ChangeStatus) -> Parsed {
+    let mut parsed = Parsed::default();
+    for path in out.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        let (path, lossy) = path_string(path);
+        parsed.lossy += usize::from(lossy);
+        parsed.changes.push(Change::new(path, status));
+    }
+    parsed
+}
+
+/// Read `git diff --name-status -z` output: `<status>\0<path>\0`, or for renames and copies
+/// `R<score>\0<old>\0<new>\0`. Paths may contain any byte but NUL (newlines included); bytes
+/// that are not UTF-8 are replaced with U+FFFD.
+///
+/// # Errors
+/// An unknown status letter or a truncated record.
+pub fn parse_name_status(output: &[u8]) -> Result<Vec<Change>, GitError> {
+    parse(output)
+        .map(|p| p.changes)
+        .map_err(|detail| GitError::Parse {
+            args: "diff --name-status -z".to_owned(),
+            detail,
+        })
+}
+
+fn parse(output: &[u8]) -> Result<Parsed, String> {
+    let mut parsed = Parsed::default();
+    let mut fields = output.split(|b| *b == 0);
+    while let Some(status) = fields.next() {
+        let Some(&letter) = status.first() else {
+            // The terminator after the last record; anything after it is an error.
+            if fields.any(|f| !f.is_empty()) {
+                return Err("an empty status in the middle of the output".to_owned());
+            }
+            break;
+        };
+        let mut next_path = || -> Result<String, String> {
+            match fields.next() {
+                Some(p) if !p.is_empty() => {
+                    let (path, lossy) = path_string(p);
+                    parsed.lossy += usize::from(lossy);
+                    Ok(path)
+                }
+                _ => Err(format!(
+                    "status {:?} is not followed by a path",
+                    String::from_utf8_lossy(status)
+                )),
+            }
+        };
+        let change = match letter {
+            b'A' => Change::new(next_path()?, ChangeStatus::Added),
+            b'D' => Change::new(next_path()?, ChangeStatus::Deleted),
+            b'M' => Change::new(next_path()?, ChangeStatus::Modified),
+            b'T' => Change::new(next_path()?, ChangeStatus::TypeChange),
+            b'U' => Change::new(next_path()?, ChangeStatus::Unmerged),
+            b'R' | b'C' => {
+                let from = next_path()?;
+                let to = next_path()?;
+                let mut change = Change::renamed(from, to);
+                if letter == b'C' {
+                    change.status = ChangeStatus::Copied;
+                }
+                change
+            }
+            _ => {
+                return Err(format!(
+                    "unknown status {:?}",
+                    String::from_utf8_lossy(status)
+                ));
+            }
+        };
+        parsed.changes.push(change);
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_status_and_odd_names() {
+        let out = b"M\0a b.txt\0A\0dir/\"quoted\"\0D\0caf\xc3\xa9\0R100\0old\nname\0new name\0C075\0src\0copy\0T\0link\0U\0conflict\0";
+        let changes = parse_name_status(out).unwrap();
+        assert_eq!(
+            changes,
+            vec![
+                Change::new("a b.txt", ChangeStatus::Modified),
+                Change::new("dir/\"quoted\"", ChangeStatus::Added),
+                Change::new("café", ChangeStatus::Deleted),
+                Change::renamed("old\nname", "new name"),
+                Change {
+                    path: "copy".to_owned(),
+                    status: ChangeStatus::Copied,
+                    previous_path: Some("src".to_owned()),
+                },
+                Change::new("link", ChangeStatus::TypeChange),
+                Change::new("conflict", ChangeStatus::Unmerged),
+            ]
+        );
+    }
+
+    #[test]
+    fn report_prints_notes_what_was_compared_and_warnings() {
+        let env = gantry_toolkit::Env::from_iter([("GITHUB_ACTIONS", "true")]);
+        let (runner, printed) = Runner::captured(env);
+        Detected {
+            changes: vec![Change::new("a", ChangeStatus::Added)],
+            compared: "git diff 1111111..2222222".to_owned(),
+            warnings: vec!["careful".to_owned()],
+            notes: vec!["fetched base main from origin (depth 10)".to_owned()],
+        }
+        .report(&runner);
+        assert_eq!(
+            printed.lines(),
+            [
+                "::group::Fetching history",
+                "fetched base main from origin (depth 10)",
+                "::endgroup::",
+                "1 changed file(s): git diff 1111111..2222222",
+                "::warning::careful",
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_output_is_no_changes() {
+        assert_eq!(parse_name_status(b"").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn refuses_truncated_and_unknown_records() {
+        for bad in [
+            &b"M\0"[..],
+            b"R100\0only-one\0",
+            b"X\0what\0",
+            b"M\0a\0\0M\0b\0",
+        ] {
+            assert!(parse_name_status(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_and_counted() {
+        let parsed = parse(b"A\0bad\xff\0A\0good\0").unwrap();
+        assert_eq!(parsed.lossy, 1);
+        assert_eq!(parsed.changes[0].path, "bad\u{fffd}");
+    }
+
+    #[test]
+    fn names_that_are_not_branch_names_are_left_to_git() {
+        let git = Git::new(".");
+        for name in [
+            "HEAD",
+            "FETCH_HEAD",
+            "HEAD~2",
+            "main^2",
+            "main@{1}",
+            "@",
+            ":/fix",
+        ] {
+            assert_eq!(git.local_candidates(name), [name], "{name}");
+            assert!(git.fetch_candidates(name).is_empty(), "{name}");
+        }
+        assert_eq!(
+            git.local_candidates("user@topic"),
+            [
+                "refs/remotes/origin/user@topic",
+                "refs/heads/user@topic",
+                "refs/tags/user@topic",
+                "user@topic"
+            ]
+        );
+        assert_eq!(
+            git.fetch_candidates("v1"),
+            [
+                (
+                    "+refs/heads/v1:refs/remotes/origin/v1".to_owned(),
+                    "refs/remotes/origin/v1".to_owned()
+                ),
+                (
+                    "refs/tags/v1:refs/tags/v1".to_owned(),
+                    "refs/tags/v1".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(
+            git.fetch_candidates("refs/pull/7/head"),
+            [(
+                "+refs/pull/7/head:refs/remotes/origin/pull/7/head".to_owned(),
+                "refs/remotes/origin/pull/7/head".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn revisions_that_look_like_options_are_refused() {
+        for bad in ["", "-x", "--upload-pack=touch /tmp/x", "a b", "a\nb"] {
+            assert!(check_rev("base", bad).is_err(), "{bad:?}");
+        }
+        for good in ["main", "refs/heads/a/b", "HEAD~1", "v1.0.0"] {
+            assert!(check_rev("base", good).is_ok(), "{good:?}");
+        }
+    }
+}
