@@ -13,7 +13,7 @@ use serde::{Serialize, Serializer};
 
 use crate::change::{Change, ChangeStatus};
 use crate::list_format::{ListFormat, format};
-use crate::matching::{FilterResult, Side};
+use crate::matching::{FileMatch, FilterResult, Side};
 
 /// One file a filter matched, as the filter saw it: the old path of a rename is a deletion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,6 +30,7 @@ fn status_name<S: Serializer>(status: &ChangeStatus, s: S) -> Result<S::Ok, S::E
 }
 
 impl<'a> MatchedFile<'a> {
+    /// A change as a filter sees its new path.
     pub fn of(change: &'a Change) -> Self {
         MatchedFile {
             path: &change.path,
@@ -37,20 +38,57 @@ impl<'a> MatchedFile<'a> {
             previous_path: change.previous_path.as_deref(),
         }
     }
+
+    /// One match of a filter: the new path of its change, or the old path of a rename, which
+    /// the filter saw as deleted.
+    pub fn from_match(m: &FileMatch, changes: &'a [Change]) -> Option<Self> {
+        let change = changes.get(m.change)?;
+        Some(match m.side {
+            Side::New => MatchedFile::of(change),
+            Side::Old => MatchedFile {
+                path: change.previous_path.as_deref()?,
+                status: ChangeStatus::Deleted,
+                previous_path: None,
+            },
+        })
+    }
 }
 
-/// One filter's outcome: its name, the files it matched in input order, and their directories.
+/// One filter's outcome: its name, the files it matched in input order (read from the
+/// evaluation's matches on demand, not copied), and their directories.
 #[derive(Debug, Clone)]
 pub struct Outcome<'a> {
     pub name: &'a str,
-    pub files: Vec<MatchedFile<'a>>,
+    matches: &'a [FileMatch],
+    changes: &'a [Change],
     pub dirs: Vec<String>,
 }
 
 impl<'a> Outcome<'a> {
-    pub fn new(name: &'a str, files: Vec<MatchedFile<'a>>) -> Self {
-        let dirs = dirs(&files);
-        Outcome { name, files, dirs }
+    pub fn new(name: &'a str, matches: &'a [FileMatch], changes: &'a [Change]) -> Self {
+        let mut outcome = Outcome {
+            name,
+            matches,
+            changes,
+            dirs: Vec::new(),
+        };
+        outcome.dirs = dirs(outcome.files());
+        outcome
+    }
+
+    pub fn count(&self) -> usize {
+        self.matches.len()
+    }
+
+    pub fn changed(&self) -> bool {
+        !self.matches.is_empty()
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = MatchedFile<'a>> + 'a {
+        let changes = self.changes;
+        self.matches
+            .iter()
+            .filter_map(move |m| MatchedFile::from_match(m, changes))
     }
 }
 
@@ -58,25 +96,7 @@ impl<'a> Outcome<'a> {
 pub fn outcomes<'a>(results: &'a [FilterResult], changes: &'a [Change]) -> Vec<Outcome<'a>> {
     results
         .iter()
-        .map(|r| {
-            Outcome::new(
-                &r.name,
-                r.files
-                    .iter()
-                    .filter_map(|m| {
-                        let change = changes.get(m.change)?;
-                        Some(match m.side {
-                            Side::New => MatchedFile::of(change),
-                            Side::Old => MatchedFile {
-                                path: change.previous_path.as_deref()?,
-                                status: ChangeStatus::Deleted,
-                                previous_path: None,
-                            },
-                        })
-                    })
-                    .collect(),
-            )
-        })
+        .map(|r| Outcome::new(&r.name, &r.files, changes))
         .collect()
 }
 
@@ -131,9 +151,8 @@ pub fn check_filter_names(filters: &[&str]) -> Result<(), String> {
 
 /// The directories of changed files: each file's parent (`.` for the repository root),
 /// sorted, once each.
-pub fn dirs(files: &[MatchedFile<'_>]) -> Vec<String> {
+pub fn dirs<'a>(files: impl Iterator<Item = MatchedFile<'a>>) -> Vec<String> {
     let set: BTreeSet<&str> = files
-        .iter()
         .map(|c| match c.path.rfind('/') {
             Some(i) => &c.path[..i],
             None => ".",
@@ -200,18 +219,14 @@ pub fn emit<E>(
     };
     let mut changed: Vec<&str> = Vec::new();
     for o in outcomes {
-        put(
-            o.name.to_string(),
-            bool_str(!o.files.is_empty()),
-            &mut oversized,
-        )?;
+        put(o.name.to_string(), bool_str(o.changed()), &mut oversized)?;
         put(
             format!("{}_count", o.name),
-            &o.files.len().to_string(),
+            &o.count().to_string(),
             &mut oversized,
         )?;
         if list_files != ListFormat::None {
-            let paths: Vec<&str> = o.files.iter().map(|c| c.path).collect();
+            let paths: Vec<&str> = o.files().map(|c| c.path).collect();
             put(
                 format!("{}_files", o.name),
                 &format(&paths, list_files),
@@ -220,7 +235,7 @@ pub fn emit<E>(
         }
         let dirs = serde_json::to_string(&o.dirs).unwrap_or_default();
         put(format!("{}_dirs", o.name), &dirs, &mut oversized)?;
-        if !o.files.is_empty() {
+        if o.changed() {
             changed.push(o.name);
         }
     }
@@ -259,17 +274,16 @@ fn matrix(outcomes: &[Outcome<'_>], list_files: ListFormat, max_size: usize) -> 
     };
     out.buf.extend_from_slice(b"{\"include\":[");
     let mut first = true;
-    for o in outcomes.iter().filter(|o| !o.files.is_empty()) {
+    for o in outcomes.iter().filter(|o| o.changed()) {
         if !first {
             out.buf.push(b',');
         }
         first = false;
         let entry = MatrixEntry {
             filter: o.name,
-            count: o.files.len(),
+            count: o.count(),
             dirs: &o.dirs,
-            files: (list_files != ListFormat::None)
-                .then(|| o.files.iter().map(|f| f.path).collect()),
+            files: (list_files != ListFormat::None).then(|| o.files().map(|f| f.path).collect()),
         };
         serde_json::to_writer(&mut out, &entry).ok()?;
     }
@@ -329,9 +343,9 @@ impl Serialize for Filters<'_> {
             map.serialize_entry(
                 o.name,
                 &FilterDocument {
-                    changed: !o.files.is_empty(),
-                    count: o.files.len(),
-                    files: &o.files,
+                    changed: o.changed(),
+                    count: o.count(),
+                    files: Files(o),
                     dirs: &o.dirs,
                 },
             )?;
@@ -344,8 +358,17 @@ impl Serialize for Filters<'_> {
 struct FilterDocument<'a> {
     changed: bool,
     count: usize,
-    files: &'a [MatchedFile<'a>],
+    files: Files<'a, 'a>,
     dirs: &'a [String],
+}
+
+/// A filter's files, serialized as they are read.
+struct Files<'o, 'a>(&'o Outcome<'a>);
+
+impl Serialize for Files<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.files())
+    }
 }
 
 #[cfg(test)]
@@ -353,13 +376,26 @@ mod tests {
     use super::*;
     use crate::change::ChangeStatus;
 
+    /// Matches of every change's new path.
+    fn all(changes: &[Change]) -> Vec<FileMatch> {
+        (0..changes.len())
+            .map(|change| FileMatch {
+                change,
+                side: Side::New,
+            })
+            .collect()
+    }
+
     #[test]
     fn dorny_outputs_in_order_plus_dirs_and_matrix() {
-        let a = Change::new("services/api/main.rs", ChangeStatus::Modified);
-        let b = Change::new("README.md", ChangeStatus::Added);
+        let changes = [
+            Change::new("services/api/main.rs", ChangeStatus::Modified),
+            Change::new("README.md", ChangeStatus::Added),
+        ];
+        let matches = all(&changes);
         let outcomes = [
-            Outcome::new("api", vec![MatchedFile::of(&a), MatchedFile::of(&b)]),
-            Outcome::new("web", vec![]),
+            Outcome::new("api", &matches, &changes),
+            Outcome::new("web", &[], &changes),
         ];
         let out = build(&outcomes, ListFormat::Json, 1 << 20);
         let names: Vec<&str> = out.values.iter().map(|(n, _)| n.as_str()).collect();
@@ -394,7 +430,7 @@ mod tests {
 
     #[test]
     fn no_files_outputs_without_list_files() {
-        let out = build(&[Outcome::new("x", vec![])], ListFormat::None, 1 << 20);
+        let out = build(&[Outcome::new("x", &[], &[])], ListFormat::None, 1 << 20);
         assert_eq!(out.get("x_files"), None);
         assert_eq!(out.get("matrix"), Some(r#"{"include":[]}"#));
     }
@@ -404,7 +440,8 @@ mod tests {
         let changes: Vec<Change> = (0..200)
             .map(|i| Change::new(format!("src/file-{i:04}.rs"), ChangeStatus::Added))
             .collect();
-        let outcome = Outcome::new("big", changes.iter().map(MatchedFile::of).collect());
+        let matches = all(&changes);
+        let outcome = Outcome::new("big", &matches, &changes);
         let out = build(&[outcome], ListFormat::Json, 1024);
         assert_eq!(out.get("big_files"), None);
         assert_eq!(out.get("big"), Some("true"));
@@ -425,13 +462,23 @@ mod tests {
 
     #[test]
     fn result_document_streams_every_file_with_its_status() {
-        let renamed = Change::renamed("old/a.rs", "new/a.rs");
-        let outcome = Outcome::new("x", vec![MatchedFile::of(&renamed)]);
+        let changes = [Change::renamed("old/a.rs", "new/a.rs")];
+        let matches = [
+            FileMatch {
+                change: 0,
+                side: Side::New,
+            },
+            FileMatch {
+                change: 0,
+                side: Side::Old,
+            },
+        ];
+        let outcome = Outcome::new("x", &matches, &changes);
         let mut buf = Vec::new();
         write_result_document(&mut buf, &[outcome], "git diff a..b").unwrap();
         assert_eq!(
             String::from_utf8(buf).unwrap(),
-            r#"{"compared":"git diff a..b","filters":{"x":{"changed":true,"count":1,"files":[{"path":"new/a.rs","status":"renamed","previous_path":"old/a.rs"}],"dirs":["new"]}}}"#
+            r#"{"compared":"git diff a..b","filters":{"x":{"changed":true,"count":2,"files":[{"path":"new/a.rs","status":"renamed","previous_path":"old/a.rs"},{"path":"old/a.rs","status":"deleted"}],"dirs":["new","old"]}}}"#
         );
     }
 

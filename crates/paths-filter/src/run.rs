@@ -139,7 +139,7 @@ fn summary_of(
     reason: &str,
     warnings: &[String],
 ) {
-    let changed = outcomes.iter().filter(|o| !o.files.is_empty()).count();
+    let changed = outcomes.iter().filter(|o| o.changed()).count();
     summary.heading(2, "paths-filter").paragraph(&format!(
         "{changed} of {} filters changed. Compared: `{compared}` ({reason}).",
         outcomes.len()
@@ -148,18 +148,17 @@ fn summary_of(
         .iter()
         .map(|o| {
             let mut first: Vec<String> = o
-                .files
-                .iter()
+                .files()
                 .take(SUMMARY_FILES)
                 .map(|f| format!("`{}`", f.path))
                 .collect();
-            if o.files.len() > SUMMARY_FILES {
-                first.push(format!("… {} more", o.files.len() - SUMMARY_FILES));
+            if o.count() > SUMMARY_FILES {
+                first.push(format!("… {} more", o.count() - SUMMARY_FILES));
             }
             vec![
                 o.name.to_string(),
-                if o.files.is_empty() { "no" } else { "**yes**" }.to_string(),
-                o.files.len().to_string(),
+                if o.changed() { "**yes**" } else { "no" }.to_string(),
+                o.count().to_string(),
                 first.join(", "),
             ]
         })
