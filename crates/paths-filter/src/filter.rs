@@ -20,7 +20,7 @@
 
 mod glob;
 #[cfg(test)]
-mod picomatch_table;
+pub(crate) mod picomatch_table;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -30,7 +30,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::change::ChangeStatus;
-pub(crate) use glob::{Program, Scratch};
+pub(crate) use glob::{NameGlob, Program, Scratch};
 
 /// What a rule may be, for error messages.
 const EXPECTED_RULE: &str =
@@ -194,7 +194,7 @@ pub(crate) struct FilterDef {
     pub(crate) has_negation: bool,
 }
 
-/// What a glob of the `GlobSet` stands for.
+/// What a glob (or a directory rule) stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GlobTarget {
     /// A hit means the pattern matches.
@@ -210,22 +210,50 @@ pub(crate) struct ProgramEntry {
     pub(crate) program: Program,
     /// Every matching path starts with this text.
     pub(crate) prefix: String,
-    /// A superset glob in the `GlobSet` decides when to run it (else it runs for every path).
+    /// A directory rule decides when to run it (else it runs for every path).
     pub(crate) gated: bool,
 }
 
-/// All patterns of all filters, deduplicated and compiled for one pass per path.
+/// Globs that need the whole path, and what each stands for.
+#[derive(Debug, Clone)]
+pub(crate) struct TargetedGlobs {
+    pub(crate) set: GlobSet,
+    pub(crate) targets: Vec<GlobTarget>,
+}
+
+/// What applies to the paths under one directory (see [`glob::Shape`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DirRules {
+    /// Every path under the directory matches (`dir/**`; the gates of programs).
+    pub(crate) under: Vec<GlobTarget>,
+    /// File name globs of the paths directly in the directory (`dir/*.txt`).
+    pub(crate) names: Vec<(NameGlob, GlobTarget)>,
+    /// Globs anchored at the directory that need the whole path (`dir/*/x`).
+    pub(crate) globs: Option<TargetedGlobs>,
+    /// Some key of [`Compiled::exact`] is a path directly in this directory.
+    pub(crate) has_exact: bool,
+}
+
+/// All patterns of all filters, deduplicated and compiled so that each path costs a few
+/// lookups: most globs are anchored at a literal directory and are only looked at for the
+/// paths under it; the rest share one `GlobSet`.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
     /// Number of distinct patterns; pattern ids are `0..patterns`.
     pub(crate) patterns: usize,
+    /// The globs with no literal directory (`**/*.md`).
     pub(crate) globset: GlobSet,
     /// What each glob in `globset` stands for (a pattern may need several globs).
     pub(crate) glob_target: Vec<GlobTarget>,
+    /// File name globs of every path (`**/*.md`), when there are few (else in `globset`).
+    pub(crate) any_names: Vec<(NameGlob, GlobTarget)>,
+    /// Directory (no trailing `/`; `""` for the top) → its rules.
+    pub(crate) dirs: HashMap<String, DirRules>,
+    /// Whole paths: globs without wildcards, and picomatch's "a path equal to the pattern
+    /// text matches".
+    pub(crate) exact: HashMap<String, Vec<GlobTarget>>,
     /// Patterns globset cannot express.
     pub(crate) programs: Vec<ProgramEntry>,
-    /// picomatch matches a path equal to the pattern text itself: text → pattern ids.
-    pub(crate) literal: HashMap<String, Vec<u32>>,
 }
 
 /// Parsed and compiled filters, in definition order.
@@ -326,20 +354,23 @@ struct Builder {
     ids: HashMap<String, u32>,
     globs: Vec<globset::Glob>,
     glob_target: Vec<GlobTarget>,
+    any_names: Vec<(NameGlob, globset::Glob, GlobTarget)>,
+    dirs: HashMap<String, DirBuilder>,
+    exact: HashMap<String, Vec<GlobTarget>>,
     programs: Vec<ProgramEntry>,
-    literal: HashMap<String, Vec<u32>>,
 }
 
-/// `text` with globset's special characters escaped.
-fn escape_glob(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "*?[]{}\\,!^".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+/// More `**/name` globs than this go to the `GlobSet`, which looks up extensions in a table
+/// instead of trying each glob.
+const MAX_ANY_NAMES: usize = 16;
+
+#[derive(Default)]
+struct DirBuilder {
+    under: Vec<GlobTarget>,
+    names: Vec<(NameGlob, GlobTarget)>,
+    globs: Vec<globset::Glob>,
+    targets: Vec<GlobTarget>,
+    has_exact: bool,
 }
 
 /// globset options that give picomatch's `*` and `?` (never across `/`).
@@ -349,6 +380,16 @@ fn build_glob(text: &str) -> Option<globset::Glob> {
         .backslash_escape(true)
         .build()
         .ok()
+}
+
+fn build_set(globs: Vec<globset::Glob>) -> Result<GlobSet, FilterError> {
+    let mut set = GlobSetBuilder::new();
+    for g in globs {
+        set.add(g);
+    }
+    set.build().map_err(|e| FilterError::Yaml {
+        message: format!("internal error compiling globs: {e}"),
+    })
 }
 
 impl Builder {
@@ -361,38 +402,90 @@ impl Builder {
         self.ids.insert(glob.body_text.clone(), id);
         // Our printer only emits syntax globset accepts; should globset ever refuse one, the
         // pattern still works through the (slower) program.
-        let built: Option<Vec<globset::Glob>> =
-            glob::to_globset(glob).and_then(|texts| texts.iter().map(|t| build_glob(t)).collect());
+        let built: Option<Vec<(glob::Shape, Option<globset::Glob>)>> = glob::to_globset(glob)
+            .and_then(|printed| {
+                printed
+                    .into_iter()
+                    .map(|p| match p.shape {
+                        glob::Shape::Exact(_)
+                        | glob::Shape::Under(_)
+                        | glob::Shape::Name { .. } => Some((p.shape, None)),
+                        glob::Shape::AnyName(_) | glob::Shape::In(_) | glob::Shape::Anywhere => {
+                            Some((p.shape, Some(build_glob(&p.text)?)))
+                        }
+                    })
+                    .collect()
+            });
+        let target = GlobTarget::Pattern(id);
         match built {
             Some(globs) => {
-                for g in globs {
-                    self.globs.push(g);
-                    self.glob_target.push(GlobTarget::Pattern(id));
+                for (shape, glob) in globs {
+                    match (shape, glob) {
+                        (glob::Shape::Exact(path), _) => self.exact_path(path, target),
+                        (glob::Shape::Under(dir), _) => {
+                            self.dirs.entry(dir).or_default().under.push(target);
+                        }
+                        (glob::Shape::Name { dir, name }, _) => {
+                            self.dirs.entry(dir).or_default().names.push((name, target));
+                        }
+                        (glob::Shape::AnyName(name), Some(g)) => {
+                            self.any_names.push((name, g, target));
+                        }
+                        (glob::Shape::In(dir), Some(g)) => {
+                            let rules = self.dirs.entry(dir).or_default();
+                            rules.globs.push(g);
+                            rules.targets.push(target);
+                        }
+                        (_, Some(g)) => {
+                            self.globs.push(g);
+                            self.glob_target.push(target);
+                        }
+                        (_, None) => {}
+                    }
                 }
             }
             None => {
-                // Programs are slow next to globset; a superset glob `dir/**` over the
-                // pattern's literal directory lets the GlobSet say when one is worth running.
+                // Programs are slow next to globset; the pattern's literal directory says
+                // which paths one is worth running for.
                 let prefix = glob::required_prefix(glob);
                 let index = u32::try_from(self.programs.len()).unwrap_or(u32::MAX);
-                let gate = prefix
-                    .rfind('/')
-                    .filter(|&slash| slash > 0)
-                    .and_then(|slash| build_glob(&format!("{}/**", escape_glob(&prefix[..slash]))));
-                let gated = gate.is_some();
-                if let Some(gate) = gate {
-                    self.globs.push(gate);
-                    self.glob_target.push(GlobTarget::Program(index));
+                let gate = prefix.rfind('/').filter(|&slash| slash > 0);
+                if let Some(slash) = gate {
+                    self.dirs
+                        .entry(prefix[..slash].to_owned())
+                        .or_default()
+                        .under
+                        .push(GlobTarget::Program(index));
                 }
                 self.programs.push(ProgramEntry {
                     pattern: id,
                     program: Program::compile(glob),
                     prefix,
-                    gated,
+                    gated: gate.is_some(),
                 });
             }
         }
         id
+    }
+
+    /// A path that matches `target` as a whole.
+    fn exact_path(&mut self, path: String, target: GlobTarget) {
+        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        if let Some(rules) = self.dirs.get_mut(dir) {
+            rules.has_exact = true;
+        } else {
+            self.dirs.insert(
+                dir.to_owned(),
+                DirBuilder {
+                    has_exact: true,
+                    ..DirBuilder::default()
+                },
+            );
+        }
+        let targets = self.exact.entry(path).or_default();
+        if !targets.contains(&target) {
+            targets.push(target);
+        }
     }
 
     /// Registers picomatch's "a path equal to the pattern text matches" for a positive use.
@@ -403,27 +496,49 @@ impl Builder {
             .any(|c| "*?[]{}()!|+@\"\\".contains(c))
             || glob.body_text.starts_with("./");
         if special {
-            let ids = self.literal.entry(glob.body_text.clone()).or_default();
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
+            self.exact_path(glob.body_text.clone(), GlobTarget::Pattern(id));
         }
     }
 
-    fn finish(self) -> Result<Compiled, FilterError> {
-        let mut set = GlobSetBuilder::new();
-        for g in self.globs {
-            set.add(g);
+    fn finish(mut self) -> Result<Compiled, FilterError> {
+        let mut any_names = Vec::with_capacity(self.any_names.len());
+        if self.any_names.len() > MAX_ANY_NAMES {
+            for (_, g, target) in self.any_names {
+                self.globs.push(g);
+                self.glob_target.push(target);
+            }
+        } else {
+            any_names.extend(self.any_names.into_iter().map(|(name, _, t)| (name, t)));
         }
-        let globset = set.build().map_err(|e| FilterError::Yaml {
-            message: format!("internal error compiling globs: {e}"),
-        })?;
+        let globset = build_set(self.globs)?;
+        let mut dirs = HashMap::with_capacity(self.dirs.len());
+        for (dir, rules) in self.dirs {
+            let globs = if rules.globs.is_empty() {
+                None
+            } else {
+                Some(TargetedGlobs {
+                    set: build_set(rules.globs)?,
+                    targets: rules.targets,
+                })
+            };
+            dirs.insert(
+                dir,
+                DirRules {
+                    under: rules.under,
+                    names: rules.names,
+                    globs,
+                    has_exact: rules.has_exact,
+                },
+            );
+        }
         Ok(Compiled {
             patterns: self.ids.len(),
             globset,
             glob_target: self.glob_target,
+            any_names,
+            dirs,
+            exact: self.exact,
             programs: self.programs,
-            literal: self.literal,
         })
     }
 }

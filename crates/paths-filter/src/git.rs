@@ -12,8 +12,9 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{ChildStdout, Command, Output, Stdio};
 
 use gantry_toolkit::Runner;
 
@@ -32,6 +33,9 @@ pub const DEFAULT_INITIAL_FETCH_DEPTH: u32 = 100;
 pub const MAX_DEEPEN_ROUNDS: u32 = 6;
 
 const MAX_STDERR_SHOWN: usize = 2000;
+
+/// Read buffer for git's output: large enough that a big diff costs few reads.
+const STREAM_BUFFER: usize = 64 * 1024;
 
 /// Every fetch: no tags unless asked for, no submodules, and a stalled transfer (under 1 KB/s
 /// for a minute) is abandoned instead of hanging the job.
@@ -141,6 +145,21 @@ pub enum GitError {
         /// The pull request.
         number: u64,
     },
+}
+
+/// The checked-out branch's short name.
+const CURRENT_BRANCH: [&str; 4] = ["symbolic-ref", "-q", "--short", "HEAD"];
+
+/// `git cat-file --batch-check`: object names on stdin, one line about each on stdout.
+const BATCH_CHECK: [&str; 2] = ["cat-file", "--batch-check"];
+
+/// A `git cat-file --batch-check` under way (see [`Git::start_local_commits`]).
+#[derive(Debug)]
+struct PendingCommits {
+    /// The local names tried for each revision, in order (empty for a refused name).
+    lists: Vec<Vec<String>>,
+    /// `None` when there was no name to ask about.
+    child: Option<std::process::Child>,
 }
 
 /// The changed files, and how they were found.
@@ -371,15 +390,24 @@ impl Git {
         cmd
     }
 
+    fn spawn_error(&self, source: std::io::Error) -> GitError {
+        GitError::Spawn {
+            dir: self.dir.clone(),
+            source,
+        }
+    }
+
     /// Run git; an error only when it cannot start or the repository is unusable.
     fn output(&self, args: &[&str]) -> Result<Output, GitError> {
         let output = self
             .command(args)
             .output()
-            .map_err(|source| GitError::Spawn {
-                dir: self.dir.clone(),
-                source,
-            })?;
+            .map_err(|source| self.spawn_error(source))?;
+        self.usable(output)
+    }
+
+    /// `output`, or the error for a repository git cannot use at all.
+    fn usable(&self, output: Output) -> Result<Output, GitError> {
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             if stderr.contains("dubious ownership") {
@@ -394,6 +422,61 @@ impl Git {
             }
         }
         Ok(output)
+    }
+
+    /// Run git and hand its stdout to `read` as it arrives, so a large output is never held
+    /// whole (100,000 changed paths are ~4 MB of `-z` output). git's failure takes precedence
+    /// over what `read` made of a truncated output.
+    fn stream<T>(
+        &self,
+        args: &[&str],
+        read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
+    ) -> Result<T, GitError> {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| self.spawn_error(source))?;
+        // stderr is drained on its own thread: git must never block on a full pipe. (Should
+        // no thread start, the pipe closes and git's messages are lost, not its status.)
+        let stderr = child.stderr.take().and_then(|mut pipe| {
+            std::thread::Builder::new()
+                .spawn(move || {
+                    let mut text = Vec::new();
+                    let _ = pipe.read_to_end(&mut text);
+                    text
+                })
+                .ok()
+        });
+        let read = match child.stdout.take() {
+            Some(pipe) => {
+                let mut reader = BufReader::with_capacity(STREAM_BUFFER, pipe);
+                let result = read(&mut reader);
+                if result.is_err() {
+                    // Let git finish: its own error, if any, is the one to report.
+                    let _ = std::io::copy(&mut reader, &mut std::io::sink());
+                }
+                result
+            }
+            None => Err("no output".to_owned()),
+        };
+        let status = child.wait().map_err(|source| self.spawn_error(source))?;
+        let stderr = stderr
+            .and_then(|thread| thread.join().ok())
+            .unwrap_or_default();
+        let output = self.usable(Output {
+            status,
+            stdout: Vec::new(),
+            stderr,
+        })?;
+        if !output.status.success() {
+            return Err(self.failed(args, &output));
+        }
+        read.map_err(|detail| GitError::Parse {
+            args: args.join(" "),
+            detail,
+        })
     }
 
     fn failed(&self, args: &[&str], output: &Output) -> GitError {
@@ -461,6 +544,86 @@ impl Git {
             .filter(|s| !s.is_empty()))
     }
 
+    /// The commits several revisions name, for those already in the clone (`None` for the
+    /// others, and for names [`check_rev`] refuses): one `git cat-file --batch-check` for all
+    /// the local names of all of them (see [`Git::local_candidates`]), where
+    /// [`Git::resolve_commit`] would run git once per name.
+    fn local_commits(&self, revs: &[&str]) -> Result<Vec<Option<String>>, GitError> {
+        let pending = self.start_local_commits(revs)?;
+        self.finish_local_commits(pending)
+    }
+
+    /// [`Git::local_commits`] started: git runs while the caller does something else.
+    fn start_local_commits(&self, revs: &[&str]) -> Result<PendingCommits, GitError> {
+        let lists: Vec<Vec<String>> = revs
+            .iter()
+            .map(|rev| {
+                if check_rev("revision", rev).is_ok() {
+                    self.local_candidates(rev)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let mut input = String::new();
+        for name in lists.iter().flatten() {
+            input.push_str(name);
+            input.push_str("^{commit}\n");
+        }
+        if input.is_empty() {
+            return Ok(PendingCommits { lists, child: None });
+        }
+        let mut child = self
+            .command(&BATCH_CHECK)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| self.spawn_error(source))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A few names: they fit in the pipe, so this cannot wait on git. Should git stop
+            // early, its exit status says why.
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        Ok(PendingCommits {
+            lists,
+            child: Some(child),
+        })
+    }
+
+    fn finish_local_commits(
+        &self,
+        pending: PendingCommits,
+    ) -> Result<Vec<Option<String>>, GitError> {
+        let PendingCommits { lists, child } = pending;
+        let Some(child) = child else {
+            return Ok(vec![None; lists.len()]);
+        };
+        let output = child
+            .wait_with_output()
+            .map_err(|source| self.spawn_error(source))?;
+        let output = self.usable(output)?;
+        if !output.status.success() {
+            return Err(self.failed(&BATCH_CHECK, &output));
+        }
+        // One line per name, in order: `<sha> commit <size>`, or `<name> missing` (or
+        // `ambiguous`) when it names no commit.
+        let mut lines = output.stdout.split(|b| *b == b'\n');
+        Ok(lists
+            .iter()
+            .map(|list| {
+                let mut found = None;
+                for _ in list {
+                    let line = lines.next().unwrap_or_default();
+                    if found.is_none() {
+                        found = commit_of_batch_line(line);
+                    }
+                }
+                found
+            })
+            .collect())
+    }
+
     /// The merge-base of two commits; `None` when they share no commit (in what the clone has).
     ///
     /// # Errors
@@ -506,12 +669,8 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn current_branch(&self) -> Result<Option<String>, GitError> {
-        let output = self.output(&["symbolic-ref", "-q", "--short", "HEAD"])?;
-        Ok(output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-            .filter(|s| !s.is_empty()))
+        let output = self.output(&CURRENT_BRANCH)?;
+        Ok(branch_of(&output))
     }
 
     /// The remote's default branch as recorded by the clone (`refs/remotes/origin/HEAD`).
@@ -521,11 +680,32 @@ impl Git {
     pub fn default_branch(&self) -> Result<Option<String>, GitError> {
         let head = format!("refs/remotes/{}/HEAD", self.remote);
         let output = self.output(&["symbolic-ref", "-q", &head])?;
+        Ok(self.default_branch_of(&output))
+    }
+
+    fn default_branch_of(&self, output: &Output) -> Option<String> {
         let prefix = format!("refs/remotes/{}/", self.remote);
-        Ok(output.status.success().then(|| {
-            let full = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-            full.strip_prefix(&prefix).unwrap_or(&full).to_owned()
-        }))
+        branch_of(output).map(|full| full.strip_prefix(&prefix).unwrap_or(&full).to_owned())
+    }
+
+    /// [`Git::default_branch`] and [`Git::current_branch`] from two git processes run side
+    /// by side, for a caller that needs both (a run outside a workflow has no `GITHUB_REF`).
+    ///
+    /// # Errors
+    /// git unusable.
+    pub fn default_and_current_branch(&self) -> Result<(Option<String>, Option<String>), GitError> {
+        let current = self
+            .command(&CURRENT_BRANCH)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| self.spawn_error(source))?;
+        let default = self.default_branch();
+        let current = current
+            .wait_with_output()
+            .map_err(|source| self.spawn_error(source))?;
+        let current = self.usable(current)?;
+        Ok((default?, branch_of(&current)))
     }
 
     // ---- getting what is missing ----------------------------------------------------------
@@ -697,8 +877,51 @@ impl Git {
         head: &str,
         initial_depth: u32,
     ) -> Result<MergeBase, GitError> {
-        let base_sha = self.ensure_commit("base", base, initial_depth)?;
-        let head_sha = self.ensure_commit("head", head, initial_depth)?;
+        let (base_sha, head_sha) = self.ensure_pair(base, head, initial_depth)?;
+        self.deepen_to_merge_base(base, head, base_sha, head_sha, initial_depth)
+    }
+
+    /// The commits of `base` and `head` ([`Git::ensure_commit`], but one git call when both
+    /// are in the clone).
+    fn ensure_pair(
+        &self,
+        base: &str,
+        head: &str,
+        initial_depth: u32,
+    ) -> Result<(String, String), GitError> {
+        let local = self.local_commits(&[base, head])?;
+        self.ensure_pair_from(base, head, local, initial_depth)
+    }
+
+    /// [`Git::ensure_pair`] once [`Git::local_commits`] has answered for `[base, head]`.
+    fn ensure_pair_from(
+        &self,
+        base: &str,
+        head: &str,
+        local: Vec<Option<String>>,
+        initial_depth: u32,
+    ) -> Result<(String, String), GitError> {
+        let mut local = local.into_iter();
+        let base_sha = match local.next().flatten() {
+            Some(sha) => sha,
+            None => self.ensure_commit("base", base, initial_depth)?,
+        };
+        let head_sha = match local.next().flatten() {
+            Some(sha) => sha,
+            None => self.ensure_commit("head", head, initial_depth)?,
+        };
+        Ok((base_sha, head_sha))
+    }
+
+    /// The second half of [`Git::ensure_merge_base`], once both commits are in the clone.
+    fn deepen_to_merge_base(
+        &self,
+        base: &str,
+        head: &str,
+        base_sha: String,
+        head_sha: String,
+        initial_depth: u32,
+    ) -> Result<MergeBase, GitError> {
         let purpose = format!("the merge-base of {} and {}", abbrev(base), abbrev(head));
         let merge_base = self.deepen_until(initial_depth, &purpose, |git| {
             git.merge_base(&base_sha, &head_sha)
@@ -794,23 +1017,59 @@ impl Git {
     // ---- changes -----------------------------------------------------------------------------
 
     fn diff(&self, base: &str, head: &str) -> Result<Parsed, GitError> {
-        let args = [
-            "diff",
-            "--name-status",
-            "-z",
-            "-M",
-            "--no-color",
-            "--no-ext-diff",
-            "--no-relative",
-            "--end-of-options",
-            base,
-            head,
-            "--",
-        ];
-        let out = self.run(&args)?;
-        parse(&out).map_err(|detail| GitError::Parse {
-            args: args.join(" "),
-            detail,
+        self.stream(&diff_args(&[], base, head), parse)
+    }
+
+    /// The commits of `base` and `head`, and when both names have one reading (`HEAD~1`, a
+    /// SHA, a full ref), [`Git::diff_from_merge_base`] of those names, run side by side with
+    /// resolving them: three git processes at once rather than one after the other. The
+    /// third value is `None` when that was not tried (or the names turned out not to be in
+    /// the clone).
+    fn merge_base_quickly(
+        &self,
+        base: &str,
+        head: &str,
+        depth: u32,
+    ) -> Result<(String, String, Option<QuickDiff>), GitError> {
+        let plain =
+            |rev: &str| check_rev("revision", rev).is_ok() && self.local_candidates(rev).len() == 1;
+        if !(plain(base) && plain(head)) {
+            let (base_sha, head_sha) = self.ensure_pair(base, head, depth)?;
+            return Ok((base_sha, head_sha, None));
+        }
+        let pending = self.start_local_commits(&[base, head])?;
+        let quick = self.diff_from_merge_base(base, head);
+        let local = self.finish_local_commits(pending)?;
+        let quick = quick?;
+        if let [Some(base_sha), Some(head_sha)] = local.as_slice() {
+            return Ok((base_sha.clone(), head_sha.clone(), Some(quick)));
+        }
+        let (base_sha, head_sha) = self.ensure_pair_from(base, head, local, depth)?;
+        Ok((base_sha, head_sha, None))
+    }
+
+    /// The merge-base of two commits in the clone and the changes from it to `head`, from two
+    /// git processes run side by side (`git merge-base` and `git diff --merge-base`) instead
+    /// of one after the other. `None` when that does not settle it — no merge-base in the
+    /// clone, several merge-bases (`diff --merge-base` refuses them), a git older than 2.30 —
+    /// and the caller takes the step-by-step way, which also deepens shallow clones.
+    fn diff_from_merge_base(&self, base: &str, head: &str) -> Result<QuickDiff, GitError> {
+        let merge_base = self
+            .command(&["merge-base", "--end-of-options", base, head])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| self.spawn_error(source))?;
+        let diff = self.stream(&diff_args(&["--merge-base"], base, head), parse);
+        let output = merge_base
+            .wait_with_output()
+            .map_err(|source| self.spawn_error(source))?;
+        let merge_base = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        Ok(match diff {
+            Ok(parsed) if output.status.success() && is_sha(&merge_base) => {
+                Some((merge_base, parsed))
+            }
+            _ => None,
         })
     }
 
@@ -835,16 +1094,18 @@ impl Git {
 
     fn all_files_parsed(&self, rev: &str) -> Result<Parsed, GitError> {
         check_rev("revision", rev)?;
-        let out = self.run(&[
-            "ls-tree",
-            "-r",
-            "-z",
-            "--name-only",
-            "--full-tree",
-            "--end-of-options",
-            rev,
-        ])?;
-        Ok(paths_as(&out, ChangeStatus::Added))
+        self.stream(
+            &[
+                "ls-tree",
+                "-r",
+                "-z",
+                "--name-only",
+                "--full-tree",
+                "--end-of-options",
+                rev,
+            ],
+            |out| paths_as(out, ChangeStatus::Added),
+        )
     }
 
     /// Uncommitted changes: tracked files against `HEAD` (staged and unstaged, renames
@@ -863,8 +1124,9 @@ impl Git {
             self.diff_worktree()?
         } else {
             // No commit yet: everything in the index is new.
-            let out = self.run(&["ls-files", "-z", "--full-name", "--", ":/"])?;
-            paths_as(&out, ChangeStatus::Added)
+            self.stream(&["ls-files", "-z", "--full-name", "--", ":/"], |out| {
+                paths_as(out, ChangeStatus::Added)
+            })?
         };
         let unmerged = self.run(&["ls-files", "--unmerged", "-z", "--full-name", "--", ":/"])?;
         let mut conflicted = BTreeSet::new();
@@ -888,16 +1150,18 @@ impl Git {
                 .map(|path| Change::new(path, ChangeStatus::Unmerged)),
         );
         if untracked {
-            let out = self.run(&[
-                "ls-files",
-                "--others",
-                "--exclude-standard",
-                "-z",
-                "--full-name",
-                "--",
-                ":/",
-            ])?;
-            let others = paths_as(&out, ChangeStatus::Added);
+            let others = self.stream(
+                &[
+                    "ls-files",
+                    "--others",
+                    "--exclude-standard",
+                    "-z",
+                    "--full-name",
+                    "--",
+                    ":/",
+                ],
+                |out| paths_as(out, ChangeStatus::Added),
+            )?;
             parsed.lossy += others.lossy;
             parsed.changes.extend(others.changes);
         }
@@ -916,11 +1180,7 @@ impl Git {
             "HEAD",
             "--",
         ];
-        let out = self.run(&args)?;
-        parse(&out).map_err(|detail| GitError::Parse {
-            args: args.join(" "),
-            detail,
-        })
+        self.stream(&args, parse)
     }
 
     /// Carry out one git [`ChangeSource`]. A [`ChangeSource::PullRequestApi`] runs its git
@@ -965,11 +1225,32 @@ impl Git {
                 None => Err(GitError::NoGitEquivalent { number: *number }),
             },
             ChangeSource::GitMergeBase { base, head } => {
-                let found = self.ensure_merge_base(base, head, depth)?;
+                let (base_sha, head_sha, quick) = self.merge_base_quickly(base, head, depth)?;
+                let quick = match quick {
+                    Some(quick) => quick,
+                    None => self.diff_from_merge_base(&base_sha, &head_sha)?,
+                };
+                let (found, parsed) = match quick {
+                    Some((merge_base, parsed)) => (
+                        MergeBase {
+                            base: base_sha,
+                            head: head_sha,
+                            merge_base: Some(merge_base),
+                        },
+                        Some(parsed),
+                    ),
+                    None => (
+                        self.deepen_to_merge_base(base, head, base_sha, head_sha, depth)?,
+                        None,
+                    ),
+                };
                 let (base, head) = (abbrev(base), abbrev(head));
                 match &found.merge_base {
                     Some(mb) => Ok((
-                        self.diff(mb, &found.head)?,
+                        match parsed {
+                            Some(parsed) => parsed,
+                            None => self.diff(mb, &found.head)?,
+                        },
                         format!(
                             "git diff {}..{} (merge-base of {base} and {head})",
                             abbrev(mb),
@@ -998,8 +1279,17 @@ impl Git {
                 after,
                 if_before_missing,
             } => {
-                let after_sha = self.ensure_commit("head", after, depth)?;
-                let before_sha = match (self.ensure_commit("base", before, 1), if_before_missing) {
+                let local = self.local_commits(&[after, before])?;
+                let mut local = local.into_iter();
+                let after_sha = match local.next().flatten() {
+                    Some(sha) => sha,
+                    None => self.ensure_commit("head", after, depth)?,
+                };
+                let before_sha = match local.next().flatten() {
+                    Some(sha) => Ok(sha),
+                    None => self.ensure_commit("base", before, 1),
+                };
+                let before_sha = match (before_sha, if_before_missing) {
                     (Ok(sha), _) => sha,
                     (Err(GitError::RevisionNotFound { .. }), Some(fallback)) => {
                         warnings.push(format!(
@@ -1042,8 +1332,27 @@ impl Git {
                 }
             }
             ChangeSource::LastCommit { head } => {
-                let sha = self.ensure_commit("head", head, depth)?;
-                match self.first_parent(&sha)? {
+                // The commit and, when its name has one reading, its parent: one git call.
+                let candidates = self.local_candidates(head);
+                let parent_name = match candidates.as_slice() {
+                    [only] => format!("{only}^1"),
+                    _ => String::new(),
+                };
+                let local = self.local_commits(&[head, &parent_name])?;
+                let mut local = local.into_iter();
+                let (sha, parent) = match (local.next().flatten(), local.next().flatten()) {
+                    (Some(sha), Some(parent)) => (sha, Some(parent)),
+                    (Some(sha), None) => {
+                        let parent = self.first_parent(&sha)?;
+                        (sha, parent)
+                    }
+                    (None, _) => {
+                        let sha = self.ensure_commit("head", head, depth)?;
+                        let parent = self.first_parent(&sha)?;
+                        (sha, parent)
+                    }
+                };
+                match parent {
                     Some(parent) => Ok((
                         self.diff(&parent, &sha)?,
                         format!(
@@ -1072,6 +1381,22 @@ impl Git {
             ChangeSource::NoChanges => Ok((Parsed::default(), "nothing to compare".to_owned())),
         }
     }
+}
+
+/// `git diff --name-status` of two commits, renames detected, with `extra` options.
+fn diff_args<'a>(extra: &[&'a str], base: &'a str, head: &'a str) -> Vec<&'a str> {
+    let mut args = vec![
+        "diff",
+        "--name-status",
+        "-z",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-relative",
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["--end-of-options", base, head, "--"]);
+    args
 }
 
 /// `HEAD`, `FETCH_HEAD`, `ORIG_HEAD`, `MERGE_HEAD`, …
@@ -1106,6 +1431,23 @@ fn stderr_text(output: &Output) -> String {
     }
 }
 
+/// What `git symbolic-ref -q` printed, when it names a ref.
+fn branch_of(output: &Output) -> Option<String> {
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// The SHA of a `git cat-file --batch-check` line for a commit.
+fn commit_of_batch_line(line: &[u8]) -> Option<String> {
+    let line = std::str::from_utf8(line).ok()?;
+    let mut fields = line.split(' ');
+    let sha = fields.next()?;
+    (fields.next() == Some("commit") && is_sha(sha)).then(|| sha.to_owned())
+}
+
 /// Refuse what git could read as an option, or what cannot be a revision.
 fn check_rev(what: &'static str, rev: &str) -> Result<(), GitError> {
     if rev.is_empty()
@@ -1119,6 +1461,9 @@ fn check_rev(what: &'static str, rev: &str) -> Result<(), GitError> {
     }
     Ok(())
 }
+
+/// What [`Git::diff_from_merge_base`] found: the merge-base and the changes since it.
+type QuickDiff = Option<(String, Parsed)>;
 
 /// Changes read from git, and how many paths were not UTF-8.
 #[derive(Debug, Default)]
@@ -1134,14 +1479,32 @@ fn path_string(bytes: &[u8]) -> (String, bool) {
     }
 }
 
-fn paths_as(out: &[u8], status: ChangeStatus) -> Parsed {
+/// Reads one NUL-terminated field of `-z` output into `buf` (without the NUL); false at the
+/// end of the output. A last field without its NUL counts.
+fn next_field(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<bool, String> {
+    buf.clear();
+    let read = reader
+        .read_until(0, buf)
+        .map_err(|e| format!("cannot read the output: {e}"))?;
+    if buf.last() == Some(&0) {
+        buf.pop();
+    }
+    Ok(read > 0)
+}
+
+/// NUL-separated paths (`ls-tree -z --name-only`, `ls-files -z`), each as a change `status`.
+fn paths_as(reader: &mut impl BufRead, status: ChangeStatus) -> Result<Parsed, String> {
     let mut parsed = Parsed::default();
-    for path in out.split(|b| *b == 0).filter(|p| !p.is_empty()) {
-        let (path, lossy) = path_string(path);
+    let mut field = Vec::with_capacity(256);
+    while next_field(reader, &mut field)? {
+        if field.is_empty() {
+            continue;
+        }
+        let (path, lossy) = path_string(&field);
         parsed.lossy += usize::from(lossy);
         parsed.changes.push(Change::new(path, status));
     }
-    parsed
+    Ok(parsed)
 }
 
 /// Read `git diff --name-status -z` output: `<status>\0<path>\0`, or for renames and copies
@@ -1150,8 +1513,8 @@ fn paths_as(out: &[u8], status: ChangeStatus) -> Parsed {
 ///
 /// # Errors
 /// An unknown status letter or a truncated record.
-pub fn parse_name_status(output: &[u8]) -> Result<Vec<Change>, GitError> {
-    parse(output)
+pub fn parse_name_status(mut output: &[u8]) -> Result<Vec<Change>, GitError> {
+    parse(&mut output)
         .map(|p| p.changes)
         .map_err(|detail| GitError::Parse {
             args: "diff --name-status -z".to_owned(),
@@ -1159,39 +1522,43 @@ pub fn parse_name_status(output: &[u8]) -> Result<Vec<Change>, GitError> {
         })
 }
 
-fn parse(output: &[u8]) -> Result<Parsed, String> {
+/// [`parse_name_status`] over a reader, record by record.
+fn parse(reader: &mut impl BufRead) -> Result<Parsed, String> {
     let mut parsed = Parsed::default();
-    let mut fields = output.split(|b| *b == 0);
-    while let Some(status) = fields.next() {
+    let mut status = Vec::with_capacity(8);
+    let mut field = Vec::with_capacity(256);
+    while next_field(reader, &mut status)? {
         let Some(&letter) = status.first() else {
             // The terminator after the last record; anything after it is an error.
-            if fields.any(|f| !f.is_empty()) {
-                return Err("an empty status in the middle of the output".to_owned());
+            while next_field(reader, &mut field)? {
+                if !field.is_empty() {
+                    return Err("an empty status in the middle of the output".to_owned());
+                }
             }
             break;
         };
-        let mut next_path = || -> Result<String, String> {
-            match fields.next() {
-                Some(p) if !p.is_empty() => {
-                    let (path, lossy) = path_string(p);
-                    parsed.lossy += usize::from(lossy);
-                    Ok(path)
-                }
-                _ => Err(format!(
+        let mut next_path = |lossy_count: &mut usize| -> Result<String, String> {
+            if next_field(reader, &mut field)? && !field.is_empty() {
+                let (path, lossy) = path_string(&field);
+                *lossy_count += usize::from(lossy);
+                Ok(path)
+            } else {
+                Err(format!(
                     "status {:?} is not followed by a path",
-                    String::from_utf8_lossy(status)
-                )),
+                    String::from_utf8_lossy(&status)
+                ))
             }
         };
+        let lossy = &mut parsed.lossy;
         let change = match letter {
-            b'A' => Change::new(next_path()?, ChangeStatus::Added),
-            b'D' => Change::new(next_path()?, ChangeStatus::Deleted),
-            b'M' => Change::new(next_path()?, ChangeStatus::Modified),
-            b'T' => Change::new(next_path()?, ChangeStatus::TypeChange),
-            b'U' => Change::new(next_path()?, ChangeStatus::Unmerged),
+            b'A' => Change::new(next_path(lossy)?, ChangeStatus::Added),
+            b'D' => Change::new(next_path(lossy)?, ChangeStatus::Deleted),
+            b'M' => Change::new(next_path(lossy)?, ChangeStatus::Modified),
+            b'T' => Change::new(next_path(lossy)?, ChangeStatus::TypeChange),
+            b'U' => Change::new(next_path(lossy)?, ChangeStatus::Unmerged),
             b'R' | b'C' => {
-                let from = next_path()?;
-                let to = next_path()?;
+                let from = next_path(lossy)?;
+                let to = next_path(lossy)?;
                 let mut change = Change::renamed(from, to);
                 if letter == b'C' {
                     change.status = ChangeStatus::Copied;
@@ -1201,7 +1568,7 @@ fn parse(output: &[u8]) -> Result<Parsed, String> {
             _ => {
                 return Err(format!(
                     "unknown status {:?}",
-                    String::from_utf8_lossy(status)
+                    String::from_utf8_lossy(&status)
                 ));
             }
         };
@@ -1278,7 +1645,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_replaced_and_counted() {
-        let parsed = parse(b"A\0bad\xff\0A\0good\0").unwrap();
+        let parsed = parse(&mut &b"A\0bad\xff\0A\0good\0"[..]).unwrap();
         assert_eq!(parsed.lossy, 1);
         assert_eq!(parsed.changes[0].path, "bad\u{fffd}");
     }
@@ -1326,6 +1693,162 @@ mod tests {
                 "+refs/pull/7/head:refs/remotes/origin/pull/7/head".to_owned(),
                 "refs/remotes/origin/pull/7/head".to_owned()
             )]
+        );
+    }
+
+    /// A scratch repository; `git(args)` runs git in it and returns its trimmed stdout.
+    fn scratch_repo() -> (tempfile::TempDir, impl Fn(&[&str]) -> String) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_owned();
+        let git = move |args: &[&str]| {
+            let out = Command::new("git")
+                .current_dir(&path)
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", &path)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        };
+        git(&["init", "-q", "-b", "main"]);
+        (dir, git)
+    }
+
+    #[test]
+    fn local_commits_resolve_like_rev_parse_in_one_call() {
+        let (dir, git) = scratch_repo();
+        std::fs::write(dir.path().join("a"), "a").unwrap();
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "one"]);
+        git(&["tag", "-a", "-m", "annotated", "v1"]);
+        git(&["commit", "-q", "--allow-empty", "-m", "two"]);
+        let head = git(&["rev-parse", "HEAD"]);
+        let first = git(&["rev-parse", "HEAD~1"]);
+        let tree = git(&["rev-parse", "HEAD^{tree}"]);
+        // `main` is only a local branch (no refs/remotes/origin/main): the later candidate
+        // counts; `v1` is an annotated tag, peeled to its commit.
+        let found = Git::new(dir.path())
+            .local_commits(&[
+                "HEAD", "main", "v1", "HEAD~1", "HEAD~2", "nope", "-x", "", &tree,
+            ])
+            .unwrap();
+        assert_eq!(
+            found,
+            [
+                Some(head.clone()),
+                Some(head),
+                Some(first.clone()),
+                Some(first),
+                None,
+                None,
+                None,
+                None,
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn default_and_current_branch_together_equal_each_alone() {
+        let (dir, git) = scratch_repo();
+        let repo = Git::new(dir.path());
+        let both = |repo: &Git| {
+            let together = repo.default_and_current_branch().unwrap();
+            let alone = (
+                repo.default_branch().unwrap(),
+                repo.current_branch().unwrap(),
+            );
+            assert_eq!(together, alone);
+            together
+        };
+        // No commit yet, no origin/HEAD.
+        assert_eq!(both(&repo), (None, Some("main".to_owned())));
+        git(&["commit", "-q", "--allow-empty", "-m", "one"]);
+        git(&["update-ref", "refs/remotes/origin/trunk", "HEAD"]);
+        git(&[
+            "symbolic-ref",
+            "refs/remotes/origin/HEAD",
+            "refs/remotes/origin/trunk",
+        ]);
+        assert_eq!(
+            both(&repo),
+            (Some("trunk".to_owned()), Some("main".to_owned()))
+        );
+        git(&["checkout", "-q", "--detach"]);
+        assert_eq!(both(&repo), (Some("trunk".to_owned()), None));
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Git::new(elsewhere.path()).default_and_current_branch(),
+            Err(GitError::NotARepository { .. })
+        ));
+    }
+
+    #[test]
+    fn several_merge_bases_fall_back_to_the_one_git_merge_base_names() {
+        // A criss-cross merge: m1 and m2 have two merge-bases (b1 and b2), which
+        // `git diff --merge-base` refuses.
+        let (dir, git) = scratch_repo();
+        let file = |name: &str| std::fs::write(dir.path().join(name), name).unwrap();
+        file("a");
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "a"]);
+        git(&["checkout", "-qb", "one"]);
+        file("b1");
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "b1"]);
+        git(&["checkout", "-q", "main"]);
+        file("b2");
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "b2"]);
+        git(&["merge", "-q", "--no-ff", "-m", "m2", "one"]);
+        let m2 = git(&["rev-parse", "HEAD"]);
+        git(&["checkout", "-q", "one"]);
+        git(&["merge", "-q", "--no-ff", "-m", "m1", "main~1"]);
+        file("c");
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "c"]);
+        let head = git(&["rev-parse", "HEAD"]);
+        assert_eq!(
+            git(&["merge-base", "--all", &m2, &head]).lines().count(),
+            2,
+            "the fixture needs two merge-bases"
+        );
+        let merge_base = git(&["merge-base", &m2, &head]);
+
+        let detected = Git::new(dir.path())
+            .changes(
+                &ChangeSource::GitMergeBase {
+                    base: m2.clone(),
+                    head: head.clone(),
+                },
+                1,
+            )
+            .unwrap();
+        let want =
+            parse_name_status(git(&["diff", "--name-status", "-z", &merge_base, &head]).as_bytes())
+                .unwrap();
+        assert_eq!(detected.changes, want);
+        assert!(
+            detected.compared.contains(&merge_base[..7]),
+            "{}",
+            detected.compared
+        );
+        // The quick way (two git processes side by side) agrees where it applies.
+        let git_here = Git::new(dir.path());
+        let (quick_base, quick) = git_here
+            .diff_from_merge_base(&git(&["rev-parse", "main~1"]), &head)
+            .unwrap()
+            .unwrap();
+        assert_eq!(quick_base, git(&["rev-parse", "main~1"]));
+        assert_eq!(
+            quick.changes,
+            git_here.changes_between(&quick_base, &head).unwrap()
+        );
+        assert!(
+            git_here.diff_from_merge_base(&m2, &head).unwrap().is_none(),
+            "two merge-bases"
         );
     }
 

@@ -1,10 +1,14 @@
 //! Which changed files each filter matches: a pure function of the compiled [`FilterSet`] and
 //! the list of changes.
 //!
-//! Speed: every pattern of every filter is in ONE `globset::GlobSet`, so each path is matched
-//! once (`matches_into`), not once per filter. Filters made only of positive rules (the usual
-//! case) are then updated from the matched pattern ids alone; only filters that need to see
-//! every file (a `!` rule, or the `every` quantifier) are evaluated per file.
+//! Speed: the patterns of all filters are compiled together, so each path is matched once, not
+//! once per filter. Most globs hang off their literal directory (`services/api/**`,
+//! `docs/*.md`; see [`crate::filter`]): a path looks up only the directories it is in, and as
+//! git lists paths in order, consecutive paths share those lookups. The globs that have no
+//! literal directory share one `globset::GlobSet`. Filters made only of positive rules (the
+//! usual case) are then updated from the matched pattern ids alone; only filters that need to
+//! see every file (a `!` rule, or the `every` quantifier) are evaluated per file. Large lists
+//! are split over a few threads, and the results joined in input order.
 //!
 //! Change types (see [`Side`]): a rule that names a change type sees each change as follows.
 //! - `renamed` (with its previous path): a rule asking for `renamed` sees one renamed file and
@@ -19,11 +23,12 @@
 //!   `modified` (dorny has no such status and its status-tagged rules never match these).
 //! - Plain globs (no change type) match any status.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
 use crate::change::{Change, ChangeStatus};
-use crate::filter::{FilterSet, GlobTarget, NegationMode, ProgramEntry, Rule, Scratch};
+use crate::filter::{DirRules, FilterSet, GlobTarget, NegationMode, ProgramEntry, Rule, Scratch};
 
 /// How a filter's rules combine for one file (dorny's `predicate-quantifier` input).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -214,36 +219,66 @@ fn run_program(entry: &ProgramEntry, path: &str, scratch: &mut MatchScratch) -> 
         .is_match_chars(&scratch.chars, &mut scratch.program)
 }
 
-/// Pattern ids matched by the current change's paths, as generation stamps (no clearing).
-struct Stamps {
-    new: Vec<u32>,
-    old: Vec<u32>,
-    generation: u32,
+/// The rules of the directories a path is in, kept from one path to the next: git lists
+/// paths in order, so neighbours share most of their directories and each directory is
+/// looked up about once.
+#[derive(Default)]
+struct DirStack<'c> {
+    /// The directory of the previous path (`""` for the top).
+    dir: String,
+    /// The directories of `dir` that have rules, outermost first: (length of the directory's
+    /// name in `dir`, its rules).
+    rules: Vec<(usize, &'c DirRules)>,
+    /// The rules of the top directory (for the paths in it).
+    root: Option<&'c DirRules>,
 }
 
-impl Stamps {
-    fn hit(&self, probe: Probe, id: u32) -> bool {
-        let id = id as usize;
-        let new = || self.new.get(id) == Some(&self.generation);
-        let old = || self.old.get(id) == Some(&self.generation);
-        match probe {
-            Probe::Skip => false,
-            Probe::New => new(),
-            Probe::Old => old(),
-            Probe::Either => new() || old(),
+impl<'c> DirStack<'c> {
+    /// Moves to `dir` (a path's directory, no trailing `/`).
+    fn enter(&mut self, dirs: &'c HashMap<String, DirRules>, dir: &str) {
+        if dir == self.dir {
+            return;
         }
+        let (old, new) = (self.dir.as_bytes(), dir.as_bytes());
+        let same = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+        let boundary = |s: &[u8], at: usize| at == s.len() || s[at] == b'/';
+        // The longest common ancestor (`a/b` and `a/bc` share `a`).
+        let common = if boundary(old, same) && boundary(new, same) {
+            same
+        } else {
+            new[..same].iter().rposition(|&b| b == b'/').unwrap_or(0)
+        };
+        let keep = self.rules.partition_point(|&(end, _)| end <= common);
+        self.rules.truncate(keep);
+        if !dirs.is_empty() {
+            for end in (common + 1..=new.len()).filter(|&end| boundary(new, end)) {
+                if let Some(rules) = dirs.get(&dir[..end]) {
+                    self.rules.push((end, rules));
+                }
+            }
+        }
+        self.dir.clear();
+        self.dir.push_str(dir);
     }
 }
 
-impl FilterSet {
-    /// Evaluates every filter against `changes`; one result per filter, in definition order.
-    pub fn evaluate(
-        &self,
-        changes: &[Change],
-        quantifier: PredicateQuantifier,
-    ) -> Vec<FilterResult> {
-        let compiled = &self.compiled;
-        let filters = &self.filters;
+/// What [`FilterSet::evaluate`] works out once, before looking at any change.
+struct Plan {
+    quantifier: PredicateQuantifier,
+    /// Filters decided by which patterns matched alone (only positive globs, not `every`).
+    simple: Vec<bool>,
+    /// Filters that can match a file that hits none of their patterns.
+    open: Vec<usize>,
+    /// `postings[counts[id]..counts[id + 1]]`: the (filter, rule) of every positive use of
+    /// pattern `id`.
+    counts: Vec<u32>,
+    postings: Vec<(u32, u32)>,
+}
+
+impl Plan {
+    fn new(set: &FilterSet, quantifier: PredicateQuantifier) -> Plan {
+        let compiled = &set.compiled;
+        let filters = &set.filters;
         // "Simple" filters (only positive globs, any quantifier but `every`) are decided from
         // the matched pattern ids alone. Other filters are evaluated in full, but only for
         // files that hit one of their positive globs — except "open" filters, which can match
@@ -256,7 +291,7 @@ impl FilterSet {
         let open: Vec<usize> = filters
             .iter()
             .enumerate()
-            .filter(|(_, f)| match (quantifier, self.options.negation) {
+            .filter(|(_, f)| match (quantifier, set.options.negation) {
                 (PredicateQuantifier::Some, NegationMode::Or) => f.has_negation,
                 (PredicateQuantifier::Every, _) => {
                     f.rules.iter().all(|r| r.items.iter().any(|i| i.negated))
@@ -286,24 +321,158 @@ impl FilterSet {
                 }
             }
         }
-        let postings_of = |id: u32| {
-            let id = id as usize;
-            &postings[counts[id] as usize..counts[id + 1] as usize]
-        };
+        Plan {
+            quantifier,
+            simple,
+            open,
+            counts,
+            postings,
+        }
+    }
 
-        let mut results: Vec<FilterResult> = filters
-            .iter()
-            .map(|f| FilterResult {
-                name: f.name.clone(),
-                files: vec![],
+    fn postings_of(&self, id: u32) -> &[(u32, u32)] {
+        let id = id as usize;
+        match (self.counts.get(id), self.counts.get(id + 1)) {
+            (Some(&from), Some(&to)) => &self.postings[from as usize..to as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Changes per thread below which another thread does not pay for itself.
+const CHANGES_PER_THREAD: usize = 10_000;
+
+/// Most threads evaluation uses (GitHub's runners have 4 cores).
+const MAX_THREADS: usize = 4;
+
+/// How many threads to evaluate `changes` changes with.
+fn threads_for(changes: usize) -> usize {
+    if changes < 2 * CHANGES_PER_THREAD {
+        return 1;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    cores
+        .min(MAX_THREADS)
+        .min(changes / CHANGES_PER_THREAD)
+        .max(1)
+}
+
+/// Pattern ids matched by the current change's paths, as generation stamps (no clearing).
+struct Stamps {
+    new: Vec<u32>,
+    old: Vec<u32>,
+    generation: u32,
+}
+
+impl Stamps {
+    fn hit(&self, probe: Probe, id: u32) -> bool {
+        let id = id as usize;
+        let new = || self.new.get(id) == Some(&self.generation);
+        let old = || self.old.get(id) == Some(&self.generation);
+        match probe {
+            Probe::Skip => false,
+            Probe::New => new(),
+            Probe::Old => old(),
+            Probe::Either => new() || old(),
+        }
+    }
+}
+
+impl FilterSet {
+    /// Evaluates every filter against `changes`; one result per filter, in definition order.
+    pub fn evaluate(
+        &self,
+        changes: &[Change],
+        quantifier: PredicateQuantifier,
+    ) -> Vec<FilterResult> {
+        self.evaluate_on(changes, quantifier, threads_for(changes.len()))
+    }
+
+    /// [`FilterSet::evaluate`] on `threads` threads.
+    fn evaluate_on(
+        &self,
+        changes: &[Change],
+        quantifier: PredicateQuantifier,
+        threads: usize,
+    ) -> Vec<FilterResult> {
+        let plan = Plan::new(self, quantifier);
+        let chunk = changes.len().div_ceil(threads.max(1)).max(1);
+        // Each chunk of changes is evaluated on its own thread (the first on this one); the
+        // chunks' files are then joined in order, so the result does not depend on threads.
+        let mut parts: Vec<Vec<Vec<FileMatch>>> = if threads <= 1 {
+            vec![self.evaluate_chunk(&plan, changes, 0)]
+        } else {
+            std::thread::scope(|scope| {
+                let plan = &plan;
+                // A chunk whose thread cannot start is evaluated here, in its turn.
+                let others: Vec<_> = changes
+                    .chunks(chunk)
+                    .enumerate()
+                    .skip(1)
+                    .map(|(i, part)| {
+                        let thread = std::thread::Builder::new().spawn_scoped(scope, move || {
+                            self.evaluate_chunk(plan, part, i * chunk)
+                        });
+                        (i, part, thread.ok())
+                    })
+                    .collect();
+                let first = changes.chunks(chunk).next().unwrap_or_default();
+                let mut parts = vec![self.evaluate_chunk(plan, first, 0)];
+                for (i, part, thread) in others {
+                    parts.push(match thread.map(|t| t.join()) {
+                        Some(Ok(files)) => files,
+                        Some(Err(panic)) => std::panic::resume_unwind(panic),
+                        None => self.evaluate_chunk(plan, part, i * chunk),
+                    });
+                }
+                parts
             })
-            .collect();
+        };
+        let mut rest = parts.split_off(1.min(parts.len()));
+        let first = parts.pop().unwrap_or_default();
+        self.filters
+            .iter()
+            .zip(first)
+            .enumerate()
+            .map(|(f, (filter, mut files))| {
+                for part in &mut rest {
+                    if let Some(more) = part.get_mut(f) {
+                        files.append(more);
+                        *more = Vec::new();
+                    }
+                }
+                FilterResult {
+                    name: filter.name.clone(),
+                    files,
+                }
+            })
+            .collect()
+    }
+
+    /// The files of `changes` (which start at index `offset` of the whole list) that each
+    /// filter matches.
+    fn evaluate_chunk(
+        &self,
+        plan: &Plan,
+        changes: &[Change],
+        offset: usize,
+    ) -> Vec<Vec<FileMatch>> {
+        let compiled = &self.compiled;
+        let filters = &self.filters;
+        let quantifier = plan.quantifier;
+        let (simple, open) = (&plan.simple, &plan.open);
+        let postings_of = |id: u32| plan.postings_of(id);
+        let mut results: Vec<Vec<FileMatch>> = vec![Vec::new(); filters.len()];
         let mut stamps = Stamps {
             new: vec![0; compiled.patterns],
             old: vec![0; compiled.patterns],
             generation: 0,
         };
         let mut scratch = MatchScratch::default();
+        let mut dirs = DirStack {
+            root: compiled.dirs.get(""),
+            ..DirStack::default()
+        };
         let mut ids_new: Vec<u32> = Vec::new();
         let mut ids_old: Vec<u32> = Vec::new();
         // Per-filter state for the current change: bit 1 = new side matched, bit 2 = old side
@@ -318,7 +487,7 @@ impl FilterSet {
                 stamps.old.iter_mut().for_each(|s| *s = 0);
                 stamps.generation = 1;
             }
-            self.matched_patterns(&change.path, &mut scratch, &mut ids_new);
+            self.matched_patterns(&change.path, &mut dirs, &mut scratch, &mut ids_new);
             for &id in &ids_new {
                 stamps.new[id as usize] = stamps.generation;
             }
@@ -328,7 +497,7 @@ impl FilterSet {
             };
             ids_old.clear();
             if let Some(old) = renamed_from {
-                self.matched_patterns(old, &mut scratch, &mut ids_old);
+                self.matched_patterns(old, &mut dirs, &mut scratch, &mut ids_old);
                 for &id in &ids_old {
                     stamps.old[id as usize] = stamps.generation;
                 }
@@ -368,7 +537,7 @@ impl FilterSet {
                     }
                 }
             }
-            for &f in &open {
+            for &f in open {
                 mark(f as u32, 4);
             }
             for &f in &touched {
@@ -384,16 +553,16 @@ impl FilterSet {
                         bits |= 2;
                     }
                 }
-                let files = &mut results[f as usize].files;
+                let files = &mut results[f as usize];
                 if bits & 1 != 0 {
                     files.push(FileMatch {
-                        change: ci,
+                        change: offset + ci,
                         side: Side::New,
                     });
                 }
                 if bits & 2 != 0 {
                     files.push(FileMatch {
-                        change: ci,
+                        change: offset + ci,
                         side: Side::Old,
                     });
                 }
@@ -403,24 +572,66 @@ impl FilterSet {
         results
     }
 
-    /// Ids of the patterns (without their `!`) that match `path`.
-    fn matched_patterns(&self, path: &str, scratch: &mut MatchScratch, out: &mut Vec<u32>) {
+    /// Ids of the patterns (without their `!`) that match `path` (an id may repeat).
+    fn matched_patterns<'c>(
+        &'c self,
+        path: &str,
+        dirs: &mut DirStack<'c>,
+        scratch: &mut MatchScratch,
+        out: &mut Vec<u32>,
+    ) {
         let compiled = &self.compiled;
         out.clear();
         scratch.chars.clear();
+        let (dir, name, top) = match path.bytes().rposition(|b| b == b'/') {
+            Some(slash) => (&path[..slash], &path[slash + 1..], false),
+            None => ("", path, true),
+        };
+        dirs.enter(&compiled.dirs, dir);
         let mut hits = std::mem::take(&mut scratch.glob_hits);
-        compiled.globset.matches_into(path, &mut hits);
-        for &hit in &hits {
-            match compiled.glob_target.get(hit) {
-                Some(GlobTarget::Pattern(id)) => out.push(*id),
-                Some(GlobTarget::Program(index)) => {
-                    if let Some(entry) = compiled.programs.get(*index as usize)
-                        && run_program(entry, path, scratch)
-                    {
-                        out.push(entry.pattern);
+        // The rules of the path's own directory (the top has no level in `dirs`).
+        let mut parent = if top { dirs.root } else { None };
+        for &(end, rules) in &dirs.rules {
+            for &target in &rules.under {
+                self.hit(target, path, scratch, out);
+            }
+            if let Some(globs) = &rules.globs {
+                globs.set.matches_into(path, &mut hits);
+                for &hit in &hits {
+                    if let Some(&target) = globs.targets.get(hit) {
+                        self.hit(target, path, scratch, out);
                     }
                 }
-                None => {}
+            }
+            if end == dir.len() {
+                parent = Some(rules);
+            }
+        }
+        if let Some(rules) = parent {
+            for (glob, target) in &rules.names {
+                if glob.is_match(name) {
+                    self.hit(*target, path, scratch, out);
+                }
+            }
+            if rules.has_exact
+                && let Some(targets) = compiled.exact.get(path)
+            {
+                for &target in targets {
+                    self.hit(target, path, scratch, out);
+                }
+            }
+        }
+        for (glob, target) in &compiled.any_names {
+            if glob.is_match(name) {
+                self.hit(*target, path, scratch, out);
+            }
+        }
+        if !compiled.globset.is_empty() {
+            compiled.globset.matches_into(path, &mut hits);
+            for &hit in &hits {
+                if let Some(&target) = compiled.glob_target.get(hit) {
+                    self.hit(target, path, scratch, out);
+                }
             }
         }
         scratch.glob_hits = hits;
@@ -429,8 +640,19 @@ impl FilterSet {
                 out.push(entry.pattern);
             }
         }
-        if let Some(ids) = compiled.literal.get(path) {
-            out.extend_from_slice(ids);
+    }
+
+    /// A glob or directory rule standing for `target` matched `path`.
+    fn hit(&self, target: GlobTarget, path: &str, scratch: &mut MatchScratch, out: &mut Vec<u32>) {
+        match target {
+            GlobTarget::Pattern(id) => out.push(id),
+            GlobTarget::Program(index) => {
+                if let Some(entry) = self.compiled.programs.get(index as usize)
+                    && run_program(entry, path, scratch)
+                {
+                    out.push(entry.pattern);
+                }
+            }
         }
     }
 
@@ -512,4 +734,192 @@ pub fn synthetic_workload(changes: usize, filters: usize) -> (String, Vec<Change
         })
         .collect();
     (yaml, list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::FilterOptions;
+    use crate::filter::picomatch_table::TABLE;
+
+    fn quote(s: &str) -> String {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+
+    fn parse(yaml: &str, negation: NegationMode) -> FilterSet {
+        FilterSet::parse(yaml, &FilterOptions { negation })
+            .unwrap_or_else(|e| panic!("{e}\n{yaml}"))
+    }
+
+    fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut seen = std::collections::HashSet::new();
+        items.filter(|i| seen.insert(*i)).collect()
+    }
+
+    /// Every row of the glob table at once: each pattern a filter of one set, each path a
+    /// change of one list, in several orders. This is what the directory cache of
+    /// `matched_patterns` sees in a real run (single-path tests never reuse it).
+    #[test]
+    fn table_rows_hold_when_evaluated_together() {
+        let patterns = distinct(TABLE.iter().map(|r| r.0));
+        let yaml: String = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("f{i}: {}\n", quote(p)))
+            .collect();
+        let set = parse(&yaml, NegationMode::Or);
+        let mut paths = distinct(TABLE.iter().map(|r| r.1));
+        for order in 0..3 {
+            match order {
+                1 => paths.sort_unstable(),
+                2 => paths.reverse(),
+                _ => {}
+            }
+            let changes: Vec<Change> = paths
+                .iter()
+                .map(|p| Change::new(*p, ChangeStatus::Modified))
+                .collect();
+            let results = set.evaluate(&changes, PredicateQuantifier::Some);
+            let mut wrong = vec![];
+            for &(pattern, path, want) in TABLE {
+                let f = patterns
+                    .iter()
+                    .position(|p| *p == pattern)
+                    .unwrap_or_default();
+                let c = paths.iter().position(|p| *p == path).unwrap_or_default();
+                let got = results[f].files.iter().any(|m| m.change == c);
+                if got != want {
+                    wrong.push(format!("{pattern:?} on {path:?}: expected {want}"));
+                }
+            }
+            assert!(wrong.is_empty(), "order {order}:\n{}", wrong.join("\n"));
+        }
+    }
+
+    /// Past a few `**/name` globs they go to the `GlobSet` instead: same answers either way.
+    #[test]
+    fn many_file_name_globs_match_the_same() {
+        for count in [3, 40] {
+            let yaml: String = (0..count)
+                .map(|i| format!("f{i}: ['**/*.e{i}', 'x/**/y{i}*']\n"))
+                .collect();
+            let set = parse(&yaml, NegationMode::Or);
+            let changes: Vec<Change> = ["a.e1", "d/b.e2", "d/e/c.e1x", "d/.e1", "x/y1z", "x/q/y2"]
+                .iter()
+                .map(|p| Change::new(*p, ChangeStatus::Modified))
+                .collect();
+            let results = set.evaluate(&changes, PredicateQuantifier::Some);
+            let f = |i: usize| results[i].paths(&changes);
+            assert_eq!(f(1), ["a.e1", "d/.e1", "x/y1z"], "{count}");
+            assert_eq!(f(2), ["d/b.e2", "x/q/y2"], "{count}");
+            assert_eq!(f(0), Vec::<&str>::new(), "{count}");
+        }
+    }
+
+    /// A monorepo's worth of paths and every kind of pattern: evaluating the whole list at
+    /// once gives what evaluating each change on its own gives (no state leaks from path to
+    /// path), renames included.
+    #[test]
+    fn evaluating_together_equals_evaluating_one_by_one() {
+        let yaml = "\
+a: 'svc/a/**'
+b: ['svc/b/**', '!**/*.md']
+c: 'svc/*/src/**'
+d: ['svc/a/src/*.rs', 'svc/ab/**']
+e: '**/*.md'
+f: ['README.md', 'svc/a', 'svc']
+g: '@(svc|lib)/a/**'
+h: 'svc/a/+(x|y)/**'
+i: 'lib/**/deep/*'
+j: ['svc/**', '!svc/a/**', 'svc/a/src/keep.rs']
+k: 'svc/a/**/*.txt'
+l: 'svc/a/**/'
+m: 'lib/*'
+n:
+  - renamed: 'svc/b/**'
+  - deleted: 'lib/**'
+o: ['*.md', 'svc/a/?', 'svc/*/x', 'lib/a/*.r*']
+p: ['**/x', '**/*.t*t', '!svc/*.md']
+";
+        let dirs = [
+            "",
+            "svc",
+            "svc/a",
+            "svc/a/src",
+            "svc/a/src/x",
+            "svc/a/x",
+            "svc/a/y/z",
+            "svc/ab",
+            "svc/ab/src",
+            "svc/b",
+            "svc/b/src",
+            "svc/b/docs",
+            "lib",
+            "lib/a",
+            "lib/q/deep",
+            "lib/q/deep/er",
+            "other",
+            "svca",
+            "svc/a.d",
+        ];
+        let names = ["README.md", "keep.rs", "m.rs", "n.txt", "x", ".hidden", "a"];
+        let mut changes = vec![];
+        for dir in dirs {
+            for name in names {
+                let path = if dir.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{dir}/{name}")
+                };
+                changes.push(Change::new(path, ChangeStatus::Modified));
+            }
+        }
+        changes.push(Change::renamed("lib/a/m.rs", "svc/b/src/m.rs"));
+        changes.push(Change::renamed("svc/b/x", "other/x"));
+        changes.push(Change::new("svc", ChangeStatus::Added));
+        changes.push(Change::new("svc/a", ChangeStatus::Deleted));
+        for negation in [NegationMode::Or, NegationMode::Exclude] {
+            let set = parse(yaml, negation);
+            for quantifier in [
+                PredicateQuantifier::Some,
+                PredicateQuantifier::Every,
+                PredicateQuantifier::SomeWithExcludes,
+            ] {
+                for order in 0..3 {
+                    let mut changes = changes.clone();
+                    match order {
+                        1 => changes.sort_by(|a, b| a.path.cmp(&b.path)),
+                        2 => changes.reverse(),
+                        _ => {}
+                    }
+                    let together = set.evaluate(&changes, quantifier);
+                    for threads in [2, 3, 7, 1000] {
+                        assert_eq!(
+                            set.evaluate_on(&changes, quantifier, threads),
+                            together,
+                            "{threads} threads"
+                        );
+                    }
+                    let mut alone: Vec<FilterResult> = set
+                        .names()
+                        .map(|name| FilterResult {
+                            name: name.to_owned(),
+                            files: vec![],
+                        })
+                        .collect();
+                    for (i, change) in changes.iter().enumerate() {
+                        let one = set.evaluate(std::slice::from_ref(change), quantifier);
+                        for (all, r) in alone.iter_mut().zip(one) {
+                            all.files.extend(r.files.iter().map(|m| FileMatch {
+                                change: i,
+                                side: m.side,
+                            }));
+                        }
+                    }
+                    assert_eq!(together, alone, "{negation} {quantifier} order {order}");
+                    assert!(together.iter().any(FilterResult::matched));
+                }
+            }
+        }
+    }
 }

@@ -34,7 +34,14 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         base: config.base.clone(),
         ref_: config.ref_.clone(),
         token_present: config.token.is_some(),
-        default_branch: git.default_branch().ok().flatten(),
+        // The payload names the default branch on a runner: ask git only when it does not.
+        default_branch: match event
+            .as_ref()
+            .and_then(|e| e.raw.pointer("/repository/default_branch"))
+        {
+            Some(_) => None,
+            None => git.default_branch().ok().flatten(),
+        },
         current_ref: runner
             .env()
             .get_non_empty("GITHUB_REF")
