@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gantry_toolkit::{Env, Runner, run};
+use gantry_toolkit::{Env, Runner, action_contract_json, run};
 use paths_filter::config::INPUTS;
 use paths_filter::outputs::FIXED_OUTPUTS;
 
@@ -50,14 +50,7 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.action_contract {
-        let inputs: serde_json::Map<String, serde_json::Value> = INPUTS
-            .iter()
-            .map(|(name, default)| ((*name).to_string(), (*default).into()))
-            .collect();
-        println!(
-            "{}",
-            serde_json::json!({ "inputs": inputs, "outputs": FIXED_OUTPUTS })
-        );
+        println!("{}", action_contract_json(INPUTS, FIXED_OUTPUTS));
         return ExitCode::SUCCESS;
     }
     let runner = Runner::builder(Env::from_process())

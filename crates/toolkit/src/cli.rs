@@ -63,6 +63,17 @@ pub fn error_chain(error: &(dyn Error + 'static)) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn action_contract_lists_inputs_with_defaults_and_outputs() {
+        assert_eq!(
+            action_contract_json(
+                &[("filters", None), ("list-files", Some("none"))],
+                &["changes"]
+            ),
+            r#"{"inputs":{"filters":null,"list-files":"none"},"outputs":["changes"]}"#
+        );
+    }
+
     #[derive(Debug, thiserror::Error)]
     #[error("cannot deploy")]
     struct Outer(#[source] Middle);
@@ -82,4 +93,16 @@ mod tests {
             "cannot deploy: service api: timed out"
         );
     }
+}
+
+/// What a tool's binary says it reads and writes, printed by its hidden `--action-contract`
+/// flag: `{"inputs": {name: default or null}, "outputs": [names]}`. The action contract test
+/// compares it with the tool's `action.yml` and README, so the three cannot drift apart.
+#[must_use]
+pub fn action_contract_json(inputs: &[(&str, Option<&str>)], outputs: &[&str]) -> String {
+    let inputs: serde_json::Map<String, serde_json::Value> = inputs
+        .iter()
+        .map(|(name, default)| ((*name).to_owned(), (*default).into()))
+        .collect();
+    serde_json::json!({ "inputs": inputs, "outputs": outputs }).to_string()
 }

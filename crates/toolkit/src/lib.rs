@@ -98,7 +98,7 @@ pub mod testing;
 
 pub use annotation::{AnnotationLevel, AnnotationProperties};
 pub use capture::Capture;
-pub use cli::{error_chain, run};
+pub use cli::{action_contract_json, error_chain, run};
 pub use command::{
     WorkflowCommand, escape_data, escape_property, unescape_data, unescape_property,
 };
