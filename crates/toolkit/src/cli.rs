@@ -59,6 +59,18 @@ pub fn error_chain(error: &(dyn Error + 'static)) -> String {
     message
 }
 
+/// What a tool's binary says it reads and writes, printed by its hidden `--action-contract`
+/// flag: `{"inputs": {name: default or null}, "outputs": [names]}`. The action contract test
+/// compares it with the tool's `action.yml` and README, so the three cannot drift apart.
+#[must_use]
+pub fn action_contract_json(inputs: &[(&str, Option<&str>)], outputs: &[&str]) -> String {
+    let inputs: serde_json::Map<String, serde_json::Value> = inputs
+        .iter()
+        .map(|(name, default)| ((*name).to_owned(), (*default).into()))
+        .collect();
+    serde_json::json!({ "inputs": inputs, "outputs": outputs }).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,16 +105,4 @@ mod tests {
             "cannot deploy: service api: timed out"
         );
     }
-}
-
-/// What a tool's binary says it reads and writes, printed by its hidden `--action-contract`
-/// flag: `{"inputs": {name: default or null}, "outputs": [names]}`. The action contract test
-/// compares it with the tool's `action.yml` and README, so the three cannot drift apart.
-#[must_use]
-pub fn action_contract_json(inputs: &[(&str, Option<&str>)], outputs: &[&str]) -> String {
-    let inputs: serde_json::Map<String, serde_json::Value> = inputs
-        .iter()
-        .map(|(name, default)| ((*name).to_owned(), (*default).into()))
-        .collect();
-    serde_json::json!({ "inputs": inputs, "outputs": outputs }).to_string()
 }

@@ -1,0 +1,358 @@
+//! Inputs → a validated [`Config`]. Every error names the input, the value and what is valid,
+//! and nothing runs (no git fetch, no tag, no API call) before all inputs are valid.
+
+use std::path::{Path, PathBuf};
+
+use gantry_toolkit::input::{InputError, Inputs};
+use indexmap::IndexMap;
+use semver::Version;
+
+use crate::rules::ReleaseRules;
+use crate::tag_format::TagFormat;
+use crate::version::PreMajor;
+
+/// Every input of the action, with the default the binary uses when it is empty. The
+/// `action.yml` must declare the same (checked by the contract test).
+pub const INPUTS: &[(&str, Option<&str>)] = &[
+    ("token", None),
+    ("working-directory", None),
+    ("tag-format", Some("v${version}")),
+    ("release-branches", Some("main, master")),
+    ("prerelease-branches", None),
+    ("release-rules", None),
+    ("use-pr-title", Some("false")),
+    ("first-release", Some("1.0.0")),
+    ("bump-minor-pre-major", Some("false")),
+    ("bump-patch-for-minor-pre-major", Some("false")),
+    ("packages", None),
+    ("changelog", None),
+    ("create-tag", Some("true")),
+    ("create-release", Some("true")),
+    ("floating-tags", Some("false")),
+    ("dry-run", Some("false")),
+    ("initial-fetch-depth", Some("100")),
+];
+
+/// The most commits fetched first into a shallow clone, whatever the input says.
+const MAX_INITIAL_FETCH_DEPTH: u64 = 100_000;
+
+/// One package of a monorepo (or the whole repository when `packages` is empty).
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// Empty for the whole repository (outputs without a prefix).
+    pub name: String,
+    /// Only commits touching these paths count; empty means every commit.
+    pub paths: Vec<String>,
+    pub tag_format: TagFormat,
+    /// The format as written, for messages.
+    pub tag_format_raw: String,
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub token: Option<String>,
+    pub working_directory: PathBuf,
+    pub tag_format: TagFormat,
+    pub release_branches: Vec<String>,
+    /// `(branch, prerelease identifier)`.
+    pub prerelease_branches: Vec<(String, String)>,
+    pub rules: ReleaseRules,
+    pub use_pr_title: bool,
+    pub first_release: Version,
+    pub pre_major: PreMajor,
+    /// One entry without a name when `packages` is empty.
+    pub packages: Vec<Package>,
+    pub changelog: Option<PathBuf>,
+    pub create_tag: bool,
+    pub create_release: bool,
+    pub floating_tags: bool,
+    pub dry_run: bool,
+    pub initial_fetch_depth: u32,
+}
+
+impl Config {
+    /// Whether outputs are per package (`<package>-<output>`).
+    pub fn monorepo(&self) -> bool {
+        self.packages.iter().any(|p| !p.name.is_empty())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(
+        "input 'working-directory' is '{0}', which is not a directory: give a path inside the checkout"
+    )]
+    WorkingDirectory(String),
+    #[error("input 'tag-format': {0}")]
+    TagFormat(#[source] crate::tag_format::TagFormatError),
+    #[error("input 'release-rules': {0}")]
+    Rules(#[source] crate::rules::RulesError),
+    #[error("input 'packages': {0}")]
+    Packages(String),
+    #[error("conflicting inputs: {0}")]
+    Conflict(String),
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackageSpec {
+    #[serde(default)]
+    paths: Paths,
+    #[serde(rename = "tag-format")]
+    tag_format: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(untagged)]
+enum Paths {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Config {
+    /// `workspace` is where relative paths start (`GITHUB_WORKSPACE`, else the current dir).
+    pub fn from_inputs(inputs: &Inputs, workspace: &Path) -> Result<Config, ConfigError> {
+        let token = inputs.get("token");
+        if token
+            .as_deref()
+            .is_some_and(|t| t.contains(|c: char| c.is_whitespace() || c.is_control()))
+        {
+            // The value is a secret: never in the message.
+            return Err(InputError::invalid(
+                "token",
+                "***",
+                "a GitHub token, without spaces or line breaks",
+            )
+            .into());
+        }
+        let working_directory = match inputs.get("working-directory") {
+            None => workspace.to_path_buf(),
+            Some(dir) => {
+                let path = workspace.join(&dir);
+                if !path.is_dir() {
+                    return Err(ConfigError::WorkingDirectory(dir));
+                }
+                path
+            }
+        };
+        let tag_format_raw = inputs
+            .get("tag-format")
+            .unwrap_or_else(|| "v${version}".into());
+        let tag_format = TagFormat::parse(&tag_format_raw).map_err(ConfigError::TagFormat)?;
+
+        let release_branches = match inputs.get("release-branches") {
+            None => vec!["main".to_string(), "master".to_string()],
+            Some(_) => inputs.get_list("release-branches"),
+        };
+        for b in &release_branches {
+            check_branch("release-branches", b)?;
+        }
+        let mut prerelease_branches = Vec::new();
+        for line in inputs.get_multiline("prerelease-branches") {
+            let Some((branch, id)) = line.split_once('=') else {
+                return Err(InputError::invalid(
+                    "prerelease-branches",
+                    &line,
+                    "one `branch=identifier` a line, such as `develop=beta`",
+                )
+                .into());
+            };
+            let (branch, id) = (branch.trim(), id.trim());
+            check_branch("prerelease-branches", branch)?;
+            let valid_id = !id.is_empty()
+                && id.split('.').all(|part| {
+                    !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                })
+                && !id.chars().all(|c| c.is_ascii_digit() || c == '.');
+            if !valid_id {
+                return Err(InputError::invalid(
+                    "prerelease-branches",
+                    &line,
+                    "an identifier of letters, digits and `-` (not only digits) after `=`, such as `develop=beta`",
+                )
+                .into());
+            }
+            if release_branches.iter().any(|b| b == branch) {
+                return Err(ConfigError::Conflict(format!(
+                    "branch '{branch}' is in both 'release-branches' and 'prerelease-branches'"
+                )));
+            }
+            prerelease_branches.push((branch.to_string(), id.to_string()));
+        }
+
+        let rules = ReleaseRules::parse(&inputs.get("release-rules").unwrap_or_default())
+            .map_err(ConfigError::Rules)?;
+        let use_pr_title = inputs.get_bool_or("use-pr-title", false)?;
+        let first_release = match inputs.get("first-release") {
+            None => Version::new(1, 0, 0),
+            Some(raw) => match Version::parse(raw.trim_start_matches('v')) {
+                Ok(v) if v != Version::new(0, 0, 0) && v.pre.is_empty() => v,
+                _ => {
+                    return Err(InputError::invalid(
+                        "first-release",
+                        &raw,
+                        "a version MAJOR.MINOR.PATCH above 0.0.0, without prerelease, such as 1.0.0 or 0.1.0",
+                    )
+                    .into());
+                }
+            },
+        };
+        let pre_major = PreMajor {
+            bump_minor_pre_major: inputs.get_bool_or("bump-minor-pre-major", false)?,
+            bump_patch_for_minor_pre_major: inputs
+                .get_bool_or("bump-patch-for-minor-pre-major", false)?,
+        };
+        let changelog = inputs.get("changelog").map(|c| {
+            let p = PathBuf::from(&c);
+            if p.is_absolute() {
+                p
+            } else {
+                working_directory.join(p)
+            }
+        });
+        let create_tag = inputs.get_bool_or("create-tag", true)?;
+        let create_release = inputs.get_bool_or("create-release", true)?;
+        let floating_tags = inputs.get_bool_or("floating-tags", false)?;
+        let dry_run = inputs.get_bool_or("dry-run", false)?;
+        let initial_fetch_depth = match inputs.get("initial-fetch-depth") {
+            None => 100,
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(n) if (1..=MAX_INITIAL_FETCH_DEPTH).contains(&n) => {
+                    u32::try_from(n).unwrap_or(u32::MAX)
+                }
+                _ => {
+                    return Err(InputError::invalid(
+                        "initial-fetch-depth",
+                        &raw,
+                        format!("a whole number of commits from 1 to {MAX_INITIAL_FETCH_DEPTH}"),
+                    )
+                    .into());
+                }
+            },
+        };
+        let packages = match inputs.get("packages") {
+            None => vec![Package {
+                name: String::new(),
+                paths: Vec::new(),
+                tag_format: tag_format.clone(),
+                tag_format_raw: tag_format_raw.clone(),
+            }],
+            Some(yaml) => parse_packages(&yaml)?,
+        };
+
+        if create_release && !create_tag {
+            return Err(ConfigError::Conflict(
+                "'create-release' is true but 'create-tag' is false: a release needs its tag; set create-release: false or create-tag: true".into(),
+            ));
+        }
+        if floating_tags && !create_tag {
+            return Err(ConfigError::Conflict(
+                "'floating-tags' is true but 'create-tag' is false; set create-tag: true".into(),
+            ));
+        }
+        if create_release && !dry_run && token.is_none() {
+            return Err(InputError::invalid(
+                "token",
+                "",
+                "a GitHub token with contents: write, because create-release is true (or set create-release: false, or dry-run: true)",
+            )
+            .into());
+        }
+
+        Ok(Config {
+            token,
+            working_directory,
+            tag_format,
+            release_branches,
+            prerelease_branches,
+            rules,
+            use_pr_title,
+            first_release,
+            pre_major,
+            packages,
+            changelog,
+            create_tag,
+            create_release,
+            floating_tags,
+            dry_run,
+            initial_fetch_depth,
+        })
+    }
+}
+
+fn check_branch(input: &str, branch: &str) -> Result<(), InputError> {
+    if branch.is_empty()
+        || branch.starts_with('-')
+        || branch.contains(|c: char| c.is_whitespace() || c.is_control() || c == '=')
+    {
+        return Err(InputError::invalid(
+            input,
+            branch,
+            "branch names, one a line or comma-separated, not starting with '-' and without spaces",
+        ));
+    }
+    Ok(())
+}
+
+/// `name: {paths: [..], tag-format: ..}` for each package.
+fn parse_packages(yaml: &str) -> Result<Vec<Package>, ConfigError> {
+    let specs: IndexMap<String, PackageSpec> = serde_saphyr::from_str(yaml).map_err(|e| {
+        ConfigError::Packages(format!(
+            "'{}' is not a mapping of package names to {{paths, tag-format}} ({e}); for example `api: {{paths: [services/api], tag-format: 'api-v${{version}}'}}`",
+            yaml.lines().next().unwrap_or("")
+        ))
+    })?;
+    if specs.is_empty() {
+        return Err(ConfigError::Packages(
+            "no packages; leave the input empty to version the whole repository".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    for (name, spec) in specs {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        {
+            return Err(ConfigError::Packages(format!(
+                "package name '{name}' cannot be part of an output name; use letters, digits, '-', '_' and '.'"
+            )));
+        }
+        let paths = match spec.paths {
+            Paths::None => Vec::new(),
+            Paths::One(p) => vec![p],
+            Paths::Many(p) => p,
+        };
+        if paths.is_empty() || paths.iter().any(|p| p.trim().is_empty()) {
+            return Err(ConfigError::Packages(format!(
+                "package '{name}' needs `paths`: a path or a list of paths of the repository"
+            )));
+        }
+        let raw = spec
+            .tag_format
+            .unwrap_or_else(|| format!("{name}-v${{version}}"));
+        let tag_format = TagFormat::parse(&raw)
+            .map_err(|e| ConfigError::Packages(format!("package '{name}': {e}")))?;
+        out.push(Package {
+            name,
+            paths,
+            tag_format,
+            tag_format_raw: raw,
+        });
+    }
+    for (i, a) in out.iter().enumerate() {
+        for b in &out[i + 1..] {
+            if a.tag_format_raw == b.tag_format_raw {
+                return Err(ConfigError::Packages(format!(
+                    "packages '{}' and '{}' have the same tag-format '{}'; give each its own",
+                    a.name, b.name, a.tag_format_raw
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
