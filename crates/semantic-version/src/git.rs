@@ -633,6 +633,21 @@ impl Git {
             .collect())
     }
 
+    /// Every local tag whose name starts with `prefix`, on any branch, as `(name, commit)`.
+    /// Prerelease numbers come from these: `1.3.0-beta.2` on another branch must not be
+    /// issued again. (A shallow clone holds only the tags [`Git::ensure_history`] fetched.)
+    ///
+    /// # Errors
+    /// An invalid prefix; git fails.
+    pub fn all_tags(&self, prefix: &str) -> Result<Vec<(String, String)>, GitError> {
+        let pattern = tag_pattern(prefix)?;
+        let tags = self.list_tags(&[], &pattern)?;
+        Ok(tags
+            .into_iter()
+            .filter_map(|(name, commit)| commit.map(|c| (name, c)))
+            .collect())
+    }
+
     /// Local tags under `pattern` as `(name, commit)`; `None` for tags of non-commits.
     fn list_tags(
         &self,

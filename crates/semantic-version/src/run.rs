@@ -241,11 +241,15 @@ fn compute(
             short_sha: short(head).to_string(),
         },
         ChannelKind::Prerelease(id) => {
-            let existing: Vec<Version> = scan
+            // Numbers already used on any branch, not only below HEAD, are taken.
+            let everywhere = git.all_tags(&prefix).context("cannot list the tags")?;
+            let existing: Vec<Version> = package
+                .tag_format
+                .scan(everywhere.iter().map(|(n, _)| n.as_str()))
                 .versions
-                .iter()
+                .into_iter()
                 .filter(|(t, _)| !at_head.iter().any(|(h, _)| h == t))
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v)
                 .collect();
             // The channel's newest prerelease above the last stable release, below HEAD.
             let newest_pre = scan

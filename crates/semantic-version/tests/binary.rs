@@ -657,3 +657,36 @@ fn a_shallow_clone_is_deepened_to_the_last_release() {
     assert_eq!(job.output("version"), "1.2.4");
     assert_eq!(job.output("commits"), "31");
 }
+
+/// A prerelease number used on another branch is taken: two branches of the same channel
+/// never both publish `1.3.0-beta.1`.
+#[test]
+fn prerelease_numbers_used_on_another_branch_are_not_issued_again() {
+    let job = released_job();
+    let base = job.repo.head();
+    let run = |job: &Job| {
+        std::fs::write(job.file("output"), "").unwrap();
+        Command::new(env!("CARGO_BIN_EXE_semantic-version"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GITHUB_OUTPUT", job.file("output"))
+            .env("RUNNER_TEMP", job.dir.path())
+            .env("INPUT_CREATE-RELEASE", "false")
+            .env("INPUT_PRERELEASE-BRANCHES", "develop=beta\nnext=beta")
+            .current_dir(job.repo.path())
+            .output()
+            .unwrap()
+    };
+    job.repo.git(["switch", "-q", "-c", "develop"]);
+    job.commit("feat: on develop");
+    let out = run(&job);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(job.output("version"), "1.3.0-beta.1");
+
+    job.repo.git(["switch", "-q", "-c", "next", base.as_str()]);
+    job.commit("feat: on next");
+    let out = run(&job);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(job.output("version"), "1.3.0-beta.2");
+}
