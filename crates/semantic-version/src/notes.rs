@@ -35,30 +35,41 @@ pub struct RepoLinks {
 }
 
 impl RepoLinks {
-    fn base(&self, repository: Option<&str>) -> String {
-        format!(
-            "{}/{}",
-            self.server_url.trim_end_matches('/'),
-            repository.unwrap_or(&self.repository).trim_matches('/')
-        )
+    /// `{server}/{owner/name}`; `None` when the repository is unknown (a CLI run without
+    /// `GITHUB_REPOSITORY` or a remote), so that notes show plain text, not broken links.
+    fn base(&self, repository: Option<&str>) -> Option<String> {
+        let repository = repository.unwrap_or(&self.repository).trim_matches('/');
+        (!repository.is_empty())
+            .then(|| format!("{}/{repository}", self.server_url.trim_end_matches('/')))
     }
 
-    pub fn commit_url(&self, sha: &str) -> String {
-        format!("{}/commit/{sha}", self.base(None))
+    pub fn commit_url(&self, sha: &str) -> Option<String> {
+        Some(format!("{}/commit/{sha}", self.base(None)?))
     }
 
-    pub fn pull_url(&self, number: u64) -> String {
-        format!("{}/pull/{number}", self.base(None))
+    pub fn pull_url(&self, number: u64) -> Option<String> {
+        Some(format!("{}/pull/{number}", self.base(None)?))
     }
 
     /// An issue of this repository or of `repository` (`owner/name`).
-    pub fn issue_url(&self, repository: Option<&str>, number: u64) -> String {
-        format!("{}/issues/{number}", self.base(repository))
+    pub fn issue_url(&self, repository: Option<&str>, number: u64) -> Option<String> {
+        Some(format!("{}/issues/{number}", self.base(repository)?))
     }
 
     /// `{server}/{repo}/compare/{previous}...{tag}`.
-    pub fn compare_url(&self, previous_tag: &str, tag: &str) -> String {
-        format!("{}/compare/{previous_tag}...{tag}", self.base(None))
+    pub fn compare_url(&self, previous_tag: &str, tag: &str) -> Option<String> {
+        Some(format!(
+            "{}/compare/{previous_tag}...{tag}",
+            self.base(None)?
+        ))
+    }
+}
+
+/// `[text](url)`, or the text alone when there is no URL.
+fn link(text: &str, url: Option<String>) -> String {
+    match url {
+        Some(url) => format!("[{text}]({url})"),
+        None => text.to_string(),
     }
 }
 
@@ -123,8 +134,11 @@ pub fn release_notes(input: &NotesInput<'_>) -> String {
     };
     match input.previous_tag {
         Some(prev) => {
-            let url = links.compare_url(prev, input.tag);
-            let _ = writeln!(out, "## [{}]({url}){date}", input.version);
+            let title = link(
+                &input.version.to_string(),
+                links.compare_url(prev, input.tag),
+            );
+            let _ = writeln!(out, "## {title}{date}");
         }
         None => {
             let _ = writeln!(out, "## {}{date}", input.version);
@@ -194,7 +208,7 @@ pub fn release_notes(input: &NotesInput<'_>) -> String {
 fn entry(links: &RepoLinks, commit: &AnalyzedCommit, conv: &Conventional) -> String {
     let mut line = format!("* {}{}", scope_prefix(conv), conv.description_without_pr());
     if let Some(pr) = conv.pull_request {
-        let _ = write!(line, " ([#{pr}]({}))", links.pull_url(pr));
+        let _ = write!(line, " ({})", link(&format!("#{pr}"), links.pull_url(pr)));
     }
     let _ = write!(line, " ({})", commit_link(links, commit));
     for (action, word) in [(RefAction::Closes, "closes"), (RefAction::Refs, "refs")] {
@@ -219,11 +233,7 @@ fn scope_prefix(conv: &Conventional) -> String {
 }
 
 fn commit_link(links: &RepoLinks, commit: &AnalyzedCommit) -> String {
-    format!(
-        "[{}]({})",
-        commit.short_sha(),
-        links.commit_url(&commit.sha)
-    )
+    link(commit.short_sha(), links.commit_url(&commit.sha))
 }
 
 fn issue_link(links: &RepoLinks, r: &IssueRef) -> String {
@@ -231,10 +241,7 @@ fn issue_link(links: &RepoLinks, r: &IssueRef) -> String {
         Some(repo) => format!("{repo}#{}", r.number),
         None => format!("#{}", r.number),
     };
-    format!(
-        "[{text}]({})",
-        links.issue_url(r.repository.as_deref(), r.number)
-    )
+    link(&text, links.issue_url(r.repository.as_deref(), r.number))
 }
 
 /// Continuation lines indented so that markdown keeps them in the list item.

@@ -253,3 +253,32 @@ fn prepend_to_new_and_unusual_changelogs() {
     let fenced = prepend_changelog("# Changelog\n\n```\n## 1.3.0\n```\n", NOTES_130);
     assert!(!fenced.already_present);
 }
+
+/// A CLI run that knows no repository (no `GITHUB_REPOSITORY`, no remote) gets plain text,
+/// not links such as `https://github.com//commit/…`.
+#[test]
+fn unknown_repository_gives_plain_text_not_broken_links() {
+    let analysis = analysis(
+        &["feat(api): users (#12)\n\nCloses #7", "fix: crash"],
+        &ReleaseRules::defaults(),
+    );
+    let notes = release_notes(&NotesInput {
+        analysis: &analysis,
+        links: &RepoLinks {
+            server_url: "https://github.com".to_string(),
+            repository: String::new(),
+        },
+        version: &Version::parse("1.1.0").unwrap(),
+        tag: "v1.1.0",
+        previous_tag: Some("v1.0.0"),
+        date: "2024-05-01",
+        options: &NotesOptions::default(),
+    });
+    assert!(
+        !notes.contains("](") && !notes.contains("github.com"),
+        "{notes}"
+    );
+    assert!(notes.starts_with("## 1.1.0 (2024-05-01)"), "{notes}");
+    assert!(notes.contains("* **api:** users (#12) (0101010"), "{notes}");
+    assert!(notes.contains(", closes #7"), "{notes}");
+}
