@@ -4,37 +4,15 @@
 
 use std::path::Path;
 
-use gantry_testkit::{Act, GitRepo, workspace_root};
-
-fn install_action(repo: &GitRepo) {
-    let root = workspace_root();
-    let dest = repo.path().join("actions/paths-filter");
-    std::fs::create_dir_all(&dest).unwrap();
-    for file in ["action.yml", "index.js"] {
-        std::fs::copy(
-            root.join("actions/paths-filter").join(file),
-            dest.join(file),
-        )
-        .unwrap();
-    }
-    std::fs::create_dir_all(repo.path().join("scripts")).unwrap();
-    std::fs::copy(
-        root.join("scripts/action-shim.js"),
-        repo.path().join("scripts/action-shim.js"),
-    )
-    .unwrap();
-    std::fs::create_dir_all(repo.path().join(".github/workflows")).unwrap();
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/monorepo.yml"),
-        repo.path().join(".github/workflows/monorepo.yml"),
-    )
-    .unwrap();
-}
+use gantry_testkit::{Act, GitRepo};
 
 #[test]
 fn changed_services_each_get_one_matrix_job() {
     let repo = GitRepo::new();
-    install_action(&repo);
+    repo.install_action(
+        "paths-filter",
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/monorepo.yml"),
+    );
     for service in ["api", "web", "worker"] {
         repo.write(format!("services/{service}/main.rs"), "fn main() {}\n");
     }

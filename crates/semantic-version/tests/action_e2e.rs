@@ -6,37 +6,15 @@
 
 use std::path::Path;
 
-use gantry_testkit::{Act, GitRepo, workspace_root};
-
-fn install_action(repo: &GitRepo) {
-    let root = workspace_root();
-    let dest = repo.path().join("actions/semantic-version");
-    std::fs::create_dir_all(&dest).unwrap();
-    for file in ["action.yml", "index.js"] {
-        std::fs::copy(
-            root.join("actions/semantic-version").join(file),
-            dest.join(file),
-        )
-        .unwrap();
-    }
-    std::fs::create_dir_all(repo.path().join("scripts")).unwrap();
-    std::fs::copy(
-        root.join("scripts/action-shim.js"),
-        repo.path().join("scripts/action-shim.js"),
-    )
-    .unwrap();
-    std::fs::create_dir_all(repo.path().join(".github/workflows")).unwrap();
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/release.yml"),
-        repo.path().join(".github/workflows/release.yml"),
-    )
-    .unwrap();
-}
+use gantry_testkit::{Act, GitRepo};
 
 #[test]
 fn a_release_job_computes_the_version_and_a_later_job_uses_it() {
     let repo = GitRepo::new();
-    install_action(&repo);
+    repo.install_action(
+        "semantic-version",
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/release.yml"),
+    );
     let before = repo.commit("feat: first");
     repo.git(["tag", "-a", "v1.4.2", "-m", "v1.4.2"]);
     repo.write("src/lib.rs", "// more\n");

@@ -87,6 +87,35 @@ impl GitRepo {
         self.dir.path()
     }
 
+    /// Copies this checkout's action `actions/<tool>` (with the JavaScript shim
+    /// `scripts/action-shim.js` it may run) into the repository at the same paths, and
+    /// `workflow` to `.github/workflows/`, so that act can run `uses: ./actions/<tool>` here.
+    pub fn install_action(&self, tool: &str, workflow: impl AsRef<Path>) -> &Self {
+        let root = crate::workspace_root();
+        let read = |path: &Path| {
+            std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+        };
+        let action_dir = root.join("actions").join(tool);
+        let entries = std::fs::read_dir(&action_dir)
+            .unwrap_or_else(|e| panic!("no action {}: {e}", action_dir.display()));
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_file() {
+                self.write(
+                    Path::new("actions").join(tool).join(entry.file_name()),
+                    read(&path),
+                );
+            }
+        }
+        let shim = root.join("scripts/action-shim.js");
+        self.write("scripts/action-shim.js", read(&shim));
+        let workflow = workflow.as_ref();
+        let name = workflow
+            .file_name()
+            .unwrap_or_else(|| panic!("{} is not a file", workflow.display()));
+        self.write(Path::new(".github/workflows").join(name), read(workflow))
+    }
+
     /// Writes `contents` to `rel` (creating parent directories). Not staged
     /// until [`GitRepo::commit`].
     pub fn write(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> &Self {
