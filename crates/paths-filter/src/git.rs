@@ -12,9 +12,11 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read as _, Write as _};
+use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdout, Command, Output, Stdio};
+
+use gantry_git_cli::{self as cli, FETCH, next_field, stderr_text};
 
 use gantry_toolkit::Runner;
 
@@ -32,22 +34,8 @@ pub const DEFAULT_INITIAL_FETCH_DEPTH: u32 = 100;
 /// history is fetched once with `--unshallow`.
 pub const MAX_DEEPEN_ROUNDS: u32 = 6;
 
-const MAX_STDERR_SHOWN: usize = 2000;
-
 /// Read buffer for git's output: large enough that a big diff costs few reads.
 const STREAM_BUFFER: usize = 64 * 1024;
-
-/// Every fetch: no tags unless asked for, no submodules, and a stalled transfer (under 1 KB/s
-/// for a minute) is abandoned instead of hanging the job.
-const FETCH: [&str; 7] = [
-    "-c",
-    "http.lowSpeedLimit=1000",
-    "-c",
-    "http.lowSpeedTime=60",
-    "fetch",
-    "--no-tags",
-    "--no-recurse-submodules",
-];
 
 /// A git command failed, or its output was not what was expected.
 #[derive(Debug, thiserror::Error)]
@@ -377,129 +365,62 @@ impl Git {
 
     // ---- running git -----------------------------------------------------------------------
 
+    /// An error of the shared git runner as this crate's, with the working directory.
+    fn cli_error(&self, error: cli::Error) -> GitError {
+        let dir = self.dir.clone();
+        match error {
+            cli::Error::Spawn(source) => GitError::Spawn { dir, source },
+            cli::Error::NotARepository => GitError::NotARepository { dir },
+            cli::Error::DubiousOwnership => GitError::DubiousOwnership { dir },
+            cli::Error::Failed {
+                args,
+                status,
+                stderr,
+            } => GitError::Failed {
+                args,
+                dir,
+                status,
+                stderr,
+            },
+            cli::Error::Parse { args, detail } => GitError::Parse { args, detail },
+        }
+    }
+
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("git");
-        cmd.current_dir(&self.dir)
-            .args(["--no-pager", "-c", "core.quotepath=off"])
-            .args(args)
-            .env("LC_ALL", "C")
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_OPTIONAL_LOCKS", "0")
-            .env("GIT_PAGER", "cat")
-            .stdin(Stdio::null());
-        cmd
+        cli::command(&self.dir, args)
     }
 
     fn spawn_error(&self, source: std::io::Error) -> GitError {
-        GitError::Spawn {
-            dir: self.dir.clone(),
-            source,
-        }
+        self.cli_error(cli::Error::Spawn(source))
     }
 
     /// Run git; an error only when it cannot start or the repository is unusable.
     fn output(&self, args: &[&str]) -> Result<Output, GitError> {
-        let output = self
-            .command(args)
-            .output()
-            .map_err(|source| self.spawn_error(source))?;
-        self.usable(output)
+        cli::output(&self.dir, args).map_err(|e| self.cli_error(e))
     }
 
     /// `output`, or the error for a repository git cannot use at all.
     fn usable(&self, output: Output) -> Result<Output, GitError> {
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            if stderr.contains("dubious ownership") {
-                return Err(GitError::DubiousOwnership {
-                    dir: self.dir.clone(),
-                });
-            }
-            if stderr.contains("not a git repository") {
-                return Err(GitError::NotARepository {
-                    dir: self.dir.clone(),
-                });
-            }
-        }
-        Ok(output)
+        cli::usable(output).map_err(|e| self.cli_error(e))
     }
 
     /// Run git and hand its stdout to `read` as it arrives, so a large output is never held
-    /// whole (100,000 changed paths are ~4 MB of `-z` output). git's failure takes precedence
-    /// over what `read` made of a truncated output.
+    /// whole. git's failure takes precedence over what `read` made of a truncated output.
     fn stream<T>(
         &self,
         args: &[&str],
         read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
     ) -> Result<T, GitError> {
-        let mut child = self
-            .command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| self.spawn_error(source))?;
-        // stderr is drained on its own thread: git must never block on a full pipe. (Should
-        // no thread start, the pipe closes and git's messages are lost, not its status.)
-        let stderr = child.stderr.take().and_then(|mut pipe| {
-            std::thread::Builder::new()
-                .spawn(move || {
-                    let mut text = Vec::new();
-                    let _ = pipe.read_to_end(&mut text);
-                    text
-                })
-                .ok()
-        });
-        let read = match child.stdout.take() {
-            Some(pipe) => {
-                let mut reader = BufReader::with_capacity(STREAM_BUFFER, pipe);
-                let result = read(&mut reader);
-                if result.is_err() {
-                    // Let git finish: its own error, if any, is the one to report.
-                    let _ = std::io::copy(&mut reader, &mut std::io::sink());
-                }
-                result
-            }
-            None => Err("no output".to_owned()),
-        };
-        let status = child.wait().map_err(|source| self.spawn_error(source))?;
-        let stderr = stderr
-            .and_then(|thread| thread.join().ok())
-            .unwrap_or_default();
-        let output = self.usable(Output {
-            status,
-            stdout: Vec::new(),
-            stderr,
-        })?;
-        if !output.status.success() {
-            return Err(self.failed(args, &output));
-        }
-        read.map_err(|detail| GitError::Parse {
-            args: args.join(" "),
-            detail,
-        })
+        cli::stream(&self.dir, args, STREAM_BUFFER, read).map_err(|e| self.cli_error(e))
     }
 
     fn failed(&self, args: &[&str], output: &Output) -> GitError {
-        GitError::Failed {
-            args: args.join(" "),
-            dir: self.dir.clone(),
-            status: output.status.to_string(),
-            stderr: stderr_text(output),
-        }
+        self.cli_error(cli::failed(args, output))
     }
 
     /// Run git; its stdout, or an error when it fails.
     fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
-        let output = self.output(args)?;
-        if output.status.success() {
-            Ok(output.stdout)
-        } else {
-            Err(self.failed(args, &output))
-        }
-    }
-
-    fn run_text(&self, args: &[&str]) -> Result<String, GitError> {
-        Ok(String::from_utf8_lossy(&self.run(args)?).trim().to_owned())
+        cli::run(&self.dir, args).map_err(|e| self.cli_error(e))
     }
 
     /// `git fetch --no-tags --no-recurse-submodules <args>`; records `note` on success.
@@ -647,21 +568,12 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn is_shallow(&self) -> Result<bool, GitError> {
-        Ok(self.run_text(&["rev-parse", "--is-shallow-repository"])? == "true")
+        cli::is_shallow(&self.dir).map_err(|e| self.cli_error(e))
     }
 
     /// The commits where a shallow clone's history is cut (empty when complete).
     fn shallow_commits(&self) -> Result<BTreeSet<String>, GitError> {
-        let path = PathBuf::from(self.run_text(&["rev-parse", "--git-path", "shallow"])?);
-        let path = self.dir.join(path);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
-            Err(e) => Err(GitError::Parse {
-                args: "rev-parse --git-path shallow".to_owned(),
-                detail: format!("cannot read {}: {e}", path.display()),
-            }),
-        }
+        cli::shallow_commits(&self.dir).map_err(|e| self.cli_error(e))
     }
 
     /// The checked-out branch, `None` when HEAD is detached.
@@ -1421,16 +1333,6 @@ fn abbrev(rev: &str) -> &str {
     if is_sha(rev) { &rev[..7] } else { rev }
 }
 
-fn stderr_text(output: &Output) -> String {
-    let text = String::from_utf8_lossy(&output.stderr);
-    let text = text.trim();
-    match text.char_indices().nth(MAX_STDERR_SHOWN) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None if text.is_empty() => "(no message)".to_owned(),
-        None => text.to_owned(),
-    }
-}
-
 /// What `git symbolic-ref -q` printed, when it names a ref.
 fn branch_of(output: &Output) -> Option<String> {
     output
@@ -1450,16 +1352,14 @@ fn commit_of_batch_line(line: &[u8]) -> Option<String> {
 
 /// Refuse what git could read as an option, or what cannot be a revision.
 fn check_rev(what: &'static str, rev: &str) -> Result<(), GitError> {
-    if rev.is_empty()
-        || rev.starts_with('-')
-        || rev.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(GitError::InvalidRevision {
+    if cli::is_valid_rev(rev) {
+        Ok(())
+    } else {
+        Err(GitError::InvalidRevision {
             what,
             rev: rev.to_owned(),
-        });
+        })
     }
-    Ok(())
 }
 
 /// What [`Git::diff_from_merge_base`] found: the merge-base and the changes since it.
@@ -1477,19 +1377,6 @@ fn path_string(bytes: &[u8]) -> (String, bool) {
         Ok(s) => (s.to_owned(), false),
         Err(_) => (String::from_utf8_lossy(bytes).into_owned(), true),
     }
-}
-
-/// Reads one NUL-terminated field of `-z` output into `buf` (without the NUL); false at the
-/// end of the output. A last field without its NUL counts.
-fn next_field(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<bool, String> {
-    buf.clear();
-    let read = reader
-        .read_until(0, buf)
-        .map_err(|e| format!("cannot read the output: {e}"))?;
-    if buf.last() == Some(&0) {
-        buf.pop();
-    }
-    Ok(read > 0)
 }
 
 /// NUL-separated paths (`ls-tree -z --name-only`, `ls-files -z`), each as a change `status`.

@@ -15,10 +15,14 @@
 //! `feat` and its revert: the analyzer sees both and cancels them instead.)
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read as _, Write as _};
+use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdout, Command, Output, Stdio};
 use std::sync::{Mutex, PoisonError};
+
+/// `url` without user or password; see [`gantry_git_cli::without_credentials`].
+pub use gantry_git_cli::without_credentials;
+use gantry_git_cli::{self as cli, FETCH, next_field, stderr_text};
 
 use crate::commit::Commit;
 use crate::github::{FloatingPlan, TagPlan, plan_floating_tag, plan_tag};
@@ -39,8 +43,6 @@ pub const BOT_NAME: &str = "github-actions[bot]";
 /// The e-mail of [`BOT_NAME`].
 pub const BOT_EMAIL: &str = "41898282+github-actions[bot]@users.noreply.github.com";
 
-const MAX_STDERR_SHOWN: usize = 2000;
-
 /// Read buffer for git's output: large enough that 100,000 commits cost few reads.
 const STREAM_BUFFER: usize = 256 * 1024;
 
@@ -51,18 +53,6 @@ const LOG_FIELDS: usize = 5;
 /// `git for-each-ref` output: one tag a line (tag names cannot hold newlines or NULs).
 const TAG_FORMAT: &str =
     "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)";
-
-/// Every fetch: no tags unless asked for, no submodules, and a stalled transfer (under 1 KB/s
-/// for a minute) is abandoned instead of hanging the job.
-const FETCH: [&str; 7] = [
-    "-c",
-    "http.lowSpeedLimit=1000",
-    "-c",
-    "http.lowSpeedTime=60",
-    "fetch",
-    "--no-tags",
-    "--no-recurse-submodules",
-];
 
 /// A git command failed, or its output was not what was expected.
 #[derive(Debug, thiserror::Error)]
@@ -316,51 +306,62 @@ impl Git {
 
     // ---- running git -----------------------------------------------------------------------
 
+    /// An error of the shared git runner as this crate's, with the working directory.
+    fn cli_error(&self, error: cli::Error) -> GitError {
+        let dir = self.dir.clone();
+        match error {
+            cli::Error::Spawn(source) => GitError::Spawn { dir, source },
+            cli::Error::NotARepository => GitError::NotARepository { dir },
+            cli::Error::DubiousOwnership => GitError::DubiousOwnership { dir },
+            cli::Error::Failed {
+                args,
+                status,
+                stderr,
+            } => GitError::Failed {
+                args,
+                dir,
+                status,
+                stderr,
+            },
+            cli::Error::Parse { args, detail } => GitError::Parse { args, detail },
+        }
+    }
+
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("git");
-        cmd.current_dir(&self.dir)
-            .args(["--no-pager", "-c", "core.quotepath=off"])
-            .args(args)
-            .env("LC_ALL", "C")
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_OPTIONAL_LOCKS", "0")
-            .env("GIT_PAGER", "cat")
-            .stdin(Stdio::null());
-        cmd
+        cli::command(&self.dir, args)
     }
 
     fn spawn_error(&self, source: std::io::Error) -> GitError {
-        GitError::Spawn {
-            dir: self.dir.clone(),
-            source,
-        }
-    }
-
-    /// `output`, or the error for a repository git cannot use at all.
-    fn usable(&self, output: Output) -> Result<Output, GitError> {
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            if stderr.contains("dubious ownership") {
-                return Err(GitError::DubiousOwnership {
-                    dir: self.dir.clone(),
-                });
-            }
-            if stderr.contains("not a git repository") {
-                return Err(GitError::NotARepository {
-                    dir: self.dir.clone(),
-                });
-            }
-        }
-        Ok(output)
+        self.cli_error(cli::Error::Spawn(source))
     }
 
     /// Run git; an error only when it cannot start or the repository is unusable.
     fn output(&self, args: &[&str]) -> Result<Output, GitError> {
-        let output = self
-            .command(args)
-            .output()
-            .map_err(|source| self.spawn_error(source))?;
-        self.usable(output)
+        cli::output(&self.dir, args).map_err(|e| self.cli_error(e))
+    }
+
+    /// `output`, or the error for a repository git cannot use at all.
+    fn usable(&self, output: Output) -> Result<Output, GitError> {
+        cli::usable(output).map_err(|e| self.cli_error(e))
+    }
+
+    /// Run git and hand its stdout to `read` as it arrives, so a large output is never held
+    /// whole. git's failure takes precedence over what `read` made of a truncated output.
+    fn stream<T>(
+        &self,
+        args: &[&str],
+        read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
+    ) -> Result<T, GitError> {
+        cli::stream(&self.dir, args, STREAM_BUFFER, read).map_err(|e| self.cli_error(e))
+    }
+
+    fn failed(&self, args: &[&str], output: &Output) -> GitError {
+        self.cli_error(cli::failed(args, output))
+    }
+
+    /// Run git; its stdout, or an error when it fails.
+    fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
+        cli::run(&self.dir, args).map_err(|e| self.cli_error(e))
     }
 
     /// Run git with `input` on its stdin (written on its own thread, so git can never block
@@ -392,79 +393,6 @@ impl Git {
             let _ = writer.join();
         }
         self.usable(output)
-    }
-
-    fn failed(&self, args: &[&str], output: &Output) -> GitError {
-        GitError::Failed {
-            args: args.join(" "),
-            dir: self.dir.clone(),
-            status: output.status.to_string(),
-            stderr: stderr_text(output),
-        }
-    }
-
-    /// Run git; its stdout, or an error when it fails.
-    fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
-        let output = self.output(args)?;
-        if output.status.success() {
-            Ok(output.stdout)
-        } else {
-            Err(self.failed(args, &output))
-        }
-    }
-
-    fn run_text(&self, args: &[&str]) -> Result<String, GitError> {
-        Ok(String::from_utf8_lossy(&self.run(args)?).trim().to_owned())
-    }
-
-    /// Run git and hand its stdout to `read` as it arrives, so a large output is never held
-    /// whole. git's failure takes precedence over what `read` made of a truncated output.
-    fn stream<T>(
-        &self,
-        args: &[&str],
-        read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
-    ) -> Result<T, GitError> {
-        let mut child = self
-            .command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| self.spawn_error(source))?;
-        // stderr is drained on its own thread: git must never block on a full pipe.
-        let stderr = child.stderr.take().map(|mut pipe| {
-            std::thread::spawn(move || {
-                let mut text = Vec::new();
-                let _ = pipe.read_to_end(&mut text);
-                text
-            })
-        });
-        let read = match child.stdout.take() {
-            Some(pipe) => {
-                let mut reader = BufReader::with_capacity(STREAM_BUFFER, pipe);
-                let result = read(&mut reader);
-                // Let git finish (the reader may stop early): its own error, if any, is the
-                // one to report.
-                let _ = std::io::copy(&mut reader, &mut std::io::sink());
-                result
-            }
-            None => Err("no output".to_owned()),
-        };
-        let status = child.wait().map_err(|source| self.spawn_error(source))?;
-        let stderr = stderr
-            .and_then(|thread| thread.join().ok())
-            .unwrap_or_default();
-        let output = self.usable(Output {
-            status,
-            stdout: Vec::new(),
-            stderr,
-        })?;
-        if !output.status.success() {
-            return Err(self.failed(args, &output));
-        }
-        read.map_err(|detail| GitError::Parse {
-            args: args.join(" "),
-            detail,
-        })
     }
 
     /// `git fetch --no-tags --no-recurse-submodules <args>`; git's message when it fails.
@@ -583,21 +511,12 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn is_shallow(&self) -> Result<bool, GitError> {
-        Ok(self.run_text(&["rev-parse", "--is-shallow-repository"])? == "true")
+        cli::is_shallow(&self.dir).map_err(|e| self.cli_error(e))
     }
 
     /// The commits where a shallow clone's history is cut (empty when complete).
     fn shallow_commits(&self) -> Result<BTreeSet<String>, GitError> {
-        let path = PathBuf::from(self.run_text(&["rev-parse", "--git-path", "shallow"])?);
-        let path = self.dir.join(path);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
-            Err(e) => Err(GitError::Parse {
-                args: "rev-parse --git-path shallow".to_owned(),
-                detail: format!("cannot read {}: {e}", path.display()),
-            }),
-        }
+        cli::shallow_commits(&self.dir).map_err(|e| self.cli_error(e))
     }
 
     /// The commit the tag `name` marks (annotated tags peeled); `None` when there is no such
@@ -1183,16 +1102,14 @@ fn tag_pattern(prefix: &str) -> Result<String, GitError> {
 
 /// Refuse what git could read as an option, or what cannot be a revision.
 fn check_rev(what: &'static str, rev: &str) -> Result<(), GitError> {
-    if rev.is_empty()
-        || rev.starts_with('-')
-        || rev.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(GitError::InvalidRevision {
+    if cli::is_valid_rev(rev) {
+        Ok(())
+    } else {
+        Err(GitError::InvalidRevision {
             what,
             rev: rev.to_owned(),
-        });
+        })
     }
-    Ok(())
 }
 
 /// The rules of `git check-ref-format` for `refs/tags/<name>`.
@@ -1252,26 +1169,6 @@ fn top_pathspec(path: &str) -> String {
     format!(":(top){path}")
 }
 
-/// `url` without user or password (`https://x-access-token:TOKEN@github.com/o/r` →
-/// `https://github.com/o/r`); for other schemes (`ssh://git@host`), the password only.
-/// scp-like addresses (`git@github.com:o/r.git`) carry no secret and pass unchanged.
-pub fn without_credentials(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
-        format!("{scheme}://{host}{path}")
-    } else {
-        let user = userinfo.split(':').next().unwrap_or_default();
-        format!("{scheme}://{user}@{host}{path}")
-    }
-}
-
 fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -1289,16 +1186,6 @@ fn commit_count(n: u32) -> String {
         "1 commit".to_owned()
     } else {
         format!("{n} commits")
-    }
-}
-
-fn stderr_text(output: &Output) -> String {
-    let text = String::from_utf8_lossy(&output.stderr);
-    let text = text.trim();
-    match text.char_indices().nth(MAX_STDERR_SHOWN) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None if text.is_empty() => "(no message)".to_owned(),
-        None => text.to_owned(),
     }
 }
 
@@ -1393,19 +1280,6 @@ fn parse_ls_remote(stdout: &[u8], ref_prefix: &str) -> Vec<(String, String)> {
         .into_iter()
         .filter_map(|name| commits.remove(&name).map(|sha| (name, sha)))
         .collect()
-}
-
-/// Reads one NUL-terminated field into `buf` (without the NUL); false at the end of the
-/// output. A last field without its NUL counts.
-fn next_field(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<bool, String> {
-    buf.clear();
-    let read = reader
-        .read_until(0, buf)
-        .map_err(|e| format!("cannot read the output: {e}"))?;
-    if buf.last() == Some(&0) {
-        buf.pop();
-    }
-    Ok(read > 0)
 }
 
 /// `git log -z` in [`LOG_FORMAT`], newest first as git prints it.

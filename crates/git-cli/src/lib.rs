@@ -1,0 +1,313 @@
+//! The `git` CLI as gantry's tools run it.
+//!
+//! Every command runs as `git --no-pager -c core.quotepath=off …` with `LC_ALL=C`, no prompt,
+//! no optional locks and stdin closed unless the caller pipes it. Output is collected
+//! ([`output`], [`run`]) or read as a stream while stderr is drained on its own thread
+//! ([`stream`]). Revisions from inputs are checked with [`is_valid_rev`] before they are
+//! passed after `--end-of-options`.
+//!
+//! Errors are [`Error`], small and without the working directory: each tool maps them into
+//! its own error type.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read as _};
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdout, Command, Output, Stdio};
+
+/// How much of git's stderr an error shows, in characters.
+pub const MAX_STDERR_SHOWN: usize = 2000;
+
+/// Every fetch: no tags unless asked for, no submodules, and a stalled transfer (under 1 KB/s
+/// for a minute) is abandoned instead of hanging the job.
+pub const FETCH: [&str; 7] = [
+    "-c",
+    "http.lowSpeedLimit=1000",
+    "-c",
+    "http.lowSpeedTime=60",
+    "fetch",
+    "--no-tags",
+    "--no-recurse-submodules",
+];
+
+/// Running git failed, or its output was not what was expected.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `git` could not be started (or waited for).
+    #[error("cannot run git: {0}")]
+    Spawn(#[source] std::io::Error),
+    /// The directory is not inside a git work tree.
+    #[error("not a git repository")]
+    NotARepository,
+    /// git refuses a repository owned by another user.
+    #[error("dubious ownership")]
+    DubiousOwnership,
+    /// git exited unsuccessfully.
+    #[error("git {args} failed ({status}): {stderr}")]
+    Failed {
+        /// The arguments, space-separated.
+        args: String,
+        /// The exit status.
+        status: String,
+        /// What git printed on stderr (see [`stderr_text`]).
+        stderr: String,
+    },
+    /// The reader given to [`stream`] refused git's output.
+    #[error("unexpected output from git {args}: {detail}")]
+    Parse {
+        /// The arguments, space-separated.
+        args: String,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// `git --no-pager -c core.quotepath=off <args>` in `dir`, with `LC_ALL=C`, no terminal
+/// prompt, no optional locks, `cat` as pager and stdin closed.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .args(["--no-pager", "-c", "core.quotepath=off"])
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_PAGER", "cat")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// `output`, or the error for a repository git cannot use at all.
+///
+/// # Errors
+/// [`Error::DubiousOwnership`] or [`Error::NotARepository`] when git failed saying so.
+pub fn usable(output: Output) -> Result<Output, Error> {
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.contains("dubious ownership") {
+            return Err(Error::DubiousOwnership);
+        }
+        if stderr.contains("not a git repository") {
+            return Err(Error::NotARepository);
+        }
+    }
+    Ok(output)
+}
+
+/// Run git; an error only when it cannot start or the repository is unusable.
+///
+/// # Errors
+/// [`Error::Spawn`], or see [`usable`].
+pub fn output(dir: &Path, args: &[&str]) -> Result<Output, Error> {
+    usable(command(dir, args).output().map_err(Error::Spawn)?)
+}
+
+/// [`Error::Failed`] for a finished git.
+pub fn failed(args: &[&str], output: &Output) -> Error {
+    Error::Failed {
+        args: args.join(" "),
+        status: output.status.to_string(),
+        stderr: stderr_text(output),
+    }
+}
+
+/// Run git; its stdout, or an error when it fails.
+///
+/// # Errors
+/// See [`output`]; [`Error::Failed`] when git exits unsuccessfully.
+pub fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>, Error> {
+    let output = output(dir, args)?;
+    if output.status.success() {
+        Ok(output.stdout)
+    } else {
+        Err(failed(args, &output))
+    }
+}
+
+/// [`run`], its stdout as trimmed text (invalid UTF-8 replaced).
+///
+/// # Errors
+/// See [`run`].
+pub fn run_text(dir: &Path, args: &[&str]) -> Result<String, Error> {
+    Ok(String::from_utf8_lossy(&run(dir, args)?).trim().to_owned())
+}
+
+/// Whether the clone is shallow.
+///
+/// # Errors
+/// See [`run`].
+pub fn is_shallow(dir: &Path) -> Result<bool, Error> {
+    Ok(run_text(dir, &["rev-parse", "--is-shallow-repository"])? == "true")
+}
+
+/// The commits where a shallow clone's history is cut (empty when complete).
+///
+/// # Errors
+/// See [`run`]; [`Error::Parse`] when the `shallow` file cannot be read.
+pub fn shallow_commits(dir: &Path) -> Result<BTreeSet<String>, Error> {
+    let path = PathBuf::from(run_text(dir, &["rev-parse", "--git-path", "shallow"])?);
+    let path = dir.join(path);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Err(e) => Err(Error::Parse {
+            args: "rev-parse --git-path shallow".to_owned(),
+            detail: format!("cannot read {}: {e}", path.display()),
+        }),
+    }
+}
+
+/// Run git and hand its stdout to `read` through a reader of `buffer` bytes as it arrives, so
+/// a large output is never held whole. What `read` leaves unread is drained, so git finishes;
+/// git's failure takes precedence over what `read` made of a truncated output.
+///
+/// # Errors
+/// See [`run`]; [`Error::Parse`] with what `read` returned.
+pub fn stream<T>(
+    dir: &Path,
+    args: &[&str],
+    buffer: usize,
+    read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
+) -> Result<T, Error> {
+    let mut child = command(dir, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(Error::Spawn)?;
+    // stderr is drained on its own thread: git must never block on a full pipe. (Should no
+    // thread start, the pipe closes and git's messages are lost, not its status.)
+    let stderr = child.stderr.take().and_then(|mut pipe| {
+        std::thread::Builder::new()
+            .spawn(move || {
+                let mut text = Vec::new();
+                let _ = pipe.read_to_end(&mut text);
+                text
+            })
+            .ok()
+    });
+    let read = match child.stdout.take() {
+        Some(pipe) => {
+            let mut reader = BufReader::with_capacity(buffer, pipe);
+            let result = read(&mut reader);
+            // Let git finish (the reader may stop early): its own error, if any, is the one
+            // to report.
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+            result
+        }
+        None => Err("no output".to_owned()),
+    };
+    let status = child.wait().map_err(Error::Spawn)?;
+    let stderr = stderr
+        .and_then(|thread| thread.join().ok())
+        .unwrap_or_default();
+    let output = usable(Output {
+        status,
+        stdout: Vec::new(),
+        stderr,
+    })?;
+    if !output.status.success() {
+        return Err(failed(args, &output));
+    }
+    read.map_err(|detail| Error::Parse {
+        args: args.join(" "),
+        detail,
+    })
+}
+
+/// git's stderr for a message: trimmed, cut after [`MAX_STDERR_SHOWN`] characters,
+/// `(no message)` when empty.
+pub fn stderr_text(output: &Output) -> String {
+    let text = String::from_utf8_lossy(&output.stderr);
+    let text = text.trim();
+    match text.char_indices().nth(MAX_STDERR_SHOWN) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None if text.is_empty() => "(no message)".to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+/// False for what git could read as an option (a leading `-`), or what cannot be a revision
+/// (empty, whitespace or control characters).
+pub fn is_valid_rev(rev: &str) -> bool {
+    !(rev.is_empty()
+        || rev.starts_with('-')
+        || rev.chars().any(|c| c.is_whitespace() || c.is_control()))
+}
+
+/// The next NUL-terminated field of `-z` output into `buf` (without the NUL); false at the
+/// end of the output.
+///
+/// # Errors
+/// The output could not be read.
+pub fn next_field(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<bool, String> {
+    buf.clear();
+    let read = reader
+        .read_until(0, buf)
+        .map_err(|e| format!("cannot read the output: {e}"))?;
+    if buf.last() == Some(&0) {
+        buf.pop();
+    }
+    Ok(read > 0)
+}
+
+/// `url` without user or password (`https://x-access-token:TOKEN@github.com/o/r` →
+/// `https://github.com/o/r`); for other schemes (`ssh://git@host`), the password only.
+/// scp-like addresses (`git@github.com:o/r.git`) carry no secret and pass unchanged.
+pub fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
+        format!("{scheme}://{host}{path}")
+    } else {
+        let user = userinfo.split(':').next().unwrap_or_default();
+        format!("{scheme}://{user}@{host}{path}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_that_look_like_options_are_refused() {
+        for bad in ["", "-x", "--output=/tmp/x", "a b", "a\tb", "a\nb"] {
+            assert!(!is_valid_rev(bad), "{bad:?}");
+        }
+        for good in ["main", "HEAD~1", "v1.0.0", "refs/heads/x", "a-b"] {
+            assert!(is_valid_rev(good), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn fields_are_nul_separated() -> Result<(), String> {
+        let mut out: &[u8] = b"a\0b c\0last";
+        let mut buf = Vec::new();
+        let mut fields = Vec::new();
+        while next_field(&mut out, &mut buf)? {
+            fields.push(String::from_utf8_lossy(&buf).into_owned());
+        }
+        assert_eq!(fields, ["a", "b c", "last"]);
+        Ok(())
+    }
+
+    #[test]
+    fn credentials_are_removed_from_urls() {
+        assert_eq!(
+            without_credentials("https://x-access-token:T@github.com/o/r"),
+            "https://github.com/o/r"
+        );
+        assert_eq!(
+            without_credentials("ssh://git:pw@host/o/r"),
+            "ssh://git@host/o/r"
+        );
+        assert_eq!(
+            without_credentials("git@github.com:o/r.git"),
+            "git@github.com:o/r.git"
+        );
+    }
+}
