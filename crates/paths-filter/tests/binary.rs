@@ -2,16 +2,15 @@
 //! the runner's files, over real git repositories.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use gantry_testkit::GitRepo;
-use gantry_toolkit::parse_file_command;
+use gantry_testkit::{GitRepo, ToolJob};
 
 const TOKEN: &str = "ghs_n0tAr3alT0kenButSecret";
 
 struct Job {
-    dir: tempfile::TempDir,
+    tool: ToolJob,
     repo: GitRepo,
 }
 
@@ -24,47 +23,26 @@ impl Job {
         repo.commit("feat: start");
         repo.git(["branch", "-M", "main"]);
         Job {
-            dir: tempfile::tempdir().unwrap(),
+            tool: ToolJob::new(env!("CARGO_BIN_EXE_paths-filter")),
             repo,
         }
     }
 
-    fn file(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Runs the binary in the repository with these inputs (`INPUT_*` names).
+    /// Runs the binary in the repository with these inputs (input names as in action.yml).
     fn run(&self, inputs: &[(&str, &str)]) -> Output {
-        for f in ["output", "summary"] {
-            std::fs::write(self.file(f), "").unwrap();
-        }
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_paths-filter"));
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap())
-            .env("HOME", self.dir.path())
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_OUTPUT", self.file("output"))
-            .env("GITHUB_STEP_SUMMARY", self.file("summary"))
-            .env("GITHUB_WORKSPACE", self.repo.path())
-            .env("RUNNER_TEMP", self.dir.path())
-            .env("GITHUB_REF", "refs/heads/main")
-            .env("INPUT_TOKEN", TOKEN)
-            .current_dir(self.repo.path());
-        for (k, v) in inputs {
-            cmd.env(format!("INPUT_{}", k.to_uppercase()), v);
-        }
-        cmd.output().unwrap()
+        let mut cmd = self.tool.command(self.repo.path());
+        cmd.env("GITHUB_REF", "refs/heads/main")
+            .env("INPUT_TOKEN", TOKEN);
+        ToolJob::inputs(&mut cmd, inputs);
+        ToolJob::run(&mut cmd)
     }
 
     fn outputs(&self) -> Vec<(String, String)> {
-        parse_file_command(&std::fs::read_to_string(self.file("output")).unwrap()).unwrap()
+        self.tool.outputs()
     }
 
     fn output(&self, name: &str) -> Option<String> {
-        self.outputs()
-            .into_iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+        self.tool.output(name)
     }
 }
 
@@ -108,7 +86,7 @@ fn outputs_and_summary_on_a_runner() {
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(result_file).unwrap()).unwrap();
     assert_eq!(doc["filters"]["api"]["files"][0]["status"], "added");
-    let summary = std::fs::read_to_string(job.file("summary")).unwrap();
+    let summary = job.tool.summary();
     assert!(
         summary.contains("| api | **yes** | 1 | `services/api/users.rs` |"),
         "{summary}"

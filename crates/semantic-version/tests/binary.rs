@@ -2,16 +2,15 @@
 //! in the runner's files, over real git repositories (with a bare repository as `origin`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Command, Output};
 
-use gantry_testkit::GitRepo;
-use gantry_toolkit::parse_file_command;
+use gantry_testkit::{GitRepo, ToolJob};
 
 const TOKEN: &str = "ghs_n0tAr3alT0kenButSecret";
 
 struct Job {
-    dir: tempfile::TempDir,
+    tool: ToolJob,
     repo: GitRepo,
     origin: GitRepo,
 }
@@ -25,14 +24,17 @@ impl Job {
         let origin = GitRepo::bare();
         repo.set_remote("origin", &origin.path().to_string_lossy());
         Job {
-            dir: tempfile::tempdir().unwrap(),
+            tool: ToolJob::new(env!("CARGO_BIN_EXE_semantic-version")),
             repo,
             origin,
         }
     }
 
-    fn file(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+    /// The binary as a step on the runner, in `dir`; no GitHub release (no network in tests).
+    fn command(&self, dir: &Path) -> Command {
+        let mut cmd = self.tool.command(dir);
+        cmd.env("INPUT_CREATE-RELEASE", "false");
+        cmd
     }
 
     fn commit(&self, message: &str) -> String {
@@ -45,35 +47,18 @@ impl Job {
     /// Runs the binary in the repository with these inputs (input names as in action.yml).
     /// The GitHub release is off unless an input turns it on (no network in tests).
     fn run(&self, inputs: &[(&str, &str)]) -> Output {
-        for f in ["output", "summary"] {
-            std::fs::write(self.file(f), "").unwrap();
-        }
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_semantic-version"));
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap())
-            .env("HOME", self.dir.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_OUTPUT", self.file("output"))
-            .env("GITHUB_STEP_SUMMARY", self.file("summary"))
-            .env("GITHUB_WORKSPACE", self.repo.path())
-            .env("GITHUB_REPOSITORY", "octo/app")
+        let mut cmd = self.command(self.repo.path());
+        cmd.env("GITHUB_REPOSITORY", "octo/app")
             .env("GITHUB_SERVER_URL", "https://github.com")
-            .env("RUNNER_TEMP", self.dir.path())
             .env("GITHUB_REF", "refs/heads/main")
             .env("GITHUB_REF_NAME", "main")
-            .env("INPUT_TOKEN", TOKEN)
-            .env("INPUT_CREATE-RELEASE", "false")
-            .current_dir(self.repo.path());
-        for (k, v) in inputs {
-            cmd.env(format!("INPUT_{}", k.to_uppercase()), v);
-        }
-        cmd.output().unwrap()
+            .env("INPUT_TOKEN", TOKEN);
+        ToolJob::inputs(&mut cmd, inputs);
+        ToolJob::run(&mut cmd)
     }
 
     fn outputs(&self) -> Vec<(String, String)> {
-        parse_file_command(&std::fs::read_to_string(self.file("output")).unwrap()).unwrap()
+        self.tool.outputs()
     }
 
     fn output(&self, name: &str) -> String {
@@ -138,7 +123,7 @@ fn first_release_is_1_0_0_and_is_tagged_and_pushed() {
     assert!(notes.contains("### Bug Fixes"), "{notes}");
     let file = std::fs::read_to_string(job.output("notes-file")).unwrap();
     assert_eq!(file, notes);
-    let summary = std::fs::read_to_string(job.file("summary")).unwrap();
+    let summary = job.tool.summary();
     assert!(
         summary.contains("| sha | type | scope | bump | subject |"),
         "{summary}"
@@ -286,15 +271,8 @@ fn feature_branches_are_dev_builds() {
     let job = released_job();
     job.repo.git(["switch", "-q", "-c", "feature/x"]);
     job.commit("feat: wip");
-    let out = Command::new(env!("CARGO_BIN_EXE_semantic-version"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GITHUB_OUTPUT", job.file("output"))
-        .env("INPUT_CREATE-RELEASE", "false")
-        .current_dir(job.repo.path())
-        .output()
-        .unwrap();
+    // No GITHUB_REF: the branch comes from git.
+    let out = ToolJob::run(&mut job.command(job.repo.path()));
     assert!(out.status.success(), "{}", stdout(&out));
     let head = job.repo.head();
     assert_eq!(job.output("dev-tag"), format!("dev-{}", &head[..7]));
@@ -307,18 +285,11 @@ fn prerelease_branches_number_their_prereleases() {
     let job = released_job();
     job.repo.git(["switch", "-q", "-c", "develop"]);
     job.commit("feat: beta feature");
+    // No GITHUB_REF: the branch comes from git.
     let run = |job: &Job| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_semantic-version"));
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GITHUB_OUTPUT", job.file("output"))
-            .env("RUNNER_TEMP", job.dir.path())
-            .env("INPUT_CREATE-RELEASE", "false")
-            .env("INPUT_PRERELEASE-BRANCHES", "develop=beta")
-            .current_dir(job.repo.path());
-        std::fs::write(job.file("output"), "").unwrap();
-        cmd.output().unwrap()
+        let mut cmd = job.command(job.repo.path());
+        ToolJob::inputs(&mut cmd, &[("prerelease-branches", "develop=beta")]);
+        ToolJob::run(&mut cmd)
     };
     let out = run(&job);
     assert!(out.status.success(), "{}", stdout(&out));
@@ -437,17 +408,7 @@ fn conflicting_inputs_are_errors() {
 fn a_repository_without_commits_is_a_clear_error() {
     let job = Job::new("feat: start");
     let empty = GitRepo::new();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_semantic-version"));
-    std::fs::write(job.file("output"), "").unwrap();
-    let out = cmd
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap())
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_OUTPUT", job.file("output"))
-        .env("INPUT_CREATE-RELEASE", "false")
-        .current_dir(empty.path())
-        .output()
-        .unwrap();
+    let out = ToolJob::run(&mut job.command(empty.path()));
     assert!(!out.status.success());
     assert!(stdout(&out).contains("::error"), "{}", stdout(&out));
     assert!(job.outputs().is_empty());
@@ -558,29 +519,14 @@ fn the_github_release_is_created_once_with_the_notes() {
     job.commit("feat: shiny");
     let inputs = [("create-release", "true")];
     let run = |job: &Job| {
-        for f in ["output", "summary"] {
-            std::fs::write(job.file(f), "").unwrap();
-        }
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_semantic-version"));
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap())
-            .env("HOME", job.dir.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_OUTPUT", job.file("output"))
-            .env("GITHUB_STEP_SUMMARY", job.file("summary"))
-            .env("GITHUB_WORKSPACE", job.repo.path())
-            .env("GITHUB_REPOSITORY", "octo/app")
+        let mut cmd = job.command(job.repo.path());
+        cmd.env("GITHUB_REPOSITORY", "octo/app")
             .env("GITHUB_API_URL", &github.url)
-            .env("RUNNER_TEMP", job.dir.path())
             .env("GITHUB_REF", "refs/heads/main")
             .env("GITHUB_REF_NAME", "main")
-            .env("INPUT_TOKEN", TOKEN)
-            .current_dir(job.repo.path());
-        for (k, v) in inputs {
-            cmd.env(format!("INPUT_{}", k.to_uppercase()), v);
-        }
-        cmd.output().unwrap()
+            .env("INPUT_TOKEN", TOKEN);
+        ToolJob::inputs(&mut cmd, &inputs);
+        ToolJob::run(&mut cmd)
     };
     let out = run(&job);
     assert!(out.status.success(), "{}", stdout(&out));
@@ -636,22 +582,14 @@ fn a_shallow_clone_is_deepened_to_the_last_release() {
         .status()
         .unwrap();
     assert!(status.success());
-    std::fs::write(job.file("output"), "").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_semantic-version"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap())
-        .env("HOME", job.dir.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_OUTPUT", job.file("output"))
-        .env("GITHUB_REF", "refs/heads/main")
-        .env("GITHUB_REF_NAME", "main")
-        .env("INPUT_DRY-RUN", "true")
-        .env("INPUT_CREATE-RELEASE", "false")
-        .env("INPUT_INITIAL-FETCH-DEPTH", "4")
-        .current_dir(&clone)
-        .output()
-        .unwrap();
+    let mut cmd = job.command(&clone);
+    cmd.env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_REF_NAME", "main");
+    ToolJob::inputs(
+        &mut cmd,
+        &[("dry-run", "true"), ("initial-fetch-depth", "4")],
+    );
+    let out = ToolJob::run(&mut cmd);
     assert!(out.status.success(), "{}", stdout(&out));
     assert_eq!(job.output("previous-version"), "1.2.3");
     assert_eq!(job.output("version"), "1.2.4");
@@ -664,19 +602,14 @@ fn a_shallow_clone_is_deepened_to_the_last_release() {
 fn prerelease_numbers_used_on_another_branch_are_not_issued_again() {
     let job = released_job();
     let base = job.repo.head();
+    // No GITHUB_REF: the branch comes from git.
     let run = |job: &Job| {
-        std::fs::write(job.file("output"), "").unwrap();
-        Command::new(env!("CARGO_BIN_EXE_semantic-version"))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GITHUB_OUTPUT", job.file("output"))
-            .env("RUNNER_TEMP", job.dir.path())
-            .env("INPUT_CREATE-RELEASE", "false")
-            .env("INPUT_PRERELEASE-BRANCHES", "develop=beta\nnext=beta")
-            .current_dir(job.repo.path())
-            .output()
-            .unwrap()
+        let mut cmd = job.command(job.repo.path());
+        ToolJob::inputs(
+            &mut cmd,
+            &[("prerelease-branches", "develop=beta\nnext=beta")],
+        );
+        ToolJob::run(&mut cmd)
     };
     job.repo.git(["switch", "-q", "-c", "develop"]);
     job.commit("feat: on develop");

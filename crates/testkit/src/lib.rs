@@ -32,6 +32,7 @@ pub mod fault_proxy;
 mod git;
 mod probe;
 mod services;
+mod tool_job;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -39,6 +40,7 @@ use std::sync::OnceLock;
 pub use act::{Act, ActRun, StepOutput, run_act};
 pub use git::GitRepo;
 pub use services::Services;
+pub use tool_job::ToolJob;
 
 /// How a test asks a person to start the services.
 pub const START_SERVICES: &str =
