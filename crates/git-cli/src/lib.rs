@@ -4,7 +4,8 @@
 //! no optional locks and stdin closed unless the caller pipes it. Output is collected
 //! ([`output`], [`run`]) or read as a stream while stderr is drained on its own thread
 //! ([`stream`]). Revisions from inputs are checked with [`is_valid_rev`] before they are
-//! passed after `--end-of-options`.
+//! passed after `--end-of-options`. A shallow clone is deepened, doubling, then completed, by
+//! [`deepen_until`].
 //!
 //! Errors are [`Error`], small and without the working directory: each tool maps them into
 //! its own error type.
@@ -156,6 +157,108 @@ pub fn shallow_commits(dir: &Path) -> Result<BTreeSet<String>, Error> {
     }
 }
 
+/// How [`deepen_until`] deepens a shallow clone.
+#[derive(Debug, Clone, Copy)]
+pub struct Deepening<'a> {
+    /// The working directory.
+    pub dir: &'a Path,
+    /// The remote fetched from.
+    pub remote: &'a str,
+    /// The first `--deepen`, in commits (doubled on each round; 0 counts as 1).
+    pub initial_depth: u32,
+    /// How many `--deepen` rounds before the whole history is fetched with `--unshallow`.
+    pub max_rounds: u32,
+    /// What is searched for, for the notes (`the last release tag`).
+    pub purpose: &'a str,
+}
+
+/// Deepen a shallow clone until `probe` answers: `--deepen` doubling from
+/// [`Deepening::initial_depth`] at most [`Deepening::max_rounds`] times (fewer when a round
+/// brings nothing), then the whole history once with `--unshallow`. `None` when the history is
+/// complete and `probe` still has no answer; a complete clone is never fetched into.
+///
+/// `fetch` runs `git fetch` with [`FETCH`] and the arguments it is given, and records the note
+/// (`deepening the shallow clone by N commits to find …`, `fetching the whole history
+/// (--unshallow) to find …`) once it succeeds; `error` maps this crate's errors into the
+/// caller's. Only the commits where the history is cut are asked for, never the remote's
+/// configured refspec (which may be every branch).
+///
+/// # Errors
+/// What `probe` or `fetch` return; the `shallow` file unreadable.
+pub fn deepen_until<T, E>(
+    how: &Deepening<'_>,
+    mut fetch: impl FnMut(&[&str], String) -> Result<(), E>,
+    error: impl Fn(Error) -> E,
+    mut probe: impl FnMut() -> Result<Option<T>, E>,
+) -> Result<Option<T>, E> {
+    let mut depth = how.initial_depth.max(1);
+    for round in 0..=how.max_rounds {
+        if let Some(found) = probe()? {
+            return Ok(Some(found));
+        }
+        let shallow = shallow_commits(how.dir).map_err(&error)?;
+        if shallow.is_empty() {
+            return Ok(None);
+        }
+        if round == how.max_rounds {
+            break;
+        }
+        let deepen = format!("--deepen={depth}");
+        let mut args = vec![deepen.as_str(), "--end-of-options", how.remote];
+        // The commits where history is cut came from the remote: ask for them again, deeper.
+        // (What is searched for may exist only locally.)
+        args.extend(shallow.iter().map(String::as_str));
+        fetch(
+            &args,
+            format!(
+                "deepening the shallow clone by {} to find {}",
+                commit_count(depth),
+                how.purpose
+            ),
+        )?;
+        if shallow_commits(how.dir).map_err(&error)? == shallow {
+            break;
+        }
+        depth = depth.saturating_mul(2);
+    }
+    unshallow(how.dir, how.remote, how.purpose, &mut fetch, &error)?;
+    probe()
+}
+
+/// Fetch the whole history of a shallow clone (`--unshallow`, asking for the commits where
+/// the history is cut) through `fetch` (see [`deepen_until`]); false when it was complete.
+///
+/// # Errors
+/// What `fetch` returns; the `shallow` file unreadable.
+pub fn unshallow<E>(
+    dir: &Path,
+    remote: &str,
+    purpose: &str,
+    mut fetch: impl FnMut(&[&str], String) -> Result<(), E>,
+    error: impl Fn(Error) -> E,
+) -> Result<bool, E> {
+    let shallow = shallow_commits(dir).map_err(error)?;
+    if shallow.is_empty() {
+        return Ok(false);
+    }
+    let mut args = vec!["--unshallow", "--end-of-options", remote];
+    args.extend(shallow.iter().map(String::as_str));
+    fetch(
+        &args,
+        format!("fetching the whole history (--unshallow) to find {purpose}"),
+    )?;
+    Ok(true)
+}
+
+/// `1 commit`, `N commits`.
+pub fn commit_count(n: u32) -> String {
+    if n == 1 {
+        "1 commit".to_owned()
+    } else {
+        format!("{n} commits")
+    }
+}
+
 /// Run git and hand its stdout to `read` through a reader of `buffer` bytes as it arrives, so
 /// a large output is never held whole. What `read` leaves unread is drained, so git finishes;
 /// git's failure takes precedence over what `read` made of a truncated output.
@@ -293,6 +396,110 @@ mod tests {
         }
         assert_eq!(fields, ["a", "b c", "last"]);
         Ok(())
+    }
+
+    /// `git <args>` in `dir` without the user's configuration; its trimmed stdout.
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// A repository of `n` commits (`c0` … oldest first) and a `--depth 1` clone of it.
+    fn shallow_pair(n: usize) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let origin = dir.path().join("origin");
+        std::fs::create_dir(&origin).unwrap();
+        git(&origin, &["init", "-q", "-b", "main"]);
+        let mut shas = Vec::new();
+        for i in 0..n {
+            git(
+                &origin,
+                &["commit", "-q", "--allow-empty", "-m", &format!("c{i}")],
+            );
+            shas.push(git(&origin, &["rev-parse", "HEAD"]));
+        }
+        let url = format!("file://{}", origin.display());
+        git(dir.path(), &["clone", "-q", "--depth", "1", &url, "clone"]);
+        let clone = dir.path().join("clone");
+        (dir, clone, shas)
+    }
+
+    /// [`deepen_until`] with a `fetch` that runs git and records the notes.
+    fn deepen(
+        clone: &Path,
+        initial_depth: u32,
+        max_rounds: u32,
+        mut probe: impl FnMut() -> Result<Option<String>, Error>,
+    ) -> (Option<String>, Vec<String>) {
+        let mut notes = Vec::new();
+        let how = Deepening {
+            dir: clone,
+            remote: "origin",
+            initial_depth,
+            max_rounds,
+            purpose: "the commit",
+        };
+        let found = deepen_until(
+            &how,
+            |args, note| {
+                let mut all = FETCH.to_vec();
+                all.extend_from_slice(args);
+                run(clone, &all)?;
+                notes.push(note);
+                Ok(())
+            },
+            |e| e,
+            &mut probe,
+        )
+        .unwrap();
+        (found, notes)
+    }
+
+    fn has(clone: &Path, sha: &str) -> Result<Option<String>, Error> {
+        let out = output(clone, &["cat-file", "-e", &format!("{sha}^{{commit}}")])?;
+        Ok(out.status.success().then(|| sha.to_owned()))
+    }
+
+    #[test]
+    fn a_shallow_clone_is_deepened_doubling_until_the_probe_answers() {
+        let (_dir, clone, shas) = shallow_pair(40);
+        // c10 is 30 commits deep: 1 + 2 + 4 + 8 + 16 = 31 reaches it after the fourth round.
+        let (found, notes) = deepen(&clone, 2, 6, || has(&clone, &shas[10]));
+        assert_eq!(found.as_deref(), Some(shas[10].as_str()));
+        assert_eq!(
+            notes,
+            [2, 4, 8, 16]
+                .map(|n| format!("deepening the shallow clone by {n} commits to find the commit"))
+        );
+        assert!(is_shallow(&clone).unwrap(), "never more than needed");
+    }
+
+    #[test]
+    fn past_the_rounds_the_whole_history_is_fetched_once() {
+        let (_dir, clone, shas) = shallow_pair(30);
+        let (found, notes) = deepen(&clone, 1, 2, || has(&clone, &shas[0]));
+        assert_eq!(found.as_deref(), Some(shas[0].as_str()));
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert_eq!(
+            notes[2],
+            "fetching the whole history (--unshallow) to find the commit"
+        );
+        assert!(!is_shallow(&clone).unwrap());
+        // Complete now: a probe that never answers fetches nothing more.
+        let (found, notes) = deepen(&clone, 1, 2, || Ok(None));
+        assert_eq!((found, notes.len()), (None, 0));
+        assert!(!unshallow(&clone, "origin", "x", |_, _| Ok(()), |e| e).unwrap());
     }
 
     #[test]

@@ -734,46 +734,19 @@ impl Git {
         purpose: &str,
         mut probe: impl FnMut(&Self) -> Result<Option<T>, GitError>,
     ) -> Result<Option<T>, GitError> {
-        let mut depth = initial_depth.max(1);
-        for round in 0..=MAX_DEEPEN_ROUNDS {
-            if let Some(found) = probe(self)? {
-                return Ok(Some(found));
-            }
-            let shallow = self.shallow_commits()?;
-            if shallow.is_empty() {
-                return Ok(None);
-            }
-            if round == MAX_DEEPEN_ROUNDS {
-                break;
-            }
-            let deepen = format!("--deepen={depth}");
-            let mut args = vec![deepen.as_str(), "--end-of-options", self.remote.as_str()];
-            // The commits where history is cut came from the remote: ask for them again,
-            // deeper. (The revision being searched may exist only locally.)
-            args.extend(shallow.iter().map(String::as_str));
-            self.fetch(
-                &args,
-                format!(
-                    "deepening the shallow clone by {} to find {purpose}",
-                    commits(depth)
-                ),
-            )?;
-            if self.shallow_commits()? == shallow {
-                break;
-            }
-            depth = depth.saturating_mul(2);
-        }
-        let shallow = self.shallow_commits()?;
-        if shallow.is_empty() {
-            return probe(self);
-        }
-        let mut args = vec!["--unshallow", "--end-of-options", self.remote.as_str()];
-        args.extend(shallow.iter().map(String::as_str));
-        self.fetch(
-            &args,
-            format!("fetching the whole history (--unshallow) to find {purpose}"),
-        )?;
-        probe(self)
+        let how = cli::Deepening {
+            dir: &self.dir,
+            remote: &self.remote,
+            initial_depth,
+            max_rounds: MAX_DEEPEN_ROUNDS,
+            purpose,
+        };
+        cli::deepen_until(
+            &how,
+            |args, note| self.fetch(args, note),
+            |e| self.cli_error(e),
+            || probe(self),
+        )
     }
 
     /// Make both revisions available and deepen a shallow clone until their merge-base is in
@@ -1319,14 +1292,6 @@ fn is_pseudo_ref(name: &str) -> bool {
 /// A revision expression rather than a name: `HEAD~1`, `main^2`, `main@{1}`, `@`, `:/msg`.
 fn is_expression(name: &str) -> bool {
     name == "@" || name.contains("@{") || name.contains(['^', '~', ':', '*', '?', '[', '\\'])
-}
-
-fn commits(n: u32) -> String {
-    if n == 1 {
-        "1 commit".to_owned()
-    } else {
-        format!("{n} commits")
-    }
 }
 
 fn abbrev(rev: &str) -> &str {

@@ -31,7 +31,15 @@ pub const INPUTS: &[(&str, Option<&str>)] = &[
     ("floating-tags", Some("false")),
     ("dry-run", Some("false")),
     ("initial-fetch-depth", Some("100")),
+    ("repository", None),
+    ("timeout-seconds", Some("600")),
 ];
+
+/// The default of `timeout-seconds`.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 600;
+
+/// The longest `timeout-seconds`: a GitHub-hosted job's own limit (6 hours).
+pub const MAX_TIMEOUT_SECONDS: u64 = 6 * 60 * 60;
 
 /// The most commits fetched first into a shallow clone, whatever the input says.
 const MAX_INITIAL_FETCH_DEPTH: u64 = 100_000;
@@ -68,6 +76,10 @@ pub struct Config {
     pub floating_tags: bool,
     pub dry_run: bool,
     pub initial_fetch_depth: u32,
+    /// `owner/name` for the links of the notes (else `GITHUB_REPOSITORY`, else the remote).
+    pub repository: Option<String>,
+    /// The whole run's deadline.
+    pub timeout: std::time::Duration,
 }
 
 impl Config {
@@ -234,6 +246,33 @@ impl Config {
                 }
             },
         };
+        let repository = match inputs.get("repository") {
+            None => None,
+            Some(raw) if is_repository(&raw) => Some(raw),
+            Some(raw) => {
+                return Err(InputError::invalid(
+                    "repository",
+                    &raw,
+                    "owner/name of a GitHub repository, such as octo/app",
+                )
+                .into());
+            }
+        };
+        let timeout = match inputs.get("timeout-seconds") {
+            None => DEFAULT_TIMEOUT_SECONDS,
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(n) if (1..=MAX_TIMEOUT_SECONDS).contains(&n) => n,
+                _ => {
+                    return Err(InputError::invalid(
+                        "timeout-seconds",
+                        &raw,
+                        format!("a whole number of seconds from 1 to {MAX_TIMEOUT_SECONDS}"),
+                    )
+                    .into());
+                }
+            },
+        };
+        let timeout = std::time::Duration::from_secs(timeout);
         let packages = match inputs.get("packages") {
             None => vec![Package {
                 name: String::new(),
@@ -280,8 +319,22 @@ impl Config {
             floating_tags,
             dry_run,
             initial_fetch_depth,
+            repository,
+            timeout,
         })
     }
+}
+
+/// `owner/name`: GitHub's characters for both (letters, digits, `-`, `_`, `.`), nothing else.
+pub fn is_repository(value: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p != "."
+            && p != ".."
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    };
+    matches!(value.split_once('/'), Some((owner, name)) if part(owner) && part(name))
 }
 
 fn check_branch(input: &str, branch: &str) -> Result<(), InputError> {

@@ -14,7 +14,7 @@
 //! hide a side branch whose changes to the paths were undone before the merge, and with it a
 //! `feat` and its revert: the analyzer sees both and cancels them instead.)
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdout, Command, Output, Stdio};
@@ -26,6 +26,7 @@ use gantry_git_cli::{self as cli, FETCH, next_field, stderr_text};
 
 use crate::commit::Commit;
 use crate::github::{FloatingPlan, TagPlan, plan_floating_tag, plan_tag};
+use crate::stop::Stop;
 
 /// The remote fetched from and pushed to.
 pub const DEFAULT_REMOTE: &str = "origin";
@@ -172,6 +173,9 @@ pub enum GitError {
         /// `(tag, git's reason)`.
         rejected: Vec<(String, String)>,
     },
+    /// The run must stop (deadline or SIGTERM): no further fetch.
+    #[error(transparent)]
+    Stopped(#[from] crate::stop::Stopped),
     /// The remote refused the credentials.
     #[error(
         "cannot push tags to '{remote}': {stderr}; the token needs the `contents: write` permission (`permissions: contents: write` in the job) and actions/checkout must keep it (`persist-credentials` not false)"
@@ -209,6 +213,10 @@ pub struct History {
     pub remote_tags: Option<usize>,
     /// Tags fetched from the remote into `refs/tags/`.
     pub fetched_tags: usize,
+    /// The remote's release tags as `(name, commit)`, on every branch (empty when it could
+    /// not be listed). Their names number prereleases even when their commits are not in the
+    /// clone; a higher version among them than the clone reaches asks for [`Git::unshallow`].
+    pub remote: Vec<(String, String)>,
     /// For `::warning::` (a remote that cannot be listed, local tags that differ from it).
     pub warnings: Vec<String>,
 }
@@ -254,6 +262,7 @@ pub struct Git {
     remote: String,
     tagger: Option<(String, String)>,
     notes: Mutex<Vec<String>>,
+    stop: Option<Stop>,
 }
 
 impl Git {
@@ -264,6 +273,7 @@ impl Git {
             remote: DEFAULT_REMOTE.to_owned(),
             tagger: None,
             notes: Mutex::new(Vec::new()),
+            stop: None,
         }
     }
 
@@ -272,6 +282,21 @@ impl Git {
     pub fn with_remote(mut self, remote: impl Into<String>) -> Self {
         self.remote = remote.into();
         self
+    }
+
+    /// Fetch nothing more once `stop` says the run must stop ([`GitError::Stopped`]).
+    #[must_use]
+    pub fn with_stop(mut self, stop: Stop) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// [`GitError::Stopped`] when the run must stop, before `next`.
+    fn check_stop(&self, next: &str) -> Result<(), GitError> {
+        match &self.stop {
+            Some(stop) => Ok(stop.check(next)?),
+            None => Ok(()),
+        }
     }
 
     /// The identity of the tags this creates. Without it, git's configured identity, or
@@ -401,6 +426,7 @@ impl Git {
         args: &[&str],
         input: Option<Vec<u8>>,
     ) -> Result<Result<(), String>, GitError> {
+        self.check_stop(&format!("fetching from {}", self.remote))?;
         let mut all = FETCH.to_vec();
         all.extend_from_slice(args);
         let output = match input {
@@ -514,11 +540,6 @@ impl Git {
         cli::is_shallow(&self.dir).map_err(|e| self.cli_error(e))
     }
 
-    /// The commits where a shallow clone's history is cut (empty when complete).
-    fn shallow_commits(&self) -> Result<BTreeSet<String>, GitError> {
-        cli::shallow_commits(&self.dir).map_err(|e| self.cli_error(e))
-    }
-
     /// The commit the tag `name` marks (annotated tags peeled); `None` when there is no such
     /// tag.
     ///
@@ -554,7 +575,8 @@ impl Git {
 
     /// Every local tag whose name starts with `prefix`, on any branch, as `(name, commit)`.
     /// Prerelease numbers come from these: `1.3.0-beta.2` on another branch must not be
-    /// issued again. (A shallow clone holds only the tags [`Git::ensure_history`] fetched.)
+    /// issued again. (A shallow clone holds only the tags [`Git::ensure_history`] fetched;
+    /// [`History::remote`] has the names of the others.)
     ///
     /// # Errors
     /// An invalid prefix; git fails.
@@ -753,6 +775,7 @@ impl Git {
             }
         }
         history.complete = !self.is_shallow()?;
+        history.remote = remote.unwrap_or_default();
         Ok(history)
     }
 
@@ -766,18 +789,13 @@ impl Git {
     }
 
     fn unshallow_for(&self, purpose: &str) -> Result<bool, GitError> {
-        let shallow = self.shallow_commits()?;
-        if shallow.is_empty() {
-            return Ok(false);
-        }
-        let mut args = vec!["--unshallow", "--end-of-options", self.remote.as_str()];
-        // The commits where history is cut came from the remote: ask for them again, whole.
-        args.extend(shallow.iter().map(String::as_str));
-        self.fetch(
-            &args,
-            format!("fetched the whole history (--unshallow) to find {purpose}"),
-        )?;
-        Ok(true)
+        cli::unshallow(
+            &self.dir,
+            &self.remote,
+            purpose,
+            |args, note| self.fetch(args, note),
+            |e| self.cli_error(e),
+        )
     }
 
     /// The remote's tags under `pattern` as `(name, commit)` (annotated tags peeled); git's
@@ -786,6 +804,7 @@ impl Git {
         &self,
         pattern: &str,
     ) -> Result<Result<Vec<(String, String)>, String>, GitError> {
+        self.check_stop(&format!("listing the tags of {}", self.remote))?;
         let args = [
             "-c",
             "http.lowSpeedLimit=1000",
@@ -869,37 +888,19 @@ impl Git {
         purpose: &str,
         mut probe: impl FnMut(&Self) -> Result<Option<T>, GitError>,
     ) -> Result<Option<T>, GitError> {
-        let mut depth = initial_depth.max(1);
-        for round in 0..=MAX_DEEPEN_ROUNDS {
-            if let Some(found) = probe(self)? {
-                return Ok(Some(found));
-            }
-            let shallow = self.shallow_commits()?;
-            if shallow.is_empty() {
-                return Ok(None);
-            }
-            if round == MAX_DEEPEN_ROUNDS {
-                break;
-            }
-            let deepen = format!("--deepen={depth}");
-            let mut args = vec![deepen.as_str(), "--end-of-options", self.remote.as_str()];
-            // The commits where history is cut came from the remote: ask for them again,
-            // deeper (never the remote's configured refspec, which may be every branch).
-            args.extend(shallow.iter().map(String::as_str));
-            self.fetch(
-                &args,
-                format!(
-                    "deepened the shallow clone by {} to find {purpose}",
-                    commit_count(depth)
-                ),
-            )?;
-            if self.shallow_commits()? == shallow {
-                break;
-            }
-            depth = depth.saturating_mul(2);
-        }
-        self.unshallow_for(purpose)?;
-        probe(self)
+        let how = cli::Deepening {
+            dir: &self.dir,
+            remote: &self.remote,
+            initial_depth,
+            max_rounds: MAX_DEEPEN_ROUNDS,
+            purpose,
+        };
+        cli::deepen_until(
+            &how,
+            |args, note| self.fetch(args, note),
+            |e| self.cli_error(e),
+            || probe(self),
+        )
     }
 
     // ---- creating tags ---------------------------------------------------------------------
@@ -1178,14 +1179,6 @@ fn abbrev(sha: &str) -> &str {
         &sha[..7]
     } else {
         sha
-    }
-}
-
-fn commit_count(n: u32) -> String {
-    if n == 1 {
-        "1 commit".to_owned()
-    } else {
-        format!("{n} commits")
     }
 }
 

@@ -63,6 +63,13 @@ struct Cli {
     /// Commits fetched first into a shallow clone. [input: initial-fetch-depth]
     #[arg(long)]
     initial_fetch_depth: Option<String>,
+    /// owner/name for the links of the notes (else GITHUB_REPOSITORY, else the remote).
+    /// [input: repository]
+    #[arg(long)]
+    repository: Option<String>,
+    /// The whole run's deadline, in seconds. [input: timeout-seconds]
+    #[arg(long)]
+    timeout_seconds: Option<String>,
     /// Print outputs as one JSON object instead of `name=value` lines.
     #[arg(long)]
     json: bool,
@@ -100,6 +107,8 @@ fn main() -> ExitCode {
         .input_override("floating-tags", cli.floating_tags)
         .input_override("dry-run", cli.dry_run)
         .input_override("initial-fetch-depth", cli.initial_fetch_depth)
+        .input_override("repository", cli.repository)
+        .input_override("timeout-seconds", cli.timeout_seconds)
         .build();
     run(&runner, semantic_version::run::run)
 }

@@ -35,6 +35,48 @@ pub struct RepoLinks {
 }
 
 impl RepoLinks {
+    /// The links of a git remote's URL: `https://host/owner/name(.git)`,
+    /// `ssh://git@host[:port]/owner/name.git`, `git@host:owner/name.git`, `git://host/…`
+    /// give `https://host` (an `http(s)` URL keeps its scheme and port) and `owner/name`.
+    /// `None` for local paths and `file://` URLs, and for paths that are not `owner/name`.
+    pub fn from_remote(url: &str) -> Option<RepoLinks> {
+        let url = url.trim();
+        let (server, path) = match url.split_once("://") {
+            Some((scheme, rest)) => {
+                let scheme = scheme.to_ascii_lowercase();
+                let (authority, path) = rest.split_once('/')?;
+                let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                match scheme.as_str() {
+                    "http" | "https" => (format!("{scheme}://{host_port}"), path),
+                    "ssh" | "git" | "git+ssh" | "ssh+git" => {
+                        let host = host_port.split(':').next().unwrap_or(host_port);
+                        (format!("https://{host}"), path)
+                    }
+                    _ => return None,
+                }
+            }
+            None => {
+                // scp-like `[user@]host:path`: a colon before any slash.
+                let (authority, path) = url.split_once(':')?;
+                if authority.contains('/') || authority.is_empty() {
+                    return None;
+                }
+                let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                (format!("https://{host}"), path)
+            }
+        };
+        let path = path.trim_matches('/');
+        let path = path.strip_suffix(".git").unwrap_or(path);
+        let mut parts = path.rsplit('/');
+        let name = parts.next()?;
+        let owner = parts.next()?;
+        let repository = format!("{owner}/{name}");
+        crate::config::is_repository(&repository).then_some(RepoLinks {
+            server_url: server,
+            repository,
+        })
+    }
+
     /// `{server}/{owner/name}`; `None` when the repository is unknown (a CLI run without
     /// `GITHUB_REPOSITORY` or a remote), so that notes show plain text, not broken links.
     fn base(&self, repository: Option<&str>) -> Option<String> {

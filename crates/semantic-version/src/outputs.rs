@@ -2,11 +2,12 @@
 //!
 //! One repository: the [`FIXED_OUTPUTS`]. Monorepo (`packages`): every fixed output per package
 //! as `<package>-<output>`, and the fixed outputs summarise the run: `released` (any package),
-//! `skip` / `deploy-all` (any package's commits), `commits` (all), `notes` (every package's,
+//! `skip` / `deploy-all` (any package's commits), `commits` / `commit-count` (every package's,
+//! a commit touching two packages once), `notes` (every package's,
 //! one after the other), `notes-file` (the first released package's); `version`, `tag`, … are
 //! empty there because they belong to one package.
 
-use crate::analyze::Analysis;
+use crate::analyze::{Analysis, AnalyzedCommit};
 use crate::version::VersionPlan;
 
 /// What one package (or the whole repository) came to.
@@ -43,6 +44,7 @@ pub const FIXED_OUTPUTS: &[&str] = &[
     "notes",
     "notes-file",
     "commits",
+    "commit-count",
     "dev-tag",
     "skip",
     "deploy-all",
@@ -82,11 +84,44 @@ pub fn of_result(r: &PackageResult) -> Vec<(&'static str, String)> {
         ("patch", opt(r.plan.patch())),
         ("notes", r.notes.clone()),
         ("notes-file", r.notes_file.clone()),
-        ("commits", r.commit_count.to_string()),
+        (
+            "commits",
+            commits_json(&r.analysis.commits.iter().collect::<Vec<_>>()),
+        ),
+        ("commit-count", r.commit_count.to_string()),
         ("dev-tag", r.dev_tag.clone()),
         ("skip", bool_str(r.analysis.skip_ci)),
         ("deploy-all", bool_str(r.analysis.deploy_all)),
     ]
+}
+
+/// The most commits the `commits` output lists (the newest): a step output is limited to
+/// 1 MB, and a first release may analyse 100,000 commits. `commit-count` counts them all.
+pub const MAX_COMMITS_LISTED: usize = 500;
+
+/// The `commits` output: a JSON list, oldest first, of the commits analysed (the newest
+/// [`MAX_COMMITS_LISTED`]), each `{sha, type, scope, subject, breaking, bump, counted}`;
+/// `type` and `scope` are null for a commit that is not conventional, `bump` is what the rules
+/// give it, `counted` whether it takes part in the release (false for a reverted pair, a
+/// merge whose commits are analysed, a message that is not conventional).
+pub fn commits_json(commits: &[&AnalyzedCommit]) -> String {
+    let skip = commits.len().saturating_sub(MAX_COMMITS_LISTED);
+    let list: Vec<serde_json::Value> = commits[skip..]
+        .iter()
+        .map(|c| {
+            let cc = c.conventional.as_ref();
+            serde_json::json!({
+                "sha": c.sha,
+                "type": cc.map(|cc| cc.r#type.as_str()),
+                "scope": cc.and_then(|cc| cc.scope.as_deref()),
+                "subject": c.subject,
+                "breaking": cc.is_some_and(|cc| cc.breaking),
+                "bump": c.bump.as_str(),
+                "counted": c.counts(),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string()
 }
 
 /// Every output, in order: per package then the fixed ones in monorepo mode.
@@ -114,11 +149,19 @@ pub fn values(results: &[PackageResult], monorepo: bool) -> Vec<(String, String)
             "released" => bool_str(!released.is_empty()),
             "skip" => bool_str(results.iter().any(|r| r.analysis.skip_ci)),
             "deploy-all" => bool_str(results.iter().any(|r| r.analysis.deploy_all)),
-            "commits" => results
-                .iter()
-                .map(|r| r.commit_count)
-                .sum::<usize>()
-                .to_string(),
+            "commits" | "commit-count" => {
+                let mut seen = std::collections::HashSet::new();
+                let all: Vec<&AnalyzedCommit> = results
+                    .iter()
+                    .flat_map(|r| r.analysis.commits.iter())
+                    .filter(|c| seen.insert(c.sha.as_str()))
+                    .collect();
+                if *name == "commits" {
+                    commits_json(&all)
+                } else {
+                    all.len().to_string()
+                }
+            }
             "notes" => released
                 .iter()
                 .map(|r| r.notes.as_str())
@@ -165,7 +208,34 @@ pub fn check_package_names(names: &[&str]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::check_package_names;
+    use super::{MAX_COMMITS_LISTED, check_package_names, commits_json};
+    use crate::analyze::{AnalyzedCommit, CommitStatus};
+    use crate::rules::Bump;
+
+    #[test]
+    fn the_commits_list_keeps_the_newest_and_stays_small() {
+        let commits: Vec<AnalyzedCommit> = (0..MAX_COMMITS_LISTED + 100)
+            .map(|i| AnalyzedCommit {
+                sha: format!("{i:040}"),
+                subject: format!("commit {i}"),
+                conventional: None,
+                bump: Bump::None,
+                rule: None,
+                status: CommitStatus::Unparseable,
+            })
+            .collect();
+        let refs: Vec<&AnalyzedCommit> = commits.iter().collect();
+        let list: serde_json::Value = serde_json::from_str(&commits_json(&refs)).unwrap();
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), MAX_COMMITS_LISTED);
+        assert_eq!(list[0]["subject"], "commit 100");
+        assert_eq!(
+            list[MAX_COMMITS_LISTED - 1]["subject"],
+            format!("commit {}", MAX_COMMITS_LISTED + 99)
+        );
+        assert_eq!(list[0]["type"], serde_json::Value::Null);
+        assert_eq!(list[0]["counted"], false);
+    }
 
     #[test]
     fn package_names_that_would_collide_are_refused() {

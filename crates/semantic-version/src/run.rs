@@ -1,6 +1,8 @@
 //! One run of the tool: inputs → tags and commits (git) → analysis → next version → notes →
 //! outputs and summary; then, unless `dry-run`, the CHANGELOG, the tags and the GitHub release.
-//! The only module that strings the layers together.
+//! The only module that strings the layers together. Every fetch and write first asks
+//! [`Stop`] (deadline, SIGTERM); a stop or a failure in the middle of the release is reported
+//! with what was written and what was not.
 //!
 //! Tags are made with git (`git tag -a`, then one atomic `git push`), not the GitHub API: the
 //! checkout already has the commit and the credentials `actions/checkout` persisted, the tag is
@@ -10,6 +12,7 @@
 //! (octocrab); it needs the token.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::Context as _;
 use gantry_toolkit::{GithubContext, Runner, Summary};
@@ -22,9 +25,12 @@ use crate::github::{GitHubClient, ReleaseOutcome, ReleaseSpec, ensure_release};
 use crate::notes::{NotesInput, NotesOptions, RepoLinks, prepend_changelog, release_notes};
 use crate::outputs::{self, PackageResult};
 use crate::rules::Bump;
+use crate::stop::Stop;
 use crate::version::{Channel, PlanReason, VersionInput, cmp_precedence, next_version};
 
 pub fn run(runner: &Runner) -> anyhow::Result<()> {
+    // The deadline counts from here: the job's clock, not the first git command's.
+    let started = Instant::now();
     // Masked before anything could print it.
     let _ = runner.get_secret_input("token");
     let context = GithubContext::from_env(runner.env());
@@ -39,7 +45,11 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("input 'packages': {e}"))?;
     }
 
-    let git = Git::new(&config.working_directory);
+    // From here on a cancelled job (SIGTERM, SIGINT) or the deadline stops the run before its
+    // next write (see `stop`).
+    let stop =
+        Stop::install(started, config.timeout).context("cannot install the handler for SIGTERM")?;
+    let git = Git::new(&config.working_directory).with_stop(stop.clone());
     let head = git
         .head_sha()
         .context("cannot read the commit to release")?;
@@ -58,18 +68,50 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
             ChannelKind::Dev => "dev build".to_string(),
         }
     ));
-    let links = RepoLinks {
-        server_url: context.server_url.clone(),
-        repository: context
-            .repository
-            .clone()
-            .or_else(|| repository_of(git.remote_url().ok().flatten().as_deref()?))
-            .unwrap_or_default(),
+    // The repository of the links: the input, else the runner's, else the remote's (with its
+    // host, unless the runner names the server).
+    let repository = config
+        .repository
+        .clone()
+        .or_else(|| context.repository.clone());
+    let links = match repository {
+        Some(repository) => RepoLinks {
+            server_url: context.server_url.clone(),
+            repository,
+        },
+        None => match git
+            .remote_url()
+            .ok()
+            .flatten()
+            .and_then(|url| RepoLinks::from_remote(&url))
+        {
+            Some(mut links) => {
+                if runner.env().get_non_empty("GITHUB_SERVER_URL").is_some() {
+                    links.server_url.clone_from(&context.server_url);
+                }
+                links
+            }
+            None => {
+                runner.info(
+                    "the repository is unknown (no input 'repository', GITHUB_REPOSITORY or GitHub remote): the notes have no links",
+                );
+                RepoLinks {
+                    server_url: context.server_url.clone(),
+                    repository: String::new(),
+                }
+            }
+        },
     };
     let date = today();
 
     let mut results = Vec::new();
     for package in &config.packages {
+        let what = if package.name.is_empty() {
+            "computing the version".to_string()
+        } else {
+            format!("computing the version of package '{}'", package.name)
+        };
+        stop.check(&what).map_err(stopped_early)?;
         let result = compute(
             runner,
             &config,
@@ -79,10 +121,17 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
             &channel_kind,
             &links,
             &date,
-        )?;
+        )
+        .map_err(|e| match stop.reason() {
+            Some(reason) => e.context(format!(
+                "{reason}: nothing was written; re-run the job to release"
+            )),
+            None => e,
+        })?;
         results.push(result);
     }
 
+    stop.check("writing the outputs").map_err(stopped_early)?;
     // Files first, so that the output naming one always names a complete file.
     let notes_dir = notes_dir(runner)?;
     for r in &mut results {
@@ -106,13 +155,7 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         runner.info("dry-run: no CHANGELOG, tag or release written");
         return Ok(());
     }
-    for r in results
-        .iter()
-        .filter(|r| r.plan.released && r.dev_tag.is_empty())
-    {
-        publish(runner, &config, &context, &git, &head, r)?;
-    }
-    Ok(())
+    publish_all(runner, &config, &context, &git, &head, &results, &stop)
 }
 
 /// `GITHUB_REF_NAME` when it names a branch (on `pull_request` it is `N/merge`: the head
@@ -164,19 +207,36 @@ fn compute(
         format!("package '{}': ", package.name)
     };
     let prefix = package.tag_format.prefix().to_string();
+    // The remote's release tags, on every branch: known in a shallow clone, whose local tags
+    // are only those of the history fetched.
+    let mut remote_tags: Vec<(String, String)> = Vec::new();
     if git
         .is_shallow()
         .context("cannot tell whether the clone is shallow")?
     {
-        let history = git
+        let mut history = git
             .ensure_history(head, &prefix, config.initial_fetch_depth)
             .context("cannot complete the history of the shallow clone")?;
+        if !history.complete
+            && let Some(reason) = higher_release_unseen(package, git, head, &history.remote)?
+        {
+            // The history reaches the nearest release tag; a higher version further down
+            // (or on another branch: only the whole history can tell) would be the last
+            // release. Fetch it all and look again.
+            runner.info(&format!("{label}{reason}: fetching the whole history"));
+            git.unshallow()
+                .context("cannot complete the history of the shallow clone")?;
+            history = git
+                .ensure_history(head, &prefix, config.initial_fetch_depth)
+                .context("cannot complete the history of the shallow clone")?;
+        }
         for w in &history.warnings {
             runner.warning(&format!("{label}{w}"));
         }
         for note in git.take_notes() {
             runner.info(&note);
         }
+        remote_tags = history.remote;
     }
     let tags = git
         .tags_merged_into(head, &prefix)
@@ -242,7 +302,12 @@ fn compute(
         },
         ChannelKind::Prerelease(id) => {
             // Numbers already used on any branch, not only below HEAD, are taken.
-            let everywhere = git.all_tags(&prefix).context("cannot list the tags")?;
+            // The remote's names count too: in a shallow clone the tags of other branches
+            // are not fetched (their commits are not in it), but their numbers are taken.
+            let mut everywhere = git.all_tags(&prefix).context("cannot list the tags")?;
+            everywhere.extend(remote_tags.iter().cloned());
+            everywhere.sort();
+            everywhere.dedup_by(|a, b| a.0 == b.0);
             let existing: Vec<Version> = package
                 .tag_format
                 .scan(everywhere.iter().map(|(n, _)| n.as_str()))
@@ -354,114 +419,336 @@ fn compute(
     })
 }
 
-fn publish(
+/// One write of the release, in the order they are done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Changelog,
+    Tag,
+    Floating,
+    Push,
+    Release,
+}
+
+/// The writes of one released package (or the whole repository).
+struct Planned<'a> {
+    result: &'a PackageResult,
+    version: &'a Version,
+    step: Step,
+}
+
+impl Planned<'_> {
+    /// What the step does, and what it has done (for the half-done report).
+    fn describe(&self, config: &Config, git: &Git) -> (String, String) {
+        let tag = &self.result.tag;
+        let changelog = || {
+            config
+                .changelog
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        };
+        match self.step {
+            Step::Changelog => (
+                format!("prepending {} to {}", self.version, changelog()),
+                format!("{} prepended to {}", self.version, changelog()),
+            ),
+            Step::Tag => (format!("creating tag {tag}"), format!("tag {tag} created")),
+            Step::Floating => (
+                format!("moving the floating tags of {tag}"),
+                format!("floating tags of {tag} moved"),
+            ),
+            Step::Push => (
+                format!("pushing {tag} to {}", git.remote()),
+                format!("{tag} pushed to {}", git.remote()),
+            ),
+            Step::Release => (
+                format!("creating the GitHub release {tag}"),
+                format!("GitHub release {tag} created"),
+            ),
+        }
+    }
+}
+
+/// Every write of the run, in order: per released package, the CHANGELOG, the tag, the
+/// floating tags, the push, the GitHub release.
+fn plan_writes<'a>(
+    config: &Config,
+    results: &'a [PackageResult],
+    has_remote: bool,
+) -> Vec<Planned<'a>> {
+    let mut steps = Vec::new();
+    for result in results
+        .iter()
+        .filter(|r| r.plan.released && r.dev_tag.is_empty())
+    {
+        let Some(version) = &result.plan.version else {
+            continue;
+        };
+        let mut add = |step| {
+            steps.push(Planned {
+                result,
+                version,
+                step,
+            });
+        };
+        if config.changelog.is_some() {
+            add(Step::Changelog);
+        }
+        if !config.create_tag {
+            continue;
+        }
+        add(Step::Tag);
+        if config.floating_tags && version.pre.is_empty() {
+            add(Step::Floating);
+        }
+        if has_remote {
+            add(Step::Push);
+        }
+        if config.create_release {
+            add(Step::Release);
+        }
+    }
+    steps
+}
+
+/// The release's writes, one after the other. Before each, [`Stop::check`]; the API call is
+/// raced against [`Stop::wait`]. When one fails or the run stops, the error says which writes
+/// were done and which were not: a re-run on the same commit finds the done ones in place
+/// (each is idempotent) and does the rest.
+/// Why a shallow clone must be completed: the remote has a release tag (not a prerelease) of
+/// a higher version than any the clone's history reaches from `head`, and the clone cannot
+/// tell whether it is merged. `None` when it is complete enough.
+fn higher_release_unseen(
+    package: &Package,
+    git: &Git,
+    head: &str,
+    remote: &[(String, String)],
+) -> anyhow::Result<Option<String>> {
+    let highest = |scan: crate::tag_format::TagScan| {
+        scan.versions
+            .into_iter()
+            .filter(|(_, v)| v.pre.is_empty())
+            .max_by(|a, b| cmp_precedence(&a.1, &b.1))
+    };
+    let prefix = package.tag_format.prefix();
+    let merged = git
+        .tags_merged_into(head, prefix)
+        .context("cannot list the tags")?;
+    let reached = highest(
+        package
+            .tag_format
+            .scan(merged.iter().map(|(n, _)| n.as_str())),
+    );
+    let Some((tag, version)) = highest(
+        package
+            .tag_format
+            .scan(remote.iter().map(|(n, _)| n.as_str())),
+    ) else {
+        return Ok(None);
+    };
+    if merged.iter().any(|(name, _)| *name == tag) {
+        return Ok(None);
+    }
+    Ok(match reached {
+        None => Some(format!(
+            "{tag} is on the remote, but the shallow history reaches no release tag"
+        )),
+        Some((near, near_version)) if cmp_precedence(&version, &near_version).is_gt() => {
+            Some(format!(
+                "{tag} is on the remote and higher than {near}, the release tag the shallow history reaches"
+            ))
+        }
+        Some(_) => None,
+    })
+}
+
+fn publish_all(
     runner: &Runner,
     config: &Config,
     context: &GithubContext,
     git: &Git,
     head: &str,
-    r: &PackageResult,
+    results: &[PackageResult],
+    stop: &Stop,
 ) -> anyhow::Result<()> {
-    let Some(version) = &r.plan.version else {
-        return Ok(());
-    };
-    if let Some(path) = &config.changelog {
-        let existing = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    let has_remote = git
+        .remote_url()
+        .context("cannot read the remote")?
+        .is_some();
+    let steps = plan_writes(config, results, has_remote);
+    let mut done: Vec<String> = Vec::new();
+    let mut floating: Vec<String> = Vec::new();
+    for (index, planned) in steps.iter().enumerate() {
+        let (doing, did) = planned.describe(config, git);
+        let attempt = match stop.check(&doing) {
+            Err(stopped) => Err(anyhow::Error::new(stopped)),
+            Ok(()) => write_step(
+                runner,
+                config,
+                context,
+                git,
+                head,
+                planned,
+                stop,
+                &mut floating,
+            ),
         };
-        let prepended = prepend_changelog(&existing, &r.notes);
-        if prepended.already_present {
-            runner.info(&format!("{} already has {version}", path.display()));
-        } else {
-            std::fs::write(path, prepended.text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            runner.info(&format!("{version} prepended to {}", path.display()));
+        match attempt {
+            Ok(()) => done.push(did),
+            Err(e) => {
+                let not_done: Vec<String> = steps[index..]
+                    .iter()
+                    .map(|p| p.describe(config, git).0)
+                    .collect();
+                return Err(e.context(half_done(&done, &not_done)));
+            }
         }
     }
     if !config.create_tag {
         return Ok(());
     }
-    let message = format!("{}\n\n{}", r.tag, r.notes);
-    let outcome = git
-        .create_annotated_tag(&r.tag, head, &message)
-        .with_context(|| format!("cannot create tag {}", r.tag))?;
-    runner.info(&match outcome {
-        LocalTag::AlreadyThere => format!("tag {} already marks this commit", r.tag),
-        _ => format!("tag {} created at {}", r.tag, short(head)),
-    });
-    let mut floating = Vec::new();
-    if config.floating_tags && r.plan.released && version.pre.is_empty() {
-        let format = crate::tag_format::TagFormat::parse(&r.tag_format)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        for name in [format.major_tag(version), format.minor_tag(version)] {
-            git.set_floating_tag(&name, head)
-                .with_context(|| format!("cannot move tag {name}"))?;
-            floating.push(name);
+    if !has_remote {
+        for r in results
+            .iter()
+            .filter(|r| r.plan.released && r.dev_tag.is_empty())
+        {
+            runner.warning(&format!(
+                "no remote '{}': tag {} is only in the local repository",
+                git.remote(),
+                r.tag
+            ));
         }
-    }
-    let has_remote = git
-        .remote_url()
-        .context("cannot read the remote")?
-        .is_some();
-    if has_remote {
-        git.push_tags(&[r.tag.as_str()], false)
-            .with_context(|| format!("cannot push tag {}", r.tag))?;
-        let names: Vec<&str> = floating.iter().map(String::as_str).collect();
-        git.push_tags(&names, true)
-            .context("cannot push the floating tags")?;
-        runner.info(&format!("pushed {} to {}", r.tag, git.remote()));
-    } else {
-        runner.warning(&format!(
-            "no remote '{}': tag {} is only in the local repository",
-            git.remote(),
-            r.tag
-        ));
-    }
-    if config.create_release {
-        let token = config.token.clone().unwrap_or_default();
-        let repository = context
-            .repository
-            .clone()
-            .context("GITHUB_REPOSITORY is not set: the release needs owner/name")?;
-        let spec = ReleaseSpec {
-            tag: r.tag.clone(),
-            name: r.tag.clone(),
-            body: r.notes.clone(),
-            prerelease: r.plan.prerelease,
-            draft: false,
-            make_latest: None,
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?;
-        let outcome = rt.block_on(async {
-            let client = GitHubClient::new(&context.api_url, &token, &repository)?;
-            ensure_release(&client, &spec).await
-        });
-        let outcome = outcome.with_context(|| format!("cannot create the release {}", r.tag))?;
-        let (verb, release) = match &outcome {
-            ReleaseOutcome::AlreadyThere(_) => ("already there", outcome.release()),
-            _ => ("published", outcome.release()),
-        };
-        runner.info(&format!("release {} {verb}: {}", r.tag, release.html_url));
     }
     Ok(())
 }
 
-/// `owner/name` from a remote URL (`https://github.com/owner/name.git`,
-/// `git@github.com:owner/name.git`), for links outside a runner.
-fn repository_of(url: &str) -> Option<String> {
-    if !url.contains("://") && !url.contains('@') || url.starts_with("file:") {
-        return None;
+/// A stop before any write.
+fn stopped_early(stopped: crate::stop::Stopped) -> anyhow::Error {
+    anyhow::anyhow!("{stopped}; nothing was written: re-run the job to release")
+}
+
+/// What was written and what was not, for an error in the middle of the release.
+fn half_done(done: &[String], not_done: &[String]) -> String {
+    if done.is_empty() {
+        return format!(
+            "nothing was written (not done: {}); re-run the job to release",
+            not_done.join(", ")
+        );
     }
-    let path = url.trim_end_matches('/').trim_end_matches(".git");
-    let mut parts = path.rsplit(['/', ':']);
-    let name = parts.next().filter(|n| !n.is_empty())?;
-    let owner = parts.next().filter(|o| !o.is_empty())?;
-    Some(format!("{owner}/{name}"))
+    format!(
+        "the release is half done: done: {}; not done: {}; re-run the job on this commit to finish (what is done is found in place and not written twice)",
+        done.join(", "),
+        not_done.join(", ")
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_step(
+    runner: &Runner,
+    config: &Config,
+    context: &GithubContext,
+    git: &Git,
+    head: &str,
+    planned: &Planned<'_>,
+    stop: &Stop,
+    floating: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let r = planned.result;
+    let version = planned.version;
+    match planned.step {
+        Step::Changelog => {
+            let Some(path) = &config.changelog else {
+                return Ok(());
+            };
+            let existing = match std::fs::read_to_string(path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot read {}", path.display()));
+                }
+            };
+            let prepended = prepend_changelog(&existing, &r.notes);
+            if prepended.already_present {
+                runner.info(&format!("{} already has {version}", path.display()));
+            } else {
+                std::fs::write(path, prepended.text)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                runner.info(&format!("{version} prepended to {}", path.display()));
+            }
+        }
+        Step::Tag => {
+            let message = format!("{}\n\n{}", r.tag, r.notes);
+            let outcome = git
+                .create_annotated_tag(&r.tag, head, &message)
+                .with_context(|| format!("cannot create tag {}", r.tag))?;
+            runner.info(&match outcome {
+                LocalTag::AlreadyThere => format!("tag {} already marks this commit", r.tag),
+                _ => format!("tag {} created at {}", r.tag, short(head)),
+            });
+        }
+        Step::Floating => {
+            floating.clear();
+            let format = crate::tag_format::TagFormat::parse(&r.tag_format)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for name in [format.major_tag(version), format.minor_tag(version)] {
+                git.set_floating_tag(&name, head)
+                    .with_context(|| format!("cannot move tag {name}"))?;
+                floating.push(name);
+            }
+        }
+        Step::Push => {
+            git.push_tags(&[r.tag.as_str()], false)
+                .with_context(|| format!("cannot push tag {}", r.tag))?;
+            let names: Vec<&str> = floating.iter().map(String::as_str).collect();
+            git.push_tags(&names, true)
+                .context("cannot push the floating tags")?;
+            floating.clear();
+            runner.info(&format!("pushed {} to {}", r.tag, git.remote()));
+        }
+        Step::Release => {
+            let token = config.token.clone().unwrap_or_default();
+            let repository = context
+                .repository
+                .clone()
+                .context("GITHUB_REPOSITORY is not set: the release needs owner/name")?;
+            let spec = ReleaseSpec {
+                tag: r.tag.clone(),
+                name: r.tag.clone(),
+                body: r.notes.clone(),
+                prerelease: r.plan.prerelease,
+                draft: false,
+                make_latest: None,
+            };
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            let outcome = rt.block_on(async {
+                tokio::select! {
+                    outcome = async {
+                        let client = GitHubClient::new(&context.api_url, &token, &repository)?;
+                        ensure_release(&client, &spec).await
+                    } => Ok(outcome),
+                    reason = stop.wait() => Err(reason),
+                }
+            });
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(reason) => anyhow::bail!(
+                    "stopped while creating the GitHub release {}: {reason}; the request may have reached GitHub, so the release may or may not exist",
+                    r.tag
+                ),
+            };
+            let outcome =
+                outcome.with_context(|| format!("cannot create the release {}", r.tag))?;
+            let (verb, release) = match &outcome {
+                ReleaseOutcome::AlreadyThere(_) => ("already there", outcome.release()),
+                _ => ("published", outcome.release()),
+            };
+            runner.info(&format!("release {} {verb}: {}", r.tag, release.html_url));
+        }
+    }
+    Ok(())
 }
 
 fn short(sha: &str) -> &str {

@@ -113,7 +113,19 @@ fn first_release_is_1_0_0_and_is_tagged_and_pushed() {
     assert_eq!(job.output("previous-version"), "");
     assert_eq!(job.output("released"), "true");
     assert_eq!(job.output("bump"), "major");
-    assert_eq!(job.output("commits"), "3");
+    assert_eq!(job.output("commit-count"), "3");
+    let commits: serde_json::Value = serde_json::from_str(&job.output("commits")).unwrap();
+    let commits = commits.as_array().unwrap();
+    assert_eq!(commits.len(), 3);
+    assert_eq!(commits[0]["type"], "feat");
+    assert_eq!(commits[0]["subject"], "feat: start");
+    assert_eq!(commits[0]["scope"], serde_json::Value::Null);
+    assert_eq!(commits[0]["breaking"], false);
+    assert_eq!(commits[0]["counted"], true);
+    assert_eq!(commits[1]["type"], "fix");
+    assert_eq!(commits[1]["sha"].as_str().unwrap().len(), 40);
+    assert_eq!(commits[2]["type"], serde_json::Value::Null);
+    assert_eq!(commits[2]["counted"], false);
     assert_eq!(job.tags(), ["v1.0.0"]);
     assert_eq!(job.origin_tags(), ["v1.0.0"]);
     let kind = job.repo.git(["cat-file", "-t", "v1.0.0"]);
@@ -324,7 +336,19 @@ fn monorepo_packages_have_their_own_outputs() {
     assert!(out.status.success(), "{}", stdout(&out));
     assert_eq!(job.output("api-version"), "1.0.0");
     assert_eq!(job.output("api-tag"), "api-v1.0.0");
-    assert_eq!(job.output("api-commits"), "1");
+    assert_eq!(job.output("api-commit-count"), "1");
+    let api: serde_json::Value = serde_json::from_str(&job.output("api-commits")).unwrap();
+    assert_eq!(api[0]["scope"], "api");
+    // The run's list: every package's commits, each once.
+    assert_eq!(job.output("commit-count"), "2");
+    let all: serde_json::Value = serde_json::from_str(&job.output("commits")).unwrap();
+    let subjects: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["feat(api): first api", "fix(web): second web"]);
     assert_eq!(job.output("web-version"), "2.0.1");
     assert_eq!(job.output("web-previous-tag"), "web-v2.0.0");
     assert_eq!(job.output("released"), "true");
@@ -355,6 +379,12 @@ fn every_bad_input_is_an_error_naming_it_and_writes_no_output() {
         ("dry-run", "y"),
         ("initial-fetch-depth", "0"),
         ("initial-fetch-depth", "many"),
+        ("timeout-seconds", "0"),
+        ("timeout-seconds", "ten"),
+        ("timeout-seconds", "99999"),
+        ("repository", "octo"),
+        ("repository", "octo/app/extra"),
+        ("repository", "octo/a pp"),
         ("working-directory", "no/such/dir"),
         ("token", "ghs_n0tAr3alT0kenButSecret\nsecond line"),
     ];
@@ -434,6 +464,10 @@ type Recorded = (String, String, String, serde_json::Value);
 struct FakeReleases {
     url: String,
     requests: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
+    /// While set, a `POST …/releases` is recorded, then left unanswered for this many
+    /// milliseconds (or until set to 0) and dropped without creating the release (a slow
+    /// GitHub that loses the request).
+    stall_posts_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl FakeReleases {
@@ -443,6 +477,8 @@ impl FakeReleases {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = std::sync::Arc::clone(&requests);
+        let stall_posts_ms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let stall = std::sync::Arc::clone(&stall_posts_ms);
         std::thread::spawn(move || {
             let mut releases: Vec<serde_json::Value> = Vec::new();
             for stream in listener.incoming() {
@@ -477,6 +513,19 @@ impl FakeReleases {
                 log.lock()
                     .unwrap()
                     .push((method.clone(), path.clone(), auth, body.clone()));
+                let stall_ms = stall.load(std::sync::atomic::Ordering::SeqCst);
+                if method == "POST" && stall_ms > 0 {
+                    // Until the time is up or the test ends the stall (the next run's
+                    // requests wait behind this one).
+                    let until =
+                        std::time::Instant::now() + std::time::Duration::from_millis(stall_ms);
+                    while std::time::Instant::now() < until
+                        && stall.load(std::sync::atomic::Ordering::SeqCst) > 0
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    continue;
+                }
                 let (status, reply) = if method == "POST" && path.ends_with("/releases") {
                     let release = serde_json::json!({
                         "id": releases.len() + 1,
@@ -508,7 +557,11 @@ impl FakeReleases {
                 );
             }
         });
-        FakeReleases { url, requests }
+        FakeReleases {
+            url,
+            requests,
+            stall_posts_ms,
+        }
     }
 }
 
@@ -593,7 +646,7 @@ fn a_shallow_clone_is_deepened_to_the_last_release() {
     assert!(out.status.success(), "{}", stdout(&out));
     assert_eq!(job.output("previous-version"), "1.2.3");
     assert_eq!(job.output("version"), "1.2.4");
-    assert_eq!(job.output("commits"), "31");
+    assert_eq!(job.output("commit-count"), "31");
 }
 
 /// A prerelease number used on another branch is taken: two branches of the same channel
@@ -622,4 +675,408 @@ fn prerelease_numbers_used_on_another_branch_are_not_issued_again() {
     let out = run(&job);
     assert!(out.status.success(), "{}", stdout(&out));
     assert_eq!(job.output("version"), "1.3.0-beta.2");
+}
+
+// ---- deadline and SIGTERM --------------------------------------------------------------------
+
+/// The binary with the GitHub release on, against `github`.
+fn release_command(job: &Job, github: &FakeReleases, inputs: &[(&str, &str)]) -> Command {
+    let mut cmd = job.command(job.repo.path());
+    cmd.env("GITHUB_REPOSITORY", "octo/app")
+        .env("GITHUB_API_URL", &github.url)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_REF_NAME", "main")
+        .env("INPUT_TOKEN", TOKEN)
+        .env("INPUT_CREATE-RELEASE", "true");
+    ToolJob::inputs(&mut cmd, inputs);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+fn posts(github: &FakeReleases) -> usize {
+    github
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.0 == "POST")
+        .count()
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < until,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn sigterm(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn error_line(printed: &str) -> String {
+    printed
+        .lines()
+        .find(|l| l.starts_with("::error"))
+        .unwrap_or_else(|| panic!("no ::error:: in {printed}"))
+        .to_string()
+}
+
+/// SIGTERM while GitHub is slow to create the release: the run stops at once, says the tag is
+/// pushed and the release is not done; a re-run on the same commit creates only the release.
+#[test]
+fn sigterm_during_the_release_reports_the_half_done_release_and_a_rerun_finishes_it() {
+    let github = FakeReleases::start();
+    let job = released_job();
+    job.commit("feat: shiny");
+    github
+        .stall_posts_ms
+        .store(60_000, std::sync::atomic::Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    let child = release_command(&job, &github, &[]).spawn().unwrap();
+    wait_for("the release request", || posts(&github) == 1);
+    sigterm(&child);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the run waited for GitHub instead of stopping"
+    );
+    assert!(!out.status.success());
+    let printed = stdout(&out);
+    assert_token_masked(&printed);
+    let error = error_line(&printed);
+    for part in [
+        "the release is half done",
+        "done: tag v1.3.0 created, v1.3.0 pushed to origin",
+        "not done: creating the GitHub release v1.3.0",
+        "re-run the job on this commit to finish",
+        "SIGTERM received",
+    ] {
+        assert!(error.contains(part), "{part:?} missing in {error}");
+    }
+    assert_eq!(job.origin_tags(), ["v1.3.0"]);
+
+    github
+        .stall_posts_ms
+        .store(0, std::sync::atomic::Ordering::SeqCst);
+    let out = release_command(&job, &github, &[]).output().unwrap();
+    let printed = stdout(&out);
+    assert!(out.status.success(), "{printed}");
+    assert!(
+        printed.contains("tag v1.3.0 already marks this commit"),
+        "{printed}"
+    );
+    assert_eq!(job.output("version"), "1.3.0");
+    assert_eq!(posts(&github), 2, "the lost request, then the release");
+    assert_eq!(job.origin_tags(), ["v1.3.0"]);
+}
+
+/// The deadline passing while GitHub does not answer ends the run with the same report.
+#[test]
+fn the_deadline_stops_a_release_that_github_does_not_answer() {
+    let github = FakeReleases::start();
+    let job = released_job();
+    job.commit("fix: small");
+    github
+        .stall_posts_ms
+        .store(60_000, std::sync::atomic::Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    let out = release_command(&job, &github, &[("timeout-seconds", "6")])
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert!(!out.status.success());
+    let error = error_line(&stdout(&out));
+    for part in [
+        "the deadline of 6 s passed (input 'timeout-seconds')",
+        "v1.2.4 pushed to origin",
+        "not done: creating the GitHub release v1.2.4",
+    ] {
+        assert!(error.contains(part), "{part:?} missing in {error}");
+    }
+}
+
+/// SIGTERM during a slow fetch (an `upload-pack` that sleeps): the run stops before its first
+/// write; no tag anywhere, no output.
+#[test]
+fn sigterm_during_a_fetch_stops_before_anything_is_written() {
+    let job = released_job();
+    for i in 0..5 {
+        job.commit(&format!("docs: page {i}"));
+    }
+    job.commit("feat: after the release");
+    let dir = tempfile::tempdir().unwrap();
+    let clone = dir.path().join("clone");
+    let status = Command::new("git")
+        .args(["clone", "-q", "--depth", "1", "--no-tags"])
+        .arg(format!("file://{}", job.repo.path().display()))
+        .arg(&clone)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let marker = dir.path().join("fetching");
+    let script = dir.path().join("slow-upload-pack");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ntouch '{}'\nsleep 2\nexec git-upload-pack \"$@\"\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(&script)
+        .status()
+        .unwrap();
+    let status = Command::new("git")
+        .current_dir(&clone)
+        .args(["config", "remote.origin.uploadpack"])
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let mut cmd = job.command(&clone);
+    cmd.env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_REF_NAME", "main")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_for("the fetch", || marker.exists());
+    sigterm(&child);
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let error = error_line(&stdout(&out));
+    assert!(error.contains("SIGTERM received"), "{error}");
+    assert!(error.contains("nothing was written"), "{error}");
+    assert!(job.outputs().is_empty());
+    let tags = Command::new("git")
+        .current_dir(&clone)
+        .args(["tag", "--list"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&tags.stdout).contains("v1.3.0"));
+    assert_eq!(job.tags(), ["v1.2.3"], "nothing pushed to origin");
+}
+
+// ---- shallow clones --------------------------------------------------------------------------
+
+/// `git clone <args> file://<origin> <dir>/clone`.
+fn clone_of(origin: &Path, args: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let clone = dir.path().join("clone");
+    let status = Command::new("git")
+        .arg("clone")
+        .arg("-q")
+        .args(args)
+        .arg(format!("file://{}", origin.display()))
+        .arg(&clone)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    (dir, clone)
+}
+
+/// A prerelease tag on another branch is not in a shallow single-branch clone of `develop`;
+/// its number is still taken (from the remote's tag list).
+#[test]
+fn a_shallow_clone_numbers_prereleases_after_those_of_other_branches() {
+    let job = released_job();
+    let base = job.repo.head();
+    job.repo.git(["switch", "-q", "-c", "next"]);
+    for n in 1..=3 {
+        job.commit(&format!("feat: next {n}"));
+        job.repo
+            .git(["tag", "-a", &format!("v1.3.0-beta.{n}"), "-m", "beta"]);
+    }
+    job.repo
+        .git(["switch", "-q", "-c", "develop", base.as_str()]);
+    job.commit("feat: on develop");
+    job.repo.git(["switch", "-q", "main"]);
+    let (_dir, clone) = clone_of(
+        job.repo.path(),
+        &[
+            "--depth",
+            "1",
+            "--no-tags",
+            "--single-branch",
+            "--branch",
+            "develop",
+        ],
+    );
+    let mut cmd = job.command(&clone);
+    cmd.env("GITHUB_REF", "refs/heads/develop")
+        .env("GITHUB_REF_NAME", "develop");
+    ToolJob::inputs(
+        &mut cmd,
+        &[("prerelease-branches", "develop=beta"), ("dry-run", "true")],
+    );
+    let out = ToolJob::run(&mut cmd);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(job.output("previous-version"), "1.2.3");
+    assert_eq!(job.output("version"), "1.3.0-beta.4");
+    assert_eq!(job.output("commit-count"), "1");
+    // The other branch's tags were not fetched (their commits are not in the clone).
+    let tags = Command::new("git")
+        .current_dir(&clone)
+        .args(["tag", "--list"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&tags.stdout).trim(), "v1.2.3");
+}
+
+/// v2.0.0 sits below v1.5.0 (a backport tagged later on a newer commit): deepening stops at
+/// v1.5.0, the remote shows a higher release, the whole history is fetched and v2.0.0 is the
+/// last release.
+#[test]
+fn a_higher_release_below_the_nearest_tag_unshallows_the_clone() {
+    let job = Job::new("feat: start");
+    job.commit("feat!: the big one");
+    job.repo.git(["tag", "-a", "v2.0.0", "-m", "v2.0.0"]);
+    for i in 0..12 {
+        job.commit(&format!("docs: page {i}"));
+    }
+    job.commit("fix: backported");
+    job.repo.git(["tag", "-a", "v1.5.0", "-m", "v1.5.0"]);
+    for i in 0..3 {
+        job.commit(&format!("docs: more {i}"));
+    }
+    job.commit("fix: after both");
+    let (_dir, clone) = clone_of(job.repo.path(), &["--depth", "1", "--no-tags"]);
+    let mut cmd = job.command(&clone);
+    cmd.env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_REF_NAME", "main");
+    ToolJob::inputs(
+        &mut cmd,
+        &[("dry-run", "true"), ("initial-fetch-depth", "2")],
+    );
+    let out = ToolJob::run(&mut cmd);
+    let printed = stdout(&out);
+    assert!(out.status.success(), "{printed}");
+    assert!(
+        printed.contains("v2.0.0 is on the remote and higher than v1.5.0"),
+        "{printed}"
+    );
+    assert!(printed.contains("--unshallow"), "{printed}");
+    assert_eq!(job.output("previous-version"), "2.0.0");
+    assert_eq!(job.output("version"), "2.0.1");
+    let shallow = Command::new("git")
+        .current_dir(&clone)
+        .args(["rev-parse", "--is-shallow-repository"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&shallow.stdout).trim(), "false");
+}
+
+/// On a prerelease branch the nearest tag is the channel's prerelease; the stable release
+/// below it is found too (the clone is completed), so the numbering continues from it.
+#[test]
+fn a_shallow_clone_reaching_only_a_prerelease_finds_the_release_below() {
+    let job = released_job();
+    job.repo.git(["switch", "-q", "-c", "develop"]);
+    for i in 0..6 {
+        job.commit(&format!("docs: page {i}"));
+    }
+    job.commit("feat: beta one");
+    job.repo.git(["tag", "-a", "v1.3.0-beta.1", "-m", "beta"]);
+    job.commit("fix: after beta one");
+    let (_dir, clone) = clone_of(
+        job.repo.path(),
+        &["--depth", "1", "--no-tags", "--branch", "develop"],
+    );
+    let mut cmd = job.command(&clone);
+    cmd.env("GITHUB_REF", "refs/heads/develop")
+        .env("GITHUB_REF_NAME", "develop");
+    ToolJob::inputs(
+        &mut cmd,
+        &[
+            ("prerelease-branches", "develop=beta"),
+            ("dry-run", "true"),
+            ("initial-fetch-depth", "1"),
+        ],
+    );
+    let out = ToolJob::run(&mut cmd);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(job.output("previous-version"), "1.2.3");
+    assert_eq!(job.output("version"), "1.3.0-beta.2");
+}
+
+// ---- links without a runner's repository -----------------------------------------------------
+
+/// Outside a runner (no GITHUB_REPOSITORY) the notes link to the repository of the `origin`
+/// remote, in its https and ssh forms, or of the `repository` input, which wins.
+#[test]
+fn notes_link_to_the_remote_or_the_repository_input_outside_a_runner() {
+    let job = released_job();
+    let sha = job.commit("feat: linked");
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        (
+            "https://github.com/acme/shop.git",
+            &[],
+            "https://github.com/acme/shop",
+        ),
+        (
+            "git@github.com:acme/shop.git",
+            &[],
+            "https://github.com/acme/shop",
+        ),
+        (
+            "ssh://git@ghe.example.com:2222/acme/shop.git",
+            &[],
+            "https://ghe.example.com/acme/shop",
+        ),
+        (
+            "git@github.com:acme/shop.git",
+            &[("repository", "octo/app")],
+            "https://github.com/octo/app",
+        ),
+        (
+            job.origin.path().to_str().unwrap(),
+            &[("repository", "octo/app")],
+            "https://github.com/octo/app",
+        ),
+    ];
+    for (remote, inputs, base) in cases {
+        job.repo.git(["remote", "set-url", "origin", remote]);
+        let mut cmd = job.command(job.repo.path());
+        cmd.env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_REF_NAME", "main");
+        let mut all = vec![("dry-run", "true")];
+        all.extend_from_slice(inputs);
+        ToolJob::inputs(&mut cmd, &all);
+        let out = ToolJob::run(&mut cmd);
+        assert!(out.status.success(), "{remote}: {}", stdout(&out));
+        let notes = job.output("notes");
+        assert!(
+            notes.contains(&format!("{base}/commit/{sha}")),
+            "{remote} {inputs:?}: {notes}"
+        );
+        assert!(
+            notes.contains(&format!("{base}/compare/v1.2.3...v1.3.0")),
+            "{remote} {inputs:?}: {notes}"
+        );
+    }
+
+    // A local remote and no input: plain text, no broken links.
+    let path = job.origin.path().to_str().unwrap().to_owned();
+    job.repo.git(["remote", "set-url", "origin", path.as_str()]);
+    let mut cmd = job.command(job.repo.path());
+    ToolJob::inputs(&mut cmd, &[("dry-run", "true")]);
+    let out = ToolJob::run(&mut cmd);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("the notes have no links"));
+    assert!(!job.output("notes").contains("/commit/"));
 }

@@ -437,7 +437,7 @@ fn a_shallow_clone_is_deepened_until_the_last_release_tag_and_no_further() {
     assert!(!history.complete, "{history:?} {notes:?}");
     assert_eq!(history.remote_tags, Some(3));
     assert_eq!(history.fetched_tags, 1, "{notes:?}");
-    assert!(notes.iter().any(|n| n.contains("deepened")), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("deepening")), "{notes:?}");
     assert!(!notes.iter().any(|n| n.contains("unshallow")), "{notes:?}");
     let depth: usize = git_in(&path, &["rev-list", "--count", "HEAD"])
         .parse()
@@ -484,7 +484,7 @@ fn a_tag_deeper_than_the_bounded_rounds_is_found_by_unshallowing() {
     let notes = git.take_notes();
     assert!(history.complete, "{notes:?}");
     assert_eq!(
-        notes.iter().filter(|n| n.contains("deepened")).count(),
+        notes.iter().filter(|n| n.contains("deepening")).count(),
         6,
         "{notes:?}"
     );

@@ -282,3 +282,53 @@ fn unknown_repository_gives_plain_text_not_broken_links() {
     assert!(notes.contains("* **api:** users (#12) (0101010"), "{notes}");
     assert!(notes.contains(", closes #7"), "{notes}");
 }
+
+#[test]
+fn links_come_from_a_remote_url_in_every_form() {
+    let cases: &[(&str, Option<(&str, &str)>)] = &[
+        (
+            "https://github.com/acme/shop.git",
+            Some(("https://github.com", "acme/shop")),
+        ),
+        (
+            "https://github.com/acme/shop",
+            Some(("https://github.com", "acme/shop")),
+        ),
+        (
+            "https://x-access-token@github.com/acme/shop/",
+            Some(("https://github.com", "acme/shop")),
+        ),
+        (
+            "http://ghe.local:8080/acme/shop.git",
+            Some(("http://ghe.local:8080", "acme/shop")),
+        ),
+        (
+            "git@github.com:acme/shop.git",
+            Some(("https://github.com", "acme/shop")),
+        ),
+        (
+            "github.com:acme/shop",
+            Some(("https://github.com", "acme/shop")),
+        ),
+        (
+            "ssh://git@ghe.example.com:2222/acme/shop.git",
+            Some(("https://ghe.example.com", "acme/shop")),
+        ),
+        (
+            "git://github.com/acme/shop.git",
+            Some(("https://github.com", "acme/shop")),
+        ),
+        ("/srv/git/shop.git", None),
+        ("file:///srv/git/acme/shop.git", None),
+        ("../shop", None),
+        ("https://github.com/shop", None),
+        ("git@github.com:shop", None),
+    ];
+    for (url, want) in cases {
+        let got = RepoLinks::from_remote(url);
+        let got = got
+            .as_ref()
+            .map(|l| (l.server_url.as_str(), l.repository.as_str()));
+        assert_eq!(got, *want, "{url}");
+    }
+}

@@ -9,6 +9,10 @@
 //! * [`Act`] / [`run_act`]: run a workflow with nektos/act on the host
 //!   (`-P ubuntu-latest=-self-hosted`), offline, and read job results and step
 //!   outputs from its JSON log.
+//! * [`ecs_driver::EcsDriver`]: moto in-process behind `scripts/ecs-driver.py`, a stand-in for
+//!   AWS's ECS rollout engine (moto's deployments never progress): scenarios per service
+//!   (healthy, slow, failing, ECS rollback, stuck pending), one-off task exit codes,
+//!   throttling, and a log of every call. One per test process.
 //!
 //! ```no_run
 //! use gantry_testkit::{GitRepo, Services};
@@ -28,6 +32,7 @@
 
 mod act;
 pub mod action_contract;
+pub mod ecs_driver;
 pub mod fault_proxy;
 mod git;
 mod probe;

@@ -1,0 +1,2 @@
+"use strict";
+require("../../scripts/action-shim.js").run("ecr-push");

@@ -1,0 +1,459 @@
+//! Inputs → a validated [`Config`]. Every error names the input, the value and what is valid,
+//! and nothing runs (no AWS call, no probe) before all inputs and the policy are valid.
+
+use std::path::Path;
+use std::time::Duration;
+
+use gantry_toolkit::input::{InputError, Inputs};
+
+use crate::policy::{self, Policy, PolicyError, Source};
+use crate::steps::{self, Resume, Step};
+
+/// Every input of the action, with the default the binary uses when it is empty. The
+/// `action.yml` must declare the same (checked by the contract test).
+pub const INPUTS: &[(&str, Option<&str>)] = &[
+    ("mode", Some("canary")),
+    ("policy", None),
+    ("policy-file", None),
+    ("listener-arn", None),
+    ("rule-arn", None),
+    ("stable-target-group", None),
+    ("canary-target-group", None),
+    ("steps", Some("10,25,50,100")),
+    ("step-duration", Some("5m")),
+    ("interval", Some("1m")),
+    ("window", Some("0s")),
+    ("metrics-delay", Some("1m")),
+    ("on-inconclusive", Some("rollback")),
+    ("resume", Some("continue")),
+    ("timeout", Some("2h")),
+    ("dry-run", Some("false")),
+    ("aws-region", None),
+    ("role-to-assume", None),
+    ("role-session-name", None),
+    ("role-duration-seconds", None),
+    ("audience", None),
+    ("aws-retry-mode", None),
+    ("aws-max-attempts", None),
+    ("aws-attempt-timeout-seconds", None),
+    ("aws-connect-timeout-seconds", None),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Shift ALB traffic in steps and judge canary against baseline.
+    Canary,
+    /// No traffic shifting: probes (and CloudWatch metrics) over a window, judged against
+    /// the policy's thresholds: staging health checks, performance gates, post-deploy watch.
+    Probe,
+}
+
+/// What to do when the analysis ends without enough evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnInconclusive {
+    /// Restore stable to all traffic (the safe default) and fail the step.
+    Rollback,
+    /// Leave the weights as they are and fail the step, for a person (or a re-run) to decide.
+    Hold,
+    /// Promote anyway (no failure was seen, only too little traffic).
+    Promote,
+}
+
+/// The listener rule (or the listener's default action) and its two target groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlbTarget {
+    pub listener_arn: String,
+    pub rule_arn: Option<String>,
+    pub stable_target_group: String,
+    pub canary_target_group: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    pub policy: Policy,
+    pub alb: Option<AlbTarget>,
+    pub steps: Vec<Step>,
+    pub interval: Duration,
+    pub window: Duration,
+    pub metrics_delay: Duration,
+    pub on_inconclusive: OnInconclusive,
+    pub resume: Resume,
+    pub timeout: Duration,
+    pub dry_run: bool,
+}
+
+impl Config {
+    /// Whether any metric comes from CloudWatch (the ALB's or a custom one).
+    pub fn needs_cloudwatch(&self) -> bool {
+        self.policy
+            .metrics
+            .iter()
+            .any(|m| !matches!(m.source, Source::Probe(_)))
+    }
+
+    /// Whether the run talks to AWS at all.
+    pub fn needs_aws(&self) -> bool {
+        self.mode == Mode::Canary || self.needs_cloudwatch()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("input '{input}': {error}")]
+    Policy {
+        input: &'static str,
+        #[source]
+        error: PolicyError,
+    },
+    #[error(
+        "input 'policy-file' is '{path}', which cannot be read ({error}): give a path relative to the workspace"
+    )]
+    PolicyFile { path: String, error: String },
+    #[error("conflicting inputs: {0}")]
+    Conflict(String),
+}
+
+/// `500ms`, `30s`, `5m`, `1h`, `1h30m`, or a bare number of seconds.
+pub fn parse_duration(raw: &str) -> Option<Duration> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    if let Ok(secs) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = raw;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let n: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        total += match unit {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.checked_mul(60)?),
+            "h" => Duration::from_secs(n.checked_mul(3600)?),
+            _ => return None,
+        };
+    }
+    Some(total)
+}
+
+fn duration_input(
+    inputs: &Inputs,
+    name: &str,
+    default: Duration,
+    min: Duration,
+    max: Duration,
+) -> Result<Duration, InputError> {
+    let Some(raw) = inputs.get(name) else {
+        return Ok(default);
+    };
+    match parse_duration(&raw) {
+        Some(d) if d >= min && d <= max => Ok(d),
+        _ => Err(InputError::invalid(
+            name,
+            raw,
+            format!(
+                "a duration from {} to {}, such as 30s, 5m or 1h30m",
+                human(min),
+                human(max)
+            ),
+        )),
+    }
+}
+
+/// `90s` → `1m30s`.
+pub fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if !ms.is_multiple_of(1000) {
+        return format!("{ms}ms");
+    }
+    let s = d.as_secs();
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+/// CloudWatch's periods: 1, 5, 10 or 30 seconds (high resolution) or whole minutes.
+pub fn is_cloudwatch_period(d: Duration) -> bool {
+    let ms = d.as_millis();
+    [1_000, 5_000, 10_000, 30_000].contains(&ms) || (ms > 0 && ms.is_multiple_of(60_000))
+}
+
+/// `arn:<partition>:elasticloadbalancing:<region>:<account>:<kind>/...`.
+fn check_arn(input: &str, value: &str, kind: &str, example: &str) -> Result<(), InputError> {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "elasticloadbalancing"
+        && !parts[3].is_empty()
+        && !parts[4].is_empty()
+        && parts[5].starts_with(&format!("{kind}/"))
+        && !value.contains(char::is_whitespace);
+    if ok {
+        Ok(())
+    } else {
+        Err(InputError::invalid(
+            input,
+            value,
+            format!("an Elastic Load Balancing {kind} ARN, such as {example}"),
+        ))
+    }
+}
+
+impl Config {
+    /// `workspace` is where a relative `policy-file` starts.
+    pub fn from_inputs(inputs: &Inputs, workspace: &Path) -> Result<Config, ConfigError> {
+        let mode = inputs
+            .get_enum("mode", &[("canary", Mode::Canary), ("probe", Mode::Probe)])?
+            .unwrap_or(Mode::Canary);
+        let default_min = match mode {
+            Mode::Canary => policy::DEFAULT_MIN_REQUESTS,
+            Mode::Probe => 1,
+        };
+        let policy = match (inputs.get("policy"), inputs.get("policy-file")) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::Conflict(
+                    "both 'policy' and 'policy-file' are set: give the policy one way".into(),
+                ));
+            }
+            (Some(yaml), None) => {
+                policy::parse_with_default(&yaml, default_min).map_err(|error| {
+                    ConfigError::Policy {
+                        input: "policy",
+                        error,
+                    }
+                })?
+            }
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(workspace.join(&path)).map_err(|e| {
+                    ConfigError::PolicyFile {
+                        path: path.clone(),
+                        error: e.to_string(),
+                    }
+                })?;
+                policy::parse_with_default(&text, default_min).map_err(|error| {
+                    ConfigError::Policy {
+                        input: "policy-file",
+                        error,
+                    }
+                })?
+            }
+            (None, None) => return Err(InputError::missing("policy").into()),
+        };
+
+        let step_duration = duration_input(
+            inputs,
+            "step-duration",
+            Duration::from_secs(300),
+            Duration::from_secs(1),
+            Duration::from_secs(24 * 3600),
+        )?;
+        let steps_raw = inputs.get("steps").unwrap_or_else(|| "10,25,50,100".into());
+        let steps = steps::parse_steps(&steps_raw, step_duration)
+            .map_err(|e| InputError::invalid("steps", &steps_raw, e))?;
+        let interval = duration_input(
+            inputs,
+            "interval",
+            Duration::from_secs(60),
+            Duration::from_millis(100),
+            Duration::from_secs(3600),
+        )?;
+        let window = duration_input(
+            inputs,
+            "window",
+            Duration::ZERO,
+            Duration::ZERO,
+            Duration::from_secs(24 * 3600),
+        )?;
+        let metrics_delay = duration_input(
+            inputs,
+            "metrics-delay",
+            Duration::from_secs(60),
+            Duration::ZERO,
+            Duration::from_secs(3600),
+        )?;
+        let on_inconclusive = inputs
+            .get_enum(
+                "on-inconclusive",
+                &[
+                    ("rollback", OnInconclusive::Rollback),
+                    ("hold", OnInconclusive::Hold),
+                    ("promote", OnInconclusive::Promote),
+                ],
+            )?
+            .unwrap_or(OnInconclusive::Rollback);
+        let resume = inputs
+            .get_enum(
+                "resume",
+                &[("continue", Resume::Continue), ("restart", Resume::Restart)],
+            )?
+            .unwrap_or(Resume::Continue);
+        let timeout = duration_input(
+            inputs,
+            "timeout",
+            Duration::from_secs(7200),
+            Duration::from_secs(1),
+            Duration::from_secs(72 * 3600),
+        )?;
+        let dry_run = inputs.get_bool_or("dry-run", false)?;
+
+        let alb_inputs = [
+            "listener-arn",
+            "rule-arn",
+            "stable-target-group",
+            "canary-target-group",
+        ];
+        let alb = match mode {
+            Mode::Probe => {
+                if let Some(name) = alb_inputs.iter().find(|n| inputs.get(n).is_some()) {
+                    return Err(ConfigError::Conflict(format!(
+                        "'{name}' is set but mode is 'probe', which shifts no traffic: remove it or use mode: canary"
+                    )));
+                }
+                if let Some(m) = policy
+                    .metrics
+                    .iter()
+                    .find(|m| matches!(m.source, Source::Alb { .. }))
+                {
+                    return Err(ConfigError::Conflict(format!(
+                        "metric '{}' has source 'alb' but mode is 'probe', which has no canary target group: use source probe or cloudwatch, or mode: canary",
+                        m.name
+                    )));
+                }
+                None
+            }
+            Mode::Canary => {
+                let listener_arn = inputs.get_required("listener-arn")?;
+                check_arn(
+                    "listener-arn",
+                    &listener_arn,
+                    "listener",
+                    "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2",
+                )?;
+                let rule_arn = inputs.get("rule-arn");
+                if let Some(rule) = &rule_arn {
+                    check_arn(
+                        "rule-arn",
+                        rule,
+                        "listener-rule",
+                        "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee",
+                    )?;
+                }
+                let tg_example = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-canary/73e2d6bc24d8a067";
+                let stable = inputs.get_required("stable-target-group")?;
+                check_arn("stable-target-group", &stable, "targetgroup", tg_example)?;
+                let canary = inputs.get_required("canary-target-group")?;
+                check_arn("canary-target-group", &canary, "targetgroup", tg_example)?;
+                if stable == canary {
+                    return Err(InputError::invalid(
+                        "canary-target-group",
+                        canary,
+                        "a target group other than stable-target-group",
+                    )
+                    .into());
+                }
+                Some(AlbTarget {
+                    listener_arn,
+                    rule_arn,
+                    stable_target_group: stable,
+                    canary_target_group: canary,
+                })
+            }
+        };
+
+        let short_step = match mode {
+            Mode::Canary => steps.iter().find(|s| s.duration < interval),
+            Mode::Probe => None,
+        };
+        if let Some(short) = short_step {
+            return Err(ConfigError::Conflict(format!(
+                "step {} % lasts {}, shorter than 'interval' {}: every step needs at least one look; lengthen 'step-duration' or shorten 'interval'",
+                short.percent,
+                human(short.duration),
+                human(interval)
+            )));
+        }
+        let cloudwatch = policy
+            .metrics
+            .iter()
+            .any(|m| !matches!(m.source, Source::Probe(_)));
+        if cloudwatch && !is_cloudwatch_period(interval) {
+            return Err(InputError::invalid(
+                "interval",
+                human(interval),
+                "a CloudWatch period when the policy reads CloudWatch metrics: 1s, 5s, 10s, 30s or whole minutes (ALB metrics are published per minute: use 1m or more for them)",
+            )
+            .into());
+        }
+        let planned: Duration = match mode {
+            Mode::Canary => steps.iter().map(|s| s.duration).sum(),
+            Mode::Probe => window,
+        };
+        if planned + metrics_delay > timeout {
+            return Err(ConfigError::Conflict(format!(
+                "the analysis takes {} but 'timeout' is {}: raise the timeout or shorten the steps",
+                human(planned + metrics_delay),
+                human(timeout)
+            )));
+        }
+
+        Ok(Config {
+            mode,
+            policy,
+            alb,
+            steps,
+            interval,
+            window,
+            metrics_delay,
+            on_inconclusive,
+            resume,
+            timeout,
+            dry_run,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5 minutes"), None);
+        assert_eq!(parse_duration("m"), None);
+        assert_eq!(human(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(human(Duration::ZERO), "0s");
+        assert!(is_cloudwatch_period(Duration::from_secs(120)));
+        assert!(is_cloudwatch_period(Duration::from_secs(10)));
+        assert!(!is_cloudwatch_period(Duration::from_secs(90)));
+        assert!(!is_cloudwatch_period(Duration::from_millis(500)));
+    }
+}

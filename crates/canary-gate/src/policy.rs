@@ -1,0 +1,940 @@
+//! The policy file: which metrics to watch, where they come from, and the rules each must meet.
+//!
+//! ```yaml
+//! alpha: 0.01            # false-rollback budget of the whole analysis (default 0.05)
+//! min-requests: 200      # canary requests before any metric is judged (default 100)
+//! metrics:
+//!   errors:
+//!     source: alb        # alb | cloudwatch | probe
+//!     kind: error-rate   # alb: error-rate, latency; probe: success-rate, latency; cloudwatch: value
+//!     max: 0.05          # absolute threshold on the canary (a fraction: 5 %)
+//!     max-ratio: 1.5     # canary may have up to 1.5× the baseline's error rate
+//!   p99:
+//!     source: alb
+//!     kind: latency
+//!     statistic: p99     # average, p50, p90, p95, p99, p99.9 …
+//!     max: 2.0           # seconds
+//!     max-ratio: 1.2
+//!   checkout:
+//!     source: cloudwatch
+//!     namespace: Shop
+//!     metric: CheckoutMillis
+//!     statistic: Average
+//!     canary-dimensions: {Service: shop-canary}
+//!     baseline-dimensions: {Service: shop}
+//!     max-difference: 50
+//!     assume-normal: false  # distribution-free test for this comparison (slower)
+//!     critical: false    # reported, never rolls back
+//!   health:
+//!     source: probe
+//!     kind: success-rate
+//!     url: https://canary.internal/health
+//!     requests: 20
+//!     concurrency: 4
+//!     min: 0.95
+//! ```
+//!
+//! Validation names the field (`metrics.p99.max-ratio`), the value and what is valid, and
+//! refuses contradictions (a `min` above a `max`, a ratio below 1, a comparison with no
+//! baseline to compare against) before anything runs.
+
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// Default false-rollback budget.
+pub const DEFAULT_ALPHA: f64 = 0.05;
+/// Default canary requests before a metric is judged, in canary mode. Probe mode defaults to
+/// 1: a gate of N probe requests is judged on those N.
+pub const DEFAULT_MIN_REQUESTS: u64 = 100;
+const MAX_PROBE_REQUESTS: u32 = 10_000;
+const MAX_CONCURRENCY: u32 = 64;
+
+/// The validated policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub alpha: f64,
+    pub metrics: Vec<MetricSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSpec {
+    pub name: String,
+    pub source: Source,
+    pub kind: Kind,
+    /// Absolute bounds on the canary's value, in the metric's own units (fractions for rates,
+    /// seconds for latency).
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub comparison: Option<Comparison>,
+    /// A failing critical metric rolls back; a failing non-critical one is a warning.
+    pub critical: bool,
+    /// Value comparisons use the sequential t-test (per-interval values close to normal);
+    /// `false` uses the distribution-free betting test. Ignored by count metrics.
+    pub assume_normal: bool,
+    pub min_requests: u64,
+}
+
+/// What the numbers are: counts of bad events (error rate, failed probes) or a value per
+/// interval (latency, a custom metric).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    ErrorRate,
+    SuccessRate,
+    Latency,
+    Value,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ErrorRate => "error-rate",
+            Kind::SuccessRate => "success-rate",
+            Kind::Latency => "latency",
+            Kind::Value => "value",
+        }
+    }
+
+    /// Counted as bad events over requests (the error-count test applies).
+    pub fn is_count(self) -> bool {
+        matches!(self, Kind::ErrorRate | Kind::SuccessRate)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Comparison {
+    /// The canary's value may be up to this many times the baseline's.
+    MaxRatio(f64),
+    /// The canary's value may exceed the baseline's by this much; `scale` is the difference
+    /// worth one full unit of evidence per interval. For error rates the default scale,
+    /// `1 + max-difference`, needs no assumption but gathers evidence slowly (rates are small);
+    /// a smaller `scale` is faster and assumes per-interval differences symmetric about their
+    /// mean. `max-ratio` is the better comparison for error rates.
+    MaxDifference { limit: f64, scale: f64 },
+}
+
+/// A statistic of a value over an interval.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statistic {
+    Average,
+    Percentile(f64),
+}
+
+impl Statistic {
+    /// CloudWatch's spelling: `Average`, `p99`.
+    pub fn cloudwatch(&self) -> String {
+        match self {
+            Statistic::Average => "Average".into(),
+            Statistic::Percentile(p) => format!("p{p}"),
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Statistic> {
+        let lower = raw.to_ascii_lowercase();
+        if lower == "average" || lower == "avg" || lower == "mean" {
+            return Some(Statistic::Average);
+        }
+        let p: f64 = lower.strip_prefix('p')?.parse().ok()?;
+        (p > 0.0 && p < 100.0).then_some(Statistic::Percentile(p))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// The ALB's own target-group metrics for the canary and stable target groups.
+    Alb {
+        statistic: Statistic,
+    },
+    CloudWatch(CloudWatchQuery),
+    Probe(ProbeSpec),
+}
+
+impl Source {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Source::Alb { .. } => "alb",
+            Source::CloudWatch(_) => "cloudwatch",
+            Source::Probe(_) => "probe",
+        }
+    }
+}
+
+/// A custom metric, one query per group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudWatchQuery {
+    pub canary: MetricQuery,
+    pub baseline: Option<MetricQuery>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricQuery {
+    Stat {
+        namespace: String,
+        metric: String,
+        statistic: String,
+        dimensions: Vec<(String, String)>,
+    },
+    /// Metric math (`SEARCH`, `SUM(...)`); real CloudWatch only.
+    Expression(String),
+}
+
+/// HTTP probes of one URL (and of the baseline's, for comparisons).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeSpec {
+    pub url: String,
+    pub baseline_url: Option<String>,
+    pub method: String,
+    pub expect_status: Vec<u16>,
+    pub requests: u32,
+    pub concurrency: u32,
+    pub timeout: Duration,
+    /// For latency: how the interval's request latencies are summarised.
+    pub statistic: Statistic,
+}
+
+/// A policy field that is wrong: where, what it was, and what would be valid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("the policy is not valid YAML of the expected shape: {0}")]
+    Syntax(String),
+    #[error("policy field '{field}' is '{value}': expected {expected}")]
+    Field {
+        field: String,
+        value: String,
+        expected: String,
+    },
+}
+
+fn field(
+    field: impl Into<String>,
+    value: impl ToString,
+    expected: impl Into<String>,
+) -> PolicyError {
+    PolicyError::Field {
+        field: field.into(),
+        value: value.to_string(),
+        expected: expected.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPolicy {
+    alpha: Option<f64>,
+    min_requests: Option<u64>,
+    metrics: IndexMap<String, RawMetric>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawMetric {
+    source: String,
+    kind: Option<String>,
+    statistic: Option<String>,
+    min: Option<f64>,
+    max: Option<f64>,
+    max_ratio: Option<f64>,
+    max_difference: Option<f64>,
+    scale: Option<f64>,
+    critical: Option<bool>,
+    min_requests: Option<u64>,
+    assume_normal: Option<bool>,
+    // cloudwatch
+    namespace: Option<String>,
+    metric: Option<String>,
+    canary_dimensions: Option<IndexMap<String, String>>,
+    baseline_dimensions: Option<IndexMap<String, String>>,
+    canary_expression: Option<String>,
+    baseline_expression: Option<String>,
+    // probe
+    url: Option<String>,
+    baseline_url: Option<String>,
+    method: Option<String>,
+    expect_status: Option<StatusList>,
+    requests: Option<u32>,
+    concurrency: Option<u32>,
+    timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StatusList {
+    One(u16),
+    Many(Vec<u16>),
+}
+
+/// Fields that belong to one source only, to refuse them elsewhere.
+const CLOUDWATCH_FIELDS: &[&str] = &[
+    "namespace",
+    "metric",
+    "canary-dimensions",
+    "baseline-dimensions",
+    "canary-expression",
+    "baseline-expression",
+];
+const PROBE_FIELDS: &[&str] = &[
+    "url",
+    "baseline-url",
+    "method",
+    "expect-status",
+    "requests",
+    "concurrency",
+    "timeout",
+];
+
+impl RawMetric {
+    fn present(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let checks: [(&'static str, bool); 13] = [
+            ("namespace", self.namespace.is_some()),
+            ("metric", self.metric.is_some()),
+            ("canary-dimensions", self.canary_dimensions.is_some()),
+            ("baseline-dimensions", self.baseline_dimensions.is_some()),
+            ("canary-expression", self.canary_expression.is_some()),
+            ("baseline-expression", self.baseline_expression.is_some()),
+            ("url", self.url.is_some()),
+            ("baseline-url", self.baseline_url.is_some()),
+            ("method", self.method.is_some()),
+            ("expect-status", self.expect_status.is_some()),
+            ("requests", self.requests.is_some()),
+            ("concurrency", self.concurrency.is_some()),
+            ("timeout", self.timeout.is_some()),
+        ];
+        for (name, set) in checks {
+            if set {
+                out.push(name);
+            }
+        }
+        out
+    }
+}
+
+/// Parses and validates a policy document with the canary-mode default for `min-requests`.
+pub fn parse(yaml: &str) -> Result<Policy, PolicyError> {
+    parse_with_default(yaml, DEFAULT_MIN_REQUESTS)
+}
+
+/// Parses and validates a policy document; `default_min_requests` applies where the policy
+/// sets no `min-requests`.
+pub fn parse_with_default(yaml: &str, default_min_requests: u64) -> Result<Policy, PolicyError> {
+    let raw: RawPolicy =
+        serde_saphyr::from_str(yaml).map_err(|e| PolicyError::Syntax(e.to_string()))?;
+    let alpha = raw.alpha.unwrap_or(DEFAULT_ALPHA);
+    if !(alpha > 0.0 && alpha <= 0.5) {
+        return Err(field(
+            "alpha",
+            alpha,
+            "a false-rollback probability above 0 and at most 0.5, such as 0.05 or 0.01",
+        ));
+    }
+    let default_min = raw.min_requests.unwrap_or(default_min_requests);
+    if raw.metrics.is_empty() {
+        return Err(field("metrics", "{}", "at least one metric"));
+    }
+    let mut metrics = Vec::new();
+    for (name, m) in raw.metrics {
+        metrics.push(metric(&name, m, default_min)?);
+    }
+    if !metrics.iter().any(|m| m.critical) {
+        return Err(field(
+            "metrics.*.critical",
+            "false",
+            "at least one critical metric, or nothing could ever roll back",
+        ));
+    }
+    Ok(Policy { alpha, metrics })
+}
+
+fn metric(name: &str, m: RawMetric, default_min: u64) -> Result<MetricSpec, PolicyError> {
+    let at = |f: &str| format!("metrics.{name}.{f}");
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(field(
+            format!("metrics.{name}"),
+            name,
+            "a metric name of letters, digits, '-', '_' and '.'",
+        ));
+    }
+    let present = m.present();
+    let foreign = |allowed: &[&str]| -> Result<(), PolicyError> {
+        if let Some(f) = present.iter().find(|f| !allowed.contains(f)) {
+            return Err(field(
+                at(f),
+                "set",
+                format!(
+                    "no '{f}' for source '{}' (it belongs to {})",
+                    m.source,
+                    if CLOUDWATCH_FIELDS.contains(f) {
+                        "source: cloudwatch"
+                    } else {
+                        "source: probe"
+                    }
+                ),
+            ));
+        }
+        Ok(())
+    };
+    let statistic = |default: Statistic| -> Result<Statistic, PolicyError> {
+        match &m.statistic {
+            None => Ok(default),
+            Some(s) => Statistic::parse(s).ok_or_else(|| {
+                field(
+                    at("statistic"),
+                    s,
+                    "average or a percentile such as p50, p95, p99, p99.9",
+                )
+            }),
+        }
+    };
+    let kind_of = |valid: &[(&str, Kind)], default: Option<Kind>| -> Result<Kind, PolicyError> {
+        let names: Vec<&str> = valid.iter().map(|v| v.0).collect();
+        match &m.kind {
+            None => default.ok_or_else(|| {
+                field(
+                    at("kind"),
+                    "",
+                    format!("one of {} for source '{}'", names.join(", "), m.source),
+                )
+            }),
+            Some(k) => valid.iter().find(|v| v.0 == k).map(|v| v.1).ok_or_else(|| {
+                field(
+                    at("kind"),
+                    k,
+                    format!("one of {} for source '{}'", names.join(", "), m.source),
+                )
+            }),
+        }
+    };
+
+    let (source, kind) = match m.source.as_str() {
+        "alb" => {
+            foreign(&[])?;
+            let kind = kind_of(
+                &[("error-rate", Kind::ErrorRate), ("latency", Kind::Latency)],
+                None,
+            )?;
+            if kind != Kind::Latency && m.statistic.is_some() {
+                return Err(field(
+                    at("statistic"),
+                    m.statistic.as_deref().unwrap_or(""),
+                    "no statistic for kind error-rate (only latency has one)",
+                ));
+            }
+            (
+                Source::Alb {
+                    statistic: statistic(Statistic::Percentile(99.0))?,
+                },
+                kind,
+            )
+        }
+        "cloudwatch" => {
+            foreign(CLOUDWATCH_FIELDS)?;
+            let kind = kind_of(
+                &[("value", Kind::Value), ("latency", Kind::Latency)],
+                Some(Kind::Value),
+            )?;
+            let stat = m.statistic.clone().unwrap_or_else(|| "Average".into());
+            let query = |dims: &Option<IndexMap<String, String>>,
+                         expr: &Option<String>,
+                         side: &str|
+             -> Result<Option<MetricQuery>, PolicyError> {
+                match (dims, expr) {
+                    (Some(_), Some(_)) => Err(field(
+                        at(&format!("{side}-expression")),
+                        "set",
+                        format!(
+                            "either {side}-dimensions (with namespace and metric) or {side}-expression, not both"
+                        ),
+                    )),
+                    (None, Some(e)) if e.trim().is_empty() => Err(field(
+                        at(&format!("{side}-expression")),
+                        e,
+                        "a CloudWatch metric math expression",
+                    )),
+                    (None, Some(e)) => Ok(Some(MetricQuery::Expression(e.clone()))),
+                    (Some(d), None) => {
+                        let namespace = m.namespace.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| field(at("namespace"), "", "the CloudWatch namespace of the metric, such as AWS/ApplicationELB or MyApp"))?;
+                        let metric = m
+                            .metric
+                            .clone()
+                            .filter(|s| !s.trim().is_empty())
+                            .ok_or_else(|| field(at("metric"), "", "the CloudWatch metric name"))?;
+                        Ok(Some(MetricQuery::Stat {
+                            namespace,
+                            metric,
+                            statistic: stat.clone(),
+                            dimensions: d.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                        }))
+                    }
+                    (None, None) => Ok(None),
+                }
+            };
+            let canary =
+                query(&m.canary_dimensions, &m.canary_expression, "canary")?.ok_or_else(|| {
+                    field(
+                        at("canary-dimensions"),
+                        "",
+                        "the canary's dimensions (with namespace and metric) or canary-expression",
+                    )
+                })?;
+            let baseline = query(&m.baseline_dimensions, &m.baseline_expression, "baseline")?;
+            (
+                Source::CloudWatch(CloudWatchQuery { canary, baseline }),
+                kind,
+            )
+        }
+        "probe" => {
+            foreign(PROBE_FIELDS)?;
+            let kind = kind_of(
+                &[
+                    ("success-rate", Kind::SuccessRate),
+                    ("latency", Kind::Latency),
+                ],
+                None,
+            )?;
+            let url = m.url.clone().unwrap_or_default();
+            check_url(&at("url"), &url)?;
+            if let Some(b) = &m.baseline_url {
+                check_url(&at("baseline-url"), b)?;
+            }
+            let method = m
+                .method
+                .clone()
+                .unwrap_or_else(|| "GET".into())
+                .to_ascii_uppercase();
+            if !["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+                .contains(&method.as_str())
+            {
+                return Err(field(
+                    at("method"),
+                    &method,
+                    "one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+                ));
+            }
+            let expect_status = match &m.expect_status {
+                None => vec![200],
+                Some(StatusList::One(s)) => vec![*s],
+                Some(StatusList::Many(v)) => v.clone(),
+            };
+            if expect_status.is_empty() || expect_status.iter().any(|s| !(100..=599).contains(s)) {
+                return Err(field(
+                    at("expect-status"),
+                    format!("{expect_status:?}"),
+                    "an HTTP status or a list of them, each from 100 to 599",
+                ));
+            }
+            let requests = m.requests.unwrap_or(10);
+            if !(1..=MAX_PROBE_REQUESTS).contains(&requests) {
+                return Err(field(
+                    at("requests"),
+                    requests,
+                    format!("requests per interval from 1 to {MAX_PROBE_REQUESTS}"),
+                ));
+            }
+            let concurrency = m.concurrency.unwrap_or(1);
+            if !(1..=MAX_CONCURRENCY).contains(&concurrency) || concurrency > requests {
+                return Err(field(
+                    at("concurrency"),
+                    concurrency,
+                    format!("from 1 to {MAX_CONCURRENCY}, and at most requests ({requests})"),
+                ));
+            }
+            let timeout = match &m.timeout {
+                None => Duration::from_secs(10),
+                Some(t) => crate::config::parse_duration(t)
+                    .filter(|d| !d.is_zero() && *d <= Duration::from_secs(300))
+                    .ok_or_else(|| {
+                        field(
+                            at("timeout"),
+                            t,
+                            "a duration above 0 and at most 5m, such as 500ms, 5s or 1m",
+                        )
+                    })?,
+            };
+            if kind != Kind::Latency && m.statistic.is_some() {
+                return Err(field(
+                    at("statistic"),
+                    m.statistic.as_deref().unwrap_or(""),
+                    "no statistic for kind success-rate (only latency has one)",
+                ));
+            }
+            let statistic = statistic(Statistic::Average)?;
+            (
+                Source::Probe(ProbeSpec {
+                    url,
+                    baseline_url: m.baseline_url.clone(),
+                    method,
+                    expect_status,
+                    requests,
+                    concurrency,
+                    timeout,
+                    statistic,
+                }),
+                kind,
+            )
+        }
+        other => {
+            return Err(field(at("source"), other, "one of alb, cloudwatch, probe"));
+        }
+    };
+
+    // Thresholds in the metric's units.
+    for (f, v) in [("min", m.min), ("max", m.max)] {
+        if let Some(v) = v {
+            let ok = v.is_finite() && v >= 0.0 && (!kind.is_count() || v <= 1.0);
+            if !ok {
+                let expected = if kind.is_count() {
+                    "a fraction from 0 to 1, such as 0.05 for 5 %"
+                } else if kind == Kind::Latency {
+                    "seconds, 0 or more, such as 0.5"
+                } else {
+                    "a number, 0 or more"
+                };
+                return Err(field(at(f), v, expected));
+            }
+        }
+    }
+    if let (Some(min), Some(max)) = (m.min, m.max)
+        && min > max
+    {
+        return Err(field(
+            at("min"),
+            min,
+            format!("at most max ({max}): no value could pass both"),
+        ));
+    }
+    let comparison = match (m.max_ratio, m.max_difference) {
+        (Some(_), Some(_)) => {
+            return Err(field(
+                at("max-difference"),
+                "set",
+                "either max-ratio or max-difference, not both",
+            ));
+        }
+        (Some(r), None) => {
+            if !(r.is_finite() && (1.0..=100.0).contains(&r)) {
+                return Err(field(
+                    at("max-ratio"),
+                    r,
+                    "a ratio from 1 to 100 (1: the canary may be no worse than the baseline); below 1 would roll back a canary as good as the baseline",
+                ));
+            }
+            if m.scale.is_some() {
+                return Err(field(
+                    at("scale"),
+                    "set",
+                    "no scale with max-ratio (only with max-difference)",
+                ));
+            }
+            Some(Comparison::MaxRatio(r))
+        }
+        (None, Some(d)) => {
+            if !(d.is_finite() && d >= 0.0) || (kind.is_count() && d >= 1.0) {
+                return Err(field(
+                    at("max-difference"),
+                    d,
+                    if kind.is_count() {
+                        "a fraction from 0 to below 1, such as 0.01 for one percentage point"
+                    } else {
+                        "a difference of 0 or more, in the metric's units"
+                    },
+                ));
+            }
+            let scale = match m.scale {
+                Some(s) if s.is_finite() && s > 0.0 => s,
+                Some(s) => {
+                    return Err(field(
+                        at("scale"),
+                        s,
+                        "a positive difference worth one full unit of evidence",
+                    ));
+                }
+                None if kind.is_count() => 1.0 + d,
+                None if d > 0.0 => 4.0 * d,
+                None => {
+                    return Err(field(
+                        at("scale"),
+                        "",
+                        "a positive scale when max-difference is 0 (the difference that counts as one unit of evidence)",
+                    ));
+                }
+            };
+            Some(Comparison::MaxDifference { limit: d, scale })
+        }
+        (None, None) => {
+            if m.scale.is_some() {
+                return Err(field(at("scale"), "set", "no scale without max-difference"));
+            }
+            None
+        }
+    };
+    if let Some(c) = comparison {
+        let has_baseline = match &source {
+            Source::Alb { .. } => true,
+            Source::CloudWatch(q) => q.baseline.is_some(),
+            Source::Probe(p) => p.baseline_url.is_some(),
+        };
+        if !has_baseline {
+            let what = match c {
+                Comparison::MaxRatio(_) => "max-ratio",
+                Comparison::MaxDifference { .. } => "max-difference",
+            };
+            let needs = if matches!(source, Source::Probe(_)) {
+                "baseline-url"
+            } else {
+                "baseline-dimensions or baseline-expression"
+            };
+            return Err(field(
+                at(what),
+                "set",
+                format!("a baseline to compare with: add {needs}, or use min/max only"),
+            ));
+        }
+    }
+    if kind.is_count() && m.assume_normal.is_some() {
+        return Err(field(
+            at("assume-normal"),
+            "set",
+            "no assume-normal for count metrics (error-rate, success-rate): it chooses the test for latency and value comparisons",
+        ));
+    }
+    if m.min.is_none() && m.max.is_none() && comparison.is_none() {
+        return Err(field(
+            at("max"),
+            "",
+            "at least one rule: min or max (absolute), or max-ratio or max-difference (against the baseline)",
+        ));
+    }
+    Ok(MetricSpec {
+        name: name.to_string(),
+        source,
+        kind,
+        min: m.min,
+        max: m.max,
+        comparison,
+        critical: m.critical.unwrap_or(true),
+        assume_normal: m.assume_normal.unwrap_or(true),
+        min_requests: m.min_requests.unwrap_or(default_min),
+    })
+}
+
+/// Probe URLs: http(s) with a host, nothing else.
+pub fn check_url(at: &str, url: &str) -> Result<(), PolicyError> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    match host {
+        Some(h)
+            if !h.is_empty()
+                && !h.contains(char::is_whitespace)
+                && !url.contains(char::is_whitespace) =>
+        {
+            Ok(())
+        }
+        _ => Err(field(
+            at,
+            url,
+            "an http:// or https:// URL with a host, such as https://canary.example.com/health",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL: &str = r#"
+alpha: 0.01
+min-requests: 200
+metrics:
+  errors:
+    source: alb
+    kind: error-rate
+    max: 0.05
+    max-ratio: 1.5
+  p99:
+    source: alb
+    kind: latency
+    statistic: p99
+    max: 2.0
+    max-ratio: 1.2
+  checkout:
+    source: cloudwatch
+    namespace: Shop
+    metric: CheckoutMillis
+    statistic: Average
+    canary-dimensions: {Service: shop-canary}
+    baseline-dimensions: {Service: shop}
+    max-difference: 50
+    critical: false
+  health:
+    source: probe
+    kind: success-rate
+    url: https://canary.internal/health
+    requests: 20
+    concurrency: 4
+    min: 0.95
+"#;
+
+    #[test]
+    fn the_documented_example_parses() {
+        let p = parse(FULL).unwrap();
+        assert_eq!(p.alpha, 0.01);
+        assert_eq!(p.metrics.len(), 4);
+        assert_eq!(p.metrics[0].comparison, Some(Comparison::MaxRatio(1.5)));
+        assert_eq!(p.metrics[0].min_requests, 200);
+        assert_eq!(
+            p.metrics[1].source,
+            Source::Alb {
+                statistic: Statistic::Percentile(99.0)
+            }
+        );
+        assert_eq!(
+            p.metrics[2].comparison,
+            Some(Comparison::MaxDifference {
+                limit: 50.0,
+                scale: 200.0
+            })
+        );
+        assert!(!p.metrics[2].critical);
+        let Source::Probe(probe) = &p.metrics[3].source else {
+            panic!()
+        };
+        assert_eq!(probe.requests, 20);
+        assert_eq!(probe.expect_status, vec![200]);
+        assert_eq!(probe.method, "GET");
+    }
+
+    /// Each bad policy: the field it must name and a word of what is valid.
+    #[test]
+    fn bad_policies_name_the_field_the_value_and_what_is_valid() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "alpha: 0\nmetrics: {e: {source: alb, kind: error-rate, max: 0.1}}",
+                "'alpha' is '0'",
+                "at most 0.5",
+            ),
+            ("metrics: {}", "'metrics'", "at least one metric"),
+            (
+                "metrics: {e: {source: prometheus, max: 1}}",
+                "'metrics.e.source' is 'prometheus'",
+                "alb, cloudwatch, probe",
+            ),
+            (
+                "metrics: {e: {source: alb, kind: cpu, max: 1}}",
+                "'metrics.e.kind' is 'cpu'",
+                "error-rate, latency",
+            ),
+            (
+                "metrics: {e: {source: alb, kind: error-rate, max: 5}}",
+                "'metrics.e.max' is '5'",
+                "fraction",
+            ),
+            (
+                "metrics: {e: {source: alb, kind: error-rate, min: 0.5, max: 0.1}}",
+                "'metrics.e.min' is '0.5'",
+                "at most max",
+            ),
+            (
+                "metrics: {e: {source: alb, kind: error-rate, max-ratio: 0.5}}",
+                "'metrics.e.max-ratio' is '0.5'",
+                "from 1 to 100",
+            ),
+            (
+                "metrics: {e: {source: alb, kind: error-rate, max-ratio: 2, max-difference: 0.1}}",
+                "metrics.e.max-difference",
+                "not both",
+            ),
+            (
+                "metrics: {e: {source: alb, kind: error-rate}}",
+                "metrics.e.max",
+                "at least one rule",
+            ),
+            (
+                "metrics: {e: {source: alb, kind: latency, statistic: p101, max: 1}}",
+                "'metrics.e.statistic' is 'p101'",
+                "percentile",
+            ),
+            (
+                "metrics: {e: {source: probe, kind: success-rate, url: ftp://x/, min: 0.9}}",
+                "'metrics.e.url' is 'ftp://x/'",
+                "http:// or https://",
+            ),
+            (
+                "metrics: {e: {source: probe, kind: success-rate, url: 'http://x/', min: 0.9, max-ratio: 2}}",
+                "metrics.e.max-ratio",
+                "baseline-url",
+            ),
+            (
+                "metrics: {e: {source: probe, kind: latency, url: 'http://x/', max: 1, concurrency: 5, requests: 2}}",
+                "'metrics.e.concurrency' is '5'",
+                "at most requests",
+            ),
+            (
+                "metrics: {e: {source: probe, kind: latency, url: 'http://x/', max: 1, timeout: forever}}",
+                "'metrics.e.timeout' is 'forever'",
+                "duration",
+            ),
+            (
+                "metrics: {e: {source: probe, kind: latency, url: 'http://x/', max: 1, method: FETCH}}",
+                "'metrics.e.method' is 'FETCH'",
+                "GET",
+            ),
+            (
+                "metrics: {e: {source: probe, kind: latency, url: 'http://x/', max: 1, expect-status: 700}}",
+                "metrics.e.expect-status",
+                "100 to 599",
+            ),
+            (
+                "metrics: {e: {source: alb, kind: error-rate, max: 0.1, url: 'http://x/'}}",
+                "metrics.e.url",
+                "source: probe",
+            ),
+            (
+                "metrics: {e: {source: cloudwatch, metric: M, max: 1, canary-dimensions: {A: b}}}",
+                "metrics.e.namespace",
+                "namespace",
+            ),
+            (
+                "metrics: {e: {source: cloudwatch, namespace: N, metric: M, max-ratio: 2, canary-dimensions: {A: b}}}",
+                "metrics.e.max-ratio",
+                "baseline-dimensions",
+            ),
+            (
+                "metrics: {e: {source: alb, kind: error-rate, max: 0.1, assume-normal: true}}",
+                "metrics.e.assume-normal",
+                "no assume-normal for count metrics",
+            ),
+            (
+                "metrics: {e: {source: alb, kind: error-rate, max: 0.1, critical: false}}",
+                "critical",
+                "at least one critical",
+            ),
+            (
+                "metrics: {'bad name': {source: alb, kind: error-rate, max: 0.1}}",
+                "metrics.bad name",
+                "letters, digits",
+            ),
+        ];
+        for (yaml, field, valid) in cases {
+            let e = parse(yaml).unwrap_err().to_string();
+            assert!(e.contains(field), "{yaml}\n→ {e}\n(wanted {field})");
+            assert!(e.contains(valid), "{yaml}\n→ {e}\n(wanted {valid})");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_and_broken_yaml_are_refused() {
+        let e = parse("metrics: {e: {source: alb, kind: error-rate, max: 0.1, maximum: 2}}")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("maximum"), "{e}");
+        let e = parse("metrics: [").unwrap_err().to_string();
+        assert!(e.contains("not valid YAML"), "{e}");
+    }
+}

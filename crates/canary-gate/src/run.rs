@@ -1,0 +1,670 @@
+//! One run of the tool: inputs → config (everything validated) → AWS clients → the live split
+//! and the plan → steps of traffic, each watched interval by interval and judged → promote,
+//! roll back or report inconclusive → outputs and summary. The only module that strings the
+//! layers together.
+//!
+//! Safety: a rollback puts all traffic on the stable group in one call, at the first look
+//! that shows a failure. SIGTERM or Ctrl-C (the runner cancelling the job) and the overall
+//! `timeout` do the same before the tool exits, so a cancelled job never leaves a canary with
+//! traffic it has not earned.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context as _, anyhow};
+use gantry_aws_setup::AwsSettings;
+use gantry_toolkit::Runner;
+
+use crate::canary_service::{CanaryService, NoCanaryService};
+use crate::config::{Config, Mode, OnInconclusive, human};
+use crate::judge::{Decision, Interval, Samples, Verdict, judge};
+use crate::metrics::{CloudWatch, SdkCloudWatch, interval_from, queries_for};
+use crate::outputs::{self, Outcome};
+use crate::policy::{MetricQuery, ProbeSpec, Source};
+use crate::probe::{self, ProbeResult};
+use crate::steps::{Weights, plan};
+use crate::summary::{self, WeightChange};
+use crate::traffic::{ElbTraffic, Traffic};
+
+/// Everything observed during the run, kept for the outputs and the summary whatever happens.
+#[derive(Debug)]
+struct Session {
+    started: Instant,
+    samples: Samples,
+    weights: Vec<WeightChange>,
+}
+
+impl Session {
+    fn log_weight(&mut self, w: Weights, why: impl Into<String>) {
+        self.weights.push(WeightChange {
+            at_secs: self.started.elapsed().as_secs(),
+            canary_percent: w.canary_percent(),
+            why: why.into(),
+        });
+    }
+}
+
+pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
+    let context = runner.context();
+    let workspace = match &context.workspace {
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let config = Config::from_inputs(runner.inputs(), &workspace)?;
+    // AWS settings are validated with the other inputs, before anything is sent.
+    let settings = if config.needs_aws() {
+        Some(AwsSettings::from_env("canary-gate", runner.env())?)
+    } else {
+        None
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(execute(runner, config, settings))
+}
+
+async fn execute(
+    runner: Arc<Runner>,
+    config: Config,
+    settings: Option<AwsSettings>,
+) -> anyhow::Result<()> {
+    let mut cancel = Cancel::new();
+    let mut session = Session {
+        started: Instant::now(),
+        samples: Samples::default(),
+        weights: Vec::new(),
+    };
+    let aws = match settings {
+        Some(s) => Some(gantry_aws_setup::load(s, runner.clone()).await?),
+        None => None,
+    };
+    let cloudwatch = aws
+        .as_ref()
+        .filter(|_| config.needs_cloudwatch())
+        .map(|aws| {
+            let mut conf = aws_sdk_cloudwatch::config::Builder::from(&aws.config);
+            if let Some(url) = aws.endpoint_for("CLOUDWATCH") {
+                conf = conf.endpoint_url(url);
+            }
+            SdkCloudWatch::new(aws_sdk_cloudwatch::Client::from_conf(conf.build()))
+        });
+    let evidence = Evidence {
+        config: &config,
+        cloudwatch: cloudwatch.as_ref(),
+    };
+    let result = match config.mode {
+        Mode::Probe => probe_mode(&mut cancel, &runner, &config, &evidence, &mut session).await,
+        Mode::Canary => {
+            let (Some(aws), Some(target)) = (aws.as_ref(), config.alb.clone()) else {
+                return Err(anyhow!("canary mode needs the ALB inputs and AWS settings"));
+            };
+            let mut conf = aws_sdk_elasticloadbalancingv2::config::Builder::from(&aws.config);
+            if let Some(url) = aws.endpoint_for("ELASTIC_LOAD_BALANCING_V2") {
+                conf = conf.endpoint_url(url);
+            }
+            let traffic = ElbTraffic::new(
+                aws_sdk_elasticloadbalancingv2::Client::from_conf(conf.build()),
+                target,
+            );
+            traffic.check_target_groups().await?;
+            canary_mode(
+                &mut cancel,
+                &runner,
+                &config,
+                &traffic,
+                &NoCanaryService,
+                &evidence,
+                &mut session,
+            )
+            .await
+        }
+    };
+    let (outcome, failure) = result?;
+    for (name, value) in outputs::values(&outcome) {
+        runner.set_output(name, &value)?;
+    }
+    let summary = summary::render(
+        &outcome,
+        &config.policy,
+        &session.samples,
+        &session.weights,
+        config.dry_run,
+    );
+    runner.write_summary(&summary)?;
+    match failure {
+        Some(message) => Err(anyhow!(message)),
+        None => Ok(()),
+    }
+}
+
+/// What ended the watch early.
+enum Stop {
+    Signal(&'static str),
+    Deadline,
+    Error(anyhow::Error),
+}
+
+/// SIGTERM (the runner cancelling the job) and SIGINT (Ctrl-C), listened for from the start of
+/// the run so that a signal that arrives before the watch is not lost: the watch then stops
+/// at once and restores stable.
+struct Cancel {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Cancel {
+    fn new() -> Cancel {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Cancel {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Cancel {}
+    }
+
+    /// Resolves with the signal's name when one arrives.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match &mut self.term {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match &mut self.int {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = term => "SIGTERM",
+                () = int => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
+}
+
+/// The outcome and, when the step must fail, why.
+type Done = (Outcome, Option<String>);
+
+async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
+    cancel: &mut Cancel,
+    runner: &Runner,
+    config: &Config,
+    traffic: &T,
+    service: &S,
+    evidence: &Evidence<'_, C>,
+    session: &mut Session,
+) -> anyhow::Result<Done> {
+    if config.interval < Duration::from_secs(60)
+        && config
+            .policy
+            .metrics
+            .iter()
+            .any(|m| matches!(m.source, Source::Alb { .. }))
+    {
+        runner.warning(&format!(
+            "interval {} is shorter than a minute, but the ALB publishes its metrics once a minute: most windows will be empty",
+            human(config.interval)
+        ));
+    }
+    let live = traffic.weights().await?;
+    let plan = plan(&config.steps, live, config.resume);
+    runner.info(&format!(
+        "live weights: stable {} canary {}; {}",
+        live.stable, live.canary, plan.note
+    ));
+    session.log_weight(live, "found at start");
+    if config.dry_run {
+        let steps: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|s| format!("{} % for {}", s.percent, human(s.duration)))
+            .collect();
+        let reason = format!(
+            "dry run: would {}walk {} and judge every {}; no traffic moved",
+            if plan.restore_first {
+                "restore stable to 100 %, then "
+            } else {
+                ""
+            },
+            if steps.is_empty() {
+                "no steps".to_string()
+            } else {
+                steps.join(", ")
+            },
+            human(config.interval)
+        );
+        runner.info(&reason);
+        return Ok((
+            Outcome {
+                decision: Decision::Inconclusive,
+                reason,
+                final_weight: live.canary_percent(),
+                verdicts: Vec::new(),
+            },
+            None,
+        ));
+    }
+    if plan.already_promoted {
+        let reason = "promote: the canary already has all the traffic (a previous run promoted it)"
+            .to_string();
+        return Ok((
+            Outcome {
+                decision: Decision::Promote,
+                reason,
+                final_weight: 100,
+                verdicts: Vec::new(),
+            },
+            None,
+        ));
+    }
+    service
+        .prepare()
+        .await
+        .map_err(|e| anyhow!("preparing the canary service: {e}"))?;
+    if plan.restore_first {
+        traffic.set_weights(Weights::STABLE).await?;
+        session.log_weight(Weights::STABLE, "restored before starting");
+    }
+
+    let deadline = tokio::time::sleep(config.timeout.saturating_sub(session.started.elapsed()));
+    let stopped = {
+        let watch = watch_steps(runner, config, traffic, evidence, session, &plan.steps);
+        tokio::select! {
+            verdict = watch => Ok(verdict),
+            why = cancel.recv() => Err(Stop::Signal(why)),
+            () = deadline => Err(Stop::Deadline),
+        }
+    };
+    let stop = match stopped {
+        Ok(Ok(verdict)) => {
+            return decide(runner, config, traffic, service, session, verdict).await;
+        }
+        Ok(Err(error)) => Stop::Error(error),
+        Err(stop) => stop,
+    };
+    // Traffic first, then words: whatever ended the watch early, the canary loses its share.
+    let before = session.weights.last().map_or(0, |w| w.canary_percent);
+    let restored = traffic.set_weights(Weights::STABLE).await;
+    let why = match &stop {
+        Stop::Signal(s) => format!("cancelled by {s}"),
+        Stop::Deadline => format!("the timeout of {} ran out", human(config.timeout)),
+        Stop::Error(e) => format!("the analysis failed ({e:#})"),
+    };
+    let result = match &restored {
+        Ok(()) => "stable restored to 100 %".to_string(),
+        Err(e) => format!("restoring stable FAILED ({e}): set the weights by hand"),
+    };
+    let final_weight = if restored.is_ok() {
+        session.log_weight(Weights::STABLE, why.clone());
+        let _ = service.rollback().await;
+        0
+    } else {
+        before
+    };
+    let reason = format!("{why}: {result}");
+    let verdict = judge(&session.samples, &config.policy);
+    Ok((
+        Outcome {
+            decision: Decision::Rollback,
+            reason: reason.clone(),
+            final_weight,
+            verdicts: verdict.metrics,
+        },
+        Some(reason),
+    ))
+}
+
+/// Walks the steps, judging after every interval; returns at the first rollback verdict or
+/// with the verdict after the last step.
+async fn watch_steps<T: Traffic, C: CloudWatch>(
+    runner: &Runner,
+    config: &Config,
+    traffic: &T,
+    evidence: &Evidence<'_, C>,
+    session: &mut Session,
+    steps: &[crate::steps::Step],
+) -> anyhow::Result<Verdict> {
+    for step in steps {
+        let weights = Weights::for_percent(step.percent);
+        if step.percent == 100 {
+            // All traffic on the canary leaves no baseline to compare with: 100 % is the
+            // promotion, decided below.
+            break;
+        }
+        traffic.set_weights(weights).await?;
+        session.log_weight(weights, format!("step {} %", step.percent));
+        runner.info(&format!(
+            "canary at {} % for {}",
+            step.percent,
+            human(step.duration)
+        ));
+        let looks = (step.duration.as_millis() / config.interval.as_millis().max(1)).max(1);
+        for _ in 0..looks {
+            tokio::time::sleep(config.interval).await;
+            for (name, interval) in evidence.collect(step.percent).await? {
+                session.samples.push(&name, interval);
+            }
+            let verdict = judge(&session.samples, &config.policy);
+            runner.info(&format!("  {}", verdict.reason));
+            if verdict.decision == Decision::Rollback {
+                return Ok(verdict);
+            }
+        }
+    }
+    Ok(judge(&session.samples, &config.policy))
+}
+
+/// Acts on the verdict: traffic, then the service.
+async fn decide<T: Traffic, S: CanaryService>(
+    runner: &Runner,
+    config: &Config,
+    traffic: &T,
+    service: &S,
+    session: &mut Session,
+    verdict: Verdict,
+) -> anyhow::Result<Done> {
+    let Verdict {
+        decision,
+        reason,
+        metrics,
+    } = verdict;
+    let promote = |reason: String| async move {
+        service
+            .promote()
+            .await
+            .map_err(|e| anyhow!("promoting the canary service: {e}"))?;
+        let w = if service.promotes_into_stable() {
+            Weights::STABLE
+        } else {
+            Weights::for_percent(100)
+        };
+        traffic.set_weights(w).await?;
+        anyhow::Ok((w, reason))
+    };
+    match (decision, config.on_inconclusive) {
+        (Decision::Promote, _) => {
+            let (w, reason) = promote(reason).await?;
+            session.log_weight(w, "promoted");
+            Ok((
+                Outcome {
+                    decision,
+                    reason,
+                    final_weight: w.canary_percent(),
+                    verdicts: metrics,
+                },
+                None,
+            ))
+        }
+        (Decision::Inconclusive, OnInconclusive::Promote) => {
+            let (w, reason) =
+                promote(format!("promote (on-inconclusive: promote): {reason}")).await?;
+            session.log_weight(w, "promoted (inconclusive)");
+            Ok((
+                Outcome {
+                    decision: Decision::Promote,
+                    reason,
+                    final_weight: w.canary_percent(),
+                    verdicts: metrics,
+                },
+                None,
+            ))
+        }
+        (Decision::Inconclusive, OnInconclusive::Hold) => {
+            if config.interval < Duration::from_secs(60)
+                && config
+                    .policy
+                    .metrics
+                    .iter()
+                    .any(|m| matches!(m.source, Source::Alb { .. }))
+            {
+                runner.warning(&format!(
+            "interval {} is shorter than a minute, but the ALB publishes its metrics once a minute: most windows will be empty",
+            human(config.interval)
+        ));
+            }
+            let live = traffic.weights().await?;
+            let reason = format!(
+                "{reason}; weights held at {} % canary (on-inconclusive: hold): re-run to continue, or re-run with resume: restart",
+                live.canary_percent()
+            );
+            runner.warning(&reason);
+            Ok((
+                Outcome {
+                    decision,
+                    reason: reason.clone(),
+                    final_weight: live.canary_percent(),
+                    verdicts: metrics,
+                },
+                Some(reason),
+            ))
+        }
+        (Decision::Rollback, _) | (Decision::Inconclusive, OnInconclusive::Rollback) => {
+            traffic.set_weights(Weights::STABLE).await?;
+            session.log_weight(Weights::STABLE, decision.as_str());
+            service.rollback().await.map_err(|e| {
+                anyhow!("rolling back the canary service (traffic is already on stable): {e}")
+            })?;
+            let reason = if decision == Decision::Inconclusive {
+                format!("{reason}; stable restored to 100 % (on-inconclusive: rollback)")
+            } else {
+                format!("{reason}; stable restored to 100 %")
+            };
+            Ok((
+                Outcome {
+                    decision,
+                    reason: reason.clone(),
+                    final_weight: 0,
+                    verdicts: metrics,
+                },
+                Some(reason),
+            ))
+        }
+    }
+}
+
+/// Probe mode: rounds of probes (and CloudWatch reads) over the window, judged on the policy.
+async fn probe_mode<C: CloudWatch>(
+    cancel: &mut Cancel,
+    runner: &Runner,
+    config: &Config,
+    evidence: &Evidence<'_, C>,
+    session: &mut Session,
+) -> anyhow::Result<Done> {
+    if config.dry_run {
+        let reason = format!(
+            "dry run: would check {} metric(s) over {}",
+            config.policy.metrics.len(),
+            human(config.window)
+        );
+        runner.info(&reason);
+        return Ok((
+            Outcome {
+                decision: Decision::Inconclusive,
+                reason,
+                final_weight: 0,
+                verdicts: Vec::new(),
+            },
+            None,
+        ));
+    }
+    let rounds = (config.window.as_millis() / config.interval.as_millis().max(1)).max(1);
+    let watch = async {
+        let mut verdict = judge(&session.samples, &config.policy);
+        for round in 0..rounds {
+            if round > 0 {
+                tokio::time::sleep(config.interval).await;
+            }
+            for (name, interval) in evidence.collect(0).await? {
+                session.samples.push(&name, interval);
+            }
+            verdict = judge(&session.samples, &config.policy);
+            runner.info(&format!("round {}/{rounds}: {}", round + 1, verdict.reason));
+            if verdict.decision == Decision::Rollback {
+                break;
+            }
+        }
+        anyhow::Ok(verdict)
+    };
+    let deadline = tokio::time::sleep(config.timeout.saturating_sub(session.started.elapsed()));
+    let verdict = tokio::select! {
+        v = watch => v?,
+        why = cancel.recv() => {
+            let reason = format!("cancelled by {why} during the window: treat as failed");
+            let v = judge(&session.samples, &config.policy);
+            return Ok((Outcome { decision: Decision::Rollback, reason: reason.clone(), final_weight: 0, verdicts: v.metrics }, Some(reason)));
+        }
+        () = deadline => {
+            let reason = format!("the timeout of {} ran out during the window", human(config.timeout));
+            let v = judge(&session.samples, &config.policy);
+            return Ok((Outcome { decision: Decision::Rollback, reason: reason.clone(), final_weight: 0, verdicts: v.metrics }, Some(reason)));
+        }
+    };
+    let Verdict {
+        decision,
+        reason,
+        metrics,
+    } = verdict;
+    let (decision, failure) = match (decision, config.on_inconclusive) {
+        (Decision::Promote, _) => (Decision::Promote, None),
+        (Decision::Inconclusive, OnInconclusive::Promote) => (Decision::Promote, None),
+        (d, _) => (d, Some(reason.clone())),
+    };
+    Ok((
+        Outcome {
+            decision,
+            reason,
+            final_weight: 0,
+            verdicts: metrics,
+        },
+        failure,
+    ))
+}
+
+/// Gathers one interval of every metric.
+struct Evidence<'a, C> {
+    config: &'a Config,
+    cloudwatch: Option<&'a C>,
+}
+
+impl<C: CloudWatch> Evidence<'_, C> {
+    async fn collect(&self, percent: u8) -> anyhow::Result<Vec<(String, Interval)>> {
+        let policy = &self.config.policy;
+        let mut out = Vec::new();
+
+        // CloudWatch: one call for every metric, over the last interval shifted by the delay
+        // CloudWatch needs to publish it, aligned to whole minutes.
+        let mut queries: Vec<MetricQuery> = Vec::new();
+        let mut spans = Vec::new();
+        for m in &policy.metrics {
+            let q = queries_for(m, self.config.alb.as_ref());
+            spans.push((queries.len(), q.len()));
+            queries.extend(q);
+        }
+        let values = match (self.cloudwatch, queries.is_empty()) {
+            (Some(cw), false) => {
+                let end = align(
+                    SystemTime::now() - self.config.metrics_delay,
+                    self.config.interval,
+                );
+                let start = end - self.config.interval;
+                cw.values(&queries, start, end).await?
+            }
+            _ => Vec::new(),
+        };
+
+        // Probes: each distinct probe once per look, canary and baseline at the same time.
+        let mut results: HashMap<String, ProbeResult> = HashMap::new();
+        for m in &policy.metrics {
+            let Source::Probe(spec) = &m.source else {
+                continue;
+            };
+            let mut urls = vec![spec.url.clone()];
+            urls.extend(spec.baseline_url.clone());
+            let handles: Vec<_> = urls
+                .iter()
+                .filter(|u| !results.contains_key(&probe_key(spec, u)))
+                .map(|u| {
+                    let (spec, url) = (spec.clone(), u.clone());
+                    (
+                        probe_key(&spec, &url),
+                        tokio::task::spawn_blocking(move || probe::run(&spec, &url)),
+                    )
+                })
+                .collect();
+            for (key, handle) in handles {
+                let result = handle.await.context("a probe thread failed")?;
+                results.insert(key, result);
+            }
+        }
+
+        for (m, (at, len)) in policy.metrics.iter().zip(spans) {
+            let interval = match &m.source {
+                Source::Probe(spec) => {
+                    let obs = |url: &str| {
+                        let r = results
+                            .get(&probe_key(spec, url))
+                            .cloned()
+                            .unwrap_or_default();
+                        if m.kind.is_count() {
+                            r.as_counts()
+                        } else {
+                            r.as_latency(&spec.statistic)
+                        }
+                    };
+                    Interval {
+                        percent,
+                        canary: obs(&spec.url),
+                        baseline: spec.baseline_url.as_deref().map(obs),
+                    }
+                }
+                _ => interval_from(m, percent, values.get(at..at + len).unwrap_or_default()),
+            };
+            out.push((m.name.clone(), interval));
+        }
+        Ok(out)
+    }
+}
+
+fn probe_key(spec: &ProbeSpec, url: &str) -> String {
+    format!(
+        "{} {url} {:?} {} {} {:?}",
+        spec.method, spec.expect_status, spec.requests, spec.concurrency, spec.timeout
+    )
+}
+
+/// Down to a multiple of the period (whole minutes for periods of a minute or more):
+/// CloudWatch's periods start there.
+fn align(t: SystemTime, period: Duration) -> SystemTime {
+    let step = if period >= Duration::from_secs(60) {
+        60
+    } else {
+        period.as_secs().max(1)
+    };
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => SystemTime::UNIX_EPOCH + Duration::from_secs(d.as_secs() - d.as_secs() % step),
+        Err(_) => t,
+    }
+}

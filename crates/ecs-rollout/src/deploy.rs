@@ -1,0 +1,106 @@
+//! Starting a deployment: check the service can be deployed by us, UpdateService, and find the
+//! deployment ECS created for it (by id), which is what [`crate::watch`] follows.
+//!
+//! The strategy is the service's own: a rolling update and ECS native blue/green both start with
+//! UpdateService and show up as a new PRIMARY deployment; ECS runs the strategy (bake time
+//! included). For blue/green the watch also follows the lifecycle stages of the service
+//! deployment (ListServiceDeployments, DescribeServiceDeployments). The CodeDeploy controller is
+//! refused for now, EXTERNAL always.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use crate::ecs::{Controller, DeploymentStatus, Ecs, ServiceSnapshot, ServiceUpdate, Strategy};
+use crate::error::RolloutError;
+use crate::watch::Watcher;
+
+/// How ECS will roll the service, for messages.
+pub fn describe_strategy(snap: &ServiceSnapshot) -> String {
+    match &snap.strategy {
+        Strategy::Rolling => "rolling update".to_owned(),
+        Strategy::BlueGreen => match snap.bake_time_minutes {
+            Some(m) => format!("ECS blue/green, bake time {m} min"),
+            None => "ECS blue/green".to_owned(),
+        },
+        Strategy::Other(s) => s.clone(),
+    }
+}
+
+/// Refuses services whose deployments ecs-rollout cannot drive and watch.
+pub fn check_deployable(snap: &ServiceSnapshot) -> Result<(), RolloutError> {
+    let service = snap.name.clone();
+    match &snap.controller {
+        Controller::Ecs => {}
+        Controller::External => return Err(RolloutError::ExternalController { service }),
+        Controller::CodeDeploy => return Err(RolloutError::CodeDeployController { service }),
+        Controller::Other(what) => {
+            return Err(RolloutError::UnknownController {
+                service,
+                what: what.clone(),
+            });
+        }
+    }
+    match &snap.strategy {
+        Strategy::Rolling | Strategy::BlueGreen => Ok(()),
+        // LINEAR and CANARY roll like blue/green as far as deployments go; watch them the same.
+        Strategy::Other(s) if s == "LINEAR" || s == "CANARY" => Ok(()),
+        Strategy::Other(what) => Err(RolloutError::UnknownController {
+            service,
+            what: what.clone(),
+        }),
+    }
+}
+
+/// Sends the update and returns a [`Watcher`] for the deployment it started. `before` is the
+/// service as it was just before (its events are not reported again).
+pub async fn deploy<E: Ecs>(
+    ecs: &E,
+    before: &ServiceSnapshot,
+    update: &ServiceUpdate,
+    pending_timeout: Duration,
+) -> Result<Watcher, RolloutError> {
+    let task_definition = update
+        .task_definition
+        .clone()
+        .unwrap_or_else(|| before.task_definition.clone());
+    let started_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_millis()).ok());
+    let after = ecs.update_service(update).await?;
+    let id = new_deployment(before, &after, &task_definition).ok_or_else(|| {
+        RolloutError::NoDeployment {
+            task_definition: task_definition.clone(),
+        }
+    })?;
+    let known = before
+        .events
+        .iter()
+        .chain(after.events.iter())
+        .map(|e| e.id.clone());
+    let watcher = Watcher::new(&id, &task_definition, known, pending_timeout);
+    if before.strategy == Strategy::Rolling {
+        return Ok(watcher);
+    }
+    // Blue/green (and linear, canary) report their lifecycle stages through the service
+    // deployment of this update: the newest created since just before it (a margin for clocks).
+    Ok(watcher.follow_lifecycle(started_ms.unwrap_or(0).saturating_sub(5_000)))
+}
+
+/// The deployment UpdateService started: PRIMARY, of our task definition, not there before.
+pub fn new_deployment(
+    before: &ServiceSnapshot,
+    after: &ServiceSnapshot,
+    task_definition: &str,
+) -> Option<String> {
+    let old: HashSet<&str> = before.deployments.iter().map(|d| d.id.as_str()).collect();
+    after
+        .deployments
+        .iter()
+        .find(|d| {
+            d.status == DeploymentStatus::Primary
+                && d.task_definition == task_definition
+                && !old.contains(d.id.as_str())
+        })
+        .map(|d| d.id.clone())
+}

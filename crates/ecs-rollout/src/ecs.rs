@@ -1,0 +1,752 @@
+//! The effects: ECS and ECR behind narrow traits ([`Ecs`], [`Ecr`]) over the tool's own types,
+//! and their implementations over the AWS SDK clients ([`SdkEcs`], [`SdkEcr`]).
+//!
+//! Every decision (render, watch, rollback target) works on the types here, never on SDK types,
+//! so it is tested with plain values and so canary-gate can reuse it over any implementation.
+
+use std::future::Future;
+
+use aws_sdk_ecs::types as sdk;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use serde_json::Value;
+
+use crate::taskdef::{self, TaskDefError};
+
+/// How the service's deployments are controlled (`deploymentController.type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Controller {
+    Ecs,
+    CodeDeploy,
+    External,
+    Other(String),
+}
+
+/// How an ECS-controlled service rolls (`deploymentConfiguration.strategy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Strategy {
+    Rolling,
+    BlueGreen,
+    Other(String),
+}
+
+/// The deployment circuit breaker of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CircuitBreaker {
+    pub enable: bool,
+    pub rollback: bool,
+}
+
+/// `PRIMARY`, `ACTIVE` or `INACTIVE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeploymentStatus {
+    Primary,
+    Active,
+    Inactive,
+    Other(String),
+}
+
+/// `rolloutState` of a deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolloutState {
+    InProgress,
+    Completed,
+    Failed,
+    Other(String),
+}
+
+/// One deployment of a service, as DescribeServices shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    pub id: String,
+    pub status: DeploymentStatus,
+    pub task_definition: String,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    pub failed_tasks: i32,
+    pub rollout_state: Option<RolloutState>,
+    pub rollout_reason: Option<String>,
+    /// Milliseconds since the epoch.
+    pub created_at_ms: Option<i64>,
+}
+
+/// One service event (newest first in DescribeServices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceEvent {
+    pub id: String,
+    pub created_at_ms: Option<i64>,
+    pub message: String,
+}
+
+/// What DescribeServices says about a service at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSnapshot {
+    pub arn: String,
+    pub name: String,
+    pub status: String,
+    pub task_definition: String,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    pub controller: Controller,
+    pub strategy: Strategy,
+    pub circuit_breaker: Option<CircuitBreaker>,
+    pub bake_time_minutes: Option<i32>,
+    pub launch_type: Option<String>,
+    /// `awsvpcConfiguration` of the service, reused by one-off tasks: (subnets, security
+    /// groups, assign public IP).
+    pub network: Option<(Vec<String>, Vec<String>, bool)>,
+    pub deployments: Vec<Deployment>,
+    pub events: Vec<ServiceEvent>,
+    /// `currentServiceDeployment`: the ARN for the service deployment APIs.
+    pub current_service_deployment: Option<String>,
+}
+
+impl ServiceSnapshot {
+    pub fn deployment(&self, id: &str) -> Option<&Deployment> {
+        self.deployments.iter().find(|d| d.id == id)
+    }
+    pub fn primary(&self) -> Option<&Deployment> {
+        self.deployments
+            .iter()
+            .find(|d| d.status == DeploymentStatus::Primary)
+    }
+}
+
+/// What to change with UpdateService.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceUpdate {
+    pub cluster: String,
+    pub service: String,
+    pub task_definition: Option<String>,
+    pub desired_count: Option<i32>,
+    pub force_new_deployment: bool,
+    pub circuit_breaker: Option<CircuitBreaker>,
+}
+
+/// A one-off task (RunTask) with a command override for one container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRun {
+    pub cluster: String,
+    pub task_definition: String,
+    pub container: String,
+    pub command: Vec<String>,
+    pub launch_type: Option<String>,
+    pub network: Option<(Vec<String>, Vec<String>, bool)>,
+    pub started_by: String,
+}
+
+/// A task as DescribeTasks shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSnapshot {
+    pub arn: String,
+    pub last_status: String,
+    pub stopped_reason: Option<String>,
+    /// (name, exit code, reason)
+    pub containers: Vec<(String, Option<i32>, Option<String>)>,
+}
+
+/// A service deployment (the service deployment APIs: ListServiceDeployments,
+/// DescribeServiceDeployments), which carries the blue/green lifecycle stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceDeploymentInfo {
+    pub arn: String,
+    /// PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL, …
+    pub status: String,
+    /// PRE_SCALE_UP, SCALE_UP, TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, …
+    pub lifecycle_stage: Option<String>,
+    pub status_reason: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EcsError {
+    #[error("{operation} failed: {message}")]
+    Api {
+        operation: &'static str,
+        code: Option<String>,
+        message: String,
+    },
+    #[error(transparent)]
+    TaskDefinition(#[from] TaskDefError),
+}
+
+impl EcsError {
+    /// Errors worth waiting out instead of failing the rollout: throttling and the network.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            EcsError::Api { code, message, .. } => {
+                code.as_deref().is_some_and(|c| {
+                    c.contains("Throttling")
+                        || c == "TooManyRequestsException"
+                        || c == "RequestLimitExceeded"
+                        || c == "ServerException"
+                }) || message.contains("dispatch failure")
+                    || message.contains("timeout")
+            }
+            EcsError::TaskDefinition(_) => false,
+        }
+    }
+}
+
+fn api_error<E, R>(operation: &'static str, e: aws_sdk_ecs::error::SdkError<E, R>) -> EcsError
+where
+    E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let code = e
+        .as_service_error()
+        .and_then(|s| s.code())
+        .map(str::to_owned);
+    // A service error reads best as AWS wrote it; anything else (network, timeout) with its
+    // whole chain of causes.
+    let message = match e.as_service_error() {
+        Some(s) if s.code().is_some() => format!(
+            "{}: {}",
+            s.code().unwrap_or_default(),
+            s.message().unwrap_or("no message")
+        ),
+        _ => DisplayErrorContext(&e).to_string(),
+    };
+    EcsError::Api {
+        operation,
+        code,
+        message,
+    }
+}
+
+/// What ecs-rollout needs from ECS. Implemented over the SDK ([`SdkEcs`]); tests and other
+/// tools can implement it over anything.
+pub trait Ecs: Send + Sync {
+    /// `None` when the cluster exists but the service does not (or is INACTIVE).
+    fn describe_service(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> impl Future<Output = Result<Option<ServiceSnapshot>, EcsError>> + Send;
+    fn cluster_exists(&self, cluster: &str) -> impl Future<Output = Result<bool, EcsError>> + Send;
+    /// The task definition as RegisterTaskDefinition JSON plus its read-only fields and tags.
+    fn describe_task_definition(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Value, EcsError>> + Send;
+    /// Registers `def` (RegisterTaskDefinition JSON) and returns the new ARN.
+    fn register_task_definition(
+        &self,
+        def: &Value,
+    ) -> impl Future<Output = Result<String, EcsError>> + Send;
+    fn deregister_task_definition(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<(), EcsError>> + Send;
+    /// Revisions of a family, newest first (ACTIVE only).
+    fn list_task_definitions(
+        &self,
+        family: &str,
+    ) -> impl Future<Output = Result<Vec<String>, EcsError>> + Send;
+    fn update_service(
+        &self,
+        update: &ServiceUpdate,
+    ) -> impl Future<Output = Result<ServiceSnapshot, EcsError>> + Send;
+    fn run_task(&self, run: &TaskRun) -> impl Future<Output = Result<String, EcsError>> + Send;
+    fn describe_task(
+        &self,
+        cluster: &str,
+        arn: &str,
+    ) -> impl Future<Output = Result<Option<TaskSnapshot>, EcsError>> + Send;
+    /// Stops a task (a pre-deploy task the run gives up on).
+    fn stop_task(
+        &self,
+        cluster: &str,
+        arn: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<(), EcsError>> + Send;
+    /// The ARN of the newest service deployment created at or after `after_ms` (epoch
+    /// milliseconds). Implementations without the service deployment APIs answer `None`.
+    fn latest_service_deployment(
+        &self,
+        _cluster: &str,
+        _service: &str,
+        _after_ms: i64,
+    ) -> impl Future<Output = Result<Option<String>, EcsError>> + Send {
+        async { Ok(None) }
+    }
+    /// One service deployment by ARN.
+    fn describe_service_deployment(
+        &self,
+        _arn: &str,
+    ) -> impl Future<Output = Result<Option<ServiceDeploymentInfo>, EcsError>> + Send {
+        async { Ok(None) }
+    }
+}
+
+/// What ecs-rollout needs from ECR: does an image tag exist (rollback by image tag).
+pub trait Ecr: Send + Sync {
+    fn tag_exists(
+        &self,
+        registry_id: Option<&str>,
+        repository: &str,
+        tag: &str,
+    ) -> impl Future<Output = Result<bool, EcsError>> + Send;
+}
+
+/// [`Ecs`] over the AWS SDK.
+#[derive(Debug, Clone)]
+pub struct SdkEcs {
+    client: aws_sdk_ecs::Client,
+}
+
+impl SdkEcs {
+    pub fn new(client: aws_sdk_ecs::Client) -> Self {
+        SdkEcs { client }
+    }
+}
+
+fn millis(t: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
+    t.and_then(|t| t.to_millis().ok())
+}
+
+fn snapshot(s: &sdk::Service) -> ServiceSnapshot {
+    let controller = match s.deployment_controller().map(|c| c.r#type().as_str()) {
+        None | Some("ECS") => Controller::Ecs,
+        Some("CODE_DEPLOY") => Controller::CodeDeploy,
+        Some("EXTERNAL") => Controller::External,
+        Some(other) => Controller::Other(other.to_owned()),
+    };
+    let config = s.deployment_configuration();
+    let strategy = match config.and_then(|c| c.strategy()).map(|s| s.as_str()) {
+        None | Some("ROLLING") => Strategy::Rolling,
+        Some("BLUE_GREEN") => Strategy::BlueGreen,
+        Some(other) => Strategy::Other(other.to_owned()),
+    };
+    let circuit_breaker = config
+        .and_then(|c| c.deployment_circuit_breaker())
+        .map(|cb| CircuitBreaker {
+            enable: cb.enable(),
+            rollback: cb.rollback(),
+        });
+    let network = s
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration())
+        .map(|a| {
+            (
+                a.subnets().to_vec(),
+                a.security_groups().to_vec(),
+                a.assign_public_ip()
+                    .is_some_and(|p| p == &sdk::AssignPublicIp::Enabled),
+            )
+        });
+    ServiceSnapshot {
+        arn: s.service_arn().unwrap_or_default().to_owned(),
+        name: s.service_name().unwrap_or_default().to_owned(),
+        status: s.status().unwrap_or_default().to_owned(),
+        task_definition: s.task_definition().unwrap_or_default().to_owned(),
+        desired: s.desired_count(),
+        running: s.running_count(),
+        pending: s.pending_count(),
+        controller,
+        strategy,
+        circuit_breaker,
+        bake_time_minutes: config.and_then(|c| c.bake_time_in_minutes()),
+        current_service_deployment: s.current_service_deployment().map(str::to_owned),
+        launch_type: s.launch_type().map(|l| l.as_str().to_owned()),
+        network,
+        deployments: s
+            .deployments()
+            .iter()
+            .map(|d| Deployment {
+                id: d.id().unwrap_or_default().to_owned(),
+                status: match d.status().unwrap_or_default() {
+                    "PRIMARY" => DeploymentStatus::Primary,
+                    "ACTIVE" => DeploymentStatus::Active,
+                    "INACTIVE" => DeploymentStatus::Inactive,
+                    other => DeploymentStatus::Other(other.to_owned()),
+                },
+                task_definition: d.task_definition().unwrap_or_default().to_owned(),
+                desired: d.desired_count(),
+                running: d.running_count(),
+                pending: d.pending_count(),
+                failed_tasks: d.failed_tasks(),
+                rollout_state: d.rollout_state().map(|r| match r.as_str() {
+                    "IN_PROGRESS" => RolloutState::InProgress,
+                    "COMPLETED" => RolloutState::Completed,
+                    "FAILED" => RolloutState::Failed,
+                    other => RolloutState::Other(other.to_owned()),
+                }),
+                rollout_reason: d.rollout_state_reason().map(str::to_owned),
+                created_at_ms: millis(d.created_at()),
+            })
+            .collect(),
+        events: s
+            .events()
+            .iter()
+            .map(|e| ServiceEvent {
+                id: e.id().unwrap_or_default().to_owned(),
+                created_at_ms: millis(e.created_at()),
+                message: e.message().unwrap_or_default().to_owned(),
+            })
+            .collect(),
+    }
+}
+
+impl Ecs for SdkEcs {
+    async fn describe_service(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<Option<ServiceSnapshot>, EcsError> {
+        let out = self
+            .client
+            .describe_services()
+            .cluster(cluster)
+            .services(service)
+            .send()
+            .await
+            .map_err(|e| api_error("DescribeServices", e))?;
+        Ok(out
+            .services()
+            .iter()
+            .find(|s| s.status() != Some("INACTIVE"))
+            .map(snapshot))
+    }
+
+    async fn cluster_exists(&self, cluster: &str) -> Result<bool, EcsError> {
+        let out = self
+            .client
+            .describe_clusters()
+            .clusters(cluster)
+            .send()
+            .await
+            .map_err(|e| api_error("DescribeClusters", e))?;
+        Ok(out
+            .clusters()
+            .iter()
+            .any(|c| c.status() == Some("ACTIVE") || c.status().is_none()))
+    }
+
+    async fn describe_task_definition(&self, name: &str) -> Result<Value, EcsError> {
+        let out = self
+            .client
+            .describe_task_definition()
+            .task_definition(name)
+            .include(sdk::TaskDefinitionField::Tags)
+            .send()
+            .await
+            .map_err(|e| api_error("DescribeTaskDefinition", e))?;
+        let Some(td) = out.task_definition() else {
+            return Err(EcsError::Api {
+                operation: "DescribeTaskDefinition",
+                code: None,
+                message: format!("no task definition {name} in the answer"),
+            });
+        };
+        Ok(taskdef::to_json(td, out.tags())?)
+    }
+
+    async fn register_task_definition(&self, def: &Value) -> Result<String, EcsError> {
+        let request = taskdef::register_request(self.client.register_task_definition(), def)?;
+        let out = request
+            .send()
+            .await
+            .map_err(|e| api_error("RegisterTaskDefinition", e))?;
+        Ok(out
+            .task_definition()
+            .and_then(|t| t.task_definition_arn())
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    async fn deregister_task_definition(&self, arn: &str) -> Result<(), EcsError> {
+        self.client
+            .deregister_task_definition()
+            .task_definition(arn)
+            .send()
+            .await
+            .map_err(|e| api_error("DeregisterTaskDefinition", e))?;
+        Ok(())
+    }
+
+    async fn list_task_definitions(&self, family: &str) -> Result<Vec<String>, EcsError> {
+        let mut arns = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_task_definitions()
+                .family_prefix(family)
+                .status(sdk::TaskDefinitionStatus::Active)
+                .sort(sdk::SortOrder::Desc)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| api_error("ListTaskDefinitions", e))?;
+            arns.extend(out.task_definition_arns().iter().cloned());
+            match out.next_token() {
+                Some(t) if !t.is_empty() && arns.len() < 1000 => next = Some(t.to_owned()),
+                _ => break,
+            }
+        }
+        // The prefix also matches longer family names; keep this family only.
+        arns.retain(|a| taskdef::family_of(a) == family);
+        arns.sort_by_key(|a| std::cmp::Reverse(taskdef::revision_of(a)));
+        Ok(arns)
+    }
+
+    async fn update_service(&self, update: &ServiceUpdate) -> Result<ServiceSnapshot, EcsError> {
+        let mut req = self
+            .client
+            .update_service()
+            .cluster(&update.cluster)
+            .service(&update.service)
+            .set_task_definition(update.task_definition.clone())
+            .set_desired_count(update.desired_count)
+            .force_new_deployment(update.force_new_deployment);
+        if let Some(cb) = update.circuit_breaker {
+            let breaker = sdk::DeploymentCircuitBreaker::builder()
+                .enable(cb.enable)
+                .rollback(cb.rollback)
+                .build();
+            req = req.deployment_configuration(
+                sdk::DeploymentConfiguration::builder()
+                    .deployment_circuit_breaker(breaker)
+                    .build(),
+            );
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| api_error("UpdateService", e))?;
+        out.service().map(snapshot).ok_or(EcsError::Api {
+            operation: "UpdateService",
+            code: None,
+            message: "the answer holds no service".into(),
+        })
+    }
+
+    async fn run_task(&self, run: &TaskRun) -> Result<String, EcsError> {
+        let overrides = sdk::TaskOverride::builder()
+            .container_overrides(
+                sdk::ContainerOverride::builder()
+                    .name(&run.container)
+                    .set_command(Some(run.command.clone()))
+                    .build(),
+            )
+            .build();
+        let mut req = self
+            .client
+            .run_task()
+            .cluster(&run.cluster)
+            .task_definition(&run.task_definition)
+            .count(1)
+            .started_by(&run.started_by)
+            .overrides(overrides);
+        if let Some(l) = &run.launch_type {
+            req = req.launch_type(sdk::LaunchType::from(l.as_str()));
+        }
+        if let Some((subnets, groups, public)) = &run.network {
+            let vpc = sdk::AwsVpcConfiguration::builder()
+                .set_subnets(Some(subnets.clone()))
+                .set_security_groups(Some(groups.clone()))
+                .assign_public_ip(if *public {
+                    sdk::AssignPublicIp::Enabled
+                } else {
+                    sdk::AssignPublicIp::Disabled
+                })
+                .build()
+                .map_err(|e| EcsError::Api {
+                    operation: "RunTask",
+                    code: None,
+                    message: e.to_string(),
+                })?;
+            req = req.network_configuration(
+                sdk::NetworkConfiguration::builder()
+                    .awsvpc_configuration(vpc)
+                    .build(),
+            );
+        }
+        let out = req.send().await.map_err(|e| api_error("RunTask", e))?;
+        if let Some(task) = out.tasks().first() {
+            return Ok(task.task_arn().unwrap_or_default().to_owned());
+        }
+        let reasons: Vec<String> = out
+            .failures()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} ({})",
+                    f.reason().unwrap_or("?"),
+                    f.detail().unwrap_or("")
+                )
+            })
+            .collect();
+        Err(EcsError::Api {
+            operation: "RunTask",
+            code: None,
+            message: format!("no task started: {}", reasons.join("; ")),
+        })
+    }
+
+    async fn describe_task(
+        &self,
+        cluster: &str,
+        arn: &str,
+    ) -> Result<Option<TaskSnapshot>, EcsError> {
+        let out = self
+            .client
+            .describe_tasks()
+            .cluster(cluster)
+            .tasks(arn)
+            .send()
+            .await
+            .map_err(|e| api_error("DescribeTasks", e))?;
+        Ok(out.tasks().first().map(|t| TaskSnapshot {
+            arn: t.task_arn().unwrap_or_default().to_owned(),
+            last_status: t.last_status().unwrap_or_default().to_owned(),
+            stopped_reason: t.stopped_reason().map(str::to_owned),
+            containers: t
+                .containers()
+                .iter()
+                .map(|c| {
+                    (
+                        c.name().unwrap_or_default().to_owned(),
+                        c.exit_code(),
+                        c.reason().map(str::to_owned),
+                    )
+                })
+                .collect(),
+        }))
+    }
+
+    async fn stop_task(&self, cluster: &str, arn: &str, reason: &str) -> Result<(), EcsError> {
+        self.client
+            .stop_task()
+            .cluster(cluster)
+            .task(arn)
+            .reason(reason)
+            .send()
+            .await
+            .map_err(|e| api_error("StopTask", e))?;
+        Ok(())
+    }
+
+    async fn latest_service_deployment(
+        &self,
+        cluster: &str,
+        service: &str,
+        after_ms: i64,
+    ) -> Result<Option<String>, EcsError> {
+        self.list_service_deployments(cluster, service, after_ms)
+            .await
+    }
+
+    async fn describe_service_deployment(
+        &self,
+        arn: &str,
+    ) -> Result<Option<ServiceDeploymentInfo>, EcsError> {
+        self.describe_service_deployments(arn).await
+    }
+}
+
+impl SdkEcs {
+    async fn list_service_deployments(
+        &self,
+        cluster: &str,
+        service: &str,
+        after_ms: i64,
+    ) -> Result<Option<String>, EcsError> {
+        let out = self
+            .client
+            .list_service_deployments()
+            .cluster(cluster)
+            .service(service)
+            .created_at(
+                sdk::CreatedAt::builder()
+                    .after(aws_smithy_types::DateTime::from_millis(after_ms))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| api_error("ListServiceDeployments", e))?;
+        Ok(out
+            .service_deployments()
+            .iter()
+            .max_by_key(|d| millis(d.created_at()))
+            .and_then(|d| d.service_deployment_arn())
+            .map(str::to_owned))
+    }
+
+    async fn describe_service_deployments(
+        &self,
+        arn: &str,
+    ) -> Result<Option<ServiceDeploymentInfo>, EcsError> {
+        let out = self
+            .client
+            .describe_service_deployments()
+            .service_deployment_arns(arn)
+            .send()
+            .await
+            .map_err(|e| api_error("DescribeServiceDeployments", e))?;
+        Ok(out
+            .service_deployments()
+            .first()
+            .map(|d| ServiceDeploymentInfo {
+                arn: d.service_deployment_arn().unwrap_or(arn).to_owned(),
+                status: d
+                    .status()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+                lifecycle_stage: d.lifecycle_stage().map(|s| s.as_str().to_owned()),
+                status_reason: d.status_reason().map(str::to_owned),
+            }))
+    }
+}
+
+/// [`Ecr`] over the AWS SDK.
+#[derive(Debug, Clone)]
+pub struct SdkEcr {
+    client: aws_sdk_ecr::Client,
+}
+
+impl SdkEcr {
+    pub fn new(client: aws_sdk_ecr::Client) -> Self {
+        SdkEcr { client }
+    }
+}
+
+impl Ecr for SdkEcr {
+    async fn tag_exists(
+        &self,
+        registry_id: Option<&str>,
+        repository: &str,
+        tag: &str,
+    ) -> Result<bool, EcsError> {
+        let result = self
+            .client
+            .describe_images()
+            .set_registry_id(registry_id.map(str::to_owned))
+            .repository_name(repository)
+            .image_ids(
+                aws_sdk_ecr::types::ImageIdentifier::builder()
+                    .image_tag(tag)
+                    .build(),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(!out.image_details().is_empty()),
+            Err(e) => {
+                let code = e
+                    .as_service_error()
+                    .and_then(aws_sdk_ecr::error::ProvideErrorMetadata::code)
+                    .map(str::to_owned);
+                if code.as_deref() == Some("ImageNotFoundException") {
+                    return Ok(false);
+                }
+                Err(EcsError::Api {
+                    operation: "DescribeImages",
+                    code,
+                    message: DisplayErrorContext(&e).to_string(),
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The library's errors: each says what went wrong and what to do.
+
+use crate::ecs::EcsError;
+use crate::render::RenderError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RolloutError {
+    #[error(transparent)]
+    Ecs(#[from] EcsError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    TaskDefinition(#[from] crate::taskdef::TaskDefError),
+    #[error(
+        "input 'cluster': cluster '{0}' does not exist in this account and region: check the name and aws-region"
+    )]
+    ClusterMissing(String),
+    #[error(
+        "input 'service': service '{service}' does not exist in cluster '{cluster}' (or is INACTIVE): create it first, or check the name"
+    )]
+    ServiceMissing { cluster: String, service: String },
+    #[error(
+        "service '{service}' uses the EXTERNAL deployment controller: its tasks are placed by a third-party controller through task sets, which ecs-rollout does not drive; deploy it with that controller"
+    )]
+    ExternalController { service: String },
+    #[error(
+        "service '{service}' uses the CODE_DEPLOY deployment controller, which ecs-rollout does not support yet: switch the service to the ECS controller (rolling or native blue/green) or deploy it with CodeDeploy"
+    )]
+    CodeDeployController { service: String },
+    #[error(
+        "service '{service}' uses deployment controller or strategy '{what}', which ecs-rollout does not know"
+    )]
+    UnknownController { service: String, what: String },
+    #[error(
+        "UpdateService answered without a new deployment of {task_definition}: ECS started nothing to watch"
+    )]
+    NoDeployment { task_definition: String },
+    #[error("the pre-deploy task failed, so the service was not touched: {0}")]
+    PreDeploy(String),
+    #[error("input 'rollback-image-tag': {0}")]
+    RollbackImage(String),
+    #[error("cancelled by {0} before the service was changed")]
+    CancelledBeforeDeploy(String),
+    #[error("the deadline (timeout-seconds) passed before the service was changed: {0}")]
+    DeadlineBeforeDeploy(String),
+}

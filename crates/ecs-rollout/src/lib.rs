@@ -1,0 +1,81 @@
+//! `ecs-rollout`: register a task definition, roll the ECS service, watch the deployment we
+//! created until it is really done, and roll back automatically when it is not.
+//!
+//! What it does differently from amazon-ecs-deploy-task-definition and ecspresso:
+//! - **It never reports success after ECS rolled back.** It follows *our* deployment by id and
+//!   succeeds only when that deployment is PRIMARY and COMPLETED, runs as many tasks as desired,
+//!   and the service runs our task definition ([`watch::Watcher`]).
+//! - **It rolls back to the last task definition that completed a deployment** (read from the
+//!   service before we touched it), not to "revision − 1" ([`rollback::last_good`]), on
+//!   failure, timeout, and SIGTERM/SIGINT from the runner ([`signal::Cancel`]).
+//! - **It polls adaptively**: fast first, then every 4 s with jitter, ≤ 20 DescribeServices
+//!   calls a minute, throttling waited out ([`watch::PollSchedule`]).
+//! - **Bad input fails before anything changes**: inputs ([`config`]), then the cluster,
+//!   service, controller, containers and task definition JSON, all checked before a revision
+//!   is registered or the service updated.
+//!
+//! Layers: inputs → [`config::Config`]; pure decisions ([`render`], [`diff`], [`watch`],
+//! [`rollback::last_good`], [`pre_deploy::judge`]); effects behind [`ecs::Ecs`] / [`ecs::Ecr`]
+//! ([`ecs::SdkEcs`] over the AWS SDK). [`run`] strings them together. Other tools (canary-gate)
+//! reuse [`deploy::deploy`], [`watch::watch`] and [`rollback::rollback`] over any [`ecs::Ecs`].
+//!
+//! Rolling a service from another tool (what canary-gate does with its stable service):
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ecs_rollout::ecs::ServiceUpdate;
+//! use ecs_rollout::{outputs::Log, rollback::last_good, signal::Cancel, watch::WatchOutcome};
+//!
+//! # async fn roll(ecs: &ecs_rollout::SdkEcs) -> Result<(), ecs_rollout::RolloutError> {
+//! let (cluster, service) = ("prod", "api-stable");
+//! let before = ecs_rollout::run::current_service(ecs, cluster, service).await?;
+//! let good = last_good(&before);
+//! let update = ServiceUpdate {
+//!     cluster: cluster.into(),
+//!     service: service.into(),
+//!     task_definition: Some("arn:aws:ecs:eu-west-1:123456789012:task-definition/api:42".into()),
+//!     ..ServiceUpdate::default()
+//! };
+//! let pending_timeout = Duration::from_secs(300);
+//! let mut watcher = ecs_rollout::deploy(ecs, &before, &update, pending_timeout).await?;
+//! let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+//! let (cancel, log) = (Cancel::never(), Log::new(None));
+//! let outcome =
+//!     ecs_rollout::watch(ecs, cluster, service, &mut watcher, deadline, &cancel, 0, &log).await?;
+//! if outcome != WatchOutcome::Succeeded {
+//!     if let Some(target) = good {
+//!         let back = ecs_rollout::rollback(
+//!             ecs, cluster, service, &target, pending_timeout, deadline, &cancel, 0, &log,
+//!         )
+//!         .await?;
+//!         assert_eq!(back.task_definition, target);
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Native blue/green (and linear, canary) services are deployed with UpdateService like rolling
+//! ones and judged on their deployment the same way; their lifecycle stages (SCALE_UP, …,
+//! BAKE_TIME, CLEAN_UP) are read from the service deployment APIs and reported as they change.
+//! Not supported yet: the CODE_DEPLOY controller (refused with a clear error).
+
+pub mod config;
+pub mod deploy;
+pub mod diff;
+pub mod ecs;
+pub mod error;
+pub mod image;
+pub mod outputs;
+pub mod pre_deploy;
+pub mod render;
+pub mod rollback;
+pub mod run;
+pub mod signal;
+pub mod taskdef;
+pub mod watch;
+
+pub use deploy::deploy;
+pub use ecs::{Ecr, Ecs, SdkEcr, SdkEcs};
+pub use error::RolloutError;
+pub use rollback::rollback;
+pub use watch::watch;

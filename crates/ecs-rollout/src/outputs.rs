@@ -1,0 +1,233 @@
+//! What the run reports: the outputs, the job summary with its timeline, and [`Log`], which
+//! prints as the run goes and remembers the moments that make the timeline.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use gantry_toolkit::{Runner, Summary};
+use tokio::time::Instant;
+
+use crate::diff::Change;
+use crate::taskdef::short_name;
+
+/// Outputs, in the order of `action.yml`.
+pub const OUTPUTS: &[&str] = &[
+    "task-definition-arn",
+    "previous-task-definition-arn",
+    "deployment-id",
+    "status",
+    "reason",
+    "duration-seconds",
+];
+
+/// How the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Succeeded,
+    /// The deployment failed and the service is back on the previous task definition.
+    RolledBack,
+    /// The deployment failed and the service is not known to be back (or nothing was
+    /// deployed: bad input, failed pre-deploy task).
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "succeeded",
+            Status::RolledBack => "rolled-back",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// The result of a run, for outputs and summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub cluster: String,
+    pub service: String,
+    pub status: Status,
+    pub reason: String,
+    pub task_definition_arn: String,
+    pub previous_task_definition_arn: String,
+    pub deployment_id: String,
+    /// The rollback's deployment and task definition, when one ran.
+    pub rollback: Option<(String, String)>,
+    pub duration: Duration,
+    pub dry_run: bool,
+}
+
+impl Report {
+    pub fn outputs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("task-definition-arn", self.task_definition_arn.clone()),
+            (
+                "previous-task-definition-arn",
+                self.previous_task_definition_arn.clone(),
+            ),
+            ("deployment-id", self.deployment_id.clone()),
+            ("status", self.status.as_str().to_owned()),
+            ("reason", self.reason.clone()),
+            (
+                "duration-seconds",
+                format!("{}", self.duration.as_secs_f64().round()),
+            ),
+        ]
+    }
+}
+
+/// Prints through the runner (when there is one) and keeps a timeline of the moments that
+/// matter, with the seconds since the start.
+#[derive(Debug)]
+pub struct Log<'a> {
+    runner: Option<&'a Runner>,
+    start: Instant,
+    timeline: Mutex<Vec<(Duration, String)>>,
+}
+
+impl<'a> Log<'a> {
+    pub fn new(runner: Option<&'a Runner>) -> Log<'a> {
+        Log {
+            runner,
+            start: Instant::now(),
+            timeline: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// A line of progress (printed, not in the timeline).
+    pub fn info(&self, message: &str) {
+        if let Some(r) = self.runner {
+            r.info(message);
+        }
+    }
+
+    /// A service event: printed and in the timeline.
+    pub fn event(&self, message: &str) {
+        self.info(&format!("event: {message}"));
+        self.push(message);
+    }
+
+    /// A step of ours: printed and in the timeline.
+    pub fn mark(&self, message: &str) {
+        self.info(message);
+        self.push(message);
+    }
+
+    pub fn warning(&self, message: &str) {
+        if let Some(r) = self.runner {
+            r.warning(message);
+        }
+        self.push(&format!("warning: {message}"));
+    }
+
+    fn push(&self, message: &str) {
+        if let Ok(mut t) = self.timeline.lock() {
+            t.push((self.start.elapsed(), message.to_owned()));
+        }
+    }
+
+    pub fn timeline(&self) -> Vec<(Duration, String)> {
+        self.timeline.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+}
+
+/// The job summary: result, task definitions, the diff, and the timeline.
+pub fn summary(report: &Report, diff: &[Change], timeline: &[(Duration, String)]) -> Summary {
+    let mut s = Summary::new();
+    let icon = match report.status {
+        Status::Succeeded => "✅",
+        Status::RolledBack => "↩️",
+        Status::Failed => "❌",
+    };
+    s.heading(
+        3,
+        &format!(
+            "{icon} ecs-rollout {}: {}/{}{}",
+            report.status.as_str(),
+            report.cluster,
+            report.service,
+            if report.dry_run { " (dry run)" } else { "" }
+        ),
+    );
+    if !report.reason.is_empty() {
+        s.paragraph(&gantry_toolkit::summary::escape_html(&report.reason));
+    }
+    let mut rows = vec![
+        vec![
+            "task definition".to_owned(),
+            short_name(&report.task_definition_arn).to_owned(),
+        ],
+        vec![
+            "previous".to_owned(),
+            short_name(&report.previous_task_definition_arn).to_owned(),
+        ],
+        vec!["deployment".to_owned(), report.deployment_id.clone()],
+    ];
+    if let Some((id, td)) = &report.rollback {
+        rows.push(vec![
+            "rollback".to_owned(),
+            format!("{} (deployment {id})", short_name(td)),
+        ]);
+    }
+    rows.push(vec![
+        "duration".to_owned(),
+        format!("{} s", report.duration.as_secs_f64().round()),
+    ]);
+    s.table(["", ""], rows);
+    if !diff.is_empty() {
+        let text: Vec<String> = diff.iter().map(ToString::to_string).collect();
+        s.details(
+            "Task definition changes",
+            &format!("\n\n```diff\n{}\n```\n", text.join("\n")),
+        );
+    }
+    if !timeline.is_empty() {
+        let rows: Vec<Vec<String>> = timeline
+            .iter()
+            .map(|(t, m)| vec![format!("+{:.1} s", t.as_secs_f64()), m.clone()])
+            .collect();
+        s.heading(4, "Timeline");
+        s.table(["time", "what happened"], rows);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_in_order_and_summary_with_timeline() {
+        let r = Report {
+            cluster: "prod".into(),
+            service: "api".into(),
+            status: Status::RolledBack,
+            reason: "deployment x FAILED: circuit breaker".into(),
+            task_definition_arn: "arn:aws:ecs:r:1:task-definition/api:5".into(),
+            previous_task_definition_arn: "arn:aws:ecs:r:1:task-definition/api:4".into(),
+            deployment_id: "ecs-svc/1".into(),
+            rollback: Some((
+                "ecs-svc/2".into(),
+                "arn:aws:ecs:r:1:task-definition/api:4".into(),
+            )),
+            duration: Duration::from_secs(42),
+            dry_run: false,
+        };
+        let names: Vec<&str> = r.outputs().iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, OUTPUTS);
+        assert_eq!(r.outputs()[3].1, "rolled-back");
+        let s = summary(
+            &r,
+            &[],
+            &[(Duration::from_millis(1500), "registered api:5".into())],
+        );
+        let md = s.as_str();
+        assert!(md.contains("rolled-back: prod/api"), "{md}");
+        assert!(md.contains("api:4 (deployment ecs-svc/2)"), "{md}");
+        assert!(md.contains("+1.5 s"), "{md}");
+    }
+}

@@ -1,0 +1,228 @@
+//! The pre-deploy task (database migrations and the like): one task of the *new* task
+//! definition with a command override, run to its end before the service is touched. Every
+//! essential container must exit 0; anything else stops the deploy.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::ecs::{Ecs, EcsError, ServiceSnapshot, TaskRun, TaskSnapshot};
+use crate::outputs::Log;
+use crate::signal::Cancel;
+
+/// Where a container's logs go, from its `logConfiguration` (awslogs only; other drivers are
+/// named as they are).
+pub fn log_location(def: &Value, container: &str, task_arn: &str, region: &str) -> String {
+    let c = def
+        .get("containerDefinitions")
+        .and_then(Value::as_array)
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("name").and_then(Value::as_str) == Some(container))
+        });
+    let Some(log) = c.and_then(|c| c.get("logConfiguration")) else {
+        return format!("container {container} has no logConfiguration: its output is not kept");
+    };
+    let driver = log.get("logDriver").and_then(Value::as_str).unwrap_or("?");
+    if driver != "awslogs" {
+        return format!("log driver {driver} (see its destination)");
+    }
+    let opt = |k: &str| {
+        log.pointer(&format!("/options/{k}"))
+            .and_then(Value::as_str)
+    };
+    let group = opt("awslogs-group").unwrap_or("?");
+    let region = opt("awslogs-region").unwrap_or(region);
+    let task_id = task_arn.rsplit('/').next().unwrap_or(task_arn);
+    match opt("awslogs-stream-prefix") {
+        Some(prefix) => format!(
+            "CloudWatch Logs ({region}) group {group}, stream {prefix}/{container}/{task_id}"
+        ),
+        None => format!("CloudWatch Logs ({region}) group {group}"),
+    }
+}
+
+/// Names of the essential containers (`essential` defaults to true).
+pub fn essential_containers(def: &Value) -> Vec<String> {
+    def.get("containerDefinitions")
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .filter(|c| c.get("essential").and_then(Value::as_bool).unwrap_or(true))
+                .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The verdict on a STOPPED task: `Err(reason)` unless every essential container it reports
+/// exited 0.
+pub fn judge(task: &TaskSnapshot, essential: &[String]) -> Result<(), String> {
+    let mut checked = 0;
+    for (name, code, reason) in &task.containers {
+        if !essential.iter().any(|e| e == name) {
+            continue;
+        }
+        checked += 1;
+        match code {
+            Some(0) => {}
+            Some(n) => {
+                return Err(format!(
+                    "essential container {name} exited with code {n}{}",
+                    reason
+                        .as_ref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "essential container {name} has no exit code (it never ran?): {}",
+                    task.stopped_reason
+                        .clone()
+                        .or_else(|| reason.clone())
+                        .unwrap_or_else(|| "no reason given".into())
+                ));
+            }
+        }
+    }
+    if checked == 0 {
+        return Err(format!(
+            "the task reports none of its essential containers ({}): {}",
+            essential.join(", "),
+            task.stopped_reason.as_deref().unwrap_or("no reason given")
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the task and waits for it to stop. `Err` carries the reason the deploy must stop.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_pre_deploy<E: Ecs>(
+    ecs: &E,
+    service: &ServiceSnapshot,
+    cluster: &str,
+    task_definition: &str,
+    def: &Value,
+    container: &str,
+    command: &[String],
+    region: &str,
+    deadline: Instant,
+    cancel: &Cancel,
+    log: &Log<'_>,
+) -> Result<(), String> {
+    let run = TaskRun {
+        cluster: cluster.to_owned(),
+        task_definition: task_definition.to_owned(),
+        container: container.to_owned(),
+        command: command.to_vec(),
+        launch_type: service.launch_type.clone(),
+        network: service.network.clone(),
+        started_by: "gantry-ecs-rollout".to_owned(),
+    };
+    let arn = ecs
+        .run_task(&run)
+        .await
+        .map_err(|e: EcsError| e.to_string())?;
+    log.mark(&format!(
+        "pre-deploy task {} started: {} {}",
+        arn.rsplit('/').next().unwrap_or(&arn),
+        container,
+        command.join(" ")
+    ));
+    log.info(&format!(
+        "pre-deploy task logs: {}",
+        log_location(def, container, &arn, region)
+    ));
+    let essential = essential_containers(def);
+    let mut delay = Duration::from_secs(1);
+    loop {
+        match ecs.describe_task(cluster, &arn).await {
+            Ok(Some(task)) if task.last_status == "STOPPED" => {
+                let verdict = judge(&task, &essential);
+                match &verdict {
+                    Ok(()) => log.mark("pre-deploy task exited 0"),
+                    Err(e) => log.mark(&format!("pre-deploy task failed: {e}")),
+                }
+                return verdict.map_err(|e| {
+                    format!("{e}; logs: {}", log_location(def, container, &arn, region))
+                });
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(format!("task {arn} disappeared from the cluster")),
+            Err(e) if e.is_transient() => log.info(&format!("waiting out: {e}")),
+            Err(e) => return Err(e.to_string()),
+        }
+        let now = Instant::now();
+        let why = if now >= deadline {
+            Some("did not stop in time (pre-deploy-timeout-seconds)".to_owned())
+        } else {
+            cancel
+                .sleep(delay.min(deadline - now))
+                .await
+                .map(|signal| format!("was cancelled by {signal}"))
+        };
+        if let Some(why) = why {
+            // Leave no migration running unattended after the run gave up on it.
+            let stopped = ecs
+                .stop_task(cluster, &arn, &format!("gantry ecs-rollout: the run {why}"))
+                .await;
+            let what = match stopped {
+                Ok(()) => "it was stopped".to_owned(),
+                Err(e) => format!("stopping it failed ({e}): it may still run"),
+            };
+            return Err(format!("pre-deploy task {arn} {why}; {what}"));
+        }
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn task(containers: Vec<(&str, Option<i32>)>) -> TaskSnapshot {
+        TaskSnapshot {
+            arn: "arn:aws:ecs:r:1:task/c/abc".into(),
+            last_status: "STOPPED".into(),
+            stopped_reason: Some("Essential container in task exited".into()),
+            containers: containers
+                .into_iter()
+                .map(|(n, c)| (n.to_owned(), c, None))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn essential_containers_must_exit_zero() {
+        let essential = vec!["app".to_owned()];
+        assert!(
+            judge(
+                &task(vec![("app", Some(0)), ("sidecar", Some(1))]),
+                &essential
+            )
+            .is_ok()
+        );
+        let e = judge(&task(vec![("app", Some(2))]), &essential).unwrap_err();
+        assert!(e.contains("app exited with code 2"), "{e}");
+        let e = judge(&task(vec![("app", None)]), &essential).unwrap_err();
+        assert!(e.contains("no exit code"), "{e}");
+        let e = judge(&task(vec![("other", Some(0))]), &essential).unwrap_err();
+        assert!(e.contains("none of its essential containers"), "{e}");
+    }
+
+    #[test]
+    fn awslogs_location() {
+        let def = json!({"containerDefinitions": [{"name": "app", "logConfiguration": {
+            "logDriver": "awslogs", "options": {"awslogs-group": "/ecs/api", "awslogs-stream-prefix": "ecs"}}},
+            {"name": "bare"}]});
+        assert_eq!(
+            log_location(&def, "app", "arn:aws:ecs:r:1:task/c/abc123", "eu-west-1"),
+            "CloudWatch Logs (eu-west-1) group /ecs/api, stream ecs/app/abc123"
+        );
+        assert!(log_location(&def, "bare", "t", "r").contains("no logConfiguration"));
+        assert_eq!(essential_containers(&def), vec!["app", "bare"]);
+    }
+}

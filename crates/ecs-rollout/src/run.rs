@@ -1,0 +1,556 @@
+//! One run of the tool: inputs → config → (AWS) service and task definitions → render → dry-run
+//! diff, or register → pre-deploy task → deploy → watch → rollback when it failed → outputs and
+//! summary. The only module that strings the layers together.
+//!
+//! One deadline (`timeout-seconds`) covers the whole run: the watch of our deployment ends at
+//! two thirds of it, so that a rollback always has the last third to complete.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use gantry_aws_setup::AwsSettings;
+use gantry_toolkit::{GithubContext, Runner};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::config::{CircuitBreakerSetting, Config, Mode, RollbackTarget, TaskDefSource};
+use crate::deploy::{check_deployable, deploy, describe_strategy};
+use crate::diff::{Change, diff};
+use crate::ecs::{Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
+use crate::error::RolloutError;
+use crate::image::ImageRef;
+use crate::outputs::{Log, Report, Status, summary};
+use crate::pre_deploy::run_pre_deploy;
+use crate::render::{image_of, render, target_container};
+use crate::rollback::{last_good, may_deregister, rollback};
+use crate::signal::Cancel;
+use crate::taskdef::{family_of, short_name};
+use crate::watch::{FailureKind, WatchOutcome, watch};
+
+/// The binary's entry: parse and validate everything, then run on a tokio runtime.
+pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
+    let context = GithubContext::from_env(runner.env());
+    let workspace = match &context.workspace {
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let config = Config::from_inputs(runner.inputs(), &workspace)?;
+    let settings = AwsSettings::from_env("ecs-rollout", runner.env())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(run_async(runner, config, settings))
+}
+
+async fn run_async(
+    runner: Arc<Runner>,
+    config: Config,
+    settings: AwsSettings,
+) -> anyhow::Result<()> {
+    let cancel = Cancel::on_signals().context("cannot listen for SIGTERM")?;
+    let region = settings.region.clone();
+    let aws = gantry_aws_setup::load(settings, runner.clone()).await?;
+    let mut ecs_conf = aws_sdk_ecs::config::Builder::from(&aws.config);
+    if let Some(url) = aws.endpoint_for("ECS") {
+        ecs_conf = ecs_conf.endpoint_url(url);
+    }
+    let mut ecr_conf = aws_sdk_ecr::config::Builder::from(&aws.config);
+    if let Some(url) = aws.endpoint_for("ECR") {
+        ecr_conf = ecr_conf.endpoint_url(url);
+    }
+    let ecs = SdkEcs::new(aws_sdk_ecs::Client::from_conf(ecs_conf.build()));
+    let ecr = SdkEcr::new(aws_sdk_ecr::Client::from_conf(ecr_conf.build()));
+    let log = Log::new(Some(&runner));
+    let deadline = Instant::now() + config.timeout;
+
+    let result = execute(&ecs, &ecr, &config, &region, deadline, &cancel, &log).await;
+    let (report, changes) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            let message = gantry_toolkit::error_chain(&e);
+            let report = Report {
+                cluster: config.cluster.clone(),
+                service: config.service.clone(),
+                status: Status::Failed,
+                reason: message.clone(),
+                task_definition_arn: String::new(),
+                previous_task_definition_arn: String::new(),
+                deployment_id: String::new(),
+                rollback: None,
+                duration: log.elapsed(),
+                dry_run: config.dry_run,
+            };
+            finish(&runner, &report, &[], &log)?;
+            return Err(e.into());
+        }
+    };
+    finish(&runner, &report, &changes, &log)?;
+    match report.status {
+        Status::Succeeded => Ok(()),
+        Status::RolledBack => Err(anyhow::anyhow!(
+            "{} (rolled back to {})",
+            report.reason,
+            report
+                .rollback
+                .as_ref()
+                .map(|(_, td)| short_name(td))
+                .unwrap_or("?")
+        )),
+        Status::Failed => Err(anyhow::anyhow!("{}", report.reason)),
+    }
+}
+
+fn finish(
+    runner: &Runner,
+    report: &Report,
+    changes: &[Change],
+    log: &Log<'_>,
+) -> anyhow::Result<()> {
+    for (name, value) in report.outputs() {
+        runner.set_output(name, &value)?;
+    }
+    runner.write_summary(&summary(report, changes, &log.timeline()))?;
+    Ok(())
+}
+
+/// The service as it is now, after checking the cluster and that we can deploy it.
+pub async fn current_service<E: Ecs>(
+    ecs: &E,
+    cluster: &str,
+    service: &str,
+) -> Result<ServiceSnapshot, RolloutError> {
+    if !ecs.cluster_exists(cluster).await? {
+        return Err(RolloutError::ClusterMissing(cluster.to_owned()));
+    }
+    let Some(snap) = ecs.describe_service(cluster, service).await? else {
+        return Err(RolloutError::ServiceMissing {
+            cluster: cluster.to_owned(),
+            service: service.to_owned(),
+        });
+    };
+    check_deployable(&snap)?;
+    Ok(snap)
+}
+
+/// Everything after the inputs: returns the report (and the task definition diff), or an
+/// error when the run stopped before the service was changed.
+pub async fn execute<E: Ecs, R: Ecr>(
+    ecs: &E,
+    ecr: &R,
+    config: &Config,
+    region: &str,
+    deadline: Instant,
+    cancel: &Cancel,
+    log: &Log<'_>,
+) -> Result<(Report, Vec<Change>), RolloutError> {
+    let before = current_service(ecs, &config.cluster, &config.service).await?;
+    log.info(&format!(
+        "service {}/{} runs {} ({} of {} tasks running; {})",
+        config.cluster,
+        config.service,
+        short_name(&before.task_definition),
+        before.running,
+        before.desired,
+        describe_strategy(&before)
+    ));
+    let current = ecs
+        .describe_task_definition(&before.task_definition)
+        .await?;
+
+    // What to deploy, and whether it has to be registered.
+    let (new_def, existing_arn) = match config.mode {
+        Mode::Rollback => match config.rollback_target.as_ref() {
+            Some(RollbackTarget::TaskDefinition(td)) => {
+                let def = ecs.describe_task_definition(td).await?;
+                let arn = def
+                    .get("taskDefinitionArn")
+                    .and_then(Value::as_str)
+                    .unwrap_or(td)
+                    .to_owned();
+                (def, Some(arn))
+            }
+            Some(RollbackTarget::ImageTag(tag)) => {
+                by_image_tag(ecs, ecr, config, &current, tag, log).await?
+            }
+            None => (current.clone(), Some(before.task_definition.clone())),
+        },
+        Mode::Deploy => match &config.source {
+            TaskDefSource::Service => (render(&current, &config.changes)?, None),
+            TaskDefSource::File { json, .. } => (render(json, &config.changes)?, None),
+            TaskDefSource::Existing(td) => {
+                let def = ecs.describe_task_definition(td).await?;
+                if config.changes.is_empty() {
+                    let arn = def
+                        .get("taskDefinitionArn")
+                        .and_then(Value::as_str)
+                        .unwrap_or(td)
+                        .to_owned();
+                    (def, Some(arn))
+                } else {
+                    (render(&def, &config.changes)?, None)
+                }
+            }
+        },
+    };
+    // Single-container inputs must name a real container even when nothing else changes.
+    if let Some(c) = &config.changes.container {
+        target_container(&new_def, Some(c), "container")?;
+    }
+    let changes = diff(&current, &new_def);
+    // Nothing differs from what runs: deploy the running revision instead of a copy of it.
+    let existing_arn = match existing_arn {
+        None if changes.is_empty() => Some(before.task_definition.clone()),
+        other => other,
+    };
+    // What will be registered must convert completely: checked now, dry run included.
+    if existing_arn.is_none() {
+        crate::taskdef::validate(&new_def)?;
+    }
+    if changes.is_empty() {
+        log.info(&format!(
+            "the task definition is the same as {}",
+            short_name(&before.task_definition)
+        ));
+    } else {
+        log.info(&format!(
+            "task definition changes against {}:",
+            short_name(&before.task_definition)
+        ));
+        for c in &changes {
+            log.info(&c.to_string());
+        }
+    }
+    let circuit_breaker = match config.circuit_breaker {
+        CircuitBreakerSetting::Keep => None,
+        CircuitBreakerSetting::Set(cb) => Some(cb),
+    };
+    let mut report = Report {
+        cluster: config.cluster.clone(),
+        service: config.service.clone(),
+        status: Status::Succeeded,
+        reason: String::new(),
+        task_definition_arn: existing_arn.clone().unwrap_or_default(),
+        previous_task_definition_arn: before.task_definition.clone(),
+        deployment_id: String::new(),
+        rollback: None,
+        duration: Duration::ZERO,
+        dry_run: config.dry_run,
+    };
+    if config.dry_run {
+        report.reason = format!(
+            "dry run: {} change(s) to the task definition; nothing registered or deployed",
+            changes.len()
+        );
+        log.info(&report.reason);
+        report.duration = log.elapsed();
+        return Ok((report, changes));
+    }
+    if let Some(signal) = cancel.reason() {
+        return Err(RolloutError::CancelledBeforeDeploy(signal));
+    }
+
+    let (new_arn, registered) = match existing_arn {
+        Some(arn) => (arn, false),
+        None => {
+            let arn = ecs.register_task_definition(&new_def).await?;
+            log.mark(&format!("registered {}", short_name(&arn)));
+            (arn, true)
+        }
+    };
+    report.task_definition_arn = new_arn.clone();
+
+    if let Some(command) = &config.pre_deploy_command {
+        let container = target_container(
+            &new_def,
+            config.changes.container.as_deref(),
+            "pre-deploy-command",
+        )?;
+        let pre_deadline = (Instant::now() + config.pre_deploy_timeout).min(deadline);
+        run_pre_deploy(
+            ecs,
+            &before,
+            &config.cluster,
+            &new_arn,
+            &new_def,
+            &container,
+            command,
+            region,
+            pre_deadline,
+            cancel,
+            log,
+        )
+        .await
+        .map_err(RolloutError::PreDeploy)?;
+    }
+    if let Some(signal) = cancel.reason() {
+        return Err(RolloutError::CancelledBeforeDeploy(signal));
+    }
+    if Instant::now() >= deadline {
+        return Err(RolloutError::DeadlineBeforeDeploy(format!(
+            "{} was registered but not deployed",
+            short_name(&new_arn)
+        )));
+    }
+
+    let unchanged = new_arn == before.task_definition
+        && !config.force_new_deployment
+        && config.desired_count.is_none_or(|n| n == before.desired)
+        && circuit_breaker.is_none_or(|cb| Some(cb) == before.circuit_breaker);
+    if unchanged {
+        report.reason = format!(
+            "service already runs {}: nothing to deploy",
+            short_name(&new_arn)
+        );
+        report.deployment_id = before.primary().map(|p| p.id.clone()).unwrap_or_default();
+        log.info(&report.reason);
+        report.duration = log.elapsed();
+        return Ok((report, changes));
+    }
+
+    let good = last_good(&before);
+    if let Some(p) = before
+        .primary()
+        .filter(|p| p.rollout_state == Some(crate::ecs::RolloutState::InProgress))
+    {
+        log.warning(&format!(
+            "deployment {} of {} is still in progress: ours replaces it",
+            p.id,
+            short_name(&p.task_definition)
+        ));
+    }
+    let update = ServiceUpdate {
+        cluster: config.cluster.clone(),
+        service: config.service.clone(),
+        task_definition: Some(new_arn.clone()),
+        desired_count: config.desired_count,
+        force_new_deployment: config.force_new_deployment || new_arn == before.task_definition,
+        circuit_breaker,
+    };
+    let mut watcher = deploy(ecs, &before, &update, config.pending_timeout).await?;
+    report.deployment_id = watcher.deployment_id().to_owned();
+    log.mark(&format!(
+        "deployment {} of {} started ({})",
+        watcher.deployment_id(),
+        short_name(&new_arn),
+        describe_strategy(&before)
+    ));
+    if !config.wait {
+        report.reason = "deployment started; not watched (wait: false)".to_owned();
+        report.duration = log.elapsed();
+        return Ok((report, changes));
+    }
+
+    // The watch ends at two thirds of the run's time: the rest is the rollback's.
+    let now = Instant::now();
+    let watch_deadline = now + (deadline.saturating_duration_since(now)) * 2 / 3;
+    let outcome = watch(
+        ecs,
+        &config.cluster,
+        &config.service,
+        &mut watcher,
+        watch_deadline,
+        cancel,
+        0,
+        log,
+    )
+    .await?;
+    let mut replaced = false;
+    let failure = match outcome {
+        WatchOutcome::Succeeded => {
+            log.mark(&format!(
+                "deployment {} completed: the service runs {}",
+                watcher.deployment_id(),
+                short_name(&new_arn)
+            ));
+            report.reason = format!("{} is running", short_name(&new_arn));
+            report.duration = log.elapsed();
+            return Ok((report, changes));
+        }
+        WatchOutcome::Failed(f) => {
+            // Another deployment than ECS's own rollback to the last good revision took the
+            // service: it is someone else's, and a rollback would undo it.
+            replaced = match &f.kind {
+                FailureKind::Replaced { .. } => true,
+                FailureKind::Gone { task_definition } => {
+                    !task_definition.is_empty() && Some(task_definition) != good.as_ref()
+                }
+                _ => false,
+            };
+            f.reason
+        }
+        WatchOutcome::TimedOut(why) => format!("timed out: {why}"),
+        WatchOutcome::Cancelled(signal) => format!("cancelled by {signal} during the rollout"),
+    };
+    log.mark(&failure);
+    report.status = Status::Failed;
+    report.reason = failure.clone();
+
+    match (&good, config.rollback_on_failure) {
+        // Someone deployed after us: rolling back would undo their deployment, not ours.
+        _ if replaced => {
+            report.reason =
+                format!("{failure}; no rollback: the newer deployment owns the service now");
+        }
+        (_, false) => {
+            report.reason = format!("{failure}; no rollback (rollback-on-failure: false)");
+        }
+        (None, true) => {
+            report.reason = format!(
+                "{failure}; no rollback: no deployment of this service completed before ours, so there is no known good task definition"
+            );
+        }
+        (Some(target), true) if *target == new_arn => {
+            report.reason = format!(
+                "{failure}; no rollback: the last good task definition is the one that failed ({})",
+                short_name(target)
+            );
+        }
+        (Some(target), true) => {
+            let signals = cancel.count();
+            let rb = rollback(
+                ecs,
+                &config.cluster,
+                &config.service,
+                target,
+                config.pending_timeout,
+                deadline.max(Instant::now() + Duration::from_secs(5)),
+                cancel,
+                signals,
+                log,
+            )
+            .await?;
+            report.rollback = Some((rb.deployment_id.clone(), rb.task_definition.clone()));
+            match rb.outcome {
+                WatchOutcome::Succeeded => {
+                    log.mark(&format!(
+                        "rollback completed: the service runs {} again",
+                        short_name(target)
+                    ));
+                    report.status = Status::RolledBack;
+                }
+                WatchOutcome::Failed(f) => {
+                    report.reason = format!(
+                        "{failure}; the rollback to {} failed too: {}",
+                        short_name(target),
+                        f.reason
+                    );
+                }
+                WatchOutcome::TimedOut(why) => {
+                    report.reason = format!(
+                        "{failure}; the rollback to {} did not complete in time: {why}",
+                        short_name(target)
+                    );
+                }
+                WatchOutcome::Cancelled(signal) => {
+                    report.reason = format!(
+                        "{failure}; rollback to {} started (deployment {}) but not watched to the end: {signal}",
+                        short_name(target),
+                        rb.deployment_id
+                    );
+                }
+            }
+        }
+    }
+
+    if config.deregister_failed && registered {
+        deregister_failed(ecs, config, &new_arn, good.as_deref(), log).await;
+    }
+    report.duration = log.elapsed();
+    Ok((report, changes))
+}
+
+async fn deregister_failed<E: Ecs>(
+    ecs: &E,
+    config: &Config,
+    arn: &str,
+    good: Option<&str>,
+    log: &Log<'_>,
+) {
+    match ecs.describe_service(&config.cluster, &config.service).await {
+        Ok(Some(now)) if may_deregister(arn, &now, good) => {
+            match ecs.deregister_task_definition(arn).await {
+                Ok(()) => log.mark(&format!("deregistered the failed {}", short_name(arn))),
+                Err(e) => log.warning(&format!("could not deregister {}: {e}", short_name(arn))),
+            }
+        }
+        Ok(_) => log.warning(&format!(
+            "kept {}: the service still uses it",
+            short_name(arn)
+        )),
+        Err(e) => log.warning(&format!("kept {}: {e}", short_name(arn))),
+    }
+}
+
+/// Rollback by image tag: the target container's image with `tag`, checked in ECR first; the
+/// newest ACTIVE revision that runs exactly that image when there is one (the version as it
+/// was, environment included), else the current revision with the image swapped.
+async fn by_image_tag<E: Ecs, R: Ecr>(
+    ecs: &E,
+    ecr: &R,
+    config: &Config,
+    current: &Value,
+    tag: &str,
+    log: &Log<'_>,
+) -> Result<(Value, Option<String>), RolloutError> {
+    let container = target_container(
+        current,
+        config.changes.container.as_deref(),
+        "rollback-image-tag",
+    )?;
+    let image = image_of(current, &container).unwrap_or_default();
+    let Some(parsed) = ImageRef::parse(image) else {
+        return Err(RolloutError::RollbackImage(format!(
+            "container {container} runs '{image}', which is not an image reference ecs-rollout can re-tag"
+        )));
+    };
+    let Some((account, _)) = parsed.ecr() else {
+        return Err(RolloutError::RollbackImage(format!(
+            "container {container} runs '{image}', which is not in a private ECR registry, so the tag cannot be checked before deploying: roll back with rollback-task-definition"
+        )));
+    };
+    if !ecr
+        .tag_exists(Some(account), &parsed.repository, tag)
+        .await?
+    {
+        return Err(RolloutError::RollbackImage(format!(
+            "tag '{tag}' does not exist in ECR repository {} (registry {account}): nothing was deployed; check the tag (ecr-push outputs it)",
+            parsed.repository
+        )));
+    }
+    let wanted = parsed.with_tag(tag).to_string();
+    log.info(&format!("{wanted} exists in ECR"));
+    let family = family_of(
+        current
+            .get("family")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    )
+    .to_owned();
+    for arn in ecs
+        .list_task_definitions(&family)
+        .await?
+        .into_iter()
+        .take(50)
+    {
+        let def = ecs.describe_task_definition(&arn).await?;
+        if image_of(&def, &container) == Some(wanted.as_str()) {
+            log.info(&format!(
+                "{} runs {wanted}: redeploying it",
+                short_name(&arn)
+            ));
+            return Ok((def, Some(arn)));
+        }
+    }
+    let changes = crate::config::Changes {
+        images: vec![(container, parsed.with_tag(tag))],
+        ..Default::default()
+    };
+    log.info(&format!(
+        "no revision of {family} runs {wanted}: registering one from the current revision"
+    ));
+    Ok((render(current, &changes)?, None))
+}

@@ -1,0 +1,849 @@
+//! The `ecs-rollout` binary as a runner runs it, against real moto driven by the ECS rollout
+//! driver (`gantry_testkit::ecs_driver`), which plays AWS's deployment engine: healthy, failing,
+//! ECS-initiated rollback, stuck, slow, throttled. Each test has its own cluster.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_ecs::types as ecs;
+use gantry_testkit::ToolJob;
+use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
+
+const REGISTRY: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+const SECRET_KEY: &str = "tEsT-s3cr3t-4ccess-k3y-never-printed";
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+struct Fixture {
+    driver: &'static EcsDriver,
+    ecs: aws_sdk_ecs::Client,
+    ecr: aws_sdk_ecr::Client,
+    cluster: String,
+    service: String,
+    family: String,
+    repo: String,
+    job: ToolJob,
+}
+
+impl Fixture {
+    /// A cluster with service `api` (2 tasks) that completed a deployment of `family:1`
+    /// (image `<repo>:v1`), under names unique to `test`.
+    fn new(test: &str) -> Fixture {
+        let driver = EcsDriver::shared();
+        let creds =
+            aws_sdk_ecs::config::Credentials::new("testing", SECRET_KEY, None, None, "test");
+        let ecs_conf = aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
+            .endpoint_url(driver.url())
+            .credentials_provider(creds.clone())
+            .build();
+        let ecr_conf = aws_sdk_ecr::Config::builder()
+            .behavior_version(aws_sdk_ecr::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecr::config::Region::new("us-east-1"))
+            .endpoint_url(driver.url())
+            .credentials_provider(creds)
+            .build();
+        let f = Fixture {
+            driver,
+            ecs: aws_sdk_ecs::Client::from_conf(ecs_conf),
+            ecr: aws_sdk_ecr::Client::from_conf(ecr_conf),
+            cluster: format!("c-{test}"),
+            service: "api".into(),
+            family: format!("api-{test}"),
+            repo: format!("team/api-{test}"),
+            job: ToolJob::new(env!("CARGO_BIN_EXE_ecs-rollout")),
+        };
+        rt().block_on(async {
+            f.ecs
+                .create_cluster()
+                .cluster_name(&f.cluster)
+                .send()
+                .await
+                .unwrap();
+        });
+        let td = f.register("v1");
+        rt().block_on(async {
+            f.ecs
+                .create_service()
+                .cluster(&f.cluster)
+                .service_name(&f.service)
+                .task_definition(&td)
+                .desired_count(2)
+                .launch_type(ecs::LaunchType::Fargate)
+                .send()
+                .await
+                .unwrap();
+        });
+        f.wait_until_runs(&td);
+        f
+    }
+
+    fn image(&self, tag: &str) -> String {
+        format!("{REGISTRY}/{}:{tag}", self.repo)
+    }
+
+    /// Registers a revision running `<repo>:tag`; returns its ARN.
+    fn register(&self, tag: &str) -> String {
+        rt().block_on(async {
+            let out = self
+                .ecs
+                .register_task_definition()
+                .family(&self.family)
+                .execution_role_arn("arn:aws:iam::123456789012:role/api-exec")
+                .tags(ecs::Tag::builder().key("team").value("payments").build())
+                .container_definitions(
+                    ecs::ContainerDefinition::builder()
+                        .name("app")
+                        .image(self.image(tag))
+                        .memory(256)
+                        .essential(true)
+                        .environment(
+                            ecs::KeyValuePair::builder()
+                                .name("LOG")
+                                .value("info")
+                                .build(),
+                        )
+                        .log_configuration(
+                            ecs::LogConfiguration::builder()
+                                .log_driver(ecs::LogDriver::Awslogs)
+                                .options("awslogs-group", "/ecs/api")
+                                .options("awslogs-stream-prefix", "ecs")
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            out.task_definition()
+                .unwrap()
+                .task_definition_arn()
+                .unwrap()
+                .to_owned()
+        })
+    }
+
+    fn td(&self, revision: u32) -> String {
+        format!(
+            "arn:aws:ecs:us-east-1:123456789012:task-definition/{}:{revision}",
+            self.family
+        )
+    }
+
+    fn service(&self) -> ecs::Service {
+        rt().block_on(async {
+            self.ecs
+                .describe_services()
+                .cluster(&self.cluster)
+                .services(&self.service)
+                .send()
+                .await
+                .unwrap()
+                .services()[0]
+                .clone()
+        })
+    }
+
+    fn revisions(&self) -> usize {
+        rt().block_on(async {
+            self.ecs
+                .list_task_definitions()
+                .family_prefix(&self.family)
+                .send()
+                .await
+                .unwrap()
+                .task_definition_arns()
+                .len()
+        })
+    }
+
+    /// Waits until the service's only deployment is COMPLETED on `td`.
+    fn wait_until_runs(&self, td: &str) {
+        let start = Instant::now();
+        loop {
+            let s = self.service();
+            let d = s.deployments();
+            if d.len() == 1
+                && d[0].task_definition() == Some(td)
+                && d[0].rollout_state() == Some(&ecs::DeploymentRolloutState::Completed)
+                && s.task_definition() == Some(td)
+            {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "service never ran {td}: {s:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn push_tag(&self, tag: &str) {
+        rt().block_on(async {
+            let _ = self
+                .ecr
+                .create_repository()
+                .repository_name(&self.repo)
+                .send()
+                .await;
+            let manifest = serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": format!("sha256:{}", "a".repeat(64))},
+                "layers": []
+            });
+            self.ecr
+                .put_image()
+                .repository_name(&self.repo)
+                .image_tag(tag)
+                .image_manifest(manifest.to_string())
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
+    fn command(&self, inputs: &[(&str, &str)]) -> Command {
+        let mut cmd = self.job.command(self.job.temp());
+        for (k, v) in self.driver.aws_env() {
+            cmd.env(k, v);
+        }
+        cmd.env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+        ToolJob::inputs(
+            &mut cmd,
+            &[("cluster", &self.cluster), ("service", &self.service)],
+        );
+        ToolJob::inputs(&mut cmd, inputs);
+        cmd
+    }
+
+    fn run(&self, inputs: &[(&str, &str)]) -> Output {
+        let out = ToolJob::run(&mut self.command(inputs));
+        // masked for the runner (`::add-mask::` is how), and never printed otherwise
+        let printed = String::from_utf8_lossy(&out.stdout);
+        let leaked = printed
+            .lines()
+            .any(|l| l.contains(SECRET_KEY) && !l.starts_with("::add-mask::"));
+        assert!(!leaked, "the secret key was printed:\n{printed}");
+        out
+    }
+
+    fn output(&self, name: &str) -> String {
+        self.job
+            .output(name)
+            .unwrap_or_else(|| panic!("no output {name}: {:?}", self.job.outputs()))
+    }
+
+    /// Deployments started on this cluster (CreateService and UpdateService each make one).
+    fn update_calls(&self) -> usize {
+        self.driver
+            .transitions()
+            .iter()
+            .filter(|t| t.cluster == self.cluster && t.state == "IN_PROGRESS")
+            .count()
+    }
+}
+
+fn printed(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn deploy_succeeds_and_reports_the_new_revision() {
+    let f = Fixture::new("ok");
+    let out = f.run(&[
+        ("image-ref", &f.image("v2")),
+        ("environment", "LOG=debug"),
+        ("circuit-breaker", "rollback"),
+    ]);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert_eq!(f.output("status"), "succeeded");
+    assert_eq!(f.output("task-definition-arn"), f.td(2));
+    assert_eq!(f.output("previous-task-definition-arn"), f.td(1));
+    assert!(f.output("deployment-id").starts_with("ecs-svc/"));
+    f.wait_until_runs(&f.td(2));
+    let text = printed(&out);
+    assert!(text.contains("~ containerDefinitions[app].image"), "{text}");
+    assert!(text.contains("has reached a steady state"), "{text}");
+    let summary = f.job.summary();
+    assert!(
+        summary.contains("succeeded") && summary.contains("Timeline"),
+        "{summary}"
+    );
+    // roles and tags carried over
+    let td = rt().block_on(async {
+        f.ecs
+            .describe_task_definition()
+            .task_definition(f.td(2))
+            .include(ecs::TaskDefinitionField::Tags)
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        td.task_definition().unwrap().execution_role_arn(),
+        Some("arn:aws:iam::123456789012:role/api-exec")
+    );
+    assert_eq!(td.tags()[0].value(), Some("payments"));
+}
+
+#[test]
+fn failure_rolls_back_to_the_last_good_revision_not_revision_minus_one() {
+    let f = Fixture::new("fail");
+    // revision 2 exists but never ran: "revision − 1" would pick it
+    f.register("v2-never-deployed");
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Failing { after: 2.0 }]);
+    let out = f.run(&[
+        ("image-ref", &f.image("v3-broken")),
+        ("deregister-failed", "true"),
+    ]);
+    assert!(!out.status.success(), "{}", printed(&out));
+    assert_eq!(f.output("status"), "rolled-back", "{}", printed(&out));
+    assert_eq!(f.output("task-definition-arn"), f.td(3));
+    assert_eq!(f.output("previous-task-definition-arn"), f.td(1));
+    assert!(
+        f.output("reason").contains("circuit breaker"),
+        "{}",
+        f.output("reason")
+    );
+    f.wait_until_runs(&f.td(1));
+    let text = printed(&out);
+    assert!(text.contains("failed container health checks"), "{text}");
+    assert!(
+        text.contains("rollback completed: the service runs"),
+        "{text}"
+    );
+    // the failed revision was deregistered; the good one never
+    let status = |arn: String| {
+        rt().block_on(async {
+            f.ecs
+                .describe_task_definition()
+                .task_definition(arn)
+                .send()
+                .await
+                .unwrap()
+                .task_definition()
+                .unwrap()
+                .status()
+                .unwrap()
+                .clone()
+        })
+    };
+    assert_eq!(status(f.td(3)), ecs::TaskDefinitionStatus::Inactive);
+    assert_eq!(status(f.td(1)), ecs::TaskDefinitionStatus::Active);
+}
+
+#[test]
+fn ecs_initiated_rollback_is_a_failure_with_ecs_reason() {
+    let f = Fixture::new("ecsrb");
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Rollback { after: 1.5 }]);
+    let out = f.run(&[
+        ("image-ref", &f.image("v2")),
+        ("circuit-breaker", "rollback"),
+    ]);
+    assert!(!out.status.success());
+    assert_eq!(f.output("status"), "rolled-back", "{}", printed(&out));
+    assert!(
+        f.output("reason")
+            .contains("ECS deployment circuit breaker"),
+        "{}",
+        f.output("reason")
+    );
+    assert!(
+        printed(&out).contains("ECS is already rolling back"),
+        "{}",
+        printed(&out)
+    );
+    f.wait_until_runs(&f.td(1));
+}
+
+#[test]
+fn sigterm_during_the_watch_rolls_back() {
+    let f = Fixture::new("sigterm");
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Pending]);
+    let mut cmd = f.command(&[("image-ref", &f.image("v2"))]);
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait until our deployment exists, then cancel like the runner does
+    let start = Instant::now();
+    while f.update_calls() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no deployment started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(f.output("status"), "rolled-back", "{}", printed(&out));
+    assert!(
+        f.output("reason").contains("cancelled by SIGTERM"),
+        "{}",
+        f.output("reason")
+    );
+    f.wait_until_runs(&f.td(1));
+}
+
+#[test]
+fn timeout_rolls_back() {
+    let f = Fixture::new("timeout");
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Slow { after: 120.0 }]);
+    let start = Instant::now();
+    let out = f.run(&[("image-ref", &f.image("v2")), ("timeout-seconds", "9")]);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(f.output("status"), "rolled-back", "{}", printed(&out));
+    assert!(
+        f.output("reason").starts_with("timed out"),
+        "{}",
+        f.output("reason")
+    );
+    f.wait_until_runs(&f.td(1));
+}
+
+#[test]
+fn stuck_pending_fails_after_the_pending_timeout_and_rolls_back() {
+    let f = Fixture::new("stuck");
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Pending]);
+    let out = f.run(&[
+        ("image-ref", &f.image("v2")),
+        ("pending-timeout-seconds", "3"),
+    ]);
+    assert_eq!(f.output("status"), "rolled-back", "{}", printed(&out));
+    assert!(
+        f.output("reason").contains("no task of deployment"),
+        "{}",
+        f.output("reason")
+    );
+    assert!(
+        f.output("reason").contains("unable to place a task"),
+        "{}",
+        f.output("reason")
+    );
+}
+
+#[test]
+fn rollback_by_image_tag_checks_ecr_and_redeploys_that_revision() {
+    let f = Fixture::new("bytag");
+    f.push_tag("v1");
+    let out = f.run(&[("image-ref", &f.image("v2"))]);
+    assert_eq!(f.output("status"), "succeeded", "{}", printed(&out));
+    f.wait_until_runs(&f.td(2));
+
+    // a tag that is not in ECR: refused before anything changes
+    let out = f.run(&[("mode", "rollback"), ("rollback-image-tag", "v0-missing")]);
+    assert!(!out.status.success());
+    assert!(
+        printed(&out).contains("tag 'v0-missing' does not exist in ECR repository"),
+        "{}",
+        printed(&out)
+    );
+    assert_eq!(f.output("status"), "failed");
+    assert_eq!(f.service().task_definition(), Some(f.td(2).as_str()));
+
+    let out = f.run(&[("mode", "rollback"), ("rollback-image-tag", "v1")]);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert_eq!(f.output("status"), "succeeded");
+    assert_eq!(
+        f.output("task-definition-arn"),
+        f.td(1),
+        "revision 1 runs v1: no new revision"
+    );
+    assert_eq!(f.output("previous-task-definition-arn"), f.td(2));
+    f.wait_until_runs(&f.td(1));
+    assert_eq!(f.revisions(), 2);
+}
+
+#[test]
+fn rollback_by_task_definition() {
+    let f = Fixture::new("bytd");
+    let out = f.run(&[("image-ref", &f.image("v2"))]);
+    assert!(out.status.success(), "{}", printed(&out));
+    let short = format!("{}:1", f.family);
+    let out = f.run(&[("mode", "rollback"), ("rollback-task-definition", &short)]);
+    assert!(out.status.success(), "{}", printed(&out));
+    f.wait_until_runs(&f.td(1));
+}
+
+#[test]
+fn dry_run_prints_the_diff_and_changes_nothing() {
+    let f = Fixture::new("dry");
+    let calls = f.update_calls();
+    let out = f.run(&[
+        ("image-ref", &f.image("v9")),
+        ("dry-run", "true"),
+        ("cpu", "512"),
+    ]);
+    assert!(out.status.success(), "{}", printed(&out));
+    let text = printed(&out);
+    assert!(
+        text.contains(&format!(
+            "~ containerDefinitions[app].image: \"{}\" → \"{}\"",
+            f.image("v1"),
+            f.image("v9")
+        )),
+        "{text}"
+    );
+    assert!(text.contains("+ cpu: \"512\""), "{text}");
+    assert_eq!(f.revisions(), 1);
+    assert_eq!(f.update_calls(), calls);
+    assert!(f.output("reason").starts_with("dry run"));
+}
+
+#[test]
+fn failing_pre_deploy_task_stops_before_the_service_is_touched() {
+    let f = Fixture::new("pre");
+    f.driver.task_outcomes(&f.cluster, &[(3, 0.5)]);
+    let calls = f.update_calls();
+    let out = f.run(&[
+        ("image-ref", &f.image("v2")),
+        ("pre-deploy-command", "bin/migrate --yes"),
+    ]);
+    assert!(!out.status.success());
+    let text = printed(&out);
+    assert!(
+        text.contains("the pre-deploy task failed, so the service was not touched"),
+        "{text}"
+    );
+    assert!(text.contains("exited with code 3"), "{text}");
+    assert!(text.contains("group /ecs/api, stream ecs/app/"), "{text}");
+    assert_eq!(f.update_calls(), calls);
+    assert_eq!(f.service().task_definition(), Some(f.td(1).as_str()));
+
+    // and a migration that exits 0 lets the deploy go on
+    f.driver.task_outcomes(&f.cluster, &[(0, 0.5)]);
+    let out = f.run(&[
+        ("image-ref", &f.image("v2")),
+        ("pre-deploy-command", "[\"bin/migrate\"]"),
+    ]);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert!(printed(&out).contains("pre-deploy task exited 0"));
+}
+
+#[test]
+fn throttling_is_waited_out() {
+    let f = Fixture::new("throttle");
+    // the first DescribeServices (the service check) passes, the watch's next 3 are
+    // throttled, and the SDK does not retry them (max attempts 1): the watch waits them out
+    f.driver.throttle(&f.cluster, 3, 1, &["DescribeServices"]);
+    let out = f.run(&[("image-ref", &f.image("v2")), ("aws-max-attempts", "1")]);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert_eq!(f.output("status"), "succeeded");
+    assert!(
+        printed(&out).contains("waiting out a transient error"),
+        "{}",
+        printed(&out)
+    );
+}
+
+#[test]
+fn bad_input_fails_before_anything_is_registered_or_updated() {
+    let f = Fixture::new("bad");
+    let calls = f.update_calls();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("cluster", "c-nope")], "cluster 'c-nope' does not exist"),
+        (
+            &[("service", "nope")],
+            "service 'nope' does not exist in cluster",
+        ),
+        (
+            &[("images", "web=reg.io/web:v1")],
+            "names container 'web', which is not in task definition",
+        ),
+        (
+            &[("image-ref", "Reg.io/UPPER:v1")],
+            "input 'image-ref' has invalid value 'Reg.io/UPPER:v1'",
+        ),
+        (
+            &[("task-definition", "broken.json")],
+            "input 'task-definition'",
+        ),
+    ];
+    for (inputs, expected) in cases {
+        let out = f.run(inputs);
+        assert!(!out.status.success(), "{inputs:?}");
+        let text = printed(&out);
+        assert!(text.contains(expected), "{inputs:?}: {text}");
+    }
+    assert_eq!(f.revisions(), 1);
+    assert_eq!(f.update_calls(), calls);
+}
+
+#[test]
+fn external_controller_is_refused() {
+    let f = Fixture::new("external");
+    rt().block_on(async {
+        f.ecs
+            .create_service()
+            .cluster(&f.cluster)
+            .service_name("ext")
+            .task_definition(f.td(1))
+            .desired_count(1)
+            .deployment_controller(
+                ecs::DeploymentController::builder()
+                    .r#type(ecs::DeploymentControllerType::External)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = f.run(&[("service", "ext"), ("image-ref", &f.image("v2"))]);
+    assert!(!out.status.success());
+    assert!(
+        printed(&out).contains("uses the EXTERNAL deployment controller"),
+        "{}",
+        printed(&out)
+    );
+    assert_eq!(f.revisions(), 1);
+}
+
+#[test]
+fn replaced_by_a_newer_deployment_fails_without_undoing_it() {
+    let f = Fixture::new("replaced");
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Pending]);
+    let theirs = f.register("v3-someone-else");
+    let mut cmd = f.command(&[("image-ref", &f.image("v2"))]);
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while f.update_calls() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no deployment started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // someone else deploys while ours is stuck
+    rt().block_on(async {
+        f.ecs
+            .update_service()
+            .cluster(&f.cluster)
+            .service(&f.service)
+            .task_definition(&theirs)
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(f.output("status"), "failed", "{}", printed(&out));
+    let reason = f.output("reason");
+    // seen while both run ("replaced ours"), or after theirs completed and ours is gone
+    assert!(
+        (reason.contains("replaced ours") || reason.contains("is no longer in the service"))
+            && reason.contains("no rollback: the newer deployment owns the service now"),
+        "{reason}"
+    );
+    f.wait_until_runs(&theirs);
+}
+
+#[test]
+fn blue_green_service_is_deployed_and_its_lifecycle_stages_followed() {
+    let f = Fixture::new("bluegreen");
+    rt().block_on(async {
+        f.ecs
+            .update_service()
+            .cluster(&f.cluster)
+            .service(&f.service)
+            .deployment_configuration(
+                ecs::DeploymentConfiguration::builder()
+                    .strategy(ecs::DeploymentStrategy::BlueGreen)
+                    .bake_time_in_minutes(0)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Healthy { after: 16.0 }]);
+    let out = f.run(&[("image-ref", &f.image("v2"))]);
+    assert!(out.status.success(), "{}", printed(&out));
+    let text = printed(&out);
+    assert!(text.contains("(ECS blue/green, bake time 0 min)"), "{text}");
+    assert!(text.contains("service deployment arn:aws:ecs:us-east-1:123456789012:service-deployment/c-bluegreen/api/"), "{text}");
+    // which stage is seen depends on when the poll lands; one is, while in progress
+    assert!(
+        [
+            "PRE_SCALE_UP",
+            "SCALE_UP",
+            "TEST_TRAFFIC_SHIFT",
+            "PRODUCTION_TRAFFIC_SHIFT",
+            "BAKE_TIME"
+        ]
+        .iter()
+        .any(|stage| text.contains(&format!("lifecycle stage {stage} (IN_PROGRESS)"))),
+        "{text}"
+    );
+    assert!(
+        f.job.summary().contains("lifecycle stage"),
+        "{}",
+        f.job.summary()
+    );
+    f.wait_until_runs(&f.td(2));
+}
+
+#[test]
+fn a_pre_deploy_task_that_runs_too_long_is_stopped_and_nothing_deployed() {
+    let f = Fixture::new("prelong");
+    f.driver.task_outcomes(&f.cluster, &[(0, 120.0)]);
+    let calls = f.update_calls();
+    let out = f.run(&[
+        ("image-ref", &f.image("v2")),
+        ("pre-deploy-command", "bin/migrate"),
+        ("pre-deploy-timeout-seconds", "2"),
+    ]);
+    assert!(!out.status.success());
+    let text = printed(&out);
+    assert!(
+        text.contains("did not stop in time (pre-deploy-timeout-seconds); it was stopped"),
+        "{text}"
+    );
+    assert_eq!(f.update_calls(), calls);
+    assert_eq!(f.output("status"), "failed");
+}
+
+#[test]
+fn no_rollback_when_asked_not_to_or_when_nothing_ever_completed() {
+    // rollback-on-failure: false leaves the failed deployment in place
+    let f = Fixture::new("norb");
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Failing { after: 1.5 }]);
+    let out = f.run(&[
+        ("image-ref", &f.image("v2")),
+        ("rollback-on-failure", "false"),
+    ]);
+    assert!(!out.status.success());
+    assert_eq!(f.output("status"), "failed", "{}", printed(&out));
+    assert!(
+        f.output("reason")
+            .contains("no rollback (rollback-on-failure: false)")
+    );
+    assert_eq!(f.service().task_definition(), Some(f.td(2).as_str()));
+
+    // a service whose first deployment never completed has no known good version
+    let cluster = "c-nevergood";
+    f.driver.scenario(
+        cluster,
+        "api",
+        &[Scenario::Pending, Scenario::Failing { after: 1.5 }],
+    );
+    rt().block_on(async {
+        f.ecs
+            .create_cluster()
+            .cluster_name(cluster)
+            .send()
+            .await
+            .unwrap();
+        f.ecs
+            .create_service()
+            .cluster(cluster)
+            .service_name("api")
+            .task_definition(f.td(1))
+            .desired_count(1)
+            .launch_type(ecs::LaunchType::Fargate)
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = f.run(&[("cluster", cluster), ("image-ref", &f.image("v3"))]);
+    assert_eq!(f.output("status"), "failed", "{}", printed(&out));
+    assert!(
+        f.output("reason")
+            .contains("no deployment of this service completed before ours"),
+        "{}",
+        f.output("reason")
+    );
+}
+
+#[test]
+fn wait_false_returns_once_the_deployment_started() {
+    let f = Fixture::new("nowait");
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Slow { after: 30.0 }]);
+    let start = Instant::now();
+    let out = f.run(&[("image-ref", &f.image("v2")), ("wait", "false")]);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(f.output("status"), "succeeded");
+    assert!(f.output("reason").contains("not watched (wait: false)"));
+    assert!(f.output("deployment-id").starts_with("ecs-svc/"));
+}
+
+#[test]
+fn deploys_a_task_definition_file_and_refuses_fields_it_cannot_carry() {
+    let f = Fixture::new("file");
+    let def = serde_json::json!({
+        "taskDefinition": {
+            "family": f.family,
+            "revision": 9,
+            "status": "ACTIVE",
+            "executionRoleArn": "arn:aws:iam::123456789012:role/api-exec",
+            "containerDefinitions": [{
+                "name": "app",
+                "image": f.image("from-file"),
+                "memory": 256,
+                "environment": [{"name": "MODE", "value": "file"}]
+            }]
+        },
+        "tags": [{"key": "team", "value": "payments"}]
+    });
+    std::fs::write(f.job.temp().join("taskdef.json"), def.to_string()).unwrap();
+    let out = f.run(&[
+        ("task-definition", "taskdef.json"),
+        ("environment", "EXTRA=1"),
+    ]);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert_eq!(f.output("task-definition-arn"), f.td(2));
+    f.wait_until_runs(&f.td(2));
+
+    let mut bad = def.clone();
+    bad["taskDefinition"]["containerDefinitions"][0]["linuxParameters"] =
+        serde_json::json!({"initProcessEnabled": true});
+    std::fs::write(f.job.temp().join("bad.json"), bad.to_string()).unwrap();
+    let out = f.run(&[("task-definition", "bad.json"), ("dry-run", "true")]);
+    assert!(!out.status.success());
+    assert!(
+        printed(&out).contains(
+            "sets 'containerDefinitions[app].linuxParameters', which ecs-rollout cannot carry"
+        ),
+        "{}",
+        printed(&out)
+    );
+    assert_eq!(f.revisions(), 2);
+}

@@ -1,0 +1,552 @@
+#!/usr/bin/env python3
+"""A test double for AWS's ECS *rollout engine*, on top of the real moto.
+
+moto's ECS keeps one deployment per service forever (rolloutState stays IN_PROGRESS, UpdateService
+adds no deployment). This process runs moto in-process (moto's ThreadedMotoServer) on loopback and
+adds what ECS's deployment scheduler would do, per service, following a *scenario* chosen by the
+test before it deploys:
+
+  healthy   the new deployment becomes PRIMARY + COMPLETED after `after` seconds, the old ones
+            are removed, running = desired, and the service reports a steady state
+  slow      same as healthy with a long `after` (default 30 s)
+  failing   tasks fail (failedTasks grows, events), then the circuit breaker marks the deployment
+            FAILED after `after` seconds; the service keeps it as PRIMARY (no ECS rollback)
+  rollback  like failing, then ECS rolls back by itself: a new PRIMARY deployment of the previous
+            task definition completes, ours goes ACTIVE then away, with ECS's reason
+  pending   tasks stay PENDING forever ("unable to place a task")
+
+For every deployment it also answers ListServiceDeployments / DescribeServiceDeployments (which
+moto lacks) with the blue/green lifecycle stages ECS would go through (PRE_SCALE_UP, SCALE_UP,
+TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, CLEAN_UP) spread over the scenario's time;
+plus, for one-off tasks (RunTask), the exit code and delay of the next tasks, and throttling:
+the next N ECS calls answer ThrottlingException.
+
+Every AWS call still goes to moto; the driver only changes moto's ECS backend state (under one
+lock with the requests) and records each call (time, operation) for the benchmark.
+
+Control API on the same port, JSON over HTTP:
+  GET  /_driver/health                 -> {"ok": true}
+  POST /_driver/scenario {cluster, service, scenarios: [{kind, after?, reason?}, ...]}
+        queue of scenarios, one per deployment the service gets next (CreateService and
+        UpdateService each make one); when empty: healthy after 1 s
+  POST /_driver/tasks {cluster, outcomes: [{exit_code, after?, reason?}, ...]}
+  POST /_driver/throttle {count, skip?, cluster?, operations?: ["DescribeServices", ...]}
+        after `skip` matching calls, the next `count` ones answer ThrottlingException
+  GET  /_driver/requests               -> [{t, op, cluster}]  (t: seconds since the epoch)
+  GET  /_driver/transitions            -> [{t, cluster, service, deployment, state}]
+  POST /_driver/reset-log
+
+usage: ecs-driver.py [--port N] [--exit-on-stdin-eof [--remove-on-exit LOG]]
+Prints one JSON line {"url": "http://127.0.0.1:PORT"} once it serves.
+"""
+
+import argparse
+import datetime
+import io
+import json
+import logging
+import os
+import sys
+import threading
+import time
+
+from moto.ecs import models as ecs_models
+from moto.moto_api import state_manager
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+LOCK = threading.RLock()
+DEFAULT_SCENARIO = {"kind": "healthy", "after": 1.0}
+TICK = 0.1
+
+# (cluster name, service name) -> list of scenario dicts still to use
+SCENARIOS = {}
+# cluster name -> list of task outcome dicts still to use
+TASK_OUTCOMES = {}
+# deployment id -> driver state of a deployment it drives
+DRIVEN = {}
+# task arn -> (task, outcome, started)
+TASKS = {}
+# service deployment ARN -> record, for ListServiceDeployments / DescribeServiceDeployments
+# (which moto lacks); every deployment has one, as in ECS
+SERVICE_DEPLOYMENTS = {}
+THROTTLE = {"count": 0, "skip": 0, "operations": None, "cluster": None}
+REQUESTS = []
+TRANSITIONS = []
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def event(service, message):
+    service.events.insert(
+        0,
+        {
+            "id": ecs_models.mock_random.get_random_hex(8)
+            + "-"
+            + ecs_models.mock_random.get_random_hex(4),
+            "createdAt": now(),
+            "message": f"(service {service.name}) {message}",
+        },
+    )
+
+
+def transition(service, deployment, state):
+    TRANSITIONS.append(
+        {
+            "t": time.time(),
+            "cluster": service.cluster_name,
+            "service": service.name,
+            "deployment": deployment["id"],
+            "state": state,
+        }
+    )
+
+
+def next_scenario(service):
+    queue = SCENARIOS.get((service.cluster_name, service.name)) or []
+    if queue:
+        return queue.pop(0)
+    return dict(DEFAULT_SCENARIO)
+
+
+def new_deployment(service, task_definition, scenario, previous_td):
+    deployment_id = f"ecs-svc/{ecs_models.mock_random.randint(0, 32**12)}"
+    t = now()
+    deployment = {
+        "createdAt": t,
+        "desiredCount": service.desired_count,
+        "failedTasks": 0,
+        "id": deployment_id,
+        "launchType": service.launch_type,
+        "pendingCount": service.desired_count,
+        "rolloutState": "IN_PROGRESS",
+        "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
+        "runningCount": 0,
+        "status": "PRIMARY",
+        "taskDefinition": task_definition,
+        "updatedAt": t,
+    }
+    for old in service.deployments:
+        if old["status"] == "PRIMARY":
+            old["status"] = "ACTIVE"
+            old["updatedAt"] = t
+    service.deployments.insert(0, deployment)
+    service.running_count = sum(d["runningCount"] for d in service.deployments)
+    service.pending_count = sum(d["pendingCount"] for d in service.deployments)
+    arn = (
+        f"arn:aws:ecs:{service.region_name}:{service._account_id}:service-deployment/"
+        f"{service.cluster_name}/{service.name}/{ecs_models.mock_random.get_random_hex(20)}"
+    )
+    # DescribeServices names it (currentServiceDeployment), as ECS does
+    service.current_service_deployment = arn
+    SERVICE_DEPLOYMENTS[arn] = {
+        "arn": arn,
+        "service": service,
+        "deployment": deployment,
+        "scenario": scenario,
+        "created": time.time(),
+        "started": time.monotonic(),
+    }
+    DRIVEN[deployment_id] = {
+        "service": service,
+        "deployment": deployment,
+        "scenario": scenario,
+        "started": time.monotonic(),
+        "previous": previous_td,
+        "stage": "start",
+    }
+    transition(service, deployment, "IN_PROGRESS")
+    event(service, f"has started {service.desired_count} tasks: deployment {deployment_id}.")
+    return deployment
+
+
+def complete(service, deployment):
+    deployment["rolloutState"] = "COMPLETED"
+    deployment["rolloutStateReason"] = f"ECS deployment {deployment['id']} completed."
+    deployment["runningCount"] = deployment["desiredCount"]
+    deployment["pendingCount"] = 0
+    deployment["updatedAt"] = now()
+    service.deployments[:] = [d for d in service.deployments if d is deployment]
+    service.running_count = deployment["runningCount"]
+    service.pending_count = 0
+    service.task_definition = deployment["taskDefinition"]
+    transition(service, deployment, "COMPLETED")
+    event(service, f"deployment {deployment['id']} completed.")
+    event(service, "has reached a steady state.")
+
+
+def circuit_breaker(service, state):
+    deployment = state["deployment"]
+    reason = state["scenario"].get(
+        "reason",
+        "ECS deployment circuit breaker: tasks failed to start.",
+    )
+    deployment["rolloutState"] = "FAILED"
+    deployment["rolloutStateReason"] = reason
+    deployment["updatedAt"] = now()
+    transition(service, deployment, "FAILED")
+    event(service, f"deployment {deployment['id']} deployment failed: {reason}")
+
+
+def fail_task(service, deployment):
+    deployment["failedTasks"] += 1
+    short = ecs_models.mock_random.get_random_hex(32)
+    event(
+        service,
+        f"(task {short}) failed container health checks.",
+    )
+
+
+def step(state):
+    """Advances one driven deployment according to its scenario."""
+    service, deployment, scenario = state["service"], state["deployment"], state["scenario"]
+    if deployment not in service.deployments:
+        state["stage"] = "gone"
+        return
+    kind = scenario.get("kind", "healthy")
+    elapsed = time.monotonic() - state["started"]
+    after = float(scenario.get("after", 30.0 if kind == "slow" else 1.0))
+    stage = state["stage"]
+    if kind in ("healthy", "slow"):
+        if stage == "start" and elapsed >= after / 2 and deployment["desiredCount"] > 0:
+            deployment["runningCount"] = max(1, deployment["desiredCount"] // 2)
+            deployment["pendingCount"] = deployment["desiredCount"] - deployment["runningCount"]
+            state["stage"] = "half"
+        if elapsed >= after:
+            complete(service, deployment)
+            state["stage"] = "done"
+    elif kind in ("failing", "rollback"):
+        if stage in ("start", "failing") and elapsed >= after / 3 * (deployment["failedTasks"] + 1):
+            fail_task(service, deployment)
+            state["stage"] = "failing"
+        if stage in ("start", "failing") and elapsed >= after:
+            circuit_breaker(service, state)
+            state["stage"] = "failed"
+            if kind == "rollback" and state["previous"]:
+                rolled = new_deployment(
+                    service,
+                    state["previous"],
+                    {"kind": "healthy", "after": scenario.get("rollback_after", 1.0)},
+                    None,
+                )
+                service.task_definition = state["previous"]
+                event(
+                    service,
+                    f"rolling back to deployment {rolled['id']}: "
+                    f"{deployment['rolloutStateReason']}",
+                )
+                state["stage"] = "rolled-back"
+    elif kind == "pending":
+        if stage == "start" and elapsed >= 0.5:
+            event(
+                service,
+                "was unable to place a task because no container instance met all of its requirements.",
+            )
+            state["stage"] = "pending"
+
+
+BLUE_GREEN_STAGES = [
+    (0.1, "PRE_SCALE_UP"),
+    (0.3, "SCALE_UP"),
+    (0.5, "TEST_TRAFFIC_SHIFT"),
+    (0.7, "PRODUCTION_TRAFFIC_SHIFT"),
+    (1.0, "BAKE_TIME"),
+]
+
+
+def service_deployment(record, brief):
+    """A ServiceDeployment (or its brief) as ECS's blue/green engine would report it now."""
+    deployment, scenario = record["deployment"], record["scenario"]
+    kind = scenario.get("kind", "healthy")
+    after = float(scenario.get("after", 30.0 if kind == "slow" else 1.0))
+    state = deployment["rolloutState"]
+    reason = None
+    if state == "COMPLETED":
+        status, stage = "SUCCESSFUL", "CLEAN_UP"
+    elif state == "FAILED":
+        status = "ROLLBACK_SUCCESSFUL" if kind == "rollback" else "STOPPED"
+        stage, reason = "SCALE_UP", deployment["rolloutStateReason"]
+    elif kind == "pending":
+        status, stage = "IN_PROGRESS", "SCALE_UP"
+    else:
+        fraction = (time.monotonic() - record["started"]) / after if after else 1.0
+        status = "IN_PROGRESS"
+        stage = next((name for limit, name in BLUE_GREEN_STAGES if fraction < limit), "BAKE_TIME")
+    service = record["service"]
+    out = {
+        "serviceDeploymentArn": record["arn"],
+        "serviceArn": service.arn,
+        "clusterArn": service.cluster_arn,
+        "createdAt": record["created"],
+        "startedAt": record["created"],
+        "status": status,
+    }
+    if reason:
+        out["statusReason"] = reason
+    if brief:
+        out["targetServiceRevisionArn"] = record["arn"].replace("service-deployment", "service-revision")
+    else:
+        out["lifecycleStage"] = stage
+        out["targetServiceRevision"] = {
+            "arn": record["arn"].replace("service-deployment", "service-revision"),
+            "requestedTaskCount": deployment["desiredCount"],
+            "runningTaskCount": deployment["runningCount"],
+            "pendingTaskCount": deployment["pendingCount"],
+        }
+    return out
+
+
+def service_deployments_api(op, body):
+    if op == "ListServiceDeployments":
+        cluster = (body.get("cluster") or "default").split("/")[-1]
+        name = body.get("service", "").split("/")[-1]
+        after = (body.get("createdAt") or {}).get("after")
+        found = [
+            r for r in SERVICE_DEPLOYMENTS.values()
+            if r["service"].cluster_name == cluster and r["service"].name == name
+            and (after is None or r["created"] >= float(after))
+        ]
+        found.sort(key=lambda r: r["created"], reverse=True)
+        return {"serviceDeployments": [service_deployment(r, True) for r in found]}
+    arns = body.get("serviceDeploymentArns", [])
+    return {
+        "serviceDeployments": [
+            service_deployment(SERVICE_DEPLOYMENTS[a], False) for a in arns if a in SERVICE_DEPLOYMENTS
+        ],
+        "failures": [{"arn": a, "reason": "MISSING"} for a in arns if a not in SERVICE_DEPLOYMENTS],
+    }
+
+
+def step_task(arn, entry):
+    task, outcome, started = entry
+    if time.monotonic() - started < float(outcome.get("after", 1.0)):
+        return False
+    task.status = "STOPPED"
+    task.desired_status = "STOPPED"
+    task.stopped_reason = outcome.get("reason", "Essential container in task exited")
+    for container in task.containers:
+        container.last_status = "STOPPED"
+        container.exitCode = int(outcome.get("exit_code", 0))
+    return True
+
+
+def ticker():
+    while True:
+        time.sleep(TICK)
+        with LOCK:
+            for dep_id, state in list(DRIVEN.items()):
+                if state["stage"] in ("done", "gone", "failed", "rolled-back"):
+                    del DRIVEN[dep_id]
+                    continue
+                step(state)
+            for arn, entry in list(TASKS.items()):
+                if step_task(arn, entry):
+                    del TASKS[arn]
+
+
+# --- hooks into moto's ECS backend -----------------------------------------------------------
+
+_create_service = ecs_models.EC2ContainerServiceBackend.create_service
+_update_service = ecs_models.EC2ContainerServiceBackend.update_service
+_run_task = ecs_models.EC2ContainerServiceBackend.run_task
+
+
+def create_service(self, *args, **kwargs):
+    service = _create_service(self, *args, **kwargs)
+    if service.deployment_controller.get("type", "ECS") == "ECS":
+        service.deployments = []
+        service.events = []
+        new_deployment(service, service.task_definition, next_scenario(service), None)
+    return service
+
+
+def update_service(self, props):
+    requested = dict(props)
+    cluster = requested.get("cluster", "default")
+    name = requested.get("service", "").split("/")[-1]
+    before = self._get_service(cluster, name)
+    previous_td = before.task_definition
+    service = _update_service(self, props)
+    new_td = requested.get("task_definition")
+    if new_td and ":" not in new_td.split("/")[-1]:
+        new_td = self.describe_task_definition(new_td).arn
+    if new_td and not new_td.startswith("arn:"):
+        new_td = self.describe_task_definition(new_td).arn
+    changed = bool(new_td) and new_td != previous_td
+    if service.deployment_controller.get("type", "ECS") == "ECS" and (
+        changed or requested.get("force_new_deployment")
+    ):
+        # moto changed the service's task definition at once; ECS only does at the end.
+        td = new_td or previous_td
+        service.task_definition = previous_td
+        new_deployment(service, td, next_scenario(service), previous_td)
+        service.task_definition = td
+    elif requested.get("desired_count") is not None and service.deployments:
+        primary = service.deployments[0]
+        primary["desiredCount"] = service.desired_count
+        if primary["rolloutState"] == "COMPLETED":
+            primary["runningCount"] = service.desired_count
+    return service
+
+
+def run_task(self, cluster_str, *args, **kwargs):
+    tasks = _run_task(self, cluster_str, *args, **kwargs)
+    cluster = self._get_cluster(cluster_str).name
+    for task in tasks:
+        queue = TASK_OUTCOMES.get(cluster) or []
+        outcome = queue.pop(0) if queue else {"exit_code": 0, "after": 1.0}
+        task.status = "RUNNING"
+        for container in task.containers:
+            container.last_status = "RUNNING"
+        TASKS[task.task_arn] = (task, outcome, time.monotonic())
+    return tasks
+
+
+ecs_models.EC2ContainerServiceBackend.create_service = create_service
+ecs_models.EC2ContainerServiceBackend.update_service = update_service
+ecs_models.EC2ContainerServiceBackend.run_task = run_task
+
+
+# --- the WSGI layer: control API, request log, throttling, one lock ------------------------------
+
+
+def json_response(start_response, status, body):
+    data = json.dumps(body, default=str).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def control(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    method = environ.get("REQUEST_METHOD", "GET")
+    body = {}
+    if method == "POST":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        body = json.loads(raw or b"{}")
+    with LOCK:
+        if path == "/_driver/health":
+            return json_response(start_response, "200 OK", {"ok": True})
+        if path == "/_driver/scenario" and method == "POST":
+            key = (body["cluster"], body["service"])
+            SCENARIOS.setdefault(key, []).extend(body.get("scenarios", []))
+            return json_response(start_response, "200 OK", {"queued": len(SCENARIOS[key])})
+        if path == "/_driver/tasks" and method == "POST":
+            TASK_OUTCOMES.setdefault(body["cluster"], []).extend(body.get("outcomes", []))
+            return json_response(start_response, "200 OK", {"ok": True})
+        if path == "/_driver/throttle" and method == "POST":
+            THROTTLE["count"] = int(body.get("count", 0))
+            THROTTLE["skip"] = int(body.get("skip", 0))
+            THROTTLE["cluster"] = body.get("cluster")
+            THROTTLE["operations"] = body.get("operations")
+            return json_response(start_response, "200 OK", {"ok": True})
+        if path == "/_driver/requests":
+            return json_response(start_response, "200 OK", list(REQUESTS))
+        if path == "/_driver/transitions":
+            return json_response(start_response, "200 OK", list(TRANSITIONS))
+        if path == "/_driver/reset-log" and method == "POST":
+            REQUESTS.clear()
+            TRANSITIONS.clear()
+            return json_response(start_response, "200 OK", {"ok": True})
+    return json_response(start_response, "404 Not Found", {"error": f"no {method} {path}"})
+
+
+class Driver:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").startswith("/_driver/"):
+            return control(environ, start_response)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        op = target.split(".")[-1] if target else environ.get("PATH_INFO", "")
+        cluster = None
+        body = {}
+        if target.startswith("AmazonEC2ContainerService"):
+            # Read the body to know the cluster, then hand moto an unread copy.
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(raw)
+            try:
+                body = json.loads(raw or b"{}")
+                cluster = (body.get("cluster") or "default").split("/")[-1]
+                arns = body.get("serviceDeploymentArns")
+                if arns and "cluster" not in body:
+                    # arn:…:service-deployment/<cluster>/<service>/<id>
+                    cluster = arns[0].split("/")[-3]
+            except ValueError:
+                cluster = None
+        with LOCK:
+            REQUESTS.append({"t": time.time(), "op": op, "cluster": cluster})
+            ops = THROTTLE["operations"]
+            matches = (
+                THROTTLE["count"] > 0
+                and target.startswith("AmazonEC2ContainerService")
+                and (not ops or op in ops)
+                and (not THROTTLE["cluster"] or THROTTLE["cluster"] == cluster)
+            )
+            if matches and THROTTLE["skip"] > 0:
+                THROTTLE["skip"] -= 1
+            elif matches:
+                THROTTLE["count"] -= 1
+                return json_response(
+                    start_response,
+                    "400 Bad Request",
+                    {"__type": "ThrottlingException", "message": "Rate exceeded"},
+                )
+            if op in ("ListServiceDeployments", "DescribeServiceDeployments"):
+                return json_response(start_response, "200 OK", service_deployments_api(op, body))
+            # moto answers from the same backend state the ticker changes: one at a time.
+            return self.app(environ, start_response)
+
+
+class DrivenMotoServer(ThreadedMotoServer):
+    """moto's ThreadedMotoServer with the driver's WSGI layer in front of moto's app."""
+
+    def _server_entry(self):
+        app = Driver(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--exit-on-stdin-eof", action="store_true")
+    parser.add_argument("--remove-on-exit", metavar="FILE",
+                        help="with --exit-on-stdin-eof: delete FILE (our log) when exiting")
+    args = parser.parse_args()
+    # One line per request on stderr would drown the test logs; the request log is /_driver/requests.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # One-off tasks stop when the driver says so, not on moto's schedule.
+    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
+    server = DrivenMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    threading.Thread(target=ticker, daemon=True).start()
+    print(json.dumps({"url": f"http://{host}:{port}"}), flush=True)
+    if args.exit_on_stdin_eof:
+        # The test process that started us holds our stdin: when it exits, so do we.
+        sys.stdin.read()
+        if args.remove_on_exit:
+            try:
+                os.unlink(args.remove_on_exit)
+            except OSError:
+                pass
+        os._exit(0)
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()

