@@ -21,6 +21,21 @@ TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, CLEAN_UP) spread over t
 plus, for one-off tasks (RunTask), the exit code and delay of the next tasks, and throttling:
 the next N ECS calls answer ThrottlingException.
 
+CodeDeploy (moto stores applications, deployment groups and deployments, but its deployments stay
+"Created" forever, errorInformation is always empty and StopDeployment is missing): for every
+CreateDeployment the driver follows a CodeDeploy scenario queued for the (application, deployment
+group), playing what CodeDeploy's ECS blue/green engine would do:
+
+  succeeds  Created -> InProgress -> Succeeded after `after` seconds (default 1); at the end the ECS
+            service of the deployment group runs the AppSpec's TaskDefinition, as after CodeDeploy's
+            traffic shift
+  slow      same as succeeds with a long `after` (default 30 s)
+  fails     Created -> InProgress -> Failed after `after` seconds with errorInformation
+            {code, message} (`code` default HEALTH_CONSTRAINTS, `reason` the message); the service
+            keeps its task definition (CodeDeploy rolled back)
+StopDeployment (answered by the driver) marks the deployment Stopped with errorInformation
+DEPLOYMENT_STOPPED (`rollbackInfo` when autoRollbackEnabled); the service keeps its task definition.
+
 Every AWS call still goes to moto; the driver only changes moto's ECS backend state (under one
 lock with the requests) and records each call (time, operation) for the benchmark.
 
@@ -29,6 +44,9 @@ Control API on the same port, JSON over HTTP:
   POST /_driver/scenario {cluster, service, scenarios: [{kind, after?, reason?}, ...]}
         queue of scenarios, one per deployment the service gets next (CreateService and
         UpdateService each make one); when empty: healthy after 1 s
+  POST /_driver/codedeploy {application, group, scenarios: [{kind, after?, reason?, code?}, ...]}
+        queue of CodeDeploy scenarios, one per CreateDeployment of that deployment group; when
+        empty: succeeds after 1 s
   POST /_driver/tasks {cluster, outcomes: [{exit_code, after?, reason?}, ...]}
   POST /_driver/throttle {count, skip?, cluster?, operations?: ["DescribeServices", ...]}
         after `skip` matching calls, the next `count` ones answer ThrottlingException
@@ -50,6 +68,8 @@ import sys
 import threading
 import time
 
+from moto.codedeploy import models as cd_models
+from moto.codedeploy import responses as cd_responses
 from moto.ecs import models as ecs_models
 from moto.moto_api import state_manager
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -75,6 +95,10 @@ TASKS = {}
 # service deployment ARN -> record, for ListServiceDeployments / DescribeServiceDeployments
 # (which moto lacks); every deployment has one, as in ECS
 SERVICE_DEPLOYMENTS = {}
+# (application, deployment group) -> list of CodeDeploy scenario dicts still to use
+CD_SCENARIOS = {}
+# CodeDeploy deployment id -> driver state (every deployment created through the driver)
+CD_DRIVEN = {}
 THROTTLE = {"count": 0, "skip": 0, "operations": None, "cluster": None}
 REQUESTS = []
 TRANSITIONS = []
@@ -349,6 +373,8 @@ def ticker():
             for arn, entry in list(TASKS.items()):
                 if step_task(arn, entry):
                     del TASKS[arn]
+            for state in CD_DRIVEN.values():
+                step_codedeploy(state)
 
 
 # --- hooks into moto's ECS backend -----------------------------------------------------------
@@ -414,6 +440,128 @@ ecs_models.EC2ContainerServiceBackend.update_service = update_service
 ecs_models.EC2ContainerServiceBackend.run_task = run_task
 
 
+# --- CodeDeploy -------------------------------------------------------------------------------
+
+_create_cd_deployment = cd_models.CodeDeployBackend.create_deployment
+_cd_deployment_info = cd_responses._deployment_info
+
+
+def appspec_task_definition(revision):
+    """The TaskDefinition of an ECS AppSpec (JSON content; YAML is not parsed here)."""
+    content = ((revision or {}).get("appSpecContent") or {}).get("content") or "{}"
+    try:
+        spec = json.loads(content)
+        return spec["Resources"][0]["TargetService"]["Properties"]["TaskDefinition"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def create_cd_deployment(self, application_name, deployment_group_name, revision, *args, **kwargs):
+    deployment_id = _create_cd_deployment(
+        self, application_name, deployment_group_name, revision, *args, **kwargs
+    )
+    deployment = self.deployments[deployment_id]
+    queue = CD_SCENARIOS.get((application_name, deployment_group_name)) or []
+    scenario = queue.pop(0) if queue else {"kind": "succeeds", "after": 1.0}
+    group = self.deployment_groups[application_name][deployment_group_name]
+    services = [
+        (s.get("clusterName"), s.get("serviceName")) for s in (group.ecs_services or [])
+    ]
+    CD_DRIVEN[deployment_id] = {
+        "deployment": deployment,
+        "scenario": scenario,
+        "started": time.monotonic(),
+        "backend": ecs_models.ecs_backends[self.account_id][self.region_name],
+        "services": services,
+        "task_definition": appspec_task_definition(revision),
+        "error": None,
+        "rollback": None,
+    }
+    return deployment_id
+
+
+def cd_set(state, status, error=None):
+    deployment = state["deployment"]
+    deployment.status = status
+    if status == "InProgress" and deployment.start_time is None:
+        deployment.start_time = now()
+    if status in ("Succeeded", "Failed", "Stopped"):
+        deployment.complete_time = now()
+    if error:
+        state["error"] = error
+
+
+def step_codedeploy(state):
+    deployment, scenario = state["deployment"], state["scenario"]
+    if deployment.status in ("Succeeded", "Failed", "Stopped"):
+        return
+    kind = scenario.get("kind", "succeeds")
+    after = float(scenario.get("after", 30.0 if kind == "slow" else 1.0))
+    elapsed = time.monotonic() - state["started"]
+    if deployment.status == "Created" and elapsed >= min(0.2, after / 4):
+        cd_set(state, "InProgress")
+    if elapsed < after:
+        return
+    if kind in ("succeeds", "slow"):
+        # CodeDeploy shifted the traffic to the replacement task set: the service runs it.
+        for cluster, name in state["services"]:
+            try:
+                service = state["backend"]._get_service(cluster, name)
+            except Exception:  # noqa: BLE001 - a group may name a service that is gone
+                continue
+            if state["task_definition"]:
+                service.task_definition = state["task_definition"]
+        cd_set(state, "Succeeded")
+    elif kind == "fails":
+        cd_set(
+            state,
+            "Failed",
+            {
+                "code": scenario.get("code", "HEALTH_CONSTRAINTS"),
+                "message": scenario.get(
+                    "reason", "The overall deployment failed because too many individual instances failed deployment."
+                ),
+            },
+        )
+
+
+def stop_cd_deployment(body):
+    deployment_id = body.get("deploymentId", "")
+    state = CD_DRIVEN.get(deployment_id)
+    if state is None:
+        return "400 Bad Request", {
+            "__type": "DeploymentDoesNotExistException",
+            "message": f"The deployment {deployment_id} does not exist.",
+        }
+    if state["deployment"].status in ("Succeeded", "Failed", "Stopped"):
+        return "400 Bad Request", {
+            "__type": "DeploymentAlreadyCompletedException",
+            "message": f"The deployment {deployment_id} has already completed.",
+        }
+    cd_set(
+        state,
+        "Stopped",
+        {"code": "DEPLOYMENT_STOPPED", "message": "The deployment was stopped by the user."},
+    )
+    if body.get("autoRollbackEnabled"):
+        state["rollback"] = {"rollbackMessage": "Deployment rolled back by the user's stop request."}
+    state["stop_requests"] = state.get("stop_requests", 0) + 1
+    return "200 OK", {"status": "Pending", "statusMessage": "Stopping the deployment"}
+
+
+def cd_deployment_info(deployment):
+    info = _cd_deployment_info(deployment)
+    state = CD_DRIVEN.get(deployment.deployment_id)
+    if state is not None:
+        info["errorInformation"] = state["error"] or {}
+        info["rollbackInfo"] = state["rollback"] or {}
+    return info
+
+
+cd_models.CodeDeployBackend.create_deployment = create_cd_deployment
+cd_responses._deployment_info = cd_deployment_info
+
+
 # --- the WSGI layer: control API, request log, throttling, one lock ------------------------------
 
 
@@ -438,6 +586,10 @@ def control(environ, start_response):
             key = (body["cluster"], body["service"])
             SCENARIOS.setdefault(key, []).extend(body.get("scenarios", []))
             return json_response(start_response, "200 OK", {"queued": len(SCENARIOS[key])})
+        if path == "/_driver/codedeploy" and method == "POST":
+            key = (body["application"], body["group"])
+            CD_SCENARIOS.setdefault(key, []).extend(body.get("scenarios", []))
+            return json_response(start_response, "200 OK", {"queued": len(CD_SCENARIOS[key])})
         if path == "/_driver/tasks" and method == "POST":
             TASK_OUTCOMES.setdefault(body["cluster"], []).extend(body.get("outcomes", []))
             return json_response(start_response, "200 OK", {"ok": True})
@@ -469,6 +621,13 @@ class Driver:
         op = target.split(".")[-1] if target else environ.get("PATH_INFO", "")
         cluster = None
         body = {}
+        if target.startswith("CodeDeploy_") and op == "StopDeployment":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            with LOCK:
+                REQUESTS.append({"t": time.time(), "op": op, "cluster": None})
+                status, answer = stop_cd_deployment(json.loads(raw or b"{}"))
+            return json_response(start_response, status, answer)
         if target.startswith("AmazonEC2ContainerService"):
             # Read the body to know the cluster, then hand moto an unread copy.
             length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -114,7 +114,22 @@ impl AwsSettings {
     /// Reads the AWS inputs (see [`input`]) with the standard AWS environment variables as
     /// fallbacks, and validates all of them before anything talks to AWS.
     pub fn from_env(tool: &str, env: &Env) -> Result<Self, SettingsError> {
-        let get = |name: &str| input_value(env, name);
+        Self::from_inputs(tool, &gantry_toolkit::Inputs::from_env(env), env)
+    }
+
+    /// Like [`AwsSettings::from_env`], reading the inputs through `inputs`, so that a tool's CLI
+    /// flags (input overrides such as `--aws-region`) count as they do for its other inputs.
+    pub fn from_runner(tool: &str, runner: &gantry_toolkit::Runner) -> Result<Self, SettingsError> {
+        Self::from_inputs(tool, runner.inputs(), runner.env())
+    }
+
+    /// The AWS inputs from `inputs`; the standard AWS variables from `env`.
+    pub fn from_inputs(
+        tool: &str,
+        inputs: &gantry_toolkit::Inputs,
+        env: &Env,
+    ) -> Result<Self, SettingsError> {
+        let get = |name: &str| inputs.get(name);
 
         let region = match get(input::REGION)
             .or_else(|| non_empty(env, "AWS_REGION"))
@@ -272,10 +287,6 @@ impl AwsSettings {
             .or(self.endpoint_url.as_ref())
             .map(String::as_str)
     }
-}
-
-fn input_value(env: &Env, name: &str) -> Option<String> {
-    non_empty(env, &gantry_toolkit::input::env_name(name))
 }
 
 fn non_empty(env: &Env, var: &str) -> Option<String> {

@@ -211,3 +211,30 @@ fn static_keys_never_show_in_debug_output() {
         "{debug}"
     );
 }
+
+#[test]
+fn a_cli_flag_override_counts_like_the_input() {
+    // `--aws-region` reaches the runner as an input override, not as INPUT_AWS-REGION.
+    let e = Env::from_iter([
+        ("INPUT_AWS-REGION", "eu-west-1"),
+        ("AWS_REGION", "eu-west-1"),
+    ]);
+    let runner = gantry_toolkit::Runner::builder(e)
+        .input_override("aws-region", Some("ap-northeast-2"))
+        .input_override("aws-max-attempts", Some("0"))
+        .build();
+    let err = AwsSettings::from_runner("t", &runner)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("aws-max-attempts") && err.contains("'0'"),
+        "{err}"
+    );
+    let runner = gantry_toolkit::Runner::builder(Env::from_iter([("AWS_REGION", "eu-west-1")]))
+        .input_override("aws-region", Some("ap-northeast-2"))
+        .build();
+    assert_eq!(
+        AwsSettings::from_runner("t", &runner).unwrap().region,
+        "ap-northeast-2"
+    );
+}

@@ -1,11 +1,11 @@
 //! The boundary to the ECS side of a canary: running the new task definition as a canary
 //! service beside the stable one, and what promotion and rollback do to the services.
 //!
-//! This crate shifts ALB traffic and judges; the ECS work reuses `ecs-rollout`'s library
-//! (being written) and plugs in here. Until then the run uses [`NoCanaryService`]: traffic
-//! only, the services are left as the deploy job set them.
+//! This crate shifts ALB traffic and judges; the ECS work reuses `ecs-rollout`'s library and
+//! plugs in here: [`crate::ecs_canary::EcsCanaryService`] when the `cluster` input is set,
+//! else [`NoCanaryService`] (traffic only, the services are left as the deploy job set them).
 //!
-//! What an ECS implementation is expected to do:
+//! What an ECS implementation does:
 //! - [`CanaryService::prepare`]: create or update the canary service with the new task
 //!   definition and a small desired count, registered with the canary target group, and wait
 //!   until its tasks are healthy (before any traffic moves).
@@ -14,11 +14,14 @@
 //!   run then returns the traffic to the stable group.
 //! - [`CanaryService::rollback`]: scale the canary service to 0 (traffic has already been
 //!   given back to the stable group).
-//! - For a service on ECS's own canary or linear deployment strategy, an implementation acts
-//!   as the judge instead: promote continues the service deployment, rollback stops it.
+//! - For a service on ECS's own canary or linear deployment strategy, an implementation would
+//!   act as the judge instead: promote continues the service deployment, rollback rolls it
+//!   back ([`crate::ecs_canary::native`]; not wired into the run yet).
 
-/// The ECS side of a canary. Methods are called after the traffic decision; an error from
-/// `promote` leaves traffic on the canary (it is healthy) and fails the step.
+/// The ECS side of a canary. Methods are called after the traffic decision. An error from
+/// `promote` fails the step; when the promotion goes into the stable service (which is then
+/// back on its last good revision) traffic goes to stable and `rollback` runs, otherwise the
+/// traffic stays on the canary (it is healthy).
 #[allow(async_fn_in_trait)]
 pub trait CanaryService {
     /// A short description for the log and the summary.

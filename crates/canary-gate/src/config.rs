@@ -19,6 +19,11 @@ pub const INPUTS: &[(&str, Option<&str>)] = &[
     ("rule-arn", None),
     ("stable-target-group", None),
     ("canary-target-group", None),
+    ("cluster", None),
+    ("stable-service", None),
+    ("canary-service", None),
+    ("task-definition", None),
+    ("canary-desired-count", Some("1")),
     ("steps", Some("10,25,50,100")),
     ("step-duration", Some("5m")),
     ("interval", Some("1m")),
@@ -68,11 +73,27 @@ pub struct AlbTarget {
     pub canary_target_group: String,
 }
 
+/// The ECS services behind the two target groups, when canary-gate runs the canary service
+/// itself (see [`crate::canary_service`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcsTarget {
+    pub cluster: String,
+    pub stable_service: String,
+    pub canary_service: String,
+    /// The new task definition (ARN or `family:revision`); `None`: the canary service's own.
+    pub task_definition: Option<String>,
+    pub canary_desired_count: i32,
+}
+
+/// The most canary tasks: a canary is a small sample, not a second fleet.
+pub const MAX_CANARY_TASKS: i32 = 10;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub mode: Mode,
     pub policy: Policy,
     pub alb: Option<AlbTarget>,
+    pub ecs: Option<EcsTarget>,
     pub steps: Vec<Step>,
     pub interval: Duration,
     pub window: Duration,
@@ -221,6 +242,73 @@ fn check_arn(input: &str, value: &str, kind: &str, example: &str) -> Result<(), 
             input,
             value,
             format!("an Elastic Load Balancing {kind} ARN, such as {example}"),
+        ))
+    }
+}
+
+/// A cluster or service: a name (letters, digits, `-`, `_`, up to 255) or an ECS ARN.
+fn check_ecs_name(input: &str, value: &str, kind: &str) -> Result<(), InputError> {
+    let name_ok = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 255
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let ok = match value.strip_prefix("arn:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            parts.len() == 5
+                && parts[0].starts_with("aws")
+                && parts[1] == "ecs"
+                && parts[4].starts_with(&format!("{kind}/"))
+                && !value.contains(char::is_whitespace)
+        }
+        None => name_ok(value),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(InputError::invalid(
+            input,
+            value,
+            format!(
+                "an ECS {kind} name (letters, digits, '-' and '_', up to 255) or its ARN (arn:aws:ecs:<region>:<account>:{kind}/...)"
+            ),
+        ))
+    }
+}
+
+/// `family:revision` or a task definition ARN.
+pub fn check_task_definition(input: &str, value: &str) -> Result<(), InputError> {
+    let family_revision = |s: &str| {
+        s.rsplit_once(':').is_some_and(|(family, rev)| {
+            !family.is_empty()
+                && family.len() <= 255
+                && family
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && rev.parse::<u32>().is_ok_and(|r| r > 0)
+        })
+    };
+    let ok = match value.strip_prefix("arn:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            parts.len() == 5
+                && parts[0].starts_with("aws")
+                && parts[1] == "ecs"
+                && parts[4]
+                    .strip_prefix("task-definition/")
+                    .is_some_and(family_revision)
+        }
+        None => family_revision(value),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(InputError::invalid(
+            input,
+            value,
+            "a task definition as family:revision (such as api:42) or its ARN (arn:aws:ecs:<region>:<account>:task-definition/api:42)",
         ))
     }
 }
@@ -386,6 +474,74 @@ impl Config {
             }
         };
 
+        // Not `canary-desired-count`: it has a default, which the action always passes.
+        let ecs_inputs = [
+            "cluster",
+            "stable-service",
+            "canary-service",
+            "task-definition",
+        ];
+        let ecs = match (mode, inputs.get("cluster")) {
+            (Mode::Probe, _) => {
+                if let Some(name) = ecs_inputs.iter().find(|n| inputs.get(n).is_some()) {
+                    return Err(ConfigError::Conflict(format!(
+                        "'{name}' is set but mode is 'probe', which runs no canary service: remove it or use mode: canary"
+                    )));
+                }
+                None
+            }
+            (Mode::Canary, None) => {
+                if let Some(name) = ecs_inputs[1..].iter().find(|n| inputs.get(n).is_some()) {
+                    return Err(ConfigError::Conflict(format!(
+                        "'{name}' is set but 'cluster' is empty: give the ECS cluster too, or remove '{name}' to shift traffic only"
+                    )));
+                }
+                None
+            }
+            (Mode::Canary, Some(cluster)) => {
+                check_ecs_name("cluster", &cluster, "cluster")?;
+                let stable_service = inputs.get_required("stable-service")?;
+                check_ecs_name("stable-service", &stable_service, "service")?;
+                let canary_service = inputs.get_required("canary-service")?;
+                check_ecs_name("canary-service", &canary_service, "service")?;
+                if canary_service == stable_service {
+                    return Err(InputError::invalid(
+                        "canary-service",
+                        canary_service,
+                        "a service other than stable-service",
+                    )
+                    .into());
+                }
+                let task_definition = inputs.get("task-definition");
+                if let Some(td) = &task_definition {
+                    check_task_definition("task-definition", td)?;
+                }
+                let canary_desired_count = match inputs.get("canary-desired-count") {
+                    None => 1,
+                    Some(raw) => {
+                        match raw.trim().parse::<i32>() {
+                            Ok(n) if (1..=MAX_CANARY_TASKS).contains(&n) => n,
+                            _ => {
+                                return Err(InputError::invalid(
+                                "canary-desired-count",
+                                raw,
+                                format!("a whole number of canary tasks from 1 to {MAX_CANARY_TASKS}"),
+                            )
+                            .into());
+                            }
+                        }
+                    }
+                };
+                Some(EcsTarget {
+                    cluster,
+                    stable_service,
+                    canary_service,
+                    task_definition,
+                    canary_desired_count,
+                })
+            }
+        };
+
         let short_step = match mode {
             Mode::Canary => steps.iter().find(|s| s.duration < interval),
             Mode::Probe => None,
@@ -426,6 +582,7 @@ impl Config {
             mode,
             policy,
             alb,
+            ecs,
             steps,
             interval,
             window,

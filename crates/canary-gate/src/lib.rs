@@ -41,14 +41,19 @@
 //! the Monte Carlo tests there show the type-I error staying under `alpha` where repeated
 //! single-look tests exceed it, and the power on real regressions.
 //!
-//! ## Not here yet
+//! ## The ECS services
 //!
-//! The ECS side of a canary (a canary service beside the stable one, promotion by rolling the
-//! stable service with ecs-rollout's library, judging ECS's own canary/linear deployments) goes
-//! behind [`canary_service::CanaryService`]; this version shifts traffic only.
+//! With `cluster`, `stable-service` and `canary-service`, canary-gate also runs the ECS side
+//! ([`ecs_canary::EcsCanaryService`], reusing ecs-rollout's deploy/watch/rollback): the canary
+//! service gets the new task definition and becomes healthy before any traffic moves; promotion
+//! rolls the stable service to it, scales the canary to 0 and gives stable all traffic again;
+//! rollback, SIGTERM and the timeout put traffic on stable and scale the canary to 0. Judging a
+//! service on ECS's own CANARY/LINEAR strategy in place of a canary service is decided in
+//! [`ecs_canary::native`] but not wired into the run yet.
 
 pub mod canary_service;
 pub mod config;
+pub mod ecs_canary;
 pub mod judge;
 pub mod metrics;
 pub mod outputs;

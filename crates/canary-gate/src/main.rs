@@ -35,6 +35,21 @@ struct Cli {
     /// The canary target group. [input: canary-target-group]
     #[arg(long)]
     canary_target_group: Option<String>,
+    /// The ECS cluster of the two services (empty: traffic only). [input: cluster]
+    #[arg(long)]
+    cluster: Option<String>,
+    /// The ECS service behind the stable target group. [input: stable-service]
+    #[arg(long)]
+    stable_service: Option<String>,
+    /// The ECS service behind the canary target group. [input: canary-service]
+    #[arg(long)]
+    canary_service: Option<String>,
+    /// The new task definition (ARN or family:revision). [input: task-definition]
+    #[arg(long)]
+    task_definition: Option<String>,
+    /// Tasks of the canary service while it is judged. [input: canary-desired-count]
+    #[arg(long)]
+    canary_desired_count: Option<String>,
     /// Canary percentages, e.g. 10,25,50,100 or 10:5m,50:10m,100. [input: steps]
     #[arg(long)]
     steps: Option<String>,
@@ -90,6 +105,11 @@ fn main() -> ExitCode {
             .input_override("rule-arn", cli.rule_arn)
             .input_override("stable-target-group", cli.stable_target_group)
             .input_override("canary-target-group", cli.canary_target_group)
+            .input_override("cluster", cli.cluster)
+            .input_override("stable-service", cli.stable_service)
+            .input_override("canary-service", cli.canary_service)
+            .input_override("task-definition", cli.task_definition)
+            .input_override("canary-desired-count", cli.canary_desired_count)
             .input_override("steps", cli.steps)
             .input_override("step-duration", cli.step_duration)
             .input_override("interval", cli.interval)

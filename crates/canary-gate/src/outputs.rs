@@ -5,7 +5,15 @@ use serde::Serialize;
 use crate::judge::{Decision, MetricVerdict};
 
 /// Outputs, in the order of `action.yml`.
-pub const OUTPUTS: &[&str] = &["decision", "reason", "final-weight", "rollback", "verdicts"];
+pub const OUTPUTS: &[&str] = &[
+    "decision",
+    "reason",
+    "final-weight",
+    "rollback",
+    "verdicts",
+    "stable-task-definition",
+    "canary-task-definition",
+];
 
 /// What a run came to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -25,7 +33,13 @@ impl Outcome {
     }
 }
 
-pub fn values(o: &Outcome) -> Vec<(&'static str, String)> {
+/// `stable_task_definition` and `canary_task_definition`: what the ECS services run when the
+/// run ended (empty when canary-gate shifted traffic only).
+pub fn values(
+    o: &Outcome,
+    stable_task_definition: &str,
+    canary_task_definition: &str,
+) -> Vec<(&'static str, String)> {
     vec![
         ("decision", o.decision.as_str().to_string()),
         ("reason", o.reason.clone()),
@@ -35,6 +49,8 @@ pub fn values(o: &Outcome) -> Vec<(&'static str, String)> {
             "verdicts",
             serde_json::to_string(&o.verdicts).unwrap_or_else(|_| "[]".into()),
         ),
+        ("stable-task-definition", stable_task_definition.to_string()),
+        ("canary-task-definition", canary_task_definition.to_string()),
     ]
 }
 
@@ -50,9 +66,9 @@ mod tests {
             final_weight: 0,
             verdicts: Vec::new(),
         };
-        let names: Vec<&str> = values(&o).iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = values(&o, "", "").iter().map(|(n, _)| *n).collect();
         assert_eq!(names, OUTPUTS);
-        assert_eq!(values(&o)[3].1, "true");
-        assert_eq!(values(&o)[4].1, "[]");
+        assert_eq!(values(&o, "", "")[3].1, "true");
+        assert_eq!(values(&o, "", "")[4].1, "[]");
     }
 }

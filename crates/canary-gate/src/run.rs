@@ -19,6 +19,7 @@ use gantry_toolkit::Runner;
 
 use crate::canary_service::{CanaryService, NoCanaryService};
 use crate::config::{Config, Mode, OnInconclusive, human};
+use crate::ecs_canary::EcsCanaryService;
 use crate::judge::{Decision, Interval, Samples, Verdict, judge};
 use crate::metrics::{CloudWatch, SdkCloudWatch, interval_from, queries_for};
 use crate::outputs::{self, Outcome};
@@ -55,7 +56,7 @@ pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
     let config = Config::from_inputs(runner.inputs(), &workspace)?;
     // AWS settings are validated with the other inputs, before anything is sent.
     let settings = if config.needs_aws() {
-        Some(AwsSettings::from_env("canary-gate", runner.env())?)
+        Some(AwsSettings::from_runner("canary-gate", &runner)?)
     } else {
         None
     };
@@ -96,6 +97,8 @@ async fn execute(
         config: &config,
         cloudwatch: cloudwatch.as_ref(),
     };
+    // (stable, canary) task definitions when canary-gate ran the ECS services.
+    let mut ecs_outputs = (String::new(), String::new());
     let result = match config.mode {
         Mode::Probe => probe_mode(&mut cancel, &runner, &config, &evidence, &mut session).await,
         Mode::Canary => {
@@ -111,20 +114,59 @@ async fn execute(
                 target,
             );
             traffic.check_target_groups().await?;
-            canary_mode(
-                &mut cancel,
-                &runner,
-                &config,
-                &traffic,
-                &NoCanaryService,
-                &evidence,
-                &mut session,
-            )
-            .await
+            match config.ecs.clone() {
+                None => {
+                    canary_mode(
+                        &mut cancel,
+                        &runner,
+                        &config,
+                        &traffic,
+                        &NoCanaryService,
+                        &evidence,
+                        &mut session,
+                    )
+                    .await
+                }
+                Some(target) => {
+                    let mut conf = aws_sdk_ecs::config::Builder::from(&aws.config);
+                    if let Some(url) = aws.endpoint_for("ECS") {
+                        conf = conf.endpoint_url(url);
+                    }
+                    let ecs =
+                        ecs_rollout::SdkEcs::new(aws_sdk_ecs::Client::from_conf(conf.build()));
+                    // ecs-rollout's watches stop on SIGTERM/SIGINT too (and roll back what
+                    // they were rolling); the traffic side has its own listener above.
+                    let signals = ecs_rollout::signal::Cancel::on_signals()
+                        .context("cannot listen for SIGTERM")?;
+                    let service = EcsCanaryService::new(
+                        ecs,
+                        target,
+                        ecs_rollout::outputs::Log::new(Some(&runner)),
+                        signals,
+                        config.timeout,
+                    );
+                    runner.info(&service.describe());
+                    let done = canary_mode(
+                        &mut cancel,
+                        &runner,
+                        &config,
+                        &traffic,
+                        &service,
+                        &evidence,
+                        &mut session,
+                    )
+                    .await;
+                    ecs_outputs = (
+                        service.stable_task_definition(),
+                        service.canary_task_definition(),
+                    );
+                    done
+                }
+            }
         }
     };
     let (outcome, failure) = result?;
-    for (name, value) in outputs::values(&outcome) {
+    for (name, value) in outputs::values(&outcome, &ecs_outputs.0, &ecs_outputs.1) {
         runner.set_output(name, &value)?;
     }
     let summary = summary::render(
@@ -280,14 +322,16 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
             None,
         ));
     }
-    service
-        .prepare()
-        .await
-        .map_err(|e| anyhow!("preparing the canary service: {e}"))?;
+    // Stable first when restarting: the canary service may be redeployed next, and its
+    // tasks should not be replaced under live traffic.
     if plan.restore_first {
         traffic.set_weights(Weights::STABLE).await?;
         session.log_weight(Weights::STABLE, "restored before starting");
     }
+    service
+        .prepare()
+        .await
+        .map_err(|e| anyhow!("preparing the canary service: {e}"))?;
 
     let deadline = tokio::time::sleep(config.timeout.saturating_sub(session.started.elapsed()));
     let stopped = {
@@ -317,9 +361,12 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
         Ok(()) => "stable restored to 100 %".to_string(),
         Err(e) => format!("restoring stable FAILED ({e}): set the weights by hand"),
     };
+    let mut result = result;
     let final_weight = if restored.is_ok() {
         session.log_weight(Weights::STABLE, why.clone());
-        let _ = service.rollback().await;
+        if let Err(e) = service.rollback().await {
+            result.push_str(&format!("; {e}"));
+        }
         0
     } else {
         before
@@ -406,7 +453,10 @@ async fn decide<T: Traffic, S: CanaryService>(
     };
     match (decision, config.on_inconclusive) {
         (Decision::Promote, _) => {
-            let (w, reason) = promote(reason).await?;
+            let (w, reason) = match promote(reason).await {
+                Ok(done) => done,
+                Err(e) => return promotion_failed(traffic, service, session, metrics, e).await,
+            };
             session.log_weight(w, "promoted");
             Ok((
                 Outcome {
@@ -420,7 +470,12 @@ async fn decide<T: Traffic, S: CanaryService>(
         }
         (Decision::Inconclusive, OnInconclusive::Promote) => {
             let (w, reason) =
-                promote(format!("promote (on-inconclusive: promote): {reason}")).await?;
+                match promote(format!("promote (on-inconclusive: promote): {reason}")).await {
+                    Ok(done) => done,
+                    Err(e) => {
+                        return promotion_failed(traffic, service, session, metrics, e).await;
+                    }
+                };
             session.log_weight(w, "promoted (inconclusive)");
             Ok((
                 Outcome {
@@ -483,6 +538,38 @@ async fn decide<T: Traffic, S: CanaryService>(
             ))
         }
     }
+}
+
+/// The canary passed but promoting it failed. When promotion goes into the stable service
+/// (which ecs-rollout has rolled back to its last good revision by now), all traffic goes back
+/// to stable and the canary service is scaled to 0, as in a rollback. Otherwise the traffic
+/// stays where it is (the canary is healthy) and the step fails.
+async fn promotion_failed<T: Traffic, S: CanaryService>(
+    traffic: &T,
+    service: &S,
+    session: &mut Session,
+    metrics: Vec<crate::judge::MetricVerdict>,
+    error: anyhow::Error,
+) -> anyhow::Result<Done> {
+    if !service.promotes_into_stable() {
+        return Err(error);
+    }
+    traffic.set_weights(Weights::STABLE).await?;
+    session.log_weight(Weights::STABLE, "promotion failed");
+    let scaled = match service.rollback().await {
+        Ok(()) => String::new(),
+        Err(e) => format!("; {e}"),
+    };
+    let reason = format!("the canary passed, but {error:#}; stable restored to 100 %{scaled}");
+    Ok((
+        Outcome {
+            decision: Decision::Rollback,
+            reason: reason.clone(),
+            final_weight: 0,
+            verdicts: metrics,
+        },
+        Some(reason),
+    ))
 }
 
 /// Probe mode: rounds of probes (and CloudWatch reads) over the window, judged on the policy.

@@ -414,7 +414,7 @@ impl Config {
         let dry_run = inputs.get_bool_or("dry-run", false)?;
         let create_repository = inputs.get_bool_or("create-repository", false)?;
         let update_repository = inputs.get_bool_or("update-repository", false)?;
-        let aws = AwsSettings::from_env("ecr-push", env)?;
+        let aws = AwsSettings::from_inputs("ecr-push", inputs, env)?;
         Ok(Config {
             repository,
             registry_ids,

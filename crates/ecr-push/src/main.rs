@@ -67,13 +67,8 @@ fn main() -> ExitCode {
         println!("{}", action_contract_json(INPUTS, OUTPUTS));
         return ExitCode::SUCCESS;
     }
-    let mut env = Env::from_process();
-    // The AWS settings read the environment, not input overrides: give the flag to both.
-    if let Some(region) = &cli.aws_region {
-        env.set("INPUT_AWS-REGION", region.clone());
-    }
     let runner = Arc::new(
-        Runner::builder(env)
+        Runner::builder(Env::from_process())
             .tool_name("ecr-push")
             .json_output(cli.json)
             .input_override("repository", cli.repository)
@@ -88,6 +83,7 @@ fn main() -> ExitCode {
             .input_override("registry-ids", cli.registry_ids)
             .input_override("create-repository", cli.create_repository)
             .input_override("dry-run", cli.dry_run)
+            .input_override("aws-region", cli.aws_region)
             .build(),
     );
     run(&runner, |_| ecr_push::run::run(&runner))

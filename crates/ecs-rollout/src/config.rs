@@ -40,6 +40,9 @@ pub const INPUTS: &[(&str, Option<&str>)] = &[
     ("pre-deploy-timeout-seconds", Some("600")),
     ("deregister-failed", Some("false")),
     ("dry-run", Some("false")),
+    ("codedeploy-application", None),
+    ("codedeploy-deployment-group", None),
+    ("codedeploy-appspec-hooks", None),
     ("aws-region", None),
     ("role-to-assume", None),
     ("role-session-name", None),
@@ -136,6 +139,76 @@ pub struct Config {
     pub pre_deploy_timeout: Duration,
     pub deregister_failed: bool,
     pub dry_run: bool,
+    /// CODE_DEPLOY services only: application and deployment group (None: AWS's
+    /// `AppECS-<cluster>-<service>` / `DgpECS-<cluster>-<service>`) and AppSpec hooks.
+    pub codedeploy: CodeDeployInputs,
+}
+
+/// The `codedeploy-*` inputs, used only when the service has the CODE_DEPLOY controller.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeDeployInputs {
+    pub application: Option<String>,
+    pub deployment_group: Option<String>,
+    /// (lifecycle event, Lambda function name or ARN), in the order given.
+    pub hooks: Vec<(String, String)>,
+}
+
+/// The AppSpec lifecycle events an ECS deployment can hook a Lambda function to.
+pub const APPSPEC_HOOKS: &[&str] = &[
+    "BeforeInstall",
+    "AfterInstall",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AfterAllowTraffic",
+];
+
+/// A CodeDeploy application or deployment group name: 1 to 100 printable characters, no spaces.
+fn codedeploy_name(inputs: &Inputs, name: &str) -> Result<Option<String>, InputError> {
+    let Some(v) = inputs.get(name) else {
+        return Ok(None);
+    };
+    if v.len() > 100 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(InputError::invalid(
+            name,
+            &v,
+            "a CodeDeploy name of 1 to 100 characters without spaces",
+        ));
+    }
+    Ok(Some(v))
+}
+
+fn lambda_ok(v: &str) -> bool {
+    if v.starts_with("arn:") {
+        v.contains(":lambda:") && !v.contains(char::is_whitespace)
+    } else {
+        !v.is_empty()
+            && v.len() <= 140
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_:".contains(c))
+    }
+}
+
+fn codedeploy_inputs(inputs: &Inputs) -> Result<CodeDeployInputs, InputError> {
+    let expected = format!(
+        "lines EVENT=FUNCTION, EVENT one of {} and FUNCTION a Lambda function name or ARN",
+        APPSPEC_HOOKS.join(", ")
+    );
+    let hooks = pairs(inputs, "codedeploy-appspec-hooks", lambda_ok, &expected)?;
+    if let Some((k, v)) = hooks
+        .iter()
+        .find(|(k, _)| !APPSPEC_HOOKS.contains(&k.as_str()))
+    {
+        return Err(InputError::invalid(
+            "codedeploy-appspec-hooks",
+            format!("{k}={v}"),
+            expected,
+        ));
+    }
+    Ok(CodeDeployInputs {
+        application: codedeploy_name(inputs, "codedeploy-application")?,
+        deployment_group: codedeploy_name(inputs, "codedeploy-deployment-group")?,
+        hooks,
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -531,6 +604,7 @@ impl Config {
                 timeout.as_secs()
             )));
         }
+        let codedeploy = codedeploy_inputs(inputs)?;
         Ok(Config {
             cluster,
             service,
@@ -549,6 +623,7 @@ impl Config {
             pre_deploy_timeout,
             deregister_failed,
             dry_run,
+            codedeploy,
         })
     }
 }
@@ -613,6 +688,58 @@ mod tests {
     }
 
     const BASE: &[(&str, &str)] = &[("cluster", "prod"), ("service", "api")];
+
+    #[test]
+    fn codedeploy_inputs_are_parsed_and_checked() {
+        let c = config(&with(&[
+            ("codedeploy-application", "AppECS-prod-api"),
+            ("codedeploy-deployment-group", "DgpECS-prod-api"),
+            (
+                "codedeploy-appspec-hooks",
+                "BeforeAllowTraffic=check\nAfterAllowTraffic=arn:aws:lambda:us-east-1:1:function:smoke",
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(c.codedeploy.application.as_deref(), Some("AppECS-prod-api"));
+        assert_eq!(
+            c.codedeploy.deployment_group.as_deref(),
+            Some("DgpECS-prod-api")
+        );
+        assert_eq!(c.codedeploy.hooks.len(), 2);
+        assert_eq!(
+            c.codedeploy.hooks[0],
+            ("BeforeAllowTraffic".into(), "check".into())
+        );
+        assert_eq!(
+            config(BASE).unwrap().codedeploy,
+            CodeDeployInputs::default()
+        );
+        for (name, value, expected) in [
+            ("codedeploy-application", "my app", "without spaces"),
+            ("codedeploy-deployment-group", "tab\tname", "without spaces"),
+            (
+                "codedeploy-appspec-hooks",
+                "Nope=fn",
+                "EVENT one of BeforeInstall",
+            ),
+            (
+                "codedeploy-appspec-hooks",
+                "AfterInstall=bad fn",
+                "Lambda function name or ARN",
+            ),
+            (
+                "codedeploy-appspec-hooks",
+                "AfterInstall=arn:aws:s3:::x",
+                "Lambda function",
+            ),
+        ] {
+            let e = err(&with(&[(name, value)]));
+            assert!(
+                e.contains(name) && e.contains(expected),
+                "{name}={value}: {e}"
+            );
+        }
+    }
 
     fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
         let mut v = BASE.to_vec();

@@ -4,8 +4,8 @@
 //! The strategy is the service's own: a rolling update and ECS native blue/green both start with
 //! UpdateService and show up as a new PRIMARY deployment; ECS runs the strategy (bake time
 //! included). For blue/green the watch also follows the lifecycle stages of the service
-//! deployment (ListServiceDeployments, DescribeServiceDeployments). The CodeDeploy controller is
-//! refused for now, EXTERNAL always.
+//! deployment (ListServiceDeployments, DescribeServiceDeployments). CODE_DEPLOY services are
+//! refused here (the `run` module deploys them through [`crate::codedeploy`]), EXTERNAL always.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -16,6 +16,9 @@ use crate::watch::Watcher;
 
 /// How ECS will roll the service, for messages.
 pub fn describe_strategy(snap: &ServiceSnapshot) -> String {
+    if snap.controller == Controller::CodeDeploy {
+        return "CodeDeploy blue/green".to_owned();
+    }
     match &snap.strategy {
         Strategy::Rolling => "rolling update".to_owned(),
         Strategy::BlueGreen => match snap.bake_time_minutes {

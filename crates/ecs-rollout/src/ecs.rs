@@ -100,6 +100,9 @@ pub struct ServiceSnapshot {
     pub events: Vec<ServiceEvent>,
     /// `currentServiceDeployment`: the ARN for the service deployment APIs.
     pub current_service_deployment: Option<String>,
+    /// The service's load balancers as (container name, container port), for CodeDeploy's
+    /// AppSpec.
+    pub load_balancers: Vec<(String, i32)>,
 }
 
 impl ServiceSnapshot {
@@ -350,6 +353,11 @@ fn snapshot(s: &sdk::Service) -> ServiceSnapshot {
         current_service_deployment: s.current_service_deployment().map(str::to_owned),
         launch_type: s.launch_type().map(|l| l.as_str().to_owned()),
         network,
+        load_balancers: s
+            .load_balancers()
+            .iter()
+            .filter_map(|lb| Some((lb.container_name()?.to_owned(), lb.container_port()?)))
+            .collect(),
         deployments: s
             .deployments()
             .iter()

@@ -24,9 +24,15 @@ pub enum RolloutError {
     )]
     ExternalController { service: String },
     #[error(
-        "service '{service}' uses the CODE_DEPLOY deployment controller, which ecs-rollout does not support yet: switch the service to the ECS controller (rolling or native blue/green) or deploy it with CodeDeploy"
+        "service '{service}' uses the CODE_DEPLOY deployment controller, which this caller does not drive: deploy it with ecs-rollout (which creates a CodeDeploy deployment) or with CodeDeploy"
     )]
     CodeDeployController { service: String },
+    #[error(transparent)]
+    CodeDeploy(#[from] crate::codedeploy::CdError),
+    #[error(
+        "service '{service}' uses the CODE_DEPLOY controller but has no load balancer with a container name and port, which CodeDeploy's AppSpec needs: attach the load balancer to the service"
+    )]
+    CodeDeployNoLoadBalancer { service: String },
     #[error(
         "service '{service}' uses deployment controller or strategy '{what}', which ecs-rollout does not know"
     )]

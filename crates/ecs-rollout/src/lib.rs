@@ -57,8 +57,11 @@
 //! Native blue/green (and linear, canary) services are deployed with UpdateService like rolling
 //! ones and judged on their deployment the same way; their lifecycle stages (SCALE_UP, …,
 //! BAKE_TIME, CLEAN_UP) are read from the service deployment APIs and reported as they change.
-//! Not supported yet: the CODE_DEPLOY controller (refused with a clear error).
+//! CODE_DEPLOY services are deployed through CodeDeploy: the new revision goes into an AppSpec,
+//! the CodeDeploy deployment is followed with GetDeployment and stopped with automatic rollback
+//! when it fails, times out or the run is cancelled ([`codedeploy`]).
 
+pub mod codedeploy;
 pub mod config;
 pub mod deploy;
 pub mod diff;

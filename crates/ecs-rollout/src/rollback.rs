@@ -157,6 +157,7 @@ mod tests {
 
     fn svc(td: &str, deployments: Vec<Deployment>) -> ServiceSnapshot {
         ServiceSnapshot {
+            load_balancers: Vec::new(),
             arn: String::new(),
             name: "api".into(),
             status: "ACTIVE".into(),

@@ -15,10 +15,11 @@ use gantry_toolkit::{GithubContext, Runner};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use crate::codedeploy::{self, CodeDeploy, SdkCodeDeploy};
 use crate::config::{CircuitBreakerSetting, Config, Mode, RollbackTarget, TaskDefSource};
 use crate::deploy::{check_deployable, deploy, describe_strategy};
 use crate::diff::{Change, diff};
-use crate::ecs::{Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
+use crate::ecs::{Controller, Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
 use crate::image::ImageRef;
 use crate::outputs::{Log, Report, Status, summary};
@@ -37,7 +38,7 @@ pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
     let config = Config::from_inputs(runner.inputs(), &workspace)?;
-    let settings = AwsSettings::from_env("ecs-rollout", runner.env())?;
+    let settings = AwsSettings::from_runner("ecs-rollout", &runner)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -64,10 +65,25 @@ async fn run_async(
     }
     let ecs = SdkEcs::new(aws_sdk_ecs::Client::from_conf(ecs_conf.build()));
     let ecr = SdkEcr::new(aws_sdk_ecr::Client::from_conf(ecr_conf.build()));
+    let mut cd_conf = aws_sdk_codedeploy::config::Builder::from(&aws.config);
+    if let Some(url) = aws.endpoint_for("CODEDEPLOY") {
+        cd_conf = cd_conf.endpoint_url(url);
+    }
+    let codedeploy = SdkCodeDeploy::new(aws_sdk_codedeploy::Client::from_conf(cd_conf.build()));
     let log = Log::new(Some(&runner));
     let deadline = Instant::now() + config.timeout;
 
-    let result = execute(&ecs, &ecr, &config, &region, deadline, &cancel, &log).await;
+    let result = execute(
+        &ecs,
+        &ecr,
+        &codedeploy,
+        &config,
+        &region,
+        deadline,
+        &cancel,
+        &log,
+    )
+    .await;
     let (report, changes) = match result {
         Ok(done) => done,
         Err(e) => {
@@ -138,16 +154,35 @@ pub async fn current_service<E: Ecs>(
 
 /// Everything after the inputs: returns the report (and the task definition diff), or an
 /// error when the run stopped before the service was changed.
-pub async fn execute<E: Ecs, R: Ecr>(
+#[allow(clippy::too_many_arguments)]
+pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
     ecs: &E,
     ecr: &R,
+    codedeploy: &C,
     config: &Config,
     region: &str,
     deadline: Instant,
     cancel: &Cancel,
     log: &Log<'_>,
 ) -> Result<(Report, Vec<Change>), RolloutError> {
-    let before = current_service(ecs, &config.cluster, &config.service).await?;
+    let before = match current_service(ecs, &config.cluster, &config.service).await {
+        // CODE_DEPLOY services are ours to deploy (through CodeDeploy); other callers refuse them.
+        Err(RolloutError::CodeDeployController { .. }) => ecs
+            .describe_service(&config.cluster, &config.service)
+            .await?
+            .ok_or_else(|| RolloutError::ServiceMissing {
+                cluster: config.cluster.clone(),
+                service: config.service.clone(),
+            })?,
+        other => other?,
+    };
+    let via_codedeploy = before.controller == Controller::CodeDeploy;
+    let lb = before.load_balancers.first().cloned();
+    if via_codedeploy && lb.is_none() {
+        return Err(RolloutError::CodeDeployNoLoadBalancer {
+            service: config.service.clone(),
+        });
+    }
     log.info(&format!(
         "service {}/{} runs {} ({} of {} tasks running; {})",
         config.cluster,
@@ -309,6 +344,19 @@ pub async fn execute<E: Ecs, R: Ecr>(
         log.info(&report.reason);
         report.duration = log.elapsed();
         return Ok((report, changes));
+    }
+
+    if let (true, Some((container, port))) = (via_codedeploy, lb) {
+        let mut done = codedeploy::run(
+            codedeploy, ecs, config, &new_arn, &container, port, deadline, cancel, log, report,
+        )
+        .await?;
+        if done.status != Status::Succeeded && config.wait && config.deregister_failed && registered
+        {
+            deregister_failed(ecs, config, &new_arn, last_good(&before).as_deref(), log).await;
+            done.duration = log.elapsed();
+        }
+        return Ok((done, changes));
     }
 
     let good = last_good(&before);

@@ -513,6 +513,7 @@ mod tests {
 
     fn snap(td: &str, deployments: Vec<Deployment>, events: &[(&str, &str)]) -> ServiceSnapshot {
         ServiceSnapshot {
+            load_balancers: Vec::new(),
             arn: "arn:svc".into(),
             name: "api".into(),
             status: "ACTIVE".into(),

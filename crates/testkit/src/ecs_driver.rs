@@ -2,7 +2,8 @@
 //! loopback plus a control API that plays AWS's rollout engine, which moto lacks (its ECS
 //! deployments never progress). Every AWS call still goes to real moto; the driver only moves
 //! the deployments of a service along the scenario a test queued for it (healthy, slow,
-//! failing, ECS-initiated rollback, stuck pending), decides how one-off tasks exit, injects
+//! failing, ECS-initiated rollback, stuck pending) and CodeDeploy deployments along theirs
+//! ([`CodeDeployScenario`]), decides how one-off tasks exit, injects
 //! ThrottlingException, and logs each call for assertions and the benchmark.
 //!
 //! Each test process starts its own driver ([`EcsDriver::shared`]), so no other test (or
@@ -51,6 +52,37 @@ impl Scenario {
             Scenario::Failing { after } => json!({"kind": "failing", "after": after}),
             Scenario::Rollback { after } => json!({"kind": "rollback", "after": after}),
             Scenario::Pending => json!({"kind": "pending"}),
+        }
+    }
+}
+
+/// What the next CodeDeploy deployment of a deployment group does (moto's never progress).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeDeployScenario {
+    /// Created -> InProgress -> Succeeded after `after` seconds; the ECS services of the
+    /// deployment group then run the AppSpec's task definition.
+    Succeeds { after: f64 },
+    /// Succeeds, slowly.
+    Slow { after: f64 },
+    /// Failed after `after` seconds with errorInformation {code, message: `reason`}; the
+    /// services keep their task definition.
+    Fails {
+        after: f64,
+        code: String,
+        reason: String,
+    },
+}
+
+impl CodeDeployScenario {
+    fn to_json(&self) -> Value {
+        match self {
+            CodeDeployScenario::Succeeds { after } => json!({"kind": "succeeds", "after": after}),
+            CodeDeployScenario::Slow { after } => json!({"kind": "slow", "after": after}),
+            CodeDeployScenario::Fails {
+                after,
+                code,
+                reason,
+            } => json!({"kind": "fails", "after": after, "code": code, "reason": reason}),
         }
     }
 }
@@ -171,6 +203,21 @@ impl EcsDriver {
         self.post(
             "/_driver/scenario",
             &json!({"cluster": cluster, "service": service, "scenarios": list}),
+        );
+    }
+
+    /// Queues what the next CodeDeploy deployments of `application`/`group` do, one scenario per
+    /// CreateDeployment. Unqueued: succeeds after 1 s. StopDeployment always stops.
+    pub fn codedeploy_scenario(
+        &self,
+        application: &str,
+        group: &str,
+        scenarios: &[CodeDeployScenario],
+    ) {
+        let list: Vec<Value> = scenarios.iter().map(CodeDeployScenario::to_json).collect();
+        self.post(
+            "/_driver/codedeploy",
+            &json!({"application": application, "group": group, "scenarios": list}),
         );
     }
 

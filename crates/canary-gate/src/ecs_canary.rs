@@ -1,0 +1,441 @@
+//! [`CanaryService`] on ECS: the new task definition runs as a small canary service beside the
+//! stable one, and promotion rolls the stable service to it — both with `ecs-rollout`'s
+//! library (deploy by id, watch until really done, roll back to the last good revision).
+//!
+//! - [`EcsCanaryService::prepare`]: checks both services (they exist, ecs-rollout can deploy
+//!   them), resolves the new task definition to its ARN (default: the canary service's own),
+//!   rolls the canary service to it with `canary-desired-count` tasks and waits until that
+//!   deployment completed, before any traffic moves. A canary that never gets healthy is
+//!   scaled back to 0 and the run fails with no traffic moved.
+//! - [`EcsCanaryService::promote`]: rolls the stable service to the canary's task definition
+//!   and watches it; on failure, timeout or SIGTERM ecs-rollout rolls it back to its last
+//!   good revision and promote fails (the run then puts traffic on stable). On success the
+//!   canary service is scaled to 0 and the run returns all traffic to the stable group.
+//! - [`EcsCanaryService::rollback`]: scales the canary service to 0 (traffic is already back
+//!   on stable, which was never touched).
+//!
+//! A stable service on ECS's own CANARY or LINEAR strategy is rolled the same way (ecs-rollout
+//! follows its lifecycle stages). Judging such a deployment in place of the separate canary
+//! service is [`native`]: the decision (tested) and its effect (ecs-rollout's rollback, not
+//! exercised: the emulator has no CANARY/LINEAR strategy) are there; the run does not use them
+//! yet, so such a service is rolled like any other on promote.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ecs_rollout::ecs::{Ecs, ServiceSnapshot, ServiceUpdate};
+use ecs_rollout::outputs::Log;
+use ecs_rollout::rollback::last_good;
+use ecs_rollout::signal::Cancel;
+use ecs_rollout::taskdef::short_name;
+use ecs_rollout::watch::WatchOutcome;
+use tokio::time::Instant;
+
+use crate::canary_service::{CanaryService, CanaryServiceError};
+use crate::config::EcsTarget;
+
+/// How long a new deployment may keep tasks PENDING before ecs-rollout calls it stuck.
+const PENDING_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What the run learnt about the services, for the outputs.
+#[derive(Debug, Default, Clone)]
+struct State {
+    /// The canary's task definition (ARN), once resolved.
+    task_definition: Option<String>,
+    /// The stable service as it was before we touched anything.
+    stable_before: Option<String>,
+    /// The stable service's task definition when the run ended.
+    stable_now: Option<String>,
+}
+
+pub struct EcsCanaryService<'a, E> {
+    ecs: E,
+    target: EcsTarget,
+    log: Log<'a>,
+    cancel: Cancel,
+    /// Each ECS rollout (canary, stable, rollback) gets at most this long.
+    rollout_timeout: Duration,
+    state: Mutex<State>,
+}
+
+impl<E> std::fmt::Debug for EcsCanaryService<'_, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EcsCanaryService")
+            .field("target", &self.target)
+            .field("state", &self.state.lock().map(|s| s.clone()).ok())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, E: Ecs> EcsCanaryService<'a, E> {
+    pub fn new(
+        ecs: E,
+        target: EcsTarget,
+        log: Log<'a>,
+        cancel: Cancel,
+        rollout_timeout: Duration,
+    ) -> Self {
+        EcsCanaryService {
+            ecs,
+            target,
+            log,
+            cancel,
+            rollout_timeout,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The stable service's task definition when the run ended (empty when unknown).
+    pub fn stable_task_definition(&self) -> String {
+        let s = self.state();
+        s.stable_now.or(s.stable_before).unwrap_or_default()
+    }
+
+    /// The canary's task definition ARN (empty before `prepare` resolved it).
+    pub fn canary_task_definition(&self) -> String {
+        self.state().task_definition.unwrap_or_default()
+    }
+
+    fn state(&self) -> State {
+        self.state.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn update_state(&self, f: impl FnOnce(&mut State)) {
+        if let Ok(mut s) = self.state.lock() {
+            f(&mut s);
+        }
+    }
+
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.rollout_timeout
+    }
+
+    async fn service(&self, name: &str) -> Result<ServiceSnapshot, CanaryServiceError> {
+        ecs_rollout::run::current_service(&self.ecs, &self.target.cluster, name)
+            .await
+            .map_err(|e| CanaryServiceError(format!("service '{name}': {e}")))
+    }
+
+    /// `family:revision` or an ARN → the ARN ECS reports in deployments.
+    async fn resolve(&self, task_definition: &str) -> Result<String, CanaryServiceError> {
+        let def = self
+            .ecs
+            .describe_task_definition(task_definition)
+            .await
+            .map_err(|e| {
+                CanaryServiceError(format!(
+                    "input 'task-definition' is '{task_definition}', which ECS cannot describe ({e}): register it first, or check the family and revision"
+                ))
+            })?;
+        def["taskDefinitionArn"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                CanaryServiceError(format!(
+                    "DescribeTaskDefinition answered without an ARN for '{task_definition}'"
+                ))
+            })
+    }
+
+    /// Rolls `service` to `task_definition` (with `desired` tasks when given) and watches the
+    /// deployment until it completed or failed.
+    async fn roll(
+        &self,
+        before: &ServiceSnapshot,
+        task_definition: &str,
+        desired: Option<i32>,
+    ) -> Result<WatchOutcome, CanaryServiceError> {
+        let service = before.name.clone();
+        let update = ServiceUpdate {
+            cluster: self.target.cluster.clone(),
+            service: service.clone(),
+            task_definition: Some(task_definition.to_owned()),
+            desired_count: desired,
+            // Same revision (a canary scaled to 0 that runs it again): UpdateService would
+            // start no deployment to watch.
+            force_new_deployment: before.task_definition == task_definition,
+            ..ServiceUpdate::default()
+        };
+        let seen = self.cancel.count();
+        let mut watcher = ecs_rollout::deploy(&self.ecs, before, &update, PENDING_TIMEOUT)
+            .await
+            .map_err(|e| CanaryServiceError(format!("deploying service '{service}': {e}")))?;
+        ecs_rollout::watch(
+            &self.ecs,
+            &self.target.cluster,
+            &service,
+            &mut watcher,
+            self.deadline(),
+            &self.cancel,
+            seen,
+            &self.log,
+        )
+        .await
+        .map_err(|e| CanaryServiceError(format!("watching service '{service}': {e}")))
+    }
+
+    async fn scale_canary_to_zero(&self) -> Result<(), CanaryServiceError> {
+        let update = ServiceUpdate {
+            cluster: self.target.cluster.clone(),
+            service: self.target.canary_service.clone(),
+            desired_count: Some(0),
+            ..ServiceUpdate::default()
+        };
+        self.ecs.update_service(&update).await.map_err(|e| {
+            CanaryServiceError(format!(
+                "scaling canary service '{}' to 0: {e}: set its desired count to 0 by hand",
+                self.target.canary_service
+            ))
+        })?;
+        self.log.mark(&format!(
+            "canary service {} scaled to 0",
+            self.target.canary_service
+        ));
+        Ok(())
+    }
+}
+
+/// Why a watch did not succeed, in words.
+fn failure(outcome: &WatchOutcome) -> String {
+    match outcome {
+        WatchOutcome::Succeeded => "it succeeded".into(),
+        WatchOutcome::Failed(f) => f.reason.clone(),
+        WatchOutcome::TimedOut(why) => format!("timed out: {why}"),
+        WatchOutcome::Cancelled(why) => format!("cancelled by {why}"),
+    }
+}
+
+impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
+    fn describe(&self) -> String {
+        format!(
+            "ECS canary service {} beside {} in cluster {}",
+            self.target.canary_service, self.target.stable_service, self.target.cluster
+        )
+    }
+
+    async fn prepare(&self) -> Result<(), CanaryServiceError> {
+        // Both services first: nothing changes unless both can be deployed.
+        let stable = self.service(&self.target.stable_service).await?;
+        let canary = self.service(&self.target.canary_service).await?;
+        let task_definition = match &self.target.task_definition {
+            Some(td) => self.resolve(td).await?,
+            None => canary.task_definition.clone(),
+        };
+        self.update_state(|s| {
+            s.task_definition = Some(task_definition.clone());
+            s.stable_before = Some(stable.task_definition.clone());
+        });
+        self.log.mark(&format!(
+            "canary service {}: {} with {} task(s); stable {} runs {} ({})",
+            canary.name,
+            short_name(&task_definition),
+            self.target.canary_desired_count,
+            stable.name,
+            short_name(&stable.task_definition),
+            ecs_rollout::deploy::describe_strategy(&stable)
+        ));
+        // A re-run that continues a canary finds it already up: do not restart its tasks
+        // under live traffic.
+        let up = canary.task_definition == task_definition
+            && canary.desired == self.target.canary_desired_count
+            && canary.running == canary.desired
+            && canary.deployments.len() == 1;
+        if up {
+            self.log
+                .info("the canary service already runs it: not redeployed");
+            return Ok(());
+        }
+        let outcome = self
+            .roll(
+                &canary,
+                &task_definition,
+                Some(self.target.canary_desired_count),
+            )
+            .await?;
+        if outcome == WatchOutcome::Succeeded {
+            return Ok(());
+        }
+        let why = failure(&outcome);
+        let scaled = match self.scale_canary_to_zero().await {
+            Ok(()) => "scaled back to 0".to_string(),
+            Err(e) => e.0,
+        };
+        Err(CanaryServiceError(format!(
+            "canary service '{}' did not become healthy on {} ({why}); {scaled}; no traffic moved",
+            self.target.canary_service,
+            short_name(&task_definition)
+        )))
+    }
+
+    async fn promote(&self) -> Result<(), CanaryServiceError> {
+        let Some(task_definition) = self.state().task_definition else {
+            return Err(CanaryServiceError(
+                "the canary service was never prepared".into(),
+            ));
+        };
+        let before = self.service(&self.target.stable_service).await?;
+        let good = last_good(&before);
+        self.log.mark(&format!(
+            "promoting: rolling stable service {} to {}",
+            before.name,
+            short_name(&task_definition)
+        ));
+        let outcome = self.roll(&before, &task_definition, None).await?;
+        if outcome != WatchOutcome::Succeeded {
+            let why = failure(&outcome);
+            let back = match good {
+                Some(target) => {
+                    let rolled = ecs_rollout::rollback(
+                        &self.ecs,
+                        &self.target.cluster,
+                        &before.name,
+                        &target,
+                        PENDING_TIMEOUT,
+                        self.deadline(),
+                        &self.cancel,
+                        self.cancel.count(),
+                        &self.log,
+                    )
+                    .await;
+                    self.update_state(|s| s.stable_now = Some(target.clone()));
+                    match rolled {
+                        Ok(r) if r.outcome == WatchOutcome::Succeeded => {
+                            format!("rolled back to {}", short_name(&target))
+                        }
+                        Ok(r) => format!(
+                            "its rollback to {} did not complete ({})",
+                            short_name(&target),
+                            failure(&r.outcome)
+                        ),
+                        Err(e) => format!("its rollback to {} failed: {e}", short_name(&target)),
+                    }
+                }
+                None => "no earlier revision ever completed, so it was not rolled back".into(),
+            };
+            return Err(CanaryServiceError(format!(
+                "stable service '{}' did not roll to {} ({why}); {back}",
+                before.name,
+                short_name(&task_definition)
+            )));
+        }
+        self.update_state(|s| s.stable_now = Some(task_definition.clone()));
+        self.scale_canary_to_zero().await
+    }
+
+    async fn rollback(&self) -> Result<(), CanaryServiceError> {
+        self.scale_canary_to_zero().await
+    }
+
+    fn promotes_into_stable(&self) -> bool {
+        true
+    }
+}
+
+/// Judging a stable service that runs ECS's own CANARY or LINEAR deployment strategy: ECS
+/// shifts the traffic between its blue and green revisions, canary-gate only rules on the
+/// evidence and acts on that one service deployment.
+pub mod native {
+    use ecs_rollout::RolloutError;
+    use ecs_rollout::ecs::{Ecs, Strategy};
+    use ecs_rollout::outputs::Log;
+    use ecs_rollout::rollback::RollbackResult;
+    use ecs_rollout::signal::Cancel;
+    use tokio::time::Instant;
+
+    use crate::judge::Decision;
+
+    /// Whether ECS shifts the traffic itself (CANARY, LINEAR), so canary-gate must not move
+    /// the ALB weights and judges the service deployment instead.
+    pub fn shifts_traffic_itself(strategy: &Strategy) -> bool {
+        matches!(strategy, Strategy::Other(s) if s == "CANARY" || s == "LINEAR")
+    }
+
+    /// What to do with the running service deployment after a verdict.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Effect {
+        /// Let ECS carry on shifting (and finish at its own pace).
+        Continue,
+        /// Roll the service back to the last good revision now (UpdateService through
+        /// ecs-rollout's rollback, which ECS turns into a new deployment of that revision).
+        RollBack,
+        /// Keep watching: not enough evidence yet and the deployment still shifts.
+        Wait,
+    }
+
+    /// The pure rule: a rollback verdict rolls back at once; promote lets ECS continue;
+    /// inconclusive waits while ECS still shifts, and at the end follows `on-inconclusive`
+    /// (`rollback_when_inconclusive`).
+    pub fn effect(
+        decision: Decision,
+        deployment_done: bool,
+        rollback_when_inconclusive: bool,
+    ) -> Effect {
+        match decision {
+            Decision::Rollback => Effect::RollBack,
+            Decision::Promote => Effect::Continue,
+            Decision::Inconclusive if !deployment_done => Effect::Wait,
+            Decision::Inconclusive if rollback_when_inconclusive => Effect::RollBack,
+            Decision::Inconclusive => Effect::Continue,
+        }
+    }
+
+    /// Carries out `effect` on `service`: a rollback goes to `last_good` through ecs-rollout's
+    /// rollback (UpdateService to that revision, watched until it runs again), which works on
+    /// every ECS strategy. StopServiceDeployment (stop type ROLLBACK) would let ECS undo the
+    /// deployment itself, but ecs-rollout's `Ecs` trait does not carry it and the emulator does
+    /// not implement it, so it is not used. Returns how the rollback went, `None` otherwise.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn apply<E: Ecs>(
+        ecs: &E,
+        cluster: &str,
+        service: &str,
+        effect: Effect,
+        last_good: Option<&str>,
+        deadline: Instant,
+        cancel: &Cancel,
+        log: &Log<'_>,
+    ) -> Result<Option<RollbackResult>, RolloutError> {
+        match (effect, last_good) {
+            (Effect::RollBack, Some(target)) => ecs_rollout::rollback(
+                ecs,
+                cluster,
+                service,
+                target,
+                super::PENDING_TIMEOUT,
+                deadline,
+                cancel,
+                cancel.count(),
+                log,
+            )
+            .await
+            .map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn only_canary_and_linear_shift_traffic_themselves() {
+            assert!(shifts_traffic_itself(&Strategy::Other("CANARY".into())));
+            assert!(shifts_traffic_itself(&Strategy::Other("LINEAR".into())));
+            assert!(!shifts_traffic_itself(&Strategy::Rolling));
+            assert!(!shifts_traffic_itself(&Strategy::BlueGreen));
+        }
+
+        #[test]
+        fn verdicts_map_to_effects_on_the_service_deployment() {
+            assert_eq!(effect(Decision::Rollback, false, false), Effect::RollBack);
+            assert_eq!(effect(Decision::Rollback, true, false), Effect::RollBack);
+            assert_eq!(effect(Decision::Promote, false, true), Effect::Continue);
+            assert_eq!(effect(Decision::Inconclusive, false, true), Effect::Wait);
+            assert_eq!(effect(Decision::Inconclusive, true, true), Effect::RollBack);
+            assert_eq!(
+                effect(Decision::Inconclusive, true, false),
+                Effect::Continue
+            );
+        }
+    }
+}

@@ -1,0 +1,583 @@
+//! The CODE_DEPLOY controller: a service whose deployments CodeDeploy runs (blue/green through
+//! task sets and a load balancer). ecs-rollout registers the task definition as for any
+//! service, then creates a CodeDeploy deployment whose AppSpec points at it ([`appspec`]),
+//! follows it with GetDeployment ([`CdWatcher`], pure) and, on failure, timeout or a signal,
+//! stops it with `autoRollbackEnabled` so that CodeDeploy itself moves the traffic back.
+//!
+//! Effects are behind [`CodeDeploy`] ([`SdkCodeDeploy`] over the AWS SDK).
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::config::{CircuitBreakerSetting, Config};
+use crate::ecs::Ecs;
+use crate::error::RolloutError;
+use crate::outputs::{Log, Report, Status};
+use crate::signal::Cancel;
+use crate::taskdef::short_name;
+
+use aws_smithy_types::error::display::DisplayErrorContext;
+use serde_json::{Value, json};
+
+/// AWS's deploy action names them so; we default to the same.
+pub fn default_application(cluster: &str, service: &str) -> String {
+    format!("AppECS-{cluster}-{service}")
+}
+
+/// See [`default_application`].
+pub fn default_deployment_group(cluster: &str, service: &str) -> String {
+    format!("DgpECS-{cluster}-{service}")
+}
+
+/// The AppSpec content (JSON, which CodeDeploy reads as YAML too) for an ECS deployment.
+pub fn appspec(
+    task_definition: &str,
+    container_name: &str,
+    container_port: i32,
+    hooks: &[(String, String)],
+) -> String {
+    let mut spec = json!({
+        "version": 0.0,
+        "Resources": [{
+            "TargetService": {
+                "Type": "AWS::ECS::Service",
+                "Properties": {
+                    "TaskDefinition": task_definition,
+                    "LoadBalancerInfo": {
+                        "ContainerName": container_name,
+                        "ContainerPort": container_port,
+                    }
+                }
+            }
+        }]
+    });
+    if !hooks.is_empty() {
+        spec["Hooks"] = Value::Array(
+            hooks
+                .iter()
+                .map(|(event, function)| json!({ event.as_str(): function }))
+                .collect(),
+        );
+    }
+    spec.to_string()
+}
+
+/// `status` of a CodeDeploy deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CdStatus {
+    Created,
+    Queued,
+    InProgress,
+    Baking,
+    Ready,
+    Succeeded,
+    Failed,
+    Stopped,
+    Other(String),
+}
+
+impl CdStatus {
+    pub fn parse(s: &str) -> CdStatus {
+        match s {
+            "Created" => CdStatus::Created,
+            "Queued" => CdStatus::Queued,
+            "InProgress" => CdStatus::InProgress,
+            "Baking" => CdStatus::Baking,
+            "Ready" => CdStatus::Ready,
+            "Succeeded" => CdStatus::Succeeded,
+            "Failed" => CdStatus::Failed,
+            "Stopped" => CdStatus::Stopped,
+            other => CdStatus::Other(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            CdStatus::Created => "Created",
+            CdStatus::Queued => "Queued",
+            CdStatus::InProgress => "InProgress",
+            CdStatus::Baking => "Baking",
+            CdStatus::Ready => "Ready",
+            CdStatus::Succeeded => "Succeeded",
+            CdStatus::Failed => "Failed",
+            CdStatus::Stopped => "Stopped",
+            CdStatus::Other(s) => s,
+        }
+    }
+}
+
+/// What GetDeployment says at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CdDeployment {
+    pub status: CdStatus,
+    /// `errorInformation` as `CODE: message`, when CodeDeploy gave one.
+    pub error: Option<String>,
+}
+
+/// What to do after one observation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CdDecision {
+    Wait,
+    Succeeded,
+    /// CodeDeploy ended the deployment without success (it rolls back by itself when the
+    /// deployment group or our request enables automatic rollback).
+    Failed(String),
+}
+
+/// Follows one CodeDeploy deployment: reports status changes once, decides when it is over.
+#[derive(Debug, Default)]
+pub struct CdWatcher {
+    last: Option<CdStatus>,
+}
+
+impl CdWatcher {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The status last seen, for timeout messages.
+    pub fn last_status(&self) -> Option<&CdStatus> {
+        self.last.as_ref()
+    }
+
+    /// Success needs both CodeDeploy's Succeeded and the service on our task definition: a
+    /// deployment that CodeDeploy calls done while the service runs something else is not ours.
+    pub fn observe(
+        &mut self,
+        d: &CdDeployment,
+        service_task_definition: &str,
+        ours: &str,
+    ) -> (Option<String>, CdDecision) {
+        let changed = self.last.as_ref() != Some(&d.status);
+        self.last = Some(d.status.clone());
+        let note = changed.then(|| format!("CodeDeploy deployment status: {}", d.status.as_str()));
+        let why = |what: &str| match &d.error {
+            Some(e) => format!("CodeDeploy deployment {what}: {e}"),
+            None => format!("CodeDeploy deployment {what} (no error information)"),
+        };
+        let decision = match &d.status {
+            CdStatus::Succeeded if service_task_definition == ours => CdDecision::Succeeded,
+            // CodeDeploy may report success a moment before the service shows the new
+            // revision; the deadline ends the wait if it never does.
+            CdStatus::Succeeded => CdDecision::Wait,
+            CdStatus::Failed => CdDecision::Failed(why("failed")),
+            CdStatus::Stopped => CdDecision::Failed(why("was stopped")),
+            _ => CdDecision::Wait,
+        };
+        (note, decision)
+    }
+}
+
+/// What CreateDeployment needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CdRequest {
+    pub application: String,
+    pub deployment_group: String,
+    pub appspec: String,
+    pub description: String,
+}
+
+/// A CodeDeploy call failed.
+#[derive(Debug, thiserror::Error)]
+#[error("CodeDeploy {operation} failed: {message}")]
+pub struct CdError {
+    pub operation: &'static str,
+    pub message: String,
+}
+
+/// The CodeDeploy calls ecs-rollout makes.
+pub trait CodeDeploy: Send + Sync {
+    fn create_deployment(
+        &self,
+        request: &CdRequest,
+    ) -> impl Future<Output = Result<String, CdError>> + Send;
+    fn get_deployment(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<CdDeployment, CdError>> + Send;
+    /// Stops the deployment and asks CodeDeploy to roll it back.
+    fn stop_deployment(&self, id: &str) -> impl Future<Output = Result<(), CdError>> + Send;
+}
+
+/// [`CodeDeploy`] over the AWS SDK.
+#[derive(Debug, Clone)]
+pub struct SdkCodeDeploy {
+    client: aws_sdk_codedeploy::Client,
+}
+
+impl SdkCodeDeploy {
+    pub fn new(client: aws_sdk_codedeploy::Client) -> Self {
+        SdkCodeDeploy { client }
+    }
+}
+
+fn cd_error<E, R>(operation: &'static str, e: aws_sdk_codedeploy::error::SdkError<E, R>) -> CdError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    CdError {
+        operation,
+        message: DisplayErrorContext(&e).to_string(),
+    }
+}
+
+impl CodeDeploy for SdkCodeDeploy {
+    async fn create_deployment(&self, request: &CdRequest) -> Result<String, CdError> {
+        use aws_sdk_codedeploy::types::{AppSpecContent, RevisionLocation, RevisionLocationType};
+        let revision = RevisionLocation::builder()
+            .revision_type(RevisionLocationType::AppSpecContent)
+            .app_spec_content(
+                AppSpecContent::builder()
+                    .content(request.appspec.clone())
+                    .build(),
+            )
+            .build();
+        let out = self
+            .client
+            .create_deployment()
+            .application_name(&request.application)
+            .deployment_group_name(&request.deployment_group)
+            .revision(revision)
+            .description(&request.description)
+            .send()
+            .await
+            .map_err(|e| cd_error("CreateDeployment", e))?;
+        out.deployment_id()
+            .map(str::to_owned)
+            .ok_or_else(|| CdError {
+                operation: "CreateDeployment",
+                message: "no deployment id in the answer".to_owned(),
+            })
+    }
+
+    async fn get_deployment(&self, id: &str) -> Result<CdDeployment, CdError> {
+        let out = self
+            .client
+            .get_deployment()
+            .deployment_id(id)
+            .send()
+            .await
+            .map_err(|e| cd_error("GetDeployment", e))?;
+        let info = out.deployment_info();
+        let status = info
+            .and_then(|i| i.status())
+            .map(|s| CdStatus::parse(s.as_str()))
+            .unwrap_or_else(|| CdStatus::Other(String::new()));
+        let error = info.and_then(|i| i.error_information()).and_then(|e| {
+            let message = e.message().unwrap_or_default();
+            let code = e.code().map(|c| c.as_str()).unwrap_or_default();
+            match (code.is_empty(), message.is_empty()) {
+                (true, true) => None,
+                (false, true) => Some(code.to_owned()),
+                (true, false) => Some(message.to_owned()),
+                (false, false) => Some(format!("{code}: {message}")),
+            }
+        });
+        Ok(CdDeployment { status, error })
+    }
+
+    async fn stop_deployment(&self, id: &str) -> Result<(), CdError> {
+        self.client
+            .stop_deployment()
+            .deployment_id(id)
+            .auto_rollback_enabled(true)
+            .send()
+            .await
+            .map_err(|e| cd_error("StopDeployment", e))?;
+        Ok(())
+    }
+}
+
+/// Consecutive failed reads while watching before the deployment is given up (and stopped).
+const MAX_READ_ERRORS: u32 = 5;
+
+/// Deploys `new_arn` to a CODE_DEPLOY service: CreateDeployment, watch it until two thirds of
+/// the time left, then (failure, timeout, signal) StopDeployment with automatic rollback.
+/// Fills in and returns `report`.
+#[allow(clippy::too_many_arguments)]
+pub async fn run<C: CodeDeploy, E: Ecs>(
+    cd: &C,
+    ecs: &E,
+    config: &Config,
+    new_arn: &str,
+    container: &str,
+    port: i32,
+    deadline: Instant,
+    cancel: &Cancel,
+    log: &Log<'_>,
+    mut report: Report,
+) -> Result<Report, RolloutError> {
+    let cluster = config.cluster.rsplit('/').next().unwrap_or(&config.cluster);
+    let service = config.service.rsplit('/').next().unwrap_or(&config.service);
+    let request = CdRequest {
+        application: config
+            .codedeploy
+            .application
+            .clone()
+            .unwrap_or_else(|| default_application(cluster, service)),
+        deployment_group: config
+            .codedeploy
+            .deployment_group
+            .clone()
+            .unwrap_or_else(|| default_deployment_group(cluster, service)),
+        appspec: appspec(new_arn, container, port, &config.codedeploy.hooks),
+        description: format!("ecs-rollout: {}", short_name(new_arn)),
+    };
+    if config.desired_count.is_some()
+        || config.force_new_deployment
+        || matches!(config.circuit_breaker, CircuitBreakerSetting::Set(_))
+    {
+        log.warning(
+            "desired-count, force-new-deployment and circuit-breaker do not apply to CODE_DEPLOY services: ignored",
+        );
+    }
+    let id = cd.create_deployment(&request).await?;
+    report.deployment_id = id.clone();
+    log.mark(&format!(
+        "CodeDeploy deployment {id} of {} started (application {}, deployment group {})",
+        short_name(new_arn),
+        request.application,
+        request.deployment_group
+    ));
+    if !config.wait {
+        report.reason = "deployment started; not watched (wait: false)".to_owned();
+        report.duration = log.elapsed();
+        return Ok(report);
+    }
+
+    // The watch ends at two thirds of the run's time: the rest is the rollback's.
+    let now = Instant::now();
+    let watch_deadline = now + deadline.saturating_duration_since(now) * 2 / 3;
+    let mut watcher = CdWatcher::new();
+    let mut delay = Duration::from_millis(500);
+    let mut errors = 0u32;
+    let (failure, still_running) = loop {
+        // A failing read does not end the watch at once (the SDK retried it already); a run of
+        // them does, and then the deployment is stopped like on a timeout.
+        let seen = match cd.get_deployment(&id).await {
+            Ok(d) => match service_task_definition(ecs, config).await {
+                Ok(running) => Ok((d, running)),
+                Err(e) => Err(e.to_string()),
+            },
+            Err(e) => Err(e.to_string()),
+        };
+        let (d, running) = match seen {
+            Ok(seen) => {
+                errors = 0;
+                seen
+            }
+            Err(e) if errors < MAX_READ_ERRORS => {
+                errors += 1;
+                log.warning(&format!("waiting out an error: {e}"));
+                if let Some(signal) = cancel.sleep(Duration::from_secs(2)).await {
+                    break (format!("cancelled by {signal} during the rollout"), true);
+                }
+                continue;
+            }
+            Err(e) => {
+                break (
+                    format!("cannot follow CodeDeploy deployment {id}: {e}"),
+                    true,
+                );
+            }
+        };
+        let (note, decision) = watcher.observe(&d, &running, new_arn);
+        if let Some(note) = note {
+            log.event(&note);
+        }
+        match decision {
+            CdDecision::Succeeded => {
+                log.mark(&format!(
+                    "CodeDeploy deployment {id} succeeded: the service runs {}",
+                    short_name(new_arn)
+                ));
+                report.reason = format!("{} is running", short_name(new_arn));
+                report.duration = log.elapsed();
+                return Ok(report);
+            }
+            CdDecision::Failed(why) => break (why, false),
+            CdDecision::Wait => {}
+        }
+        let left = watch_deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            let status = watcher.last_status().map_or("unknown", CdStatus::as_str);
+            break (
+                format!("timed out: CodeDeploy deployment {id} is still {status}"),
+                true,
+            );
+        }
+        if let Some(signal) = cancel.sleep(delay.min(left)).await {
+            break (format!("cancelled by {signal} during the rollout"), true);
+        }
+        delay = (delay * 2).min(Duration::from_secs(4));
+    };
+    log.mark(&failure);
+    report.status = Status::Failed;
+    report.reason = failure.clone();
+    if still_running {
+        if !config.rollback_on_failure {
+            report.reason = format!(
+                "{failure}; not stopped (rollback-on-failure: false): CodeDeploy deployment {id} goes on"
+            );
+            report.duration = log.elapsed();
+            return Ok(report);
+        }
+        if let Err(e) = cd.stop_deployment(&id).await {
+            report.reason = format!("{failure}; stopping it failed: {e}");
+            report.duration = log.elapsed();
+            return Ok(report);
+        }
+        log.mark(&format!(
+            "stopped CodeDeploy deployment {id} with automatic rollback"
+        ));
+        // CodeDeploy moves the traffic back; wait (within the run's time) until it says so. A
+        // further signal stops the waiting (CodeDeploy goes on) so the outputs get written.
+        let end = deadline.max(Instant::now() + Duration::from_secs(5));
+        let signals = cancel.count();
+        loop {
+            let d = cd.get_deployment(&id).await?;
+            if matches!(d.status, CdStatus::Stopped | CdStatus::Failed) {
+                break;
+            }
+            if Instant::now() >= end {
+                report.reason = format!(
+                    "{failure}; CodeDeploy deployment {id} was asked to stop but is still {}",
+                    d.status.as_str()
+                );
+                report.duration = log.elapsed();
+                return Ok(report);
+            }
+            if let Some(signal) = cancel
+                .sleep_unless_more_than(Duration::from_millis(500), signals)
+                .await
+            {
+                report.reason = format!(
+                    "{failure}; CodeDeploy deployment {id} was asked to stop and roll back but not watched to the end: {signal}"
+                );
+                report.duration = log.elapsed();
+                return Ok(report);
+            }
+        }
+    }
+    let running = service_task_definition(ecs, config).await?;
+    if running != new_arn && !running.is_empty() {
+        log.mark(&format!(
+            "CodeDeploy rolled back: the service runs {}",
+            short_name(&running)
+        ));
+        report.status = Status::RolledBack;
+        report.rollback = Some((id, running));
+    } else {
+        report.reason = format!(
+            "{failure}; the service still runs {}: enable automatic rollback on the deployment group, or roll back with mode: rollback",
+            short_name(new_arn)
+        );
+    }
+    report.duration = log.elapsed();
+    Ok(report)
+}
+
+async fn service_task_definition<E: Ecs>(ecs: &E, config: &Config) -> Result<String, RolloutError> {
+    Ok(ecs
+        .describe_service(&config.cluster, &config.service)
+        .await?
+        .map(|s| s.task_definition)
+        .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OURS: &str = "arn:aws:ecs:us-east-1:1:task-definition/api:2";
+    const OLD: &str = "arn:aws:ecs:us-east-1:1:task-definition/api:1";
+
+    fn d(status: &str, error: Option<&str>) -> CdDeployment {
+        CdDeployment {
+            status: CdStatus::parse(status),
+            error: error.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn decisions_over_codedeploy_states() {
+        let table: &[(&str, Option<&str>, &str, CdDecision)] = &[
+            ("Created", None, OLD, CdDecision::Wait),
+            ("Queued", None, OLD, CdDecision::Wait),
+            ("InProgress", None, OLD, CdDecision::Wait),
+            ("Baking", None, OURS, CdDecision::Wait),
+            ("Ready", None, OURS, CdDecision::Wait),
+            ("Succeeded", None, OURS, CdDecision::Succeeded),
+            ("Succeeded", None, OLD, CdDecision::Wait),
+            (
+                "Failed",
+                Some("HEALTH_CONSTRAINTS: tasks failed"),
+                OLD,
+                CdDecision::Failed(
+                    "CodeDeploy deployment failed: HEALTH_CONSTRAINTS: tasks failed".into(),
+                ),
+            ),
+            (
+                "Failed",
+                None,
+                OLD,
+                CdDecision::Failed("CodeDeploy deployment failed (no error information)".into()),
+            ),
+            (
+                "Stopped",
+                Some("DEPLOYMENT_STOPPED: by user"),
+                OLD,
+                CdDecision::Failed(
+                    "CodeDeploy deployment was stopped: DEPLOYMENT_STOPPED: by user".into(),
+                ),
+            ),
+            ("Mystery", None, OLD, CdDecision::Wait),
+        ];
+        for (status, error, service_td, want) in table {
+            let mut w = CdWatcher::new();
+            let (_, got) = w.observe(&d(status, *error), service_td, OURS);
+            assert_eq!(&got, want, "{status} {error:?} {service_td}");
+        }
+    }
+
+    #[test]
+    fn status_changes_are_reported_once() {
+        let mut w = CdWatcher::new();
+        let seen: Vec<Option<String>> = ["Created", "Created", "InProgress", "InProgress"]
+            .iter()
+            .map(|s| w.observe(&d(s, None), OLD, OURS).0)
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                Some("CodeDeploy deployment status: Created".into()),
+                None,
+                Some("CodeDeploy deployment status: InProgress".into()),
+                None
+            ]
+        );
+        assert_eq!(w.last_status(), Some(&CdStatus::InProgress));
+    }
+
+    #[test]
+    fn appspec_names_task_definition_load_balancer_and_hooks() {
+        let hooks = vec![("AfterAllowTraffic".to_owned(), "check-api".to_owned())];
+        let spec: Value = serde_json::from_str(&appspec(OURS, "web", 8080, &hooks)).unwrap();
+        let props = &spec["Resources"][0]["TargetService"]["Properties"];
+        assert_eq!(props["TaskDefinition"], OURS);
+        assert_eq!(props["LoadBalancerInfo"]["ContainerName"], "web");
+        assert_eq!(props["LoadBalancerInfo"]["ContainerPort"], 8080);
+        assert_eq!(spec["Hooks"][0]["AfterAllowTraffic"], "check-api");
+        let plain: Value = serde_json::from_str(&appspec(OURS, "web", 80, &[])).unwrap();
+        assert!(plain.get("Hooks").is_none());
+    }
+
+    #[test]
+    fn defaults_follow_aws_deploy_action() {
+        assert_eq!(default_application("prod", "api"), "AppECS-prod-api");
+        assert_eq!(default_deployment_group("prod", "api"), "DgpECS-prod-api");
+    }
+}
