@@ -623,12 +623,8 @@ fn task_definition(family: &str, revision: u32) -> String {
     format!("arn:aws:ecs:us-east-1:123456789012:task-definition/{family}:{revision}")
 }
 
-/// A healthy canary: traffic shifts in steps, the gate promotes, the stable service gets the
-/// canary's task definition, and the traffic is back on the stable group.
-#[test]
-fn a_healthy_canary_is_promoted_to_the_stable_service() {
-    let (run, alb, cluster, _family, canary_family) = canary_deploy(200);
-    run.assert_success();
+/// The ECS services' state and the rule's weights (stable, canary) after a canary deploy.
+fn canary_state(alb: &Value, cluster: &str) -> (Value, Value, (i64, i64)) {
     let driver = EcsDriver::shared();
     let service = |name: &str| {
         aws(
@@ -636,8 +632,27 @@ fn a_healthy_canary_is_promoted_to_the_stable_service() {
             json!({"op": "service", "cluster": cluster, "service": name}),
         )
     };
+    let weights = aws(
+        &driver.aws_env(),
+        json!({"op": "rule-weights", "rule": alb["rule"]}),
+    );
+    let weight = |tg: &Value| weights[tg.as_str().unwrap()].as_i64().unwrap_or(0);
+    (
+        service("api"),
+        service("api-canary"),
+        (weight(&alb["stable"]), weight(&alb["canary"])),
+    )
+}
+
+/// A healthy canary: the new image is registered on the canary service, canary-gate shifts the
+/// traffic in steps and promotes: the stable service runs the canary's task definition, all
+/// the traffic is back on the stable group and the canary service is scaled to 0.
+#[test]
+fn a_healthy_canary_is_promoted_to_the_stable_service() {
+    let (run, alb, cluster, _family, canary_family) = canary_deploy(200);
+    run.assert_success();
     let new = format!("{ACCOUNT_REGISTRY}/shop/api:sha-ca4a41e");
-    let (stable, canary) = (service("api"), service("api-canary"));
+    let (stable, canary, weights) = canary_state(&alb, &cluster);
     assert_eq!(
         stable["taskDefinition"],
         task_definition(&canary_family, 2),
@@ -645,18 +660,18 @@ fn a_healthy_canary_is_promoted_to_the_stable_service() {
         run.report()
     );
     assert_eq!(stable["images"], json!([new]), "{stable}");
-    assert_eq!(canary["images"], json!([new]), "{canary}");
-    let weights = aws(
-        &driver.aws_env(),
-        json!({"op": "rule-weights", "rule": alb["rule"]}),
-    );
-    let weight = |tg: &Value| weights[tg.as_str().unwrap()].as_i64().unwrap_or(0);
     assert_eq!(
-        (weight(&alb["stable"]), weight(&alb["canary"])),
-        (100, 0),
-        "{weights}\n{}",
+        stable["deployments"][0]["rolloutState"], "COMPLETED",
+        "{stable}"
+    );
+    assert_eq!(canary["images"], json!([new]), "{canary}");
+    assert_eq!(
+        canary["desiredCount"],
+        0,
+        "the canary service was not scaled to 0: {canary}\n{}",
         run.report()
     );
+    assert_eq!(weights, (100, 0), "{}", run.report());
     assert!(
         run.log().contains("gate (canary) | promote"),
         "{}",
@@ -665,43 +680,34 @@ fn a_healthy_canary_is_promoted_to_the_stable_service() {
 }
 
 /// A canary that answers 503: the gate rolls back at the first step, the stable group keeps
-/// all the traffic, the canary service goes back to its previous task definition and the
-/// stable service is untouched.
+/// all the traffic, the canary service is scaled to 0 and the stable service is untouched.
 #[test]
 fn a_failing_canary_is_rolled_back() {
-    let (run, alb, cluster, family, canary_family) = canary_deploy(503);
+    let (run, alb, cluster, family, _canary_family) = canary_deploy(503);
     run.assert_failure();
-    let driver = EcsDriver::shared();
-    let service = |name: &str| {
-        aws(
-            &driver.aws_env(),
-            json!({"op": "service", "cluster": cluster, "service": name}),
-        )
-    };
-    let (stable, canary) = (service("api"), service("api-canary"));
+    let good = format!("{ACCOUNT_REGISTRY}/shop/api:sha-1111111");
+    let (stable, canary, weights) = canary_state(&alb, &cluster);
     assert_eq!(
         stable["taskDefinition"],
         task_definition(&family, 1),
-        "{stable}"
-    );
-    assert_eq!(
-        canary["taskDefinition"],
-        task_definition(&canary_family, 1),
-        "the canary service was not rolled back: {canary}\n{}",
+        "the stable service was touched: {stable}\n{}",
         run.report()
     );
-    let weights = aws(
-        &driver.aws_env(),
-        json!({"op": "rule-weights", "rule": alb["rule"]}),
+    assert_eq!(stable["images"], json!([good]), "{stable}");
+    assert_eq!(stable["desiredCount"], 2, "{stable}");
+    assert_eq!(
+        canary["desiredCount"],
+        0,
+        "the canary service was not scaled to 0: {canary}\n{}",
+        run.report()
     );
-    let weight = |tg: &Value| weights[tg.as_str().unwrap()].as_i64().unwrap_or(0);
-    assert_eq!(weight(&alb["canary"]), 0, "{weights}\n{}", run.report());
-    assert!(weight(&alb["stable"]) > 0, "{weights}");
+    assert_eq!(weights, (100, 0), "{}", run.report());
     assert!(
         run.log().contains("gate (canary) | rollback"),
         "{}",
         run.report()
     );
+    assert!(run.log().contains("rolled back | true"), "{}", run.report());
 }
 
 /// zizmor and actionlint find nothing in the reusable workflows, the examples and these tests'

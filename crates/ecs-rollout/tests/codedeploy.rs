@@ -3,20 +3,15 @@
 //! has its own cluster, application and deployment group.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use aws_sdk_codedeploy::types as cd;
 use aws_sdk_ecs::types as ecs;
+mod common;
+
+use common::{cancel_once, printed, rt};
 use gantry_testkit::ToolJob;
 use gantry_testkit::ecs_driver::{CodeDeployScenario, EcsDriver};
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 struct Fixture {
     driver: &'static EcsDriver,
@@ -234,14 +229,6 @@ impl Fixture {
     }
 }
 
-fn printed(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 #[test]
 fn codedeploy_service_is_deployed_through_an_appspec_and_runs_the_new_revision() {
     let f = Fixture::new("ok", false);
@@ -334,28 +321,9 @@ fn sigterm_stops_the_codedeploy_deployment_with_rollback() {
         &f.group,
         &[CodeDeployScenario::Slow { after: 60.0 }],
     );
-    let child = f
-        .command(&[("image-ref", &f.image("v2"))])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while f.deployments().is_empty() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "no deployment started"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(500));
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success());
+    let out = cancel_once(&mut f.command(&[("image-ref", &f.image("v2"))]), || {
+        !f.deployments().is_empty()
+    });
     assert_eq!(f.output("status"), "rolled-back", "{}", printed(&out));
     assert!(
         f.output("reason").contains("cancelled by SIGTERM"),

@@ -7,18 +7,14 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::types as ecs;
+mod common;
+
+use common::{cancel_once, printed, rt};
 use gantry_testkit::ToolJob;
 use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
 
 const REGISTRY: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const SECRET_KEY: &str = "tEsT-s3cr3t-4ccess-k3y-never-printed";
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 struct Fixture {
     driver: &'static EcsDriver,
@@ -252,14 +248,6 @@ impl Fixture {
     }
 }
 
-fn printed(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 #[test]
 fn deploy_succeeds_and_reports_the_new_revision() {
     let f = Fixture::new("ok");
@@ -376,29 +364,10 @@ fn sigterm_during_the_watch_rolls_back() {
     let f = Fixture::new("sigterm");
     f.driver
         .scenario(&f.cluster, &f.service, &[Scenario::Pending]);
-    let mut cmd = f.command(&[("image-ref", &f.image("v2"))]);
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // wait until our deployment exists, then cancel like the runner does
-    let start = Instant::now();
-    while f.update_calls() < 2 {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "no deployment started"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(500));
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success());
+    let out = cancel_once(&mut f.command(&[("image-ref", &f.image("v2"))]), || {
+        f.update_calls() >= 2
+    });
     assert_eq!(f.output("status"), "rolled-back", "{}", printed(&out));
     assert!(
         f.output("reason").contains("cancelled by SIGTERM"),

@@ -3,7 +3,7 @@
 //! Canary analysis looks at the data after every interval. A test built for one look (a t-test,
 //! a z-test on two proportions, Mann–Whitney) run at every look rejects a healthy canary far
 //! more often than its nominal level: with 24 looks at 5 % a repeated one-sided z-test rolls
-//! back 28 % of healthy canaries, where the mixture SPRT below rolls back 1.2 % (the Monte Carlo
+//! back 28 % of healthy canaries, where the mixture SPRT below rolls back 1.4 % (the Monte Carlo
 //! test in [`sprt`] measures both). Every test here is
 //! instead a **test supermartingale** (an *e-process*) `E_t` under the null hypothesis "the
 //! canary is no worse than the baseline by more than the tolerance": `E_0 = 1`, `E_t ≥ 0` and
