@@ -21,6 +21,17 @@ TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, CLEAN_UP) spread over t
 plus, for one-off tasks (RunTask), the exit code and delay of the next tasks, and throttling:
 the next N ECS calls answer ThrottlingException.
 
+ECS's own CANARY and LINEAR strategies (deploymentConfiguration.strategy, with canaryConfiguration
+or linearConfiguration): when the service's load balancer has an advancedConfiguration with a
+productionListenerRule, the driver shifts that rule's weights in moto's ELBv2 (same process) the
+way ECS does, between the group that has the traffic (blue) and the other one (green): nothing
+for the first 10 % of the scenario's time (SCALE_UP), then the canary percent (or linear steps)
+until 80 % (PRODUCTION_TRAFFIC_SHIFT), then all traffic on green (BAKE_TIME) until the deployment
+completes. StopServiceDeployment (moto lacks it; answered by the driver) with stopType ROLLBACK
+puts all traffic back on blue at once, brings the previous task definition back as the completed
+deployment, and reports ROLLBACK_IN_PROGRESS, then ROLLBACK_SUCCESSFUL one second later; ABORT
+reports STOPPED.
+
 CodeDeploy (moto stores applications, deployment groups and deployments, but its deployments stay
 "Created" forever, errorInformation is always empty and StopDeployment is missing): for every
 CreateDeployment the driver follows a CodeDeploy scenario queued for the (application, deployment
@@ -71,6 +82,7 @@ import time
 from moto.codedeploy import models as cd_models
 from moto.codedeploy import responses as cd_responses
 from moto.ecs import models as ecs_models
+from moto.elbv2.models import elbv2_backends
 from moto.moto_api import state_manager
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
@@ -177,6 +189,9 @@ def new_deployment(service, task_definition, scenario, previous_td):
         "scenario": scenario,
         "created": time.time(),
         "started": time.monotonic(),
+        "previous": previous_td,
+        # only an update shifts traffic: a new service has nothing to shift from
+        "shift": native_shift(service) if previous_td else None,
     }
     DRIVEN[deployment_id] = {
         "service": service,
@@ -285,6 +300,169 @@ BLUE_GREEN_STAGES = [
 ]
 
 
+# --- ECS's own CANARY / LINEAR traffic shifting ---------------------------------------------------
+
+
+def deployment_configuration(service):
+    return getattr(service, "deployment_configuration", None) or {}
+
+
+def rule_forward(service, rule_arn):
+    """The forward config (dict, moto's own) of a listener rule, or None."""
+    backend = elbv2_backends[service._account_id][service.region_name]
+    try:
+        rules = backend.describe_rules(listener_arn=None, rule_arns=[rule_arn])
+    except Exception:  # noqa: BLE001 - a missing rule means no shifting, as a misconfigured ECS would
+        return None
+    for action in rules[0].actions:
+        forward = action.data.get("ForwardConfig")
+        if forward and forward.get("TargetGroups"):
+            return forward
+    return None
+
+
+def native_shift(service):
+    """How ECS would shift traffic for a new deployment of this service, or None."""
+    config = deployment_configuration(service)
+    strategy = config.get("strategy")
+    if strategy not in ("CANARY", "LINEAR"):
+        return None
+    for lb in service.load_balancers or []:
+        advanced = lb.get("advancedConfiguration") or {}
+        rule = advanced.get("productionListenerRule")
+        groups = {lb.get("targetGroupArn"), advanced.get("alternateTargetGroupArn")}
+        forward = rule_forward(service, rule) if rule else None
+        if not forward:
+            continue
+        weights = {tg["TargetGroupArn"]: int(tg.get("Weight", 1)) for tg in forward["TargetGroups"]}
+        if not groups <= set(weights):
+            continue
+        blue = max(groups, key=lambda g: weights[g])
+        green = next(g for g in groups if g != blue)
+        if strategy == "CANARY":
+            percents = [float((config.get("canaryConfiguration") or {}).get("canaryPercent", 10))]
+        else:
+            step = float((config.get("linearConfiguration") or {}).get("stepPercent", 10))
+            percents = []
+            p = step
+            while p < 100:
+                percents.append(p)
+                p += step
+        return {"rule": rule, "blue": blue, "green": green, "percents": percents or [100.0]}
+    return None
+
+
+def set_weights(service, shift, green_percent):
+    forward = rule_forward(service, shift["rule"])
+    if not forward:
+        return
+    green = int(round(green_percent))
+    for tg in forward["TargetGroups"]:
+        if tg["TargetGroupArn"] == shift["green"]:
+            tg["Weight"] = green
+        elif tg["TargetGroupArn"] == shift["blue"]:
+            tg["Weight"] = 100 - green
+
+
+def native_fraction(record):
+    scenario = record["scenario"]
+    kind = scenario.get("kind", "healthy")
+    after = float(scenario.get("after", 30.0 if kind == "slow" else 1.0))
+    return (time.monotonic() - record["started"]) / after if after else 1.0
+
+
+def native_green_percent(record):
+    """Green's share now: 0 while scaling up, the canary percent or linear steps, then 100."""
+    f = native_fraction(record)
+    percents = record["shift"]["percents"]
+    if f < 0.1:
+        return 0.0
+    if f >= 0.8:
+        return 100.0
+    index = int((f - 0.1) / 0.7 * len(percents))
+    return percents[min(index, len(percents) - 1)]
+
+
+def native_stage(record):
+    f = native_fraction(record)
+    if f < 0.1:
+        return "SCALE_UP"
+    if f < 0.8:
+        return "PRODUCTION_TRAFFIC_SHIFT"
+    return "BAKE_TIME"
+
+
+def step_native(record):
+    """Moves the weights of one CANARY/LINEAR deployment that is still in progress."""
+    deployment, service = record["deployment"], record["service"]
+    if record.get("stopped"):
+        return
+    if deployment["rolloutState"] == "FAILED":
+        # the circuit breaker failed it: ECS puts the traffic back on blue
+        set_weights(service, record["shift"], 0.0)
+        record["shift_done"] = True
+        return
+    green = 100.0 if deployment["rolloutState"] == "COMPLETED" else native_green_percent(record)
+    if record.get("green_now") != green:
+        set_weights(service, record["shift"], green)
+        record["green_now"] = green
+        if deployment["rolloutState"] == "COMPLETED":
+            record["shift_done"] = True
+
+
+def stop_service_deployment(body):
+    arn = body.get("serviceDeploymentArn", "")
+    record = SERVICE_DEPLOYMENTS.get(arn)
+    if record is None:
+        return "400 Bad Request", {
+            "__type": "ServiceDeploymentNotFoundException",
+            "message": f"The service deployment {arn} does not exist.",
+        }
+    stop_type = body.get("stopType", "ROLLBACK")
+    if stop_type not in ("ROLLBACK", "ABORT"):
+        return "400 Bad Request", {
+            "__type": "InvalidParameterException",
+            "message": f"stopType {stop_type} is not valid: ROLLBACK or ABORT.",
+        }
+    deployment, service = record["deployment"], record["service"]
+    if record.get("stopped") or deployment["rolloutState"] != "IN_PROGRESS":
+        return "400 Bad Request", {
+            "__type": "ConflictException",
+            "message": f"The service deployment {arn} is not in progress.",
+        }
+    record["stopped"] = {"type": stop_type, "at": time.monotonic()}
+    record["stop_requests"] = record.get("stop_requests", 0) + 1
+    DRIVEN.pop(deployment["id"], None)
+    deployment["rolloutState"] = "FAILED"
+    deployment["rolloutStateReason"] = f"Service deployment stopped ({stop_type}) by request."
+    transition(service, deployment, "FAILED")
+    previous = record.get("previous")
+    if record.get("shift"):
+        set_weights(service, record["shift"], 0.0)
+    if stop_type == "ROLLBACK" and previous:
+        # ECS puts production traffic back on blue, which still runs the previous revision.
+        service.deployments[:] = [d for d in service.deployments if d is not deployment]
+        restored = {
+            **deployment,
+            "id": f"ecs-svc/{ecs_models.mock_random.randint(0, 32**12)}",
+            "taskDefinition": previous,
+            "status": "PRIMARY",
+            "rolloutState": "COMPLETED",
+            "rolloutStateReason": "rolled back",
+            "runningCount": service.desired_count,
+            "pendingCount": 0,
+            "failedTasks": 0,
+            "createdAt": now(),
+            "updatedAt": now(),
+        }
+        service.deployments[:] = [restored]
+        service.task_definition = previous
+        service.running_count = service.desired_count
+        service.pending_count = 0
+        event(service, f"service deployment {arn} rolled back to {previous}.")
+    return "200 OK", {"serviceDeploymentArn": arn}
+
+
 def service_deployment(record, brief):
     """A ServiceDeployment (or its brief) as ECS's blue/green engine would report it now."""
     deployment, scenario = record["deployment"], record["scenario"]
@@ -292,7 +470,15 @@ def service_deployment(record, brief):
     after = float(scenario.get("after", 30.0 if kind == "slow" else 1.0))
     state = deployment["rolloutState"]
     reason = None
-    if state == "COMPLETED":
+    stopped = record.get("stopped")
+    if stopped:
+        settled = time.monotonic() - stopped["at"] >= 1.0
+        if stopped["type"] == "ABORT":
+            status = "STOPPED"
+        else:
+            status = "ROLLBACK_SUCCESSFUL" if settled else "ROLLBACK_IN_PROGRESS"
+        stage, reason = "PRODUCTION_TRAFFIC_SHIFT", deployment["rolloutStateReason"]
+    elif state == "COMPLETED":
         status, stage = "SUCCESSFUL", "CLEAN_UP"
     elif state == "FAILED":
         status = "ROLLBACK_SUCCESSFUL" if kind == "rollback" else "STOPPED"
@@ -303,6 +489,8 @@ def service_deployment(record, brief):
         fraction = (time.monotonic() - record["started"]) / after if after else 1.0
         status = "IN_PROGRESS"
         stage = next((name for limit, name in BLUE_GREEN_STAGES if fraction < limit), "BAKE_TIME")
+        if record.get("shift"):
+            stage = native_stage(record)
     service = record["service"]
     out = {
         "serviceDeploymentArn": record["arn"],
@@ -375,6 +563,9 @@ def ticker():
                     del TASKS[arn]
             for state in CD_DRIVEN.values():
                 step_codedeploy(state)
+            for record in SERVICE_DEPLOYMENTS.values():
+                if record.get("shift") and not record.get("shift_done"):
+                    step_native(record)
 
 
 # --- hooks into moto's ECS backend -----------------------------------------------------------
@@ -627,6 +818,18 @@ class Driver:
             with LOCK:
                 REQUESTS.append({"t": time.time(), "op": op, "cluster": None})
                 status, answer = stop_cd_deployment(json.loads(raw or b"{}"))
+            return json_response(start_response, status, answer)
+        if target.startswith("AmazonEC2ContainerService") and op == "StopServiceDeployment":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            body = json.loads(raw or b"{}")
+            # arn:…:service-deployment/<cluster>/<service>/<id>
+            parts = body.get("serviceDeploymentArn", "").split("/")
+            with LOCK:
+                REQUESTS.append(
+                    {"t": time.time(), "op": op, "cluster": parts[-3] if len(parts) >= 4 else None}
+                )
+                status, answer = stop_service_deployment(body)
             return json_response(start_response, status, answer)
         if target.startswith("AmazonEC2ContainerService"):
             # Read the body to know the cluster, then hand moto an unread copy.

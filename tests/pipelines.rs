@@ -649,8 +649,20 @@ fn canary_state(alb: &Value, cluster: &str) -> (Value, Value, (i64, i64)) {
 /// the traffic is back on the stable group and the canary service is scaled to 0.
 #[test]
 fn a_healthy_canary_is_promoted_to_the_stable_service() {
-    let (run, alb, cluster, _family, canary_family) = canary_deploy(200);
+    let (run, alb, cluster, family, canary_family) = canary_deploy(200);
     run.assert_success();
+    // The deploy's outputs say where to roll back to: the stable service's revision before.
+    assert!(
+        run.log()
+            .contains(&format!("previous | `{}`", task_definition(&family, 1))),
+        "{}",
+        run.report()
+    );
+    assert!(
+        run.log().contains("rollout | succeeded"),
+        "{}",
+        run.report()
+    );
     let new = format!("{ACCOUNT_REGISTRY}/shop/api:sha-ca4a41e");
     let (stable, canary, weights) = canary_state(&alb, &cluster);
     assert_eq!(

@@ -14,9 +14,8 @@
 //!   run then returns the traffic to the stable group.
 //! - [`CanaryService::rollback`]: scale the canary service to 0 (traffic has already been
 //!   given back to the stable group).
-//! - For a service on ECS's own canary or linear deployment strategy, an implementation would
-//!   act as the judge instead: promote continues the service deployment, rollback rolls it
-//!   back ([`crate::ecs_canary::native`]; not wired into the run yet).
+//! - A service on ECS's own canary or linear deployment strategy needs no canary service: ECS
+//!   shifts the traffic and canary-gate only judges its deployment ([`crate::ecs_native`]).
 
 /// The ECS side of a canary. Methods are called after the traffic decision. An error from
 /// `promote` fails the step; when the promotion goes into the stable service (which is then

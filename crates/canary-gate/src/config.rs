@@ -73,14 +73,17 @@ pub struct AlbTarget {
     pub canary_target_group: String,
 }
 
-/// The ECS services behind the two target groups, when canary-gate runs the canary service
-/// itself (see [`crate::canary_service`]).
+/// The ECS side: either a canary service beside the stable one, which canary-gate runs itself
+/// (see [`crate::canary_service`]), or — with no canary service — the stable service's own
+/// CANARY or LINEAR deployment, which canary-gate starts and judges (see [`crate::ecs_native`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EcsTarget {
     pub cluster: String,
     pub stable_service: String,
-    pub canary_service: String,
+    /// `None`: judge ECS's own CANARY/LINEAR deployment of the stable service.
+    pub canary_service: Option<String>,
     /// The new task definition (ARN or `family:revision`); `None`: the canary service's own.
+    /// Always set when there is no canary service.
     pub task_definition: Option<String>,
     pub canary_desired_count: i32,
 }
@@ -502,19 +505,26 @@ impl Config {
                 check_ecs_name("cluster", &cluster, "cluster")?;
                 let stable_service = inputs.get_required("stable-service")?;
                 check_ecs_name("stable-service", &stable_service, "service")?;
-                let canary_service = inputs.get_required("canary-service")?;
-                check_ecs_name("canary-service", &canary_service, "service")?;
-                if canary_service == stable_service {
-                    return Err(InputError::invalid(
-                        "canary-service",
-                        canary_service,
-                        "a service other than stable-service",
-                    )
-                    .into());
+                let canary_service = inputs.get("canary-service");
+                if let Some(canary_service) = &canary_service {
+                    check_ecs_name("canary-service", canary_service, "service")?;
+                    if *canary_service == stable_service {
+                        return Err(InputError::invalid(
+                            "canary-service",
+                            canary_service,
+                            "a service other than stable-service",
+                        )
+                        .into());
+                    }
                 }
                 let task_definition = inputs.get("task-definition");
                 if let Some(td) = &task_definition {
                     check_task_definition("task-definition", td)?;
+                }
+                if canary_service.is_none() && task_definition.is_none() {
+                    return Err(ConfigError::Conflict(format!(
+                        "'canary-service' and 'task-definition' are both empty: give 'canary-service' to run the new version as a canary service beside '{stable_service}', or 'task-definition' to deploy it to '{stable_service}' with ECS's own CANARY or LINEAR strategy, judged by canary-gate"
+                    )));
                 }
                 let canary_desired_count = match inputs.get("canary-desired-count") {
                     None => 1,

@@ -14,11 +14,9 @@
 //! - [`EcsCanaryService::rollback`]: scales the canary service to 0 (traffic is already back
 //!   on stable, which was never touched).
 //!
-//! A stable service on ECS's own CANARY or LINEAR strategy is rolled the same way (ecs-rollout
-//! follows its lifecycle stages). Judging such a deployment in place of the separate canary
-//! service is [`native`]: the decision (tested) and its effect (ecs-rollout's rollback, not
-//! exercised: the emulator has no CANARY/LINEAR strategy) are there; the run does not use them
-//! yet, so such a service is rolled like any other on promote.
+//! A stable service on ECS's own CANARY or LINEAR strategy is rolled the same way here
+//! (ecs-rollout follows its lifecycle stages). Without a canary service, such a deployment is
+//! judged in place instead: see [`crate::ecs_native`].
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -35,7 +33,7 @@ use crate::canary_service::{CanaryService, CanaryServiceError};
 use crate::config::EcsTarget;
 
 /// How long a new deployment may keep tasks PENDING before ecs-rollout calls it stuck.
-const PENDING_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const PENDING_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What the run learnt about the services, for the outputs.
 #[derive(Debug, Default, Clone)]
@@ -51,6 +49,8 @@ struct State {
 pub struct EcsCanaryService<'a, E> {
     ecs: E,
     target: EcsTarget,
+    /// The canary service's name (`target.canary_service`).
+    canary_service: String,
     log: Log<'a>,
     cancel: Cancel,
     /// Each ECS rollout (canary, stable, rollback) gets at most this long.
@@ -68,9 +68,11 @@ impl<E> std::fmt::Debug for EcsCanaryService<'_, E> {
 }
 
 impl<'a, E: Ecs> EcsCanaryService<'a, E> {
+    /// `canary_service`: the canary service's name (the target's, which has one).
     pub fn new(
         ecs: E,
         target: EcsTarget,
+        canary_service: String,
         log: Log<'a>,
         cancel: Cancel,
         rollout_timeout: Duration,
@@ -78,6 +80,7 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
         EcsCanaryService {
             ecs,
             target,
+            canary_service,
             log,
             cancel,
             rollout_timeout,
@@ -89,6 +92,11 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
     pub fn stable_task_definition(&self) -> String {
         let s = self.state();
         s.stable_now.or(s.stable_before).unwrap_or_default()
+    }
+
+    /// The stable service's task definition before the run touched it (empty when unknown).
+    pub fn previous_task_definition(&self) -> String {
+        self.state().stable_before.unwrap_or_default()
     }
 
     /// The canary's task definition ARN (empty before `prepare` resolved it).
@@ -177,19 +185,19 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
     async fn scale_canary_to_zero(&self) -> Result<(), CanaryServiceError> {
         let update = ServiceUpdate {
             cluster: self.target.cluster.clone(),
-            service: self.target.canary_service.clone(),
+            service: self.canary_service.clone(),
             desired_count: Some(0),
             ..ServiceUpdate::default()
         };
         self.ecs.update_service(&update).await.map_err(|e| {
             CanaryServiceError(format!(
                 "scaling canary service '{}' to 0: {e}: set its desired count to 0 by hand",
-                self.target.canary_service
+                self.canary_service
             ))
         })?;
         self.log.mark(&format!(
             "canary service {} scaled to 0",
-            self.target.canary_service
+            self.canary_service
         ));
         Ok(())
     }
@@ -209,14 +217,14 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
     fn describe(&self) -> String {
         format!(
             "ECS canary service {} beside {} in cluster {}",
-            self.target.canary_service, self.target.stable_service, self.target.cluster
+            self.canary_service, self.target.stable_service, self.target.cluster
         )
     }
 
     async fn prepare(&self) -> Result<(), CanaryServiceError> {
         // Both services first: nothing changes unless both can be deployed.
         let stable = self.service(&self.target.stable_service).await?;
-        let canary = self.service(&self.target.canary_service).await?;
+        let canary = self.service(&self.canary_service).await?;
         let task_definition = match &self.target.task_definition {
             Some(td) => self.resolve(td).await?,
             None => canary.task_definition.clone(),
@@ -262,7 +270,7 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
         };
         Err(CanaryServiceError(format!(
             "canary service '{}' did not become healthy on {} ({why}); {scaled}; no traffic moved",
-            self.target.canary_service,
+            self.canary_service,
             short_name(&task_definition)
         )))
     }
@@ -328,114 +336,5 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
 
     fn promotes_into_stable(&self) -> bool {
         true
-    }
-}
-
-/// Judging a stable service that runs ECS's own CANARY or LINEAR deployment strategy: ECS
-/// shifts the traffic between its blue and green revisions, canary-gate only rules on the
-/// evidence and acts on that one service deployment.
-pub mod native {
-    use ecs_rollout::RolloutError;
-    use ecs_rollout::ecs::{Ecs, Strategy};
-    use ecs_rollout::outputs::Log;
-    use ecs_rollout::rollback::RollbackResult;
-    use ecs_rollout::signal::Cancel;
-    use tokio::time::Instant;
-
-    use crate::judge::Decision;
-
-    /// Whether ECS shifts the traffic itself (CANARY, LINEAR), so canary-gate must not move
-    /// the ALB weights and judges the service deployment instead.
-    pub fn shifts_traffic_itself(strategy: &Strategy) -> bool {
-        matches!(strategy, Strategy::Other(s) if s == "CANARY" || s == "LINEAR")
-    }
-
-    /// What to do with the running service deployment after a verdict.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Effect {
-        /// Let ECS carry on shifting (and finish at its own pace).
-        Continue,
-        /// Roll the service back to the last good revision now (UpdateService through
-        /// ecs-rollout's rollback, which ECS turns into a new deployment of that revision).
-        RollBack,
-        /// Keep watching: not enough evidence yet and the deployment still shifts.
-        Wait,
-    }
-
-    /// The pure rule: a rollback verdict rolls back at once; promote lets ECS continue;
-    /// inconclusive waits while ECS still shifts, and at the end follows `on-inconclusive`
-    /// (`rollback_when_inconclusive`).
-    pub fn effect(
-        decision: Decision,
-        deployment_done: bool,
-        rollback_when_inconclusive: bool,
-    ) -> Effect {
-        match decision {
-            Decision::Rollback => Effect::RollBack,
-            Decision::Promote => Effect::Continue,
-            Decision::Inconclusive if !deployment_done => Effect::Wait,
-            Decision::Inconclusive if rollback_when_inconclusive => Effect::RollBack,
-            Decision::Inconclusive => Effect::Continue,
-        }
-    }
-
-    /// Carries out `effect` on `service`: a rollback goes to `last_good` through ecs-rollout's
-    /// rollback (UpdateService to that revision, watched until it runs again), which works on
-    /// every ECS strategy. StopServiceDeployment (stop type ROLLBACK) would let ECS undo the
-    /// deployment itself, but ecs-rollout's `Ecs` trait does not carry it and the emulator does
-    /// not implement it, so it is not used. Returns how the rollback went, `None` otherwise.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn apply<E: Ecs>(
-        ecs: &E,
-        cluster: &str,
-        service: &str,
-        effect: Effect,
-        last_good: Option<&str>,
-        deadline: Instant,
-        cancel: &Cancel,
-        log: &Log<'_>,
-    ) -> Result<Option<RollbackResult>, RolloutError> {
-        match (effect, last_good) {
-            (Effect::RollBack, Some(target)) => ecs_rollout::rollback(
-                ecs,
-                cluster,
-                service,
-                target,
-                super::PENDING_TIMEOUT,
-                deadline,
-                cancel,
-                cancel.count(),
-                log,
-            )
-            .await
-            .map(Some),
-            _ => Ok(None),
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn only_canary_and_linear_shift_traffic_themselves() {
-            assert!(shifts_traffic_itself(&Strategy::Other("CANARY".into())));
-            assert!(shifts_traffic_itself(&Strategy::Other("LINEAR".into())));
-            assert!(!shifts_traffic_itself(&Strategy::Rolling));
-            assert!(!shifts_traffic_itself(&Strategy::BlueGreen));
-        }
-
-        #[test]
-        fn verdicts_map_to_effects_on_the_service_deployment() {
-            assert_eq!(effect(Decision::Rollback, false, false), Effect::RollBack);
-            assert_eq!(effect(Decision::Rollback, true, false), Effect::RollBack);
-            assert_eq!(effect(Decision::Promote, false, true), Effect::Continue);
-            assert_eq!(effect(Decision::Inconclusive, false, true), Effect::Wait);
-            assert_eq!(effect(Decision::Inconclusive, true, true), Effect::RollBack);
-            assert_eq!(
-                effect(Decision::Inconclusive, true, false),
-                Effect::Continue
-            );
-        }
     }
 }

@@ -47,13 +47,19 @@
 //! ([`ecs_canary::EcsCanaryService`], reusing ecs-rollout's deploy/watch/rollback): the canary
 //! service gets the new task definition and becomes healthy before any traffic moves; promotion
 //! rolls the stable service to it, scales the canary to 0 and gives stable all traffic again;
-//! rollback, SIGTERM and the timeout put traffic on stable and scale the canary to 0. Judging a
-//! service on ECS's own CANARY/LINEAR strategy in place of a canary service is decided in
-//! [`ecs_canary::native`] but not wired into the run yet.
+//! rollback, SIGTERM and the timeout put traffic on stable and scale the canary to 0.
+//!
+//! Without `canary-service`, the stable service must use ECS's own CANARY or LINEAR strategy
+//! ([`ecs_native`]): canary-gate deploys `task-definition` to it, reads the weights ECS sets on
+//! the production listener rule at every look (the group that had the traffic is the
+//! baseline; ECS swaps the roles with every deployment), judges the new revision against the
+//! live one, and on a rollback verdict, SIGTERM or the timeout stops the service deployment with
+//! StopServiceDeployment (ROLLBACK); a promote lets ECS finish and waits for it.
 
 pub mod canary_service;
 pub mod config;
 pub mod ecs_canary;
+pub mod ecs_native;
 pub mod judge;
 pub mod metrics;
 pub mod outputs;

@@ -13,6 +13,7 @@ pub const OUTPUTS: &[&str] = &[
     "verdicts",
     "stable-task-definition",
     "canary-task-definition",
+    "previous-task-definition",
 ];
 
 /// What a run came to.
@@ -34,11 +35,13 @@ impl Outcome {
 }
 
 /// `stable_task_definition` and `canary_task_definition`: what the ECS services run when the
-/// run ended (empty when canary-gate shifted traffic only).
+/// run ended; `previous_task_definition`: what the stable service ran before (all empty when
+/// canary-gate shifted traffic only).
 pub fn values(
     o: &Outcome,
     stable_task_definition: &str,
     canary_task_definition: &str,
+    previous_task_definition: &str,
 ) -> Vec<(&'static str, String)> {
     vec![
         ("decision", o.decision.as_str().to_string()),
@@ -51,6 +54,10 @@ pub fn values(
         ),
         ("stable-task-definition", stable_task_definition.to_string()),
         ("canary-task-definition", canary_task_definition.to_string()),
+        (
+            "previous-task-definition",
+            previous_task_definition.to_string(),
+        ),
     ]
 }
 
@@ -66,9 +73,9 @@ mod tests {
             final_weight: 0,
             verdicts: Vec::new(),
         };
-        let names: Vec<&str> = values(&o, "", "").iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = values(&o, "", "", "").iter().map(|(n, _)| *n).collect();
         assert_eq!(names, OUTPUTS);
-        assert_eq!(values(&o, "", "")[3].1, "true");
-        assert_eq!(values(&o, "", "")[4].1, "[]");
+        assert_eq!(values(&o, "", "", "")[3].1, "true");
+        assert_eq!(values(&o, "", "", "")[4].1, "[]");
     }
 }

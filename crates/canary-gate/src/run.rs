@@ -20,6 +20,7 @@ use gantry_toolkit::Runner;
 use crate::canary_service::{CanaryService, NoCanaryService};
 use crate::config::{Config, Mode, OnInconclusive, human};
 use crate::ecs_canary::EcsCanaryService;
+use crate::ecs_native::{Native, NativeOutputs};
 use crate::judge::{Decision, Interval, Samples, Verdict, judge};
 use crate::metrics::{CloudWatch, SdkCloudWatch, interval_from, queries_for};
 use crate::outputs::{self, Outcome};
@@ -31,14 +32,14 @@ use crate::traffic::{ElbTraffic, Traffic};
 
 /// Everything observed during the run, kept for the outputs and the summary whatever happens.
 #[derive(Debug)]
-struct Session {
-    started: Instant,
-    samples: Samples,
+pub(crate) struct Session {
+    pub(crate) started: Instant,
+    pub(crate) samples: Samples,
     weights: Vec<WeightChange>,
 }
 
 impl Session {
-    fn log_weight(&mut self, w: Weights, why: impl Into<String>) {
+    pub(crate) fn log_weight(&mut self, w: Weights, why: impl Into<String>) {
         self.weights.push(WeightChange {
             at_secs: self.started.elapsed().as_secs(),
             canary_percent: w.canary_percent(),
@@ -96,9 +97,10 @@ async fn execute(
     let evidence = Evidence {
         config: &config,
         cloudwatch: cloudwatch.as_ref(),
+        alb: config.alb.clone(),
     };
-    // (stable, canary) task definitions when canary-gate ran the ECS services.
-    let mut ecs_outputs = (String::new(), String::new());
+    // (stable, canary, previous stable) task definitions when canary-gate ran the ECS side.
+    let mut ecs_outputs = NativeOutputs::default();
     let result = match config.mode {
         Mode::Probe => probe_mode(&mut cancel, &runner, &config, &evidence, &mut session).await,
         Mode::Canary => {
@@ -138,35 +140,70 @@ async fn execute(
                     // they were rolling); the traffic side has its own listener above.
                     let signals = ecs_rollout::signal::Cancel::on_signals()
                         .context("cannot listen for SIGTERM")?;
-                    let service = EcsCanaryService::new(
-                        ecs,
-                        target,
-                        ecs_rollout::outputs::Log::new(Some(&runner)),
-                        signals,
-                        config.timeout,
-                    );
-                    runner.info(&service.describe());
-                    let done = canary_mode(
-                        &mut cancel,
-                        &runner,
-                        &config,
-                        &traffic,
-                        &service,
-                        &evidence,
-                        &mut session,
-                    )
-                    .await;
-                    ecs_outputs = (
-                        service.stable_task_definition(),
-                        service.canary_task_definition(),
-                    );
-                    done
+                    let log = ecs_rollout::outputs::Log::new(Some(&runner));
+                    match target.canary_service.clone() {
+                        Some(canary_service) => {
+                            let service = EcsCanaryService::new(
+                                ecs,
+                                target,
+                                canary_service,
+                                log,
+                                signals,
+                                config.timeout,
+                            );
+                            runner.info(&service.describe());
+                            let done = canary_mode(
+                                &mut cancel,
+                                &runner,
+                                &config,
+                                &traffic,
+                                &service,
+                                &evidence,
+                                &mut session,
+                            )
+                            .await;
+                            ecs_outputs = NativeOutputs {
+                                stable: service.stable_task_definition(),
+                                canary: service.canary_task_definition(),
+                                previous: service.previous_task_definition(),
+                            };
+                            done
+                        }
+                        None => {
+                            let Some(alb) = config.alb.as_ref() else {
+                                return Err(anyhow!("canary mode needs the ALB inputs"));
+                            };
+                            let native = Native {
+                                runner: &runner,
+                                config: &config,
+                                target: &target,
+                                alb,
+                                traffic: &traffic,
+                                ecs: &ecs,
+                                cloudwatch: cloudwatch.as_ref(),
+                                log: &log,
+                                rollout_cancel: &signals,
+                            };
+                            match native.run(&mut cancel, &mut session).await {
+                                Ok((done, outputs)) => {
+                                    ecs_outputs = outputs;
+                                    Ok(done)
+                                }
+                                Err(e) => Err(e),
+                            }
+                        }
+                    }
                 }
             }
         }
     };
     let (outcome, failure) = result?;
-    for (name, value) in outputs::values(&outcome, &ecs_outputs.0, &ecs_outputs.1) {
+    for (name, value) in outputs::values(
+        &outcome,
+        &ecs_outputs.stable,
+        &ecs_outputs.canary,
+        &ecs_outputs.previous,
+    ) {
         runner.set_output(name, &value)?;
     }
     let summary = summary::render(
@@ -193,7 +230,7 @@ enum Stop {
 /// SIGTERM (the runner cancelling the job) and SIGINT (Ctrl-C), listened for from the start of
 /// the run so that a signal that arrives before the watch is not lost: the watch then stops
 /// at once and restores stable.
-struct Cancel {
+pub(crate) struct Cancel {
     #[cfg(unix)]
     term: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
@@ -215,7 +252,7 @@ impl Cancel {
     }
 
     /// Resolves with the signal's name when one arrives.
-    async fn recv(&mut self) -> &'static str {
+    pub(crate) async fn recv(&mut self) -> &'static str {
         #[cfg(unix)]
         {
             let term = async {
@@ -248,7 +285,7 @@ impl Cancel {
 }
 
 /// The outcome and, when the step must fail, why.
-type Done = (Outcome, Option<String>);
+pub(crate) type Done = (Outcome, Option<String>);
 
 async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
     cancel: &mut Cancel,
@@ -651,13 +688,16 @@ async fn probe_mode<C: CloudWatch>(
 }
 
 /// Gathers one interval of every metric.
-struct Evidence<'a, C> {
-    config: &'a Config,
-    cloudwatch: Option<&'a C>,
+pub(crate) struct Evidence<'a, C> {
+    pub(crate) config: &'a Config,
+    pub(crate) cloudwatch: Option<&'a C>,
+    /// The target groups as (baseline, canary): the config's, or with the roles exchanged when
+    /// ECS's own blue/green has the traffic on the input's canary group.
+    pub(crate) alb: Option<crate::config::AlbTarget>,
 }
 
 impl<C: CloudWatch> Evidence<'_, C> {
-    async fn collect(&self, percent: u8) -> anyhow::Result<Vec<(String, Interval)>> {
+    pub(crate) async fn collect(&self, percent: u8) -> anyhow::Result<Vec<(String, Interval)>> {
         let policy = &self.config.policy;
         let mut out = Vec::new();
 
@@ -666,7 +706,7 @@ impl<C: CloudWatch> Evidence<'_, C> {
         let mut queries: Vec<MetricQuery> = Vec::new();
         let mut spans = Vec::new();
         for m in &policy.metrics {
-            let q = queries_for(m, self.config.alb.as_ref());
+            let q = queries_for(m, self.alb.as_ref());
             spans.push((queries.len(), q.len()));
             queries.extend(q);
         }

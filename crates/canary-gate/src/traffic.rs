@@ -102,6 +102,20 @@ impl ElbTraffic {
         ElbTraffic { client, target }
     }
 
+    /// The same rule with the two groups' roles exchanged: ECS's own blue/green swaps which
+    /// group is live with every deployment.
+    pub fn swapped(&self) -> ElbTraffic {
+        let mut target = self.target.clone();
+        std::mem::swap(
+            &mut target.stable_target_group,
+            &mut target.canary_target_group,
+        );
+        ElbTraffic {
+            client: self.client.clone(),
+            target,
+        }
+    }
+
     /// Checks that both target groups exist; done before anything moves.
     pub async fn check_target_groups(&self) -> Result<(), TrafficError> {
         for (arn, input) in [

@@ -435,8 +435,12 @@ fn bad_ecs_inputs_are_refused_before_any_aws_call() {
         printed.contains("'stable-service' is set but 'cluster' is empty"),
         "{printed}"
     );
+    // No canary service means judging ECS's own canary, which needs the new task definition.
     let printed = text(&run(&without("canary-service")));
-    assert!(printed.contains("canary-service"), "{printed}");
+    assert!(
+        printed.contains("'canary-service' and 'task-definition' are both empty"),
+        "{printed}"
+    );
     let printed = text(&run(&[
         ("mode", "probe"),
         (

@@ -79,7 +79,7 @@ pub struct ServiceEvent {
 }
 
 /// What DescribeServices says about a service at one moment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceSnapshot {
     pub arn: String,
     pub name: String,
@@ -103,6 +103,20 @@ pub struct ServiceSnapshot {
     /// The service's load balancers as (container name, container port), for CodeDeploy's
     /// AppSpec.
     pub load_balancers: Vec<(String, i32)>,
+    /// The target groups and listener rule ECS's own blue/green, CANARY and LINEAR
+    /// strategies shift traffic between (`loadBalancers[].advancedConfiguration`).
+    pub traffic_shift: Vec<TrafficShift>,
+    /// `canaryConfiguration` / `linearConfiguration`: (percent, bake minutes) per step.
+    pub shift_step: Option<(f64, Option<i32>)>,
+}
+
+/// One load balancer of a service on ECS's native blue/green, CANARY or LINEAR strategy: ECS
+/// moves the production listener rule's weights between the two target groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrafficShift {
+    pub target_group: String,
+    pub alternate_target_group: String,
+    pub production_listener_rule: Option<String>,
 }
 
 impl ServiceSnapshot {
@@ -280,6 +294,21 @@ pub trait Ecs: Send + Sync {
     ) -> impl Future<Output = Result<Option<ServiceDeploymentInfo>, EcsError>> + Send {
         async { Ok(None) }
     }
+    /// StopServiceDeployment: with `rollback`, ECS undoes the deployment itself (traffic back
+    /// to the previous revision); otherwise it aborts it where it is.
+    fn stop_service_deployment(
+        &self,
+        _arn: &str,
+        _rollback: bool,
+    ) -> impl Future<Output = Result<(), EcsError>> + Send {
+        async {
+            Err(EcsError::Api {
+                operation: "StopServiceDeployment",
+                code: None,
+                message: "not available here".into(),
+            })
+        }
+    }
 }
 
 /// What ecs-rollout needs from ECR: does an image tag exist (rollback by image tag).
@@ -358,6 +387,28 @@ fn snapshot(s: &sdk::Service) -> ServiceSnapshot {
             .iter()
             .filter_map(|lb| Some((lb.container_name()?.to_owned(), lb.container_port()?)))
             .collect(),
+        traffic_shift: s
+            .load_balancers()
+            .iter()
+            .filter_map(|lb| {
+                let advanced = lb.advanced_configuration()?;
+                Some(TrafficShift {
+                    target_group: lb.target_group_arn()?.to_owned(),
+                    alternate_target_group: advanced.alternate_target_group_arn()?.to_owned(),
+                    production_listener_rule: advanced
+                        .production_listener_rule()
+                        .map(str::to_owned),
+                })
+            })
+            .collect(),
+        shift_step: config.and_then(|c| {
+            c.canary_configuration()
+                .and_then(|k| Some((k.canary_percent()?, k.canary_bake_time_in_minutes())))
+                .or_else(|| {
+                    c.linear_configuration()
+                        .and_then(|l| Some((l.step_percent()?, l.step_bake_time_in_minutes())))
+                })
+        }),
         deployments: s
             .deployments()
             .iter()
@@ -651,6 +702,22 @@ impl Ecs for SdkEcs {
         arn: &str,
     ) -> Result<Option<ServiceDeploymentInfo>, EcsError> {
         self.describe_service_deployments(arn).await
+    }
+
+    async fn stop_service_deployment(&self, arn: &str, rollback: bool) -> Result<(), EcsError> {
+        let stop_type = if rollback {
+            sdk::StopServiceDeploymentStopType::Rollback
+        } else {
+            sdk::StopServiceDeploymentStopType::Abort
+        };
+        self.client
+            .stop_service_deployment()
+            .service_deployment_arn(arn)
+            .stop_type(stop_type)
+            .send()
+            .await
+            .map_err(|e| api_error("StopServiceDeployment", e))?;
+        Ok(())
     }
 }
 

@@ -158,6 +158,8 @@ mod tests {
     fn svc(td: &str, deployments: Vec<Deployment>) -> ServiceSnapshot {
         ServiceSnapshot {
             load_balancers: Vec::new(),
+            traffic_shift: Vec::new(),
+            shift_step: None,
             arn: String::new(),
             name: "api".into(),
             status: "ACTIVE".into(),

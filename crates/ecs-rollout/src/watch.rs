@@ -514,6 +514,8 @@ mod tests {
     fn snap(td: &str, deployments: Vec<Deployment>, events: &[(&str, &str)]) -> ServiceSnapshot {
         ServiceSnapshot {
             load_balancers: Vec::new(),
+            traffic_shift: Vec::new(),
+            shift_step: None,
             arn: "arn:svc".into(),
             name: "api".into(),
             status: "ACTIVE".into(),

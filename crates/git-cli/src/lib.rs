@@ -1,19 +1,22 @@
 //! The `git` CLI as gantry's tools run it.
 //!
-//! Every command runs as `git --no-pager -c core.quotepath=off …` with `LC_ALL=C`, no prompt,
-//! no optional locks and stdin closed unless the caller pipes it. Output is collected
-//! ([`output`], [`run`]) or read as a stream while stderr is drained on its own thread
-//! ([`stream`]). Revisions from inputs are checked with [`is_valid_rev`] before they are
+//! [`Repo`] runs git in one working directory: every command as
+//! `git --no-pager -c core.quotepath=off …` with `LC_ALL=C`, no prompt, no optional locks and
+//! stdin closed unless the caller pipes it. Output is collected ([`Repo::output`],
+//! [`Repo::run`]) or read as a stream while stderr is drained on its own thread
+//! ([`Repo::stream`]). Revisions from inputs are checked with [`is_valid_rev`] before they are
 //! passed after `--end-of-options`. A shallow clone is deepened, doubling, then completed, by
 //! [`deepen_until`].
 //!
-//! Errors are [`Error`], small and without the working directory: each tool maps them into
-//! its own error type.
+//! Errors are [`RepoError`]: they name the working directory and tell the user what to do, so
+//! each tool keeps them as one variant of its own error type rather than its own copy.
 
-use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read as _};
-use std::path::{Path, PathBuf};
-use std::process::{ChildStdout, Command, Output, Stdio};
+use std::io::BufRead;
+use std::process::Output;
+
+mod repo;
+
+pub use repo::{Repo, RepoError};
 
 /// How much of git's stderr an error shows, in characters.
 pub const MAX_STDERR_SHOWN: usize = 2000;
@@ -30,138 +33,11 @@ pub const FETCH: [&str; 7] = [
     "--no-recurse-submodules",
 ];
 
-/// Running git failed, or its output was not what was expected.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// `git` could not be started (or waited for).
-    #[error("cannot run git: {0}")]
-    Spawn(#[source] std::io::Error),
-    /// The directory is not inside a git work tree.
-    #[error("not a git repository")]
-    NotARepository,
-    /// git refuses a repository owned by another user.
-    #[error("dubious ownership")]
-    DubiousOwnership,
-    /// git exited unsuccessfully.
-    #[error("git {args} failed ({status}): {stderr}")]
-    Failed {
-        /// The arguments, space-separated.
-        args: String,
-        /// The exit status.
-        status: String,
-        /// What git printed on stderr (see [`stderr_text`]).
-        stderr: String,
-    },
-    /// The reader given to [`stream`] refused git's output.
-    #[error("unexpected output from git {args}: {detail}")]
-    Parse {
-        /// The arguments, space-separated.
-        args: String,
-        /// What was wrong.
-        detail: String,
-    },
-}
-
-/// `git --no-pager -c core.quotepath=off <args>` in `dir`, with `LC_ALL=C`, no terminal
-/// prompt, no optional locks, `cat` as pager and stdin closed.
-pub fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .args(["--no-pager", "-c", "core.quotepath=off"])
-        .args(args)
-        .env("LC_ALL", "C")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .env("GIT_PAGER", "cat")
-        .stdin(Stdio::null());
-    cmd
-}
-
-/// `output`, or the error for a repository git cannot use at all.
-///
-/// # Errors
-/// [`Error::DubiousOwnership`] or [`Error::NotARepository`] when git failed saying so.
-pub fn usable(output: Output) -> Result<Output, Error> {
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        if stderr.contains("dubious ownership") {
-            return Err(Error::DubiousOwnership);
-        }
-        if stderr.contains("not a git repository") {
-            return Err(Error::NotARepository);
-        }
-    }
-    Ok(output)
-}
-
-/// Run git; an error only when it cannot start or the repository is unusable.
-///
-/// # Errors
-/// [`Error::Spawn`], or see [`usable`].
-pub fn output(dir: &Path, args: &[&str]) -> Result<Output, Error> {
-    usable(command(dir, args).output().map_err(Error::Spawn)?)
-}
-
-/// [`Error::Failed`] for a finished git.
-pub fn failed(args: &[&str], output: &Output) -> Error {
-    Error::Failed {
-        args: args.join(" "),
-        status: output.status.to_string(),
-        stderr: stderr_text(output),
-    }
-}
-
-/// Run git; its stdout, or an error when it fails.
-///
-/// # Errors
-/// See [`output`]; [`Error::Failed`] when git exits unsuccessfully.
-pub fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>, Error> {
-    let output = output(dir, args)?;
-    if output.status.success() {
-        Ok(output.stdout)
-    } else {
-        Err(failed(args, &output))
-    }
-}
-
-/// [`run`], its stdout as trimmed text (invalid UTF-8 replaced).
-///
-/// # Errors
-/// See [`run`].
-pub fn run_text(dir: &Path, args: &[&str]) -> Result<String, Error> {
-    Ok(String::from_utf8_lossy(&run(dir, args)?).trim().to_owned())
-}
-
-/// Whether the clone is shallow.
-///
-/// # Errors
-/// See [`run`].
-pub fn is_shallow(dir: &Path) -> Result<bool, Error> {
-    Ok(run_text(dir, &["rev-parse", "--is-shallow-repository"])? == "true")
-}
-
-/// The commits where a shallow clone's history is cut (empty when complete).
-///
-/// # Errors
-/// See [`run`]; [`Error::Parse`] when the `shallow` file cannot be read.
-pub fn shallow_commits(dir: &Path) -> Result<BTreeSet<String>, Error> {
-    let path = PathBuf::from(run_text(dir, &["rev-parse", "--git-path", "shallow"])?);
-    let path = dir.join(path);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
-        Err(e) => Err(Error::Parse {
-            args: "rev-parse --git-path shallow".to_owned(),
-            detail: format!("cannot read {}: {e}", path.display()),
-        }),
-    }
-}
-
 /// How [`deepen_until`] deepens a shallow clone.
 #[derive(Debug, Clone, Copy)]
 pub struct Deepening<'a> {
-    /// The working directory.
-    pub dir: &'a Path,
+    /// The clone.
+    pub repo: &'a Repo,
     /// The remote fetched from.
     pub remote: &'a str,
     /// The first `--deepen`, in commits (doubled on each round; 0 counts as 1).
@@ -179,16 +55,14 @@ pub struct Deepening<'a> {
 ///
 /// `fetch` runs `git fetch` with [`FETCH`] and the arguments it is given, and records the note
 /// (`deepening the shallow clone by N commits to find …`, `fetching the whole history
-/// (--unshallow) to find …`) once it succeeds; `error` maps this crate's errors into the
-/// caller's. Only the commits where the history is cut are asked for, never the remote's
+/// (--unshallow) to find …`) once it succeeds. Only the commits where the history is cut are asked for, never the remote's
 /// configured refspec (which may be every branch).
 ///
 /// # Errors
 /// What `probe` or `fetch` return; the `shallow` file unreadable.
-pub fn deepen_until<T, E>(
+pub fn deepen_until<T, E: From<RepoError>>(
     how: &Deepening<'_>,
     mut fetch: impl FnMut(&[&str], String) -> Result<(), E>,
-    error: impl Fn(Error) -> E,
     mut probe: impl FnMut() -> Result<Option<T>, E>,
 ) -> Result<Option<T>, E> {
     let mut depth = how.initial_depth.max(1);
@@ -196,7 +70,7 @@ pub fn deepen_until<T, E>(
         if let Some(found) = probe()? {
             return Ok(Some(found));
         }
-        let shallow = shallow_commits(how.dir).map_err(&error)?;
+        let shallow = how.repo.shallow_commits()?;
         if shallow.is_empty() {
             return Ok(None);
         }
@@ -216,12 +90,12 @@ pub fn deepen_until<T, E>(
                 how.purpose
             ),
         )?;
-        if shallow_commits(how.dir).map_err(&error)? == shallow {
+        if how.repo.shallow_commits()? == shallow {
             break;
         }
         depth = depth.saturating_mul(2);
     }
-    unshallow(how.dir, how.remote, how.purpose, &mut fetch, &error)?;
+    unshallow(how.repo, how.remote, how.purpose, &mut fetch)?;
     probe()
 }
 
@@ -230,14 +104,13 @@ pub fn deepen_until<T, E>(
 ///
 /// # Errors
 /// What `fetch` returns; the `shallow` file unreadable.
-pub fn unshallow<E>(
-    dir: &Path,
+pub fn unshallow<E: From<RepoError>>(
+    repo: &Repo,
     remote: &str,
     purpose: &str,
     mut fetch: impl FnMut(&[&str], String) -> Result<(), E>,
-    error: impl Fn(Error) -> E,
 ) -> Result<bool, E> {
-    let shallow = shallow_commits(dir).map_err(error)?;
+    let shallow = repo.shallow_commits()?;
     if shallow.is_empty() {
         return Ok(false);
     }
@@ -257,63 +130,6 @@ pub fn commit_count(n: u32) -> String {
     } else {
         format!("{n} commits")
     }
-}
-
-/// Run git and hand its stdout to `read` through a reader of `buffer` bytes as it arrives, so
-/// a large output is never held whole. What `read` leaves unread is drained, so git finishes;
-/// git's failure takes precedence over what `read` made of a truncated output.
-///
-/// # Errors
-/// See [`run`]; [`Error::Parse`] with what `read` returned.
-pub fn stream<T>(
-    dir: &Path,
-    args: &[&str],
-    buffer: usize,
-    read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
-) -> Result<T, Error> {
-    let mut child = command(dir, args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(Error::Spawn)?;
-    // stderr is drained on its own thread: git must never block on a full pipe. (Should no
-    // thread start, the pipe closes and git's messages are lost, not its status.)
-    let stderr = child.stderr.take().and_then(|mut pipe| {
-        std::thread::Builder::new()
-            .spawn(move || {
-                let mut text = Vec::new();
-                let _ = pipe.read_to_end(&mut text);
-                text
-            })
-            .ok()
-    });
-    let read = match child.stdout.take() {
-        Some(pipe) => {
-            let mut reader = BufReader::with_capacity(buffer, pipe);
-            let result = read(&mut reader);
-            // Let git finish (the reader may stop early): its own error, if any, is the one
-            // to report.
-            let _ = std::io::copy(&mut reader, &mut std::io::sink());
-            result
-        }
-        None => Err("no output".to_owned()),
-    };
-    let status = child.wait().map_err(Error::Spawn)?;
-    let stderr = stderr
-        .and_then(|thread| thread.join().ok())
-        .unwrap_or_default();
-    let output = usable(Output {
-        status,
-        stdout: Vec::new(),
-        stderr,
-    })?;
-    if !output.status.success() {
-        return Err(failed(args, &output));
-    }
-    read.map_err(|detail| Error::Parse {
-        args: args.join(" "),
-        detail,
-    })
 }
 
 /// git's stderr for a message: trimmed, cut after [`MAX_STDERR_SHOWN`] characters,
@@ -375,6 +191,8 @@ pub fn without_credentials(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
+    use std::process::Command;
 
     #[test]
     fn revisions_that_look_like_options_are_refused() {
@@ -416,7 +234,7 @@ mod tests {
     }
 
     /// A repository of `n` commits (`c0` … oldest first) and a `--depth 1` clone of it.
-    fn shallow_pair(n: usize) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+    fn shallow_pair(n: usize) -> (tempfile::TempDir, Repo, Vec<String>) {
         let dir = tempfile::tempdir().unwrap();
         let origin = dir.path().join("origin");
         std::fs::create_dir(&origin).unwrap();
@@ -431,20 +249,20 @@ mod tests {
         }
         let url = format!("file://{}", origin.display());
         git(dir.path(), &["clone", "-q", "--depth", "1", &url, "clone"]);
-        let clone = dir.path().join("clone");
+        let clone = Repo::new(dir.path().join("clone"));
         (dir, clone, shas)
     }
 
     /// [`deepen_until`] with a `fetch` that runs git and records the notes.
     fn deepen(
-        clone: &Path,
+        clone: &Repo,
         initial_depth: u32,
         max_rounds: u32,
-        mut probe: impl FnMut() -> Result<Option<String>, Error>,
+        mut probe: impl FnMut() -> Result<Option<String>, RepoError>,
     ) -> (Option<String>, Vec<String>) {
         let mut notes = Vec::new();
         let how = Deepening {
-            dir: clone,
+            repo: clone,
             remote: "origin",
             initial_depth,
             max_rounds,
@@ -455,19 +273,18 @@ mod tests {
             |args, note| {
                 let mut all = FETCH.to_vec();
                 all.extend_from_slice(args);
-                run(clone, &all)?;
+                clone.run(&all)?;
                 notes.push(note);
                 Ok(())
             },
-            |e| e,
             &mut probe,
         )
         .unwrap();
         (found, notes)
     }
 
-    fn has(clone: &Path, sha: &str) -> Result<Option<String>, Error> {
-        let out = output(clone, &["cat-file", "-e", &format!("{sha}^{{commit}}")])?;
+    fn has(clone: &Repo, sha: &str) -> Result<Option<String>, RepoError> {
+        let out = clone.output(&["cat-file", "-e", &format!("{sha}^{{commit}}")])?;
         Ok(out.status.success().then(|| sha.to_owned()))
     }
 
@@ -482,7 +299,7 @@ mod tests {
             [2, 4, 8, 16]
                 .map(|n| format!("deepening the shallow clone by {n} commits to find the commit"))
         );
-        assert!(is_shallow(&clone).unwrap(), "never more than needed");
+        assert!(clone.is_shallow().unwrap(), "never more than needed");
     }
 
     #[test]
@@ -495,11 +312,11 @@ mod tests {
             notes[2],
             "fetching the whole history (--unshallow) to find the commit"
         );
-        assert!(!is_shallow(&clone).unwrap());
+        assert!(!clone.is_shallow().unwrap());
         // Complete now: a probe that never answers fetches nothing more.
         let (found, notes) = deepen(&clone, 1, 2, || Ok(None));
         assert_eq!((found, notes.len()), (None, 0));
-        assert!(!unshallow(&clone, "origin", "x", |_, _| Ok(()), |e| e).unwrap());
+        assert!(!unshallow(&clone, "origin", "x", |_, _| Ok::<_, RepoError>(())).unwrap());
     }
 
     #[test]

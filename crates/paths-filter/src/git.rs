@@ -12,11 +12,13 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::{BufRead, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdout, Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-use gantry_git_cli::{self as cli, FETCH, next_field, stderr_text};
+/// What [`GitError::Repo`] holds; see [`gantry_git_cli::RepoError`].
+pub use gantry_git_cli::RepoError;
+use gantry_git_cli::{self as cli, FETCH, Repo, next_field, stderr_text};
 
 use gantry_toolkit::Runner;
 
@@ -40,32 +42,9 @@ const STREAM_BUFFER: usize = 64 * 1024;
 /// A git command failed, or its output was not what was expected.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    /// `git` could not be started.
-    #[error("cannot run git in {}: {source}; check that git is installed and on PATH", .dir.display())]
-    Spawn {
-        /// The working directory.
-        dir: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// The directory is not inside a git work tree.
-    #[error(
-        "{} is not a git repository: check the `working-directory` input and that the job checks out the repository (actions/checkout) before this step",
-        .dir.display()
-    )]
-    NotARepository {
-        /// The working directory.
-        dir: PathBuf,
-    },
-    /// git refuses a repository owned by another user (containers running as root).
-    #[error(
-        "git refuses to work in {} because the repository belongs to another user (\"dubious ownership\"): run the container as the runner's user (`container: options: --user 1001`), or add a step before this one: git config --global --add safe.directory \"$GITHUB_WORKSPACE\"",
-        .dir.display()
-    )]
-    DubiousOwnership {
-        /// The working directory.
-        dir: PathBuf,
-    },
+    /// git cannot run in the working directory, cannot use it, or fails.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
     /// A revision from an input or the payload is not usable as one.
     #[error(
         "{what} {rev:?} is not a valid git revision: it must not be empty, start with '-' or contain spaces or control characters"
@@ -93,18 +72,6 @@ pub enum GitError {
         /// `: <git's message>` or empty.
         detail: String,
     },
-    /// A git command failed.
-    #[error("git {args} failed in {} ({status}): {stderr}", .dir.display())]
-    Failed {
-        /// The arguments.
-        args: String,
-        /// The working directory.
-        dir: PathBuf,
-        /// The exit status.
-        status: String,
-        /// What git printed on stderr.
-        stderr: String,
-    },
     /// A fetch needed to complete a shallow clone's history failed.
     #[error(
         "could not fetch from '{remote}' while {what}: {stderr}; check that the remote is reachable, or check out the whole history (actions/checkout with `fetch-depth: 0`)"
@@ -116,14 +83,6 @@ pub enum GitError {
         what: String,
         /// What git printed.
         stderr: String,
-    },
-    /// git's output could not be read.
-    #[error("unexpected output from git {args}: {detail}")]
-    Parse {
-        /// The arguments.
-        args: String,
-        /// What was wrong.
-        detail: String,
     },
     /// A pull-request-only source without a git equivalent was given to git.
     #[error(
@@ -279,7 +238,7 @@ pub fn detect_changes(
                         });
                     };
                     let mut detected = match git.changes(fallback, initial_fetch_depth) {
-                        Err(GitError::NotARepository { dir }) => {
+                        Err(GitError::Repo(RepoError::NotARepository { dir })) => {
                             return Err(DetectError::TruncatedWithoutCheckout {
                                 number: *number,
                                 received,
@@ -316,7 +275,7 @@ fn with_plan_warnings(plan: &Plan, mut detected: Detected) -> Detected {
 /// git in one working directory.
 #[derive(Debug, Clone)]
 pub struct Git {
-    dir: PathBuf,
+    repo: Repo,
     remote: String,
     notes: RefCell<Vec<String>>,
 }
@@ -336,7 +295,7 @@ impl Git {
     /// git in `dir` (any directory inside the work tree), fetching from `origin`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Git {
-            dir: dir.into(),
+            repo: Repo::new(dir),
             remote: DEFAULT_REMOTE.to_owned(),
             notes: RefCell::new(Vec::new()),
         }
@@ -351,7 +310,7 @@ impl Git {
 
     /// The working directory.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.repo.dir()
     }
 
     /// What was fetched since the last call, in order.
@@ -364,64 +323,6 @@ impl Git {
     }
 
     // ---- running git -----------------------------------------------------------------------
-
-    /// An error of the shared git runner as this crate's, with the working directory.
-    fn cli_error(&self, error: cli::Error) -> GitError {
-        let dir = self.dir.clone();
-        match error {
-            cli::Error::Spawn(source) => GitError::Spawn { dir, source },
-            cli::Error::NotARepository => GitError::NotARepository { dir },
-            cli::Error::DubiousOwnership => GitError::DubiousOwnership { dir },
-            cli::Error::Failed {
-                args,
-                status,
-                stderr,
-            } => GitError::Failed {
-                args,
-                dir,
-                status,
-                stderr,
-            },
-            cli::Error::Parse { args, detail } => GitError::Parse { args, detail },
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        cli::command(&self.dir, args)
-    }
-
-    fn spawn_error(&self, source: std::io::Error) -> GitError {
-        self.cli_error(cli::Error::Spawn(source))
-    }
-
-    /// Run git; an error only when it cannot start or the repository is unusable.
-    fn output(&self, args: &[&str]) -> Result<Output, GitError> {
-        cli::output(&self.dir, args).map_err(|e| self.cli_error(e))
-    }
-
-    /// `output`, or the error for a repository git cannot use at all.
-    fn usable(&self, output: Output) -> Result<Output, GitError> {
-        cli::usable(output).map_err(|e| self.cli_error(e))
-    }
-
-    /// Run git and hand its stdout to `read` as it arrives, so a large output is never held
-    /// whole. git's failure takes precedence over what `read` made of a truncated output.
-    fn stream<T>(
-        &self,
-        args: &[&str],
-        read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
-    ) -> Result<T, GitError> {
-        cli::stream(&self.dir, args, STREAM_BUFFER, read).map_err(|e| self.cli_error(e))
-    }
-
-    fn failed(&self, args: &[&str], output: &Output) -> GitError {
-        self.cli_error(cli::failed(args, output))
-    }
-
-    /// Run git; its stdout, or an error when it fails.
-    fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
-        cli::run(&self.dir, args).map_err(|e| self.cli_error(e))
-    }
 
     /// `git fetch --no-tags --no-recurse-submodules <args>`; records `note` on success.
     fn fetch(&self, args: &[&str], note: String) -> Result<(), GitError> {
@@ -439,7 +340,7 @@ impl Git {
     fn try_fetch(&self, args: &[&str], note: String) -> Result<Result<(), String>, GitError> {
         let mut all = FETCH.to_vec();
         all.extend_from_slice(args);
-        let output = self.output(&all)?;
+        let output = self.repo.output(&all)?;
         if output.status.success() {
             self.note(note);
             Ok(Ok(()))
@@ -457,7 +358,9 @@ impl Git {
     pub fn resolve_commit(&self, rev: &str) -> Result<Option<String>, GitError> {
         check_rev("revision", rev)?;
         let spec = format!("{rev}^{{commit}}");
-        let output = self.output(&["rev-parse", "--verify", "-q", "--end-of-options", &spec])?;
+        let output =
+            self.repo
+                .output(&["rev-parse", "--verify", "-q", "--end-of-options", &spec])?;
         Ok(output
             .status
             .success()
@@ -495,12 +398,13 @@ impl Git {
             return Ok(PendingCommits { lists, child: None });
         }
         let mut child = self
+            .repo
             .command(&BATCH_CHECK)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|source| self.spawn_error(source))?;
+            .map_err(|source| self.repo.spawn_error(source))?;
         if let Some(mut stdin) = child.stdin.take() {
             // A few names: they fit in the pipe, so this cannot wait on git. Should git stop
             // early, its exit status says why.
@@ -522,10 +426,10 @@ impl Git {
         };
         let output = child
             .wait_with_output()
-            .map_err(|source| self.spawn_error(source))?;
-        let output = self.usable(output)?;
+            .map_err(|source| self.repo.spawn_error(source))?;
+        let output = self.repo.usable(output)?;
         if !output.status.success() {
-            return Err(self.failed(&BATCH_CHECK, &output));
+            return Err(self.repo.failed(&BATCH_CHECK, &output).into());
         }
         // One line per name, in order: `<sha> commit <size>`, or `<name> missing` (or
         // `ambiguous`) when it names no commit.
@@ -553,13 +457,13 @@ impl Git {
         check_rev("revision", a)?;
         check_rev("revision", b)?;
         let args = ["merge-base", "--end-of-options", a, b];
-        let output = self.output(&args)?;
+        let output = self.repo.output(&args)?;
         match output.status.code() {
             Some(0) => Ok(Some(
                 String::from_utf8_lossy(&output.stdout).trim().to_owned(),
             )),
             Some(1) => Ok(None),
-            _ => Err(self.failed(&args, &output)),
+            _ => Err(self.repo.failed(&args, &output).into()),
         }
     }
 
@@ -568,12 +472,7 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn is_shallow(&self) -> Result<bool, GitError> {
-        cli::is_shallow(&self.dir).map_err(|e| self.cli_error(e))
-    }
-
-    /// The commits where a shallow clone's history is cut (empty when complete).
-    fn shallow_commits(&self) -> Result<BTreeSet<String>, GitError> {
-        cli::shallow_commits(&self.dir).map_err(|e| self.cli_error(e))
+        Ok(self.repo.is_shallow()?)
     }
 
     /// The checked-out branch, `None` when HEAD is detached.
@@ -581,7 +480,7 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn current_branch(&self) -> Result<Option<String>, GitError> {
-        let output = self.output(&CURRENT_BRANCH)?;
+        let output = self.repo.output(&CURRENT_BRANCH)?;
         Ok(branch_of(&output))
     }
 
@@ -591,7 +490,7 @@ impl Git {
     /// git unusable.
     pub fn default_branch(&self) -> Result<Option<String>, GitError> {
         let head = format!("refs/remotes/{}/HEAD", self.remote);
-        let output = self.output(&["symbolic-ref", "-q", &head])?;
+        let output = self.repo.output(&["symbolic-ref", "-q", &head])?;
         Ok(self.default_branch_of(&output))
     }
 
@@ -607,16 +506,17 @@ impl Git {
     /// git unusable.
     pub fn default_and_current_branch(&self) -> Result<(Option<String>, Option<String>), GitError> {
         let current = self
+            .repo
             .command(&CURRENT_BRANCH)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|source| self.spawn_error(source))?;
+            .map_err(|source| self.repo.spawn_error(source))?;
         let default = self.default_branch();
         let current = current
             .wait_with_output()
-            .map_err(|source| self.spawn_error(source))?;
-        let current = self.usable(current)?;
+            .map_err(|source| self.repo.spawn_error(source))?;
+        let current = self.repo.usable(current)?;
         Ok((default?, branch_of(&current)))
     }
 
@@ -718,7 +618,7 @@ impl Git {
         Err(GitError::RevisionNotFound {
             what,
             rev: name.to_owned(),
-            dir: self.dir.clone(),
+            dir: self.repo.dir().to_owned(),
             remote: self.remote.clone(),
             detail,
         })
@@ -735,18 +635,13 @@ impl Git {
         mut probe: impl FnMut(&Self) -> Result<Option<T>, GitError>,
     ) -> Result<Option<T>, GitError> {
         let how = cli::Deepening {
-            dir: &self.dir,
+            repo: &self.repo,
             remote: &self.remote,
             initial_depth,
             max_rounds: MAX_DEEPEN_ROUNDS,
             purpose,
         };
-        cli::deepen_until(
-            &how,
-            |args, note| self.fetch(args, note),
-            |e| self.cli_error(e),
-            || probe(self),
-        )
+        cli::deepen_until(&how, |args, note| self.fetch(args, note), || probe(self))
     }
 
     /// Make both revisions available and deepen a shallow clone until their merge-base is in
@@ -825,7 +720,7 @@ impl Git {
         if let Some(p) = self.resolve_commit(&parent)? {
             return Ok(Some(p));
         }
-        if self.shallow_commits()?.contains(sha) {
+        if self.repo.shallow_commits()?.contains(sha) {
             self.fetch(
                 &["--deepen=1", "--end-of-options", self.remote.as_str(), sha],
                 format!(
@@ -839,7 +734,7 @@ impl Git {
             return Err(GitError::RevisionNotFound {
                 what: "parent of",
                 rev: sha.to_owned(),
-                dir: self.dir.clone(),
+                dir: self.repo.dir().to_owned(),
                 remote: self.remote.clone(),
                 detail: String::new(),
             });
@@ -878,13 +773,13 @@ impl Git {
         let found = self.deepen_until(initial_depth, "the previous tag", |git| {
             let Some(parent) = git.resolve_commit(&format!("{sha}^1"))? else {
                 // No parent: a root commit has no previous tag; a cut history needs more.
-                return Ok(if git.shallow_commits()?.contains(sha) {
+                return Ok(if git.repo.shallow_commits()?.contains(sha) {
                     None
                 } else {
                     Some(None)
                 });
             };
-            let output = git.output(&[
+            let output = git.repo.output(&[
                 "describe",
                 "--tags",
                 "--abbrev=0",
@@ -902,7 +797,9 @@ impl Git {
     // ---- changes -----------------------------------------------------------------------------
 
     fn diff(&self, base: &str, head: &str) -> Result<Parsed, GitError> {
-        self.stream(&diff_args(&[], base, head), parse)
+        Ok(self
+            .repo
+            .stream(&diff_args(&[], base, head), STREAM_BUFFER, parse)?)
     }
 
     /// The commits of `base` and `head`, and when both names have one reading (`HEAD~1`, a
@@ -940,15 +837,20 @@ impl Git {
     /// and the caller takes the step-by-step way, which also deepens shallow clones.
     fn diff_from_merge_base(&self, base: &str, head: &str) -> Result<QuickDiff, GitError> {
         let merge_base = self
+            .repo
             .command(&["merge-base", "--end-of-options", base, head])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|source| self.spawn_error(source))?;
-        let diff = self.stream(&diff_args(&["--merge-base"], base, head), parse);
+            .map_err(|source| self.repo.spawn_error(source))?;
+        let diff = self.repo.stream(
+            &diff_args(&["--merge-base"], base, head),
+            STREAM_BUFFER,
+            parse,
+        );
         let output = merge_base
             .wait_with_output()
-            .map_err(|source| self.spawn_error(source))?;
+            .map_err(|source| self.repo.spawn_error(source))?;
         let merge_base = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         Ok(match diff {
             Ok(parsed) if output.status.success() && is_sha(&merge_base) => {
@@ -979,7 +881,7 @@ impl Git {
 
     fn all_files_parsed(&self, rev: &str) -> Result<Parsed, GitError> {
         check_rev("revision", rev)?;
-        self.stream(
+        Ok(self.repo.stream(
             &[
                 "ls-tree",
                 "-r",
@@ -989,8 +891,9 @@ impl Git {
                 "--end-of-options",
                 rev,
             ],
+            STREAM_BUFFER,
             |out| paths_as(out, ChangeStatus::Added),
-        )
+        )?)
     }
 
     /// Uncommitted changes: tracked files against `HEAD` (staged and unstaged, renames
@@ -1009,11 +912,15 @@ impl Git {
             self.diff_worktree()?
         } else {
             // No commit yet: everything in the index is new.
-            self.stream(&["ls-files", "-z", "--full-name", "--", ":/"], |out| {
-                paths_as(out, ChangeStatus::Added)
-            })?
+            self.repo.stream(
+                &["ls-files", "-z", "--full-name", "--", ":/"],
+                STREAM_BUFFER,
+                |out| paths_as(out, ChangeStatus::Added),
+            )?
         };
-        let unmerged = self.run(&["ls-files", "--unmerged", "-z", "--full-name", "--", ":/"])?;
+        let unmerged =
+            self.repo
+                .run(&["ls-files", "--unmerged", "-z", "--full-name", "--", ":/"])?;
         let mut conflicted = BTreeSet::new();
         for entry in unmerged.split(|b| *b == 0).filter(|e| !e.is_empty()) {
             // `<mode> <object> <stage>\t<path>`
@@ -1035,7 +942,7 @@ impl Git {
                 .map(|path| Change::new(path, ChangeStatus::Unmerged)),
         );
         if untracked {
-            let others = self.stream(
+            let others = self.repo.stream(
                 &[
                     "ls-files",
                     "--others",
@@ -1045,6 +952,7 @@ impl Git {
                     "--",
                     ":/",
                 ],
+                STREAM_BUFFER,
                 |out| paths_as(out, ChangeStatus::Added),
             )?;
             parsed.lossy += others.lossy;
@@ -1065,7 +973,7 @@ impl Git {
             "HEAD",
             "--",
         ];
-        self.stream(&args, parse)
+        Ok(self.repo.stream(&args, STREAM_BUFFER, parse)?)
     }
 
     /// Carry out one git [`ChangeSource`]. A [`ChangeSource::PullRequestApi`] runs its git
@@ -1200,7 +1108,7 @@ impl Git {
                             GitError::RevisionNotFound {
                                 what: "tag",
                                 rev: tag.clone(),
-                                dir: self.dir.clone(),
+                                dir: self.repo.dir().to_owned(),
                                 remote: self.remote.clone(),
                                 detail: String::new(),
                             }
@@ -1366,12 +1274,12 @@ fn paths_as(reader: &mut impl BufRead, status: ChangeStatus) -> Result<Parsed, S
 /// # Errors
 /// An unknown status letter or a truncated record.
 pub fn parse_name_status(mut output: &[u8]) -> Result<Vec<Change>, GitError> {
-    parse(&mut output)
-        .map(|p| p.changes)
-        .map_err(|detail| GitError::Parse {
+    parse(&mut output).map(|p| p.changes).map_err(|detail| {
+        GitError::Repo(RepoError::Parse {
             args: "diff --name-status -z".to_owned(),
             detail,
         })
+    })
 }
 
 /// [`parse_name_status`] over a reader, record by record.
@@ -1432,6 +1340,7 @@ fn parse(reader: &mut impl BufRead) -> Result<Parsed, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::process::Command;
 
     #[test]
     fn parses_every_status_and_odd_names() {
@@ -1633,7 +1542,7 @@ mod tests {
         let elsewhere = tempfile::tempdir().unwrap();
         assert!(matches!(
             Git::new(elsewhere.path()).default_and_current_branch(),
-            Err(GitError::NotARepository { .. })
+            Err(GitError::Repo(RepoError::NotARepository { .. }))
         ));
     }
 

@@ -15,14 +15,16 @@
 //! `feat` and its revert: the analyzer sees both and cancels them instead.)
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::{BufRead, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdout, Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::{Mutex, PoisonError};
 
+/// What [`GitError::Repo`] holds; see [`gantry_git_cli::RepoError`].
+pub use gantry_git_cli::RepoError;
 /// `url` without user or password; see [`gantry_git_cli::without_credentials`].
 pub use gantry_git_cli::without_credentials;
-use gantry_git_cli::{self as cli, FETCH, next_field, stderr_text};
+use gantry_git_cli::{self as cli, FETCH, Repo, next_field, stderr_text};
 
 use crate::commit::Commit;
 use crate::github::{FloatingPlan, TagPlan, plan_floating_tag, plan_tag};
@@ -58,32 +60,9 @@ const TAG_FORMAT: &str =
 /// A git command failed, or its output was not what was expected.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    /// `git` could not be started.
-    #[error("cannot run git in {}: {source}; check that git is installed and on PATH", .dir.display())]
-    Spawn {
-        /// The working directory.
-        dir: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// The directory is not inside a git work tree.
-    #[error(
-        "{} is not a git repository: check the `working-directory` input and that the job checks out the repository (actions/checkout) before this step",
-        .dir.display()
-    )]
-    NotARepository {
-        /// The working directory.
-        dir: PathBuf,
-    },
-    /// git refuses a repository owned by another user (containers running as root).
-    #[error(
-        "git refuses to work in {} because the repository belongs to another user (\"dubious ownership\"): run the container as the runner's user (`container: options: --user 1001`), or add a step before this one: git config --global --add safe.directory \"$GITHUB_WORKSPACE\"",
-        .dir.display()
-    )]
-    DubiousOwnership {
-        /// The working directory.
-        dir: PathBuf,
-    },
+    /// git cannot run in the working directory, cannot use it, or fails.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
     /// HEAD names no commit: a repository without commits.
     #[error(
         "the repository at {} has no commits yet: there is nothing to version (check that the job checks out the branch to release)",
@@ -121,18 +100,6 @@ pub enum GitError {
         /// The working directory.
         dir: PathBuf,
     },
-    /// A git command failed.
-    #[error("git {args} failed in {} ({status}): {stderr}", .dir.display())]
-    Failed {
-        /// The arguments.
-        args: String,
-        /// The working directory.
-        dir: PathBuf,
-        /// The exit status.
-        status: String,
-        /// What git printed on stderr.
-        stderr: String,
-    },
     /// A fetch needed to complete a shallow clone's history failed.
     #[error(
         "could not fetch from '{remote}' while {what}: {stderr}; check that the remote is reachable, or check out the whole history (actions/checkout with `fetch-depth: 0`)"
@@ -144,14 +111,6 @@ pub enum GitError {
         what: String,
         /// What git printed.
         stderr: String,
-    },
-    /// git's output could not be read.
-    #[error("unexpected output from git {args}: {detail}")]
-    Parse {
-        /// The arguments.
-        args: String,
-        /// What was wrong.
-        detail: String,
     },
     /// The tag exists, at another commit.
     #[error(
@@ -258,7 +217,7 @@ pub struct PushedTag {
 /// git in one working directory.
 #[derive(Debug)]
 pub struct Git {
-    dir: PathBuf,
+    repo: Repo,
     remote: String,
     tagger: Option<(String, String)>,
     notes: Mutex<Vec<String>>,
@@ -269,7 +228,7 @@ impl Git {
     /// git in `dir` (any directory inside the work tree), fetching from and pushing to `origin`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Git {
-            dir: dir.into(),
+            repo: Repo::new(dir),
             remote: DEFAULT_REMOTE.to_owned(),
             tagger: None,
             notes: Mutex::new(Vec::new()),
@@ -309,7 +268,7 @@ impl Git {
 
     /// The working directory.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.repo.dir()
     }
 
     /// The remote.
@@ -331,64 +290,6 @@ impl Git {
 
     // ---- running git -----------------------------------------------------------------------
 
-    /// An error of the shared git runner as this crate's, with the working directory.
-    fn cli_error(&self, error: cli::Error) -> GitError {
-        let dir = self.dir.clone();
-        match error {
-            cli::Error::Spawn(source) => GitError::Spawn { dir, source },
-            cli::Error::NotARepository => GitError::NotARepository { dir },
-            cli::Error::DubiousOwnership => GitError::DubiousOwnership { dir },
-            cli::Error::Failed {
-                args,
-                status,
-                stderr,
-            } => GitError::Failed {
-                args,
-                dir,
-                status,
-                stderr,
-            },
-            cli::Error::Parse { args, detail } => GitError::Parse { args, detail },
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        cli::command(&self.dir, args)
-    }
-
-    fn spawn_error(&self, source: std::io::Error) -> GitError {
-        self.cli_error(cli::Error::Spawn(source))
-    }
-
-    /// Run git; an error only when it cannot start or the repository is unusable.
-    fn output(&self, args: &[&str]) -> Result<Output, GitError> {
-        cli::output(&self.dir, args).map_err(|e| self.cli_error(e))
-    }
-
-    /// `output`, or the error for a repository git cannot use at all.
-    fn usable(&self, output: Output) -> Result<Output, GitError> {
-        cli::usable(output).map_err(|e| self.cli_error(e))
-    }
-
-    /// Run git and hand its stdout to `read` as it arrives, so a large output is never held
-    /// whole. git's failure takes precedence over what `read` made of a truncated output.
-    fn stream<T>(
-        &self,
-        args: &[&str],
-        read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
-    ) -> Result<T, GitError> {
-        cli::stream(&self.dir, args, STREAM_BUFFER, read).map_err(|e| self.cli_error(e))
-    }
-
-    fn failed(&self, args: &[&str], output: &Output) -> GitError {
-        self.cli_error(cli::failed(args, output))
-    }
-
-    /// Run git; its stdout, or an error when it fails.
-    fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
-        cli::run(&self.dir, args).map_err(|e| self.cli_error(e))
-    }
-
     /// Run git with `input` on its stdin (written on its own thread, so git can never block
     /// on a full stdout pipe while the input is still being written).
     fn output_with_input(
@@ -398,13 +299,14 @@ impl Git {
         envs: &[(&str, &str)],
     ) -> Result<Output, GitError> {
         let mut child = self
+            .repo
             .command(args)
             .envs(envs.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|source| self.spawn_error(source))?;
+            .map_err(|source| self.repo.spawn_error(source))?;
         let writer = child.stdin.take().map(|mut stdin| {
             std::thread::spawn(move || {
                 // Should git stop early, its exit status says why.
@@ -413,11 +315,11 @@ impl Git {
         });
         let output = child
             .wait_with_output()
-            .map_err(|source| self.spawn_error(source))?;
+            .map_err(|source| self.repo.spawn_error(source))?;
         if let Some(writer) = writer {
             let _ = writer.join();
         }
-        self.usable(output)
+        Ok(self.repo.usable(output)?)
     }
 
     /// `git fetch --no-tags --no-recurse-submodules <args>`; git's message when it fails.
@@ -431,7 +333,7 @@ impl Git {
         all.extend_from_slice(args);
         let output = match input {
             Some(input) => self.output_with_input(&all, input, &[])?,
-            None => self.output(&all)?,
+            None => self.repo.output(&all)?,
         };
         Ok(if output.status.success() {
             Ok(())
@@ -464,7 +366,9 @@ impl Git {
     pub fn resolve_commit(&self, rev: &str) -> Result<Option<String>, GitError> {
         check_rev("revision", rev)?;
         let spec = format!("{rev}^{{commit}}");
-        let output = self.output(&["rev-parse", "--verify", "-q", "--end-of-options", &spec])?;
+        let output =
+            self.repo
+                .output(&["rev-parse", "--verify", "-q", "--end-of-options", &spec])?;
         Ok(output
             .status
             .success()
@@ -478,12 +382,12 @@ impl Git {
         match self.resolve_commit(head)? {
             Some(sha) => Ok(sha),
             None if head == "HEAD" => Err(GitError::NoCommits {
-                dir: self.dir.clone(),
+                dir: self.repo.dir().to_owned(),
             }),
             None => Err(GitError::RevisionNotFound {
                 what: "head",
                 rev: head.to_owned(),
-                dir: self.dir.clone(),
+                dir: self.repo.dir().to_owned(),
             }),
         }
     }
@@ -510,7 +414,9 @@ impl Git {
                 name.strip_prefix("refs/heads/").unwrap_or(name).to_owned(),
             ));
         }
-        let output = self.output(&["symbolic-ref", "-q", "--short", "HEAD"])?;
+        let output = self
+            .repo
+            .output(&["symbolic-ref", "-q", "--short", "HEAD"])?;
         Ok(output
             .status
             .success()
@@ -524,7 +430,9 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn remote_url(&self) -> Result<Option<String>, GitError> {
-        let output = self.output(&["remote", "get-url", "--end-of-options", &self.remote])?;
+        let output = self
+            .repo
+            .output(&["remote", "get-url", "--end-of-options", &self.remote])?;
         Ok(output
             .status
             .success()
@@ -537,7 +445,7 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn is_shallow(&self) -> Result<bool, GitError> {
-        cli::is_shallow(&self.dir).map_err(|e| self.cli_error(e))
+        Ok(self.repo.is_shallow()?)
     }
 
     /// The commit the tag `name` marks (annotated tags peeled); `None` when there is no such
@@ -598,7 +506,7 @@ impl Git {
         let mut args = vec!["for-each-ref", TAG_FORMAT];
         args.extend_from_slice(extra);
         args.extend(["--end-of-options", pattern]);
-        let (mut tags, nested) = self.stream(&args, parse_tag_lines)?;
+        let (mut tags, nested) = self.repo.stream(&args, STREAM_BUFFER, parse_tag_lines)?;
         // A git older than 2.42 peels a tag of a tag only once.
         for index in nested {
             if let Some((name, commit)) = tags.get_mut(index) {
@@ -654,7 +562,7 @@ impl Git {
         }
         args.push("--");
         args.extend(pathspecs.iter().map(String::as_str));
-        let mut commits = self.stream(&args, parse_log)?;
+        let mut commits = self.repo.stream(&args, STREAM_BUFFER, parse_log)?;
         commits.reverse();
         Ok(commits)
     }
@@ -789,13 +697,9 @@ impl Git {
     }
 
     fn unshallow_for(&self, purpose: &str) -> Result<bool, GitError> {
-        cli::unshallow(
-            &self.dir,
-            &self.remote,
-            purpose,
-            |args, note| self.fetch(args, note),
-            |e| self.cli_error(e),
-        )
+        cli::unshallow(&self.repo, &self.remote, purpose, |args, note| {
+            self.fetch(args, note)
+        })
     }
 
     /// The remote's tags under `pattern` as `(name, commit)` (annotated tags peeled); git's
@@ -816,7 +720,7 @@ impl Git {
             self.remote.as_str(),
             pattern,
         ];
-        let output = self.output(&args)?;
+        let output = self.repo.output(&args)?;
         if !output.status.success() {
             return Ok(Err(stderr_text(&output)));
         }
@@ -842,7 +746,7 @@ impl Git {
         let args = ["cat-file", "--batch-check"];
         let output = self.output_with_input(&args, input.into_bytes(), &[])?;
         if !output.status.success() {
-            return Err(self.failed(&args, &output));
+            return Err(self.repo.failed(&args, &output).into());
         }
         Ok(output
             .stdout
@@ -859,7 +763,7 @@ impl Git {
     /// `Some(())` when one of `commits` is in `head`'s history (as far as the clone has it).
     fn reaches_any(&self, head: &str, commits: &HashSet<&str>) -> Result<Option<()>, GitError> {
         let args = ["rev-list", "--end-of-options", head];
-        let found = self.stream(&args, |out| {
+        let found = self.repo.stream(&args, STREAM_BUFFER, |out| {
             let mut line = Vec::with_capacity(72);
             loop {
                 line.clear();
@@ -889,18 +793,13 @@ impl Git {
         mut probe: impl FnMut(&Self) -> Result<Option<T>, GitError>,
     ) -> Result<Option<T>, GitError> {
         let how = cli::Deepening {
-            dir: &self.dir,
+            repo: &self.repo,
             remote: &self.remote,
             initial_depth,
             max_rounds: MAX_DEEPEN_ROUNDS,
             purpose,
         };
-        cli::deepen_until(
-            &how,
-            |args, note| self.fetch(args, note),
-            |e| self.cli_error(e),
-            || probe(self),
-        )
+        cli::deepen_until(&how, |args, note| self.fetch(args, note), || probe(self))
     }
 
     // ---- creating tags ---------------------------------------------------------------------
@@ -911,6 +810,7 @@ impl Git {
             Some((name, email)) => (name.clone(), email.clone()),
             None => {
                 if self
+                    .repo
                     .output(&["var", "GIT_COMMITTER_IDENT"])?
                     .status
                     .success()
@@ -968,7 +868,7 @@ impl Git {
         ];
         let output = self.output_with_input(&args, message.as_bytes().to_vec(), &env)?;
         if !output.status.success() {
-            return Err(self.failed(&args, &output));
+            return Err(self.repo.failed(&args, &output).into());
         }
         Ok(LocalTag::Created)
     }
@@ -986,7 +886,7 @@ impl Git {
             return Ok(LocalTag::AlreadyThere);
         }
         let reference = format!("refs/tags/{name}");
-        self.run(&[
+        self.repo.run(&[
             "update-ref",
             "-m",
             "semantic-version: floating tag",
@@ -1030,7 +930,7 @@ impl Git {
             self.remote.as_str(),
         ];
         args.extend(refspecs.iter().map(String::as_str));
-        let output = self.output(&args)?;
+        let output = self.repo.output(&args)?;
         let results = parse_push_porcelain(&output.stdout);
         let rejected: Vec<(String, String)> = results
             .iter()
@@ -1061,7 +961,7 @@ impl Git {
                     stderr,
                 });
             }
-            return Err(self.failed(&args, &output));
+            return Err(self.repo.failed(&args, &output).into());
         }
         let pushed: Vec<PushedTag> = results
             .into_iter()

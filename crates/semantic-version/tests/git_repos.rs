@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use gantry_testkit::GitRepo;
-use semantic_version::git::{Git, GitError, LocalTag, PushStatus};
+use semantic_version::git::{Git, GitError, LocalTag, PushStatus, RepoError};
 
 /// The identity `GitRepo` commits with.
 const GIT_NAME: &str = "Gantry Test";
@@ -387,7 +387,7 @@ fn head_branch_and_empty_or_missing_repositories() {
     let not_repo = tempfile::tempdir().unwrap();
     assert!(matches!(
         Git::new(not_repo.path()).head_sha(),
-        Err(GitError::NotARepository { .. })
+        Err(GitError::Repo(RepoError::NotARepository { .. }))
     ));
 }
 

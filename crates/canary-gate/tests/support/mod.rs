@@ -41,12 +41,18 @@ pub fn unique(prefix: &str) -> String {
 }
 
 pub fn alb(prefix: &str) -> Alb {
+    alb_in(prefix, Services::get().aws_env())
+}
+
+/// [`alb`] in the emulator that `aws_env` points at (the ECS driver's moto, for ECS's own
+/// traffic shifting).
+pub fn alb_in(prefix: &str, aws_env: Vec<(String, String)>) -> Alb {
     let services = Services::get();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/alb.py");
     let out = std::process::Command::new(services.python())
         .arg(script)
         .arg(unique(prefix))
-        .envs(services.aws_env())
+        .envs(aws_env)
         .output()
         .expect("run the ALB setup script");
     assert!(

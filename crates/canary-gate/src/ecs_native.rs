@@ -1,0 +1,802 @@
+//! Judging ECS's own CANARY or LINEAR deployment of a service (no separate canary service).
+//!
+//! ECS moves the production listener rule's weights between the service's two target groups
+//! (`loadBalancers[].advancedConfiguration`): the group that has the traffic runs the live
+//! revision (the baseline, "blue"), the other one gets the new revision ("green"). canary-gate
+//! never moves those weights. It starts the deployment (UpdateService through ecs-rollout's
+//! `deploy`), reads the weights ECS set at every look, judges green against blue on the same
+//! evidence and policy as in canary mode, and acts on that one service deployment:
+//!
+//! - a rollback verdict, a hard threshold breached, SIGTERM or the timeout: StopServiceDeployment
+//!   with stop type ROLLBACK at once, so ECS puts all traffic back on blue and the previous
+//!   revision stays; when ECS refuses (the deployment has just finished), ecs-rollout's rollback
+//!   deploys the previous revision again;
+//! - promote: ECS carries on, and the run waits until the deployment is SUCCESSFUL;
+//! - inconclusive: wait while ECS still shifts; once all traffic is on green (nothing left to
+//!   compare), follow `on-inconclusive` — `promote` lets ECS finish, `rollback` and `hold` roll
+//!   back (ECS cannot pause a deployment, so holding it is not possible).
+//!
+//! A deployment that ECS stops or rolls back by itself (circuit breaker, alarms) is reported as a
+//! rollback with ECS's reason. A re-run while our deployment is still in progress judges that
+//! deployment instead of starting another; a re-run after it finished reports the promotion.
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context as _, anyhow, bail};
+use ecs_rollout::ecs::{
+    Ecs, RolloutState, ServiceDeploymentInfo, ServiceSnapshot, ServiceUpdate, Strategy,
+    TrafficShift,
+};
+use ecs_rollout::outputs::Log;
+use ecs_rollout::rollback::last_good;
+use ecs_rollout::taskdef::short_name;
+use ecs_rollout::watch::WatchOutcome;
+use gantry_toolkit::Runner;
+
+use crate::config::{AlbTarget, Config, EcsTarget, OnInconclusive, human};
+use crate::ecs_canary::PENDING_TIMEOUT;
+use crate::judge::{Decision, Verdict, judge};
+use crate::metrics::CloudWatch;
+use crate::outputs::Outcome;
+use crate::run::{Cancel, Done, Evidence, Session};
+use crate::steps::Weights;
+use crate::traffic::{ElbTraffic, Traffic};
+
+/// Whether ECS shifts the traffic itself (CANARY, LINEAR), so canary-gate judges the service
+/// deployment instead of running a canary service.
+pub fn shifts_traffic_itself(strategy: &Strategy) -> bool {
+    matches!(strategy, Strategy::Other(s) if s == "CANARY" || s == "LINEAR")
+}
+
+/// Checks that the service shifts traffic between exactly the two target groups of the inputs
+/// (in either order: ECS swaps their roles with every deployment) on the input's rule.
+pub fn check_traffic_shift(shifts: &[TrafficShift], alb: &AlbTarget) -> Result<(), String> {
+    let inputs = [&alb.stable_target_group, &alb.canary_target_group];
+    let matching = shifts
+        .iter()
+        .find(|s| inputs.contains(&&s.target_group) && inputs.contains(&&s.alternate_target_group));
+    let Some(shift) = matching else {
+        let found: Vec<String> = shifts
+            .iter()
+            .map(|s| format!("{} and {}", s.target_group, s.alternate_target_group))
+            .collect();
+        return Err(format!(
+            "the service shifts traffic between {}, not between 'stable-target-group' and 'canary-target-group' ({} and {}): give the service's targetGroupArn and advancedConfiguration.alternateTargetGroupArn",
+            if found.is_empty() {
+                "no target groups (it has no load balancer with an advancedConfiguration)"
+                    .to_string()
+            } else {
+                found.join("; ")
+            },
+            alb.stable_target_group,
+            alb.canary_target_group
+        ));
+    };
+    match (&shift.production_listener_rule, &alb.rule_arn) {
+        (Some(theirs), Some(ours)) if theirs != ours => Err(format!(
+            "the service's production listener rule is {theirs}, but 'rule-arn' is {ours}: give the rule ECS shifts (advancedConfiguration.productionListenerRule)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Which of the input groups is live: ECS swaps the roles with every deployment, so the group
+/// with more traffic before the deployment is the baseline. `true` when that is the input's
+/// `canary-target-group`.
+pub fn roles_swapped(live: Weights) -> bool {
+    live.canary > live.stable
+}
+
+/// Where a service deployment is, from DescribeServiceDeployments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    InProgress {
+        stage: Option<String>,
+    },
+    Succeeded,
+    /// ECS stopped it or rolled it back (by itself or at our request): status and reason.
+    Ended {
+        status: String,
+        reason: String,
+    },
+}
+
+pub fn phase(info: &ServiceDeploymentInfo) -> Phase {
+    match info.status.as_str() {
+        "SUCCESSFUL" => Phase::Succeeded,
+        "STOPPED"
+        | "STOP_REQUESTED"
+        | "ROLLBACK_REQUESTED"
+        | "ROLLBACK_IN_PROGRESS"
+        | "ROLLBACK_SUCCESSFUL"
+        | "ROLLBACK_FAILED" => Phase::Ended {
+            status: info.status.clone(),
+            reason: info
+                .status_reason
+                .clone()
+                .unwrap_or_else(|| "no reason given".into()),
+        },
+        _ => Phase::InProgress {
+            stage: info.lifecycle_stage.clone(),
+        },
+    }
+}
+
+/// What to do with the running service deployment after a look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Let ECS carry on.
+    Continue,
+    /// Keep judging: not enough evidence yet and ECS still shifts.
+    Wait,
+    /// Stop the deployment and roll it back now.
+    RollBack,
+}
+
+/// The pure rule: a rollback verdict rolls back at once; promote lets ECS continue;
+/// inconclusive waits while ECS still shifts (`shifting_done` false), and once all traffic is on
+/// the new revision follows `on-inconclusive` (hold cannot hold an ECS deployment: it rolls back).
+pub fn effect(decision: Decision, shifting_done: bool, on_inconclusive: OnInconclusive) -> Effect {
+    match (decision, shifting_done, on_inconclusive) {
+        (Decision::Rollback, _, _) => Effect::RollBack,
+        (Decision::Promote, _, _) => Effect::Continue,
+        (Decision::Inconclusive, false, _) => Effect::Wait,
+        (Decision::Inconclusive, true, OnInconclusive::Promote) => Effect::Continue,
+        (Decision::Inconclusive, true, OnInconclusive::Rollback | OnInconclusive::Hold) => {
+            Effect::RollBack
+        }
+    }
+}
+
+/// The task definitions the run leaves behind, for the outputs.
+#[derive(Debug, Default, Clone)]
+pub struct NativeOutputs {
+    /// The service's task definition when the run ended.
+    pub stable: String,
+    /// The new task definition that was judged.
+    pub canary: String,
+    /// The service's task definition before the run.
+    pub previous: String,
+}
+
+/// How the watch of the deployment ended.
+enum Ended {
+    /// ECS finished the deployment; the verdict allowed it.
+    Finished(Verdict),
+    /// The verdict says roll back.
+    Judged(Verdict),
+    /// ECS stopped or rolled back the deployment itself.
+    ByEcs { status: String, reason: String },
+}
+
+/// What ended the watch early.
+enum Stop {
+    Signal(&'static str),
+    Deadline,
+    Error(anyhow::Error),
+}
+
+/// Everything the run needs to talk to.
+pub(crate) struct Native<'a, E, C> {
+    pub runner: &'a Runner,
+    pub config: &'a Config,
+    pub target: &'a EcsTarget,
+    pub alb: &'a AlbTarget,
+    pub traffic: &'a ElbTraffic,
+    pub ecs: &'a E,
+    pub cloudwatch: Option<&'a C>,
+    pub log: &'a Log<'a>,
+    /// ecs-rollout's signal listener, for its rollback watch.
+    pub rollout_cancel: &'a ecs_rollout::signal::Cancel,
+}
+
+impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
+    /// Starts (or adopts) the deployment, judges it, and promotes or rolls back.
+    pub(crate) async fn run(
+        &self,
+        cancel: &mut Cancel,
+        session: &mut Session,
+    ) -> anyhow::Result<(Done, NativeOutputs)> {
+        let cluster = &self.target.cluster;
+        let service_name = &self.target.stable_service;
+        let service = ecs_rollout::run::current_service(self.ecs, cluster, service_name)
+            .await
+            .map_err(|e| anyhow!("service '{service_name}': {e}"))?;
+        if !shifts_traffic_itself(&service.strategy) {
+            bail!(
+                "'canary-service' is empty, so canary-gate would judge ECS's own CANARY or LINEAR deployment of '{service_name}', but it deploys with {}: give 'canary-service' to run a canary service beside it, or set its deploymentConfiguration.strategy to CANARY or LINEAR",
+                ecs_rollout::deploy::describe_strategy(&service)
+            );
+        }
+        check_traffic_shift(&service.traffic_shift, self.alb)
+            .map_err(|e| anyhow!("service '{service_name}': {e}"))?;
+        let requested = self
+            .target
+            .task_definition
+            .as_deref()
+            .context("'task-definition' is required without 'canary-service'")?;
+        let task_definition = self.resolve(requested).await?;
+
+        // Roles: the group with the traffic is blue (the baseline).
+        let live = self.traffic.weights().await?;
+        let swapped = roles_swapped(live);
+        let (traffic, alb) = if swapped {
+            (self.traffic.swapped(), swapped_alb(self.alb))
+        } else {
+            (self.traffic.clone(), self.alb.clone())
+        };
+        let green_live = if swapped { live.stable } else { live.canary };
+        session.log_weight(
+            Weights::for_percent(percent_of(green_live, live.stable + live.canary)),
+            "found at start",
+        );
+        self.runner.info(&format!(
+            "ECS {} shifts {service_name}'s traffic from {} (live: the baseline) to {} (the new revision, {}); canary-gate judges and acts on the service deployment",
+            strategy_name(&service),
+            short_tg(&alb.stable_target_group),
+            short_tg(&alb.canary_target_group),
+            short_name(&task_definition)
+        ));
+        if !self.config.steps.is_empty() {
+            self.runner.info(
+                "'steps' and 'step-duration' do not apply: ECS's canaryConfiguration or linearConfiguration decides the steps",
+            );
+        }
+        let mut outputs = NativeOutputs {
+            stable: service.task_definition.clone(),
+            canary: task_definition.clone(),
+            previous: service.task_definition.clone(),
+        };
+        let evidence = Evidence {
+            config: self.config,
+            cloudwatch: self.cloudwatch,
+            alb: Some(alb),
+        };
+
+        if self.config.dry_run {
+            let reason = format!(
+                "dry run: would deploy {} to {service_name} with ECS {} and judge every {}; nothing changed",
+                short_name(&task_definition),
+                strategy_name(&service),
+                human(self.config.interval)
+            );
+            self.runner.info(&reason);
+            return Ok((
+                (outcome(Decision::Inconclusive, reason, 0, None), None),
+                outputs,
+            ));
+        }
+
+        let primary = service.primary();
+        let ours = primary.is_some_and(|d| d.task_definition == task_definition);
+        let in_progress = primary.is_some_and(|d| {
+            d.rollout_state
+                .as_ref()
+                .is_none_or(|r| *r == RolloutState::InProgress)
+        });
+        let arn = if ours && !in_progress && service.deployments.len() == 1 {
+            let reason = format!(
+                "promote: {service_name} already runs {} (a previous run promoted it)",
+                short_name(&task_definition)
+            );
+            self.runner.info(&reason);
+            outputs.previous = String::new();
+            return Ok((
+                (outcome(Decision::Promote, reason, 100, None), None),
+                outputs,
+            ));
+        } else if ours && in_progress {
+            outputs.previous = service
+                .deployments
+                .iter()
+                .find(|d| d.task_definition != task_definition)
+                .map(|d| d.task_definition.clone())
+                .or_else(|| last_good(&service))
+                .unwrap_or_default();
+            self.log.mark(&format!(
+                "judging the deployment of {} already in progress (a re-run)",
+                short_name(&task_definition)
+            ));
+            self.deployment_arn(&service, 0).await?
+        } else {
+            let started_ms = epoch_ms().saturating_sub(5_000);
+            let update = ServiceUpdate {
+                cluster: cluster.clone(),
+                service: service_name.clone(),
+                task_definition: Some(task_definition.clone()),
+                ..ServiceUpdate::default()
+            };
+            ecs_rollout::deploy(self.ecs, &service, &update, PENDING_TIMEOUT)
+                .await
+                .map_err(|e| anyhow!("deploying {service_name}: {e}"))?;
+            self.log.mark(&format!(
+                "deployment of {} to {service_name} started",
+                short_name(&task_definition)
+            ));
+            let after = ecs_rollout::run::current_service(self.ecs, cluster, service_name)
+                .await
+                .map_err(|e| anyhow!("service '{service_name}': {e}"))?;
+            self.deployment_arn(&after, started_ms).await?
+        };
+        self.runner
+            .info(&format!("judging service deployment {arn}"));
+
+        let deadline = tokio::time::sleep(
+            self.config
+                .timeout
+                .saturating_sub(session.started.elapsed()),
+        );
+        let watched = {
+            let watch = self.watch(&arn, &traffic, &evidence, session);
+            tokio::select! {
+                ended = watch => ended.map_err(Stop::Error),
+                why = cancel.recv() => Err(Stop::Signal(why)),
+                () = deadline => Err(Stop::Deadline),
+            }
+        };
+        let done = match watched {
+            Ok(Ended::Finished(verdict)) => {
+                let reason = match verdict.decision {
+                    Decision::Promote => format!(
+                        "{}; ECS finished the deployment of {}",
+                        verdict.reason,
+                        short_name(&task_definition)
+                    ),
+                    _ => format!(
+                        "promote (on-inconclusive: promote): {}; ECS finished the deployment of {}",
+                        verdict.reason,
+                        short_name(&task_definition)
+                    ),
+                };
+                session.log_weight(Weights::for_percent(100), "promoted: ECS finished");
+                outputs.stable = task_definition.clone();
+                (outcome(Decision::Promote, reason, 100, Some(verdict)), None)
+            }
+            Ok(Ended::ByEcs { status, reason }) => {
+                let green = green_percent(&traffic).await.unwrap_or(0);
+                let reason = format!(
+                    "ECS ended the deployment of {} itself ({status}: {reason}); {service_name} stays on {}",
+                    short_name(&task_definition),
+                    short_name(&outputs.previous)
+                );
+                outputs.stable = outputs.previous.clone();
+                let verdict = judge(&session.samples, &self.config.policy);
+                (
+                    outcome(Decision::Rollback, reason.clone(), green, Some(verdict)),
+                    Some(reason),
+                )
+            }
+            Ok(Ended::Judged(verdict)) => {
+                let why = match verdict.decision {
+                    Decision::Inconclusive => format!(
+                        "{} (on-inconclusive: {})",
+                        verdict.reason,
+                        match self.config.on_inconclusive {
+                            OnInconclusive::Hold =>
+                                "hold, which cannot pause an ECS deployment: rolled back",
+                            _ => "rollback",
+                        }
+                    ),
+                    _ => verdict.reason.clone(),
+                };
+                let (result, green) = self
+                    .roll_back(&arn, &outputs.previous, &traffic, session, &why)
+                    .await;
+                outputs.stable = outputs.previous.clone();
+                let reason = format!("{why}; {result}");
+                (
+                    outcome(Decision::Rollback, reason.clone(), green, Some(verdict)),
+                    Some(reason),
+                )
+            }
+            Err(stop) => {
+                let why = match stop {
+                    Stop::Signal(s) => format!("cancelled by {s}"),
+                    Stop::Deadline => {
+                        format!("the timeout of {} ran out", human(self.config.timeout))
+                    }
+                    Stop::Error(e) => format!("the analysis failed ({e:#})"),
+                };
+                let (result, green) = self
+                    .roll_back(&arn, &outputs.previous, &traffic, session, &why)
+                    .await;
+                outputs.stable = outputs.previous.clone();
+                let reason = format!("{why}: {result}");
+                let verdict = judge(&session.samples, &self.config.policy);
+                (
+                    outcome(Decision::Rollback, reason.clone(), green, Some(verdict)),
+                    Some(reason),
+                )
+            }
+        };
+        Ok((done, outputs))
+    }
+
+    /// Looks every interval: ECS's progress, the weights it set, the evidence and the verdict.
+    async fn watch(
+        &self,
+        arn: &str,
+        traffic: &ElbTraffic,
+        evidence: &Evidence<'_, C>,
+        session: &mut Session,
+    ) -> anyhow::Result<Ended> {
+        let mut last_green = None;
+        let mut promoted: Option<Verdict> = None;
+        let mut last_stage = None;
+        loop {
+            tokio::time::sleep(self.config.interval).await;
+            let info = match self.ecs.describe_service_deployment(arn).await {
+                Ok(Some(info)) => info,
+                Ok(None) => bail!("ECS does not know service deployment {arn}"),
+                Err(e) if e.is_transient() => {
+                    self.runner
+                        .warning(&format!("ECS did not answer ({e}); looking again"));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let green = green_percent(traffic).await?;
+            let now = phase(&info);
+            if let Phase::InProgress { stage: Some(stage) } = &now
+                && last_stage.as_ref() != Some(stage)
+            {
+                self.log.mark(&format!(
+                    "lifecycle stage {stage}, new revision at {green} %"
+                ));
+                last_stage = Some(stage.clone());
+            }
+            if last_green != Some(green) {
+                session.log_weight(Weights::for_percent(green), "set by ECS");
+                last_green = Some(green);
+            }
+            match now {
+                Phase::Ended { status, reason } => return Ok(Ended::ByEcs { status, reason }),
+                Phase::Succeeded => {
+                    let verdict = promoted
+                        .take()
+                        .unwrap_or_else(|| judge(&session.samples, &self.config.policy));
+                    return Ok(
+                        match effect(verdict.decision, true, self.config.on_inconclusive) {
+                            Effect::RollBack => Ended::Judged(verdict),
+                            Effect::Continue | Effect::Wait => Ended::Finished(verdict),
+                        },
+                    );
+                }
+                Phase::InProgress { .. } => {}
+            }
+            if promoted.is_some() {
+                // Decided: ECS finishes at its own pace (bake time); nothing left to compare.
+                continue;
+            }
+            let shifting_done = green >= 100
+                || matches!(&last_stage, Some(s) if s == "BAKE_TIME" || s == "CLEAN_UP");
+            if (1..100).contains(&green) {
+                for (name, interval) in evidence.collect(green).await? {
+                    session.samples.push(&name, interval);
+                }
+            }
+            let verdict = judge(&session.samples, &self.config.policy);
+            if (1..100).contains(&green) {
+                self.runner.info(&format!("  {}", verdict.reason));
+            }
+            match effect(verdict.decision, shifting_done, self.config.on_inconclusive) {
+                Effect::RollBack => return Ok(Ended::Judged(verdict)),
+                Effect::Continue if shifting_done => {
+                    self.runner.info(&format!(
+                        "all traffic on the new revision; waiting for ECS to finish ({})",
+                        verdict.decision.as_str()
+                    ));
+                    promoted = Some(verdict);
+                }
+                Effect::Continue | Effect::Wait => {}
+            }
+        }
+    }
+
+    /// StopServiceDeployment (ROLLBACK), watched until ECS reports it rolled back; when ECS
+    /// refuses, ecs-rollout's rollback to the previous revision. Returns what happened and the
+    /// new revision's share of traffic afterwards.
+    async fn roll_back(
+        &self,
+        arn: &str,
+        previous: &str,
+        traffic: &ElbTraffic,
+        session: &mut Session,
+        why: &str,
+    ) -> (String, u8) {
+        let service = &self.target.stable_service;
+        let result = match self.ecs.stop_service_deployment(arn, true).await {
+            Ok(()) => {
+                self.log.mark(&format!(
+                    "StopServiceDeployment (ROLLBACK) for {service}: {why}"
+                ));
+                self.wait_rolled_back(arn).await
+            }
+            Err(stop_error) if !previous.is_empty() => {
+                self.log.warning(&format!(
+                    "ECS did not stop the deployment ({stop_error}); deploying {} again",
+                    short_name(previous)
+                ));
+                let deadline =
+                    tokio::time::Instant::now() + self.config.timeout.max(Duration::from_secs(60));
+                match ecs_rollout::rollback(
+                    self.ecs,
+                    &self.target.cluster,
+                    service,
+                    previous,
+                    PENDING_TIMEOUT,
+                    deadline,
+                    self.rollout_cancel,
+                    self.rollout_cancel.count(),
+                    self.log,
+                )
+                .await
+                {
+                    Ok(r) if r.outcome == WatchOutcome::Succeeded => {
+                        format!("{service} rolled back to {}", short_name(previous))
+                    }
+                    Ok(r) => format!(
+                        "the rollback of {service} to {} did not complete ({:?}): check the service",
+                        short_name(previous),
+                        r.outcome
+                    ),
+                    Err(e) => format!(
+                        "rolling {service} back to {} FAILED ({e}): roll it back by hand",
+                        short_name(previous)
+                    ),
+                }
+            }
+            Err(stop_error) => format!(
+                "stopping the deployment FAILED ({stop_error}) and no earlier revision is known: stop it by hand (aws ecs stop-service-deployment --stop-type ROLLBACK)"
+            ),
+        };
+        let green = green_percent(traffic).await.unwrap_or(0);
+        session.log_weight(Weights::for_percent(green), "rolled back");
+        (result, green)
+    }
+
+    /// Polls the stopped deployment until ECS reports the rollback done (or failed).
+    async fn wait_rolled_back(&self, arn: &str) -> String {
+        let service = &self.target.stable_service;
+        let until = tokio::time::Instant::now() + Duration::from_secs(300);
+        while tokio::time::Instant::now() < until {
+            match self.ecs.describe_service_deployment(arn).await {
+                Ok(Some(info))
+                    if info.status == "ROLLBACK_SUCCESSFUL" || info.status == "STOPPED" =>
+                {
+                    return format!(
+                        "ECS rolled {service} back ({}): all traffic on the previous revision",
+                        info.status
+                    );
+                }
+                Ok(Some(info)) if info.status == "ROLLBACK_FAILED" => {
+                    return format!(
+                        "ECS's rollback of {service} FAILED ({}): check the service",
+                        info.status_reason.unwrap_or_default()
+                    );
+                }
+                _ => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
+        }
+        format!("ECS is still rolling {service} back after 5 min: check the service")
+    }
+
+    /// `family:revision` or an ARN → the ARN ECS reports in deployments.
+    async fn resolve(&self, task_definition: &str) -> anyhow::Result<String> {
+        let def = self
+            .ecs
+            .describe_task_definition(task_definition)
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "input 'task-definition' is '{task_definition}', which ECS cannot describe ({e}): register it first, or check the family and revision"
+                )
+            })?;
+        def["taskDefinitionArn"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| {
+                format!("DescribeTaskDefinition answered without an ARN for '{task_definition}'")
+            })
+    }
+
+    /// The service deployment to judge: DescribeServices names it; else the newest one since
+    /// `after_ms`.
+    async fn deployment_arn(
+        &self,
+        service: &ServiceSnapshot,
+        after_ms: i64,
+    ) -> anyhow::Result<String> {
+        if let Some(arn) = &service.current_service_deployment {
+            return Ok(arn.clone());
+        }
+        self.ecs
+            .latest_service_deployment(&self.target.cluster, &service.name, after_ms)
+            .await?
+            .with_context(|| {
+                format!(
+                    "ECS names no service deployment for {}: canary-gate needs the service deployment APIs to judge ECS's own canary",
+                    service.name
+                )
+            })
+    }
+}
+
+fn outcome(
+    decision: Decision,
+    reason: String,
+    final_weight: u8,
+    verdict: Option<Verdict>,
+) -> Outcome {
+    Outcome {
+        decision,
+        reason,
+        final_weight,
+        verdicts: verdict.map(|v| v.metrics).unwrap_or_default(),
+    }
+}
+
+/// The new revision's share of the traffic, in percent.
+async fn green_percent(traffic: &ElbTraffic) -> anyhow::Result<u8> {
+    let w = traffic.weights().await?;
+    Ok(percent_of(w.canary, w.stable + w.canary))
+}
+
+fn percent_of(part: u16, total: u16) -> u8 {
+    if total == 0 {
+        return 0;
+    }
+    u8::try_from(u32::from(part) * 100 / u32::from(total)).unwrap_or(100)
+}
+
+fn swapped_alb(alb: &AlbTarget) -> AlbTarget {
+    AlbTarget {
+        stable_target_group: alb.canary_target_group.clone(),
+        canary_target_group: alb.stable_target_group.clone(),
+        ..alb.clone()
+    }
+}
+
+fn short_tg(arn: &str) -> &str {
+    arn.split(":targetgroup/").nth(1).unwrap_or(arn)
+}
+
+fn strategy_name(service: &ServiceSnapshot) -> String {
+    let name = ecs_rollout::deploy::describe_strategy(service);
+    match service.shift_step {
+        Some((percent, Some(bake))) => format!("{name} ({percent} % steps, {bake} min bake)"),
+        Some((percent, None)) => format!("{name} ({percent} % steps)"),
+        None => name,
+    }
+}
+
+fn epoch_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alb(rule: Option<&str>) -> AlbTarget {
+        AlbTarget {
+            listener_arn: "l".into(),
+            rule_arn: rule.map(str::to_owned),
+            stable_target_group: "tg-a".into(),
+            canary_target_group: "tg-b".into(),
+        }
+    }
+
+    fn shift(a: &str, b: &str, rule: Option<&str>) -> TrafficShift {
+        TrafficShift {
+            target_group: a.into(),
+            alternate_target_group: b.into(),
+            production_listener_rule: rule.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn only_canary_and_linear_shift_traffic_themselves() {
+        assert!(shifts_traffic_itself(&Strategy::Other("CANARY".into())));
+        assert!(shifts_traffic_itself(&Strategy::Other("LINEAR".into())));
+        assert!(!shifts_traffic_itself(&Strategy::Rolling));
+        assert!(!shifts_traffic_itself(&Strategy::BlueGreen));
+    }
+
+    #[test]
+    fn the_service_must_shift_between_the_input_groups_in_either_order() {
+        assert!(check_traffic_shift(&[shift("tg-a", "tg-b", Some("r"))], &alb(Some("r"))).is_ok());
+        assert!(check_traffic_shift(&[shift("tg-b", "tg-a", None)], &alb(Some("r"))).is_ok());
+        let other = check_traffic_shift(&[shift("tg-a", "tg-c", None)], &alb(None)).unwrap_err();
+        assert!(other.contains("tg-a and tg-c"), "{other}");
+        let none = check_traffic_shift(&[], &alb(None)).unwrap_err();
+        assert!(
+            none.contains("no load balancer with an advancedConfiguration"),
+            "{none}"
+        );
+        let rule = check_traffic_shift(&[shift("tg-a", "tg-b", Some("r1"))], &alb(Some("r2")))
+            .unwrap_err();
+        assert!(
+            rule.contains("r1") && rule.contains("'rule-arn' is r2"),
+            "{rule}"
+        );
+    }
+
+    #[test]
+    fn the_group_with_the_traffic_is_the_baseline() {
+        assert!(!roles_swapped(Weights {
+            stable: 100,
+            canary: 0
+        }));
+        assert!(roles_swapped(Weights {
+            stable: 0,
+            canary: 100
+        }));
+        assert!(!roles_swapped(Weights {
+            stable: 1,
+            canary: 0
+        }));
+    }
+
+    #[test]
+    fn verdicts_map_to_effects_on_the_service_deployment() {
+        use OnInconclusive::{Hold, Promote, Rollback};
+        assert_eq!(effect(Decision::Rollback, false, Promote), Effect::RollBack);
+        assert_eq!(effect(Decision::Rollback, true, Promote), Effect::RollBack);
+        assert_eq!(effect(Decision::Promote, false, Rollback), Effect::Continue);
+        assert_eq!(
+            effect(Decision::Inconclusive, false, Rollback),
+            Effect::Wait
+        );
+        assert_eq!(
+            effect(Decision::Inconclusive, true, Rollback),
+            Effect::RollBack
+        );
+        assert_eq!(effect(Decision::Inconclusive, true, Hold), Effect::RollBack);
+        assert_eq!(
+            effect(Decision::Inconclusive, true, Promote),
+            Effect::Continue
+        );
+    }
+
+    #[test]
+    fn service_deployment_statuses_map_to_phases() {
+        let info = |status: &str| ServiceDeploymentInfo {
+            arn: "a".into(),
+            status: status.into(),
+            lifecycle_stage: Some("BAKE_TIME".into()),
+            status_reason: Some("alarm".into()),
+        };
+        assert_eq!(phase(&info("SUCCESSFUL")), Phase::Succeeded);
+        assert_eq!(
+            phase(&info("IN_PROGRESS")),
+            Phase::InProgress {
+                stage: Some("BAKE_TIME".into())
+            }
+        );
+        for s in [
+            "STOPPED",
+            "ROLLBACK_IN_PROGRESS",
+            "ROLLBACK_SUCCESSFUL",
+            "ROLLBACK_FAILED",
+        ] {
+            assert_eq!(
+                phase(&info(s)),
+                Phase::Ended {
+                    status: s.into(),
+                    reason: "alarm".into()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn percents_of_weights() {
+        assert_eq!(percent_of(10, 100), 10);
+        assert_eq!(percent_of(1, 3), 33);
+        assert_eq!(percent_of(0, 0), 0);
+        assert_eq!(percent_of(999, 999), 100);
+    }
+}

@@ -1,0 +1,461 @@
+//! The `canary-gate` binary judging ECS's own CANARY deployment (no canary service): the
+//! service, its ALB and the production listener rule all live in the ECS driver's moto, and the
+//! driver shifts the rule's weights the way ECS's CANARY strategy does. canary-gate starts the
+//! deployment, judges the new revision (a real HTTP server on loopback) against the live one,
+//! and lets ECS finish or stops it with StopServiceDeployment (ROLLBACK). Weights are read while
+//! the binary runs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_ecs::types as ecs;
+use gantry_testkit::ToolJob;
+use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
+use support::{Alb, HttpServer, alb_in, rule_weights, unique};
+
+struct Fixture {
+    driver: &'static EcsDriver,
+    ecs: aws_sdk_ecs::Client,
+    elb: aws_sdk_elasticloadbalancingv2::Client,
+    alb: Alb,
+    cluster: String,
+    family: String,
+    /// `family:1`, `family:2`, `family:3` ARNs.
+    revisions: Vec<String>,
+}
+
+const SERVICE: &str = "api";
+
+impl Fixture {
+    /// A cluster with service `api` (2 tasks, `family:1`) behind the ALB rule, on ECS's CANARY
+    /// strategy (20 %) between the `stable` group (all traffic) and the `canary` group.
+    async fn new(prefix: &str, strategy: ecs::DeploymentStrategy) -> Fixture {
+        let driver = EcsDriver::shared();
+        let alb = alb_in(prefix, driver.aws_env());
+        let creds = aws_sdk_ecs::config::Credentials::new("testing", "testing", None, None, "t");
+        let conf = aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
+            .endpoint_url(driver.url())
+            .credentials_provider(creds.clone())
+            .build();
+        let client = aws_sdk_ecs::Client::from_conf(conf);
+        let elb_conf = aws_sdk_elasticloadbalancingv2::Config::builder()
+            .behavior_version(aws_sdk_elasticloadbalancingv2::config::BehaviorVersion::latest())
+            .region(aws_sdk_elasticloadbalancingv2::config::Region::new(
+                "us-east-1",
+            ))
+            .endpoint_url(driver.url())
+            .credentials_provider(creds)
+            .build();
+        let elb = aws_sdk_elasticloadbalancingv2::Client::from_conf(elb_conf);
+        // ECS's blue/green needs a weighted forward between the two groups on the rule.
+        use aws_sdk_elasticloadbalancingv2::types as lb;
+        elb.modify_rule()
+            .rule_arn(&alb.rule)
+            .actions(
+                lb::Action::builder()
+                    .r#type(lb::ActionTypeEnum::Forward)
+                    .forward_config(
+                        lb::ForwardActionConfig::builder()
+                            .target_groups(
+                                lb::TargetGroupTuple::builder()
+                                    .target_group_arn(&alb.stable)
+                                    .weight(100)
+                                    .build(),
+                            )
+                            .target_groups(
+                                lb::TargetGroupTuple::builder()
+                                    .target_group_arn(&alb.canary)
+                                    .weight(0)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let name = unique(prefix);
+        let cluster = format!("c-{name}");
+        let family = format!("api-{name}");
+        client
+            .create_cluster()
+            .cluster_name(&cluster)
+            .send()
+            .await
+            .unwrap();
+        let mut revisions = Vec::new();
+        for tag in ["v1", "v2", "v3"] {
+            let out = client
+                .register_task_definition()
+                .family(&family)
+                .container_definitions(
+                    ecs::ContainerDefinition::builder()
+                        .name("app")
+                        .image(format!("registry.example/api:{tag}"))
+                        .memory(256)
+                        .essential(true)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            revisions.push(
+                out.task_definition()
+                    .unwrap()
+                    .task_definition_arn()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        client
+            .create_service()
+            .cluster(&cluster)
+            .service_name(SERVICE)
+            .task_definition(&revisions[0])
+            .desired_count(2)
+            .launch_type(ecs::LaunchType::Fargate)
+            .load_balancers(
+                ecs::LoadBalancer::builder()
+                    .target_group_arn(&alb.stable)
+                    .container_name("app")
+                    .container_port(80)
+                    .advanced_configuration(
+                        ecs::AdvancedConfiguration::builder()
+                            .alternate_target_group_arn(&alb.canary)
+                            .production_listener_rule(&alb.rule)
+                            .role_arn("arn:aws:iam::123456789012:role/ecs-infrastructure")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let config = ecs::DeploymentConfiguration::builder().strategy(strategy.clone());
+        let config = match strategy {
+            ecs::DeploymentStrategy::Linear => config.linear_configuration(
+                ecs::LinearConfiguration::builder()
+                    .step_percent(25.0)
+                    .step_bake_time_in_minutes(1)
+                    .build(),
+            ),
+            _ => config.canary_configuration(
+                ecs::CanaryConfiguration::builder()
+                    .canary_percent(20.0)
+                    .canary_bake_time_in_minutes(1)
+                    .build(),
+            ),
+        };
+        client
+            .update_service()
+            .cluster(&cluster)
+            .service(SERVICE)
+            .deployment_configuration(config.bake_time_in_minutes(0).build())
+            .send()
+            .await
+            .unwrap();
+        let f = Fixture {
+            driver,
+            ecs: client,
+            elb,
+            alb,
+            cluster,
+            family,
+            revisions,
+        };
+        f.wait_until_settled().await;
+        f
+    }
+
+    async fn service(&self) -> ecs::Service {
+        self.ecs
+            .describe_services()
+            .cluster(&self.cluster)
+            .services(SERVICE)
+            .send()
+            .await
+            .unwrap()
+            .services()[0]
+            .clone()
+    }
+
+    async fn wait_until_settled(&self) -> ecs::Service {
+        let start = Instant::now();
+        loop {
+            let s = self.service().await;
+            let d = s.deployments();
+            if d.len() == 1 && d[0].rollout_state() == Some(&ecs::DeploymentRolloutState::Completed)
+            {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "service never settled: {s:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// (stable group, canary group) weights of the rule, in the inputs' terms.
+    async fn weights(&self) -> (i32, i32) {
+        let raw = rule_weights(&self.elb, &self.alb.rule).await;
+        let get = |tg: &str| raw.iter().find(|(arn, _)| arn == tg).map_or(0, |(_, w)| *w);
+        (get(&self.alb.stable), get(&self.alb.canary))
+    }
+
+    fn inputs(
+        &self,
+        revision: usize,
+        new: &HttpServer,
+        live: &HttpServer,
+    ) -> Vec<(String, String)> {
+        let policy = format!(
+            "min-requests: 10
+metrics:
+  success:
+    source: probe
+    kind: success-rate
+    url: {}
+    baseline-url: {}
+    requests: 10
+    concurrency: 2
+    min: 0.9
+    max-ratio: 1
+",
+            new.url("/"),
+            live.url("/"),
+        );
+        [
+            ("listener-arn", self.alb.listener.clone()),
+            ("rule-arn", self.alb.rule.clone()),
+            ("stable-target-group", self.alb.stable.clone()),
+            ("canary-target-group", self.alb.canary.clone()),
+            ("policy", policy),
+            ("interval", "500ms".into()),
+            ("metrics-delay", "0s".into()),
+            ("cluster", self.cluster.clone()),
+            ("stable-service", SERVICE.into()),
+            ("task-definition", format!("{}:{revision}", self.family)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// Runs the binary to the end (everything on the driver's moto), recording every distinct
+    /// weight pair; sends SIGTERM once the new revision has traffic when `sigterm` is set.
+    async fn run(&self, tool: &ToolJob, inputs: &[(String, String)], sigterm: bool) -> Run {
+        let mut cmd = tool.command(tool.temp());
+        for (k, v) in self.driver.aws_env() {
+            cmd.env(k, v);
+        }
+        let pairs: Vec<(&str, &str)> = inputs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        ToolJob::inputs(&mut cmd, &pairs);
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut seen: Vec<(i32, i32)> = Vec::new();
+        let mut killed = false;
+        loop {
+            let w = self.weights().await;
+            if seen.last() != Some(&w) {
+                seen.push(w);
+            }
+            let shifted = seen.len() > 1;
+            if sigterm && shifted && !killed {
+                let kill = std::process::Command::new("kill")
+                    .arg("-TERM")
+                    .arg(child.id().to_string())
+                    .status()
+                    .unwrap();
+                assert!(kill.success());
+                killed = true;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let out = child.wait_with_output().unwrap();
+        let w = self.weights().await;
+        if seen.last() != Some(&w) {
+            seen.push(w);
+        }
+        Run { out, seen }
+    }
+
+    /// How many calls of `op` the driver saw for this fixture's cluster.
+    fn calls(&self, op: &str) -> usize {
+        self.driver
+            .requests()
+            .iter()
+            .filter(|(_, o, c)| o == op && c == &self.cluster)
+            .count()
+    }
+}
+
+struct Run {
+    out: Output,
+    seen: Vec<(i32, i32)>,
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_healthy_ecs_canary_is_judged_and_ecs_finishes_it() {
+    let f = Fixture::new("nat", ecs::DeploymentStrategy::Canary).await;
+    let (new, live) = (HttpServer::start(), HttpServer::start());
+    f.driver
+        .scenario(&f.cluster, SERVICE, &[Scenario::Healthy { after: 12.0 }]);
+    let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
+    let run = f.run(&tool, &f.inputs(2, &new, &live), false).await;
+    let printed = text(&run.out);
+    assert!(run.out.status.success(), "{printed}");
+    // ECS moved the weights (canary-gate never does here): 20 %, then all traffic.
+    assert_eq!(run.seen, vec![(100, 0), (80, 20), (0, 100)], "{printed}");
+    assert!(new.requests() > 0 && live.requests() > 0, "{printed}");
+    let service = f.wait_until_settled().await;
+    assert_eq!(service.task_definition(), Some(f.revisions[1].as_str()));
+    assert_eq!(tool.output("decision").as_deref(), Some("promote"));
+    assert_eq!(tool.output("final-weight").as_deref(), Some("100"));
+    assert_eq!(
+        tool.output("stable-task-definition").as_deref(),
+        Some(f.revisions[1].as_str())
+    );
+    assert_eq!(
+        tool.output("previous-task-definition").as_deref(),
+        Some(f.revisions[0].as_str())
+    );
+    let reason = tool.output("reason").unwrap();
+    assert!(reason.contains("ECS finished the deployment"), "{reason}");
+    assert!(printed.contains("(20 % steps, 1 min bake)"), "{printed}");
+    assert_eq!(f.calls("StopServiceDeployment"), 0, "{printed}");
+    assert!(tool.summary().contains("mermaid"), "{}", tool.summary());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_ecs_canary_is_stopped_with_a_rollback_and_the_next_deploy_swaps_roles() {
+    let f = Fixture::new("nar", ecs::DeploymentStrategy::Canary).await;
+    let (new, live) = (HttpServer::start(), HttpServer::start());
+    // First a good deployment: all traffic ends on the `canary` group, which is now live.
+    f.driver
+        .scenario(&f.cluster, SERVICE, &[Scenario::Healthy { after: 12.0 }]);
+    let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
+    let run = f.run(&tool, &f.inputs(2, &new, &live), false).await;
+    assert!(run.out.status.success(), "{}", text(&run.out));
+    assert_eq!(f.weights().await, (0, 100));
+
+    // Then a bad one: ECS shifts 20 % to the `stable` group (green now), canary-gate stops it.
+    new.set_status(503);
+    f.driver
+        .scenario(&f.cluster, SERVICE, &[Scenario::Healthy { after: 30.0 }]);
+    let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
+    let started = Instant::now();
+    let run = f.run(&tool, &f.inputs(3, &new, &live), false).await;
+    let printed = text(&run.out);
+    assert!(!run.out.status.success(), "{printed}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "stopped at the first bad look, not at the end of ECS's canary: {printed}"
+    );
+    let live_group = f.alb.canary.split(":targetgroup/").nth(1).unwrap();
+    assert!(
+        printed.contains(&format!("from {live_group} (live: the baseline)")),
+        "{printed}"
+    );
+    assert_eq!(run.seen, vec![(0, 100), (20, 80), (0, 100)], "{printed}");
+    assert_eq!(f.calls("StopServiceDeployment"), 1, "{printed}");
+    let service = f.wait_until_settled().await;
+    assert_eq!(service.task_definition(), Some(f.revisions[1].as_str()));
+    assert_eq!(tool.output("decision").as_deref(), Some("rollback"));
+    assert_eq!(tool.output("final-weight").as_deref(), Some("0"));
+    assert_eq!(
+        tool.output("stable-task-definition").as_deref(),
+        Some(f.revisions[1].as_str())
+    );
+    let reason = tool.output("reason").unwrap();
+    assert!(
+        reason.contains("ECS rolled api back (ROLLBACK_SUCCESSFUL)"),
+        "{reason}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_during_an_ecs_linear_deployment_rolls_it_back() {
+    let f = Fixture::new("nas", ecs::DeploymentStrategy::Linear).await;
+    let (new, live) = (HttpServer::start(), HttpServer::start());
+    f.driver
+        .scenario(&f.cluster, SERVICE, &[Scenario::Healthy { after: 60.0 }]);
+    let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
+    let run = f.run(&tool, &f.inputs(2, &new, &live), true).await;
+    let printed = text(&run.out);
+    assert!(!run.out.status.success(), "{printed}");
+    assert_eq!(run.seen, vec![(100, 0), (75, 25), (100, 0)], "{printed}");
+    assert_eq!(f.calls("StopServiceDeployment"), 1, "{printed}");
+    let service = f.wait_until_settled().await;
+    assert_eq!(service.task_definition(), Some(f.revisions[0].as_str()));
+    let reason = tool.output("reason").unwrap();
+    assert!(reason.starts_with("cancelled by SIGTERM"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_without_ecs_canary_or_the_inputs_groups_is_refused_before_any_change() {
+    // Rolling strategy: nothing to judge without a canary service.
+    let f = Fixture::new("nan", ecs::DeploymentStrategy::Rolling).await;
+    let (new, live) = (HttpServer::start(), HttpServer::start());
+    let before = f.calls("UpdateService");
+    let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
+    let run = f.run(&tool, &f.inputs(2, &new, &live), false).await;
+    let printed = text(&run.out);
+    assert!(!run.out.status.success(), "{printed}");
+    assert!(
+        printed.contains("'canary-service' is empty") && printed.contains("CANARY or LINEAR"),
+        "{printed}"
+    );
+    assert_eq!(
+        f.calls("UpdateService"),
+        before,
+        "nothing deployed: {printed}"
+    );
+
+    // CANARY, but the inputs name a target group the service does not shift to.
+    let f = Fixture::new("nag", ecs::DeploymentStrategy::Canary).await;
+    let mut inputs = f.inputs(2, &new, &live);
+    for (k, v) in &mut inputs {
+        if k == "canary-target-group" {
+            v.clone_from(&f.alb.other);
+        }
+    }
+    let before = f.calls("UpdateService");
+    let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
+    let run = f.run(&tool, &inputs, false).await;
+    let printed = text(&run.out);
+    assert!(!run.out.status.success(), "{printed}");
+    assert!(
+        printed.contains("not between 'stable-target-group' and 'canary-target-group'"),
+        "{printed}"
+    );
+    assert_eq!(
+        f.calls("UpdateService"),
+        before,
+        "nothing deployed: {printed}"
+    );
+    assert_eq!(run.seen, vec![(100, 0)], "{printed}");
+}

@@ -1,0 +1,309 @@
+//! git in one working directory, and its errors: each names the directory and tells the user
+//! what to do, so every tool that runs git reports them the same way.
+
+use std::collections::BTreeSet;
+use std::io::{BufReader, Read as _};
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdout, Command, Output, Stdio};
+
+/// Running git in a working directory failed, or its output was not what was expected.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// `git` could not be started (or waited for).
+    #[error("cannot run git in {}: {source}; check that git is installed and on PATH", .dir.display())]
+    Spawn {
+        /// The working directory.
+        dir: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The directory is not inside a git work tree.
+    #[error(
+        "{} is not a git repository: check the `working-directory` input and that the job checks out the repository (actions/checkout) before this step",
+        .dir.display()
+    )]
+    NotARepository {
+        /// The working directory.
+        dir: PathBuf,
+    },
+    /// git refuses a repository owned by another user (containers running as root).
+    #[error(
+        "git refuses to work in {} because the repository belongs to another user (\"dubious ownership\"): run the container as the runner's user (`container: options: --user 1001`), or add a step before this one: git config --global --add safe.directory \"$GITHUB_WORKSPACE\"",
+        .dir.display()
+    )]
+    DubiousOwnership {
+        /// The working directory.
+        dir: PathBuf,
+    },
+    /// git exited unsuccessfully.
+    #[error("git {args} failed in {} ({status}): {stderr}", .dir.display())]
+    Failed {
+        /// The arguments, space-separated.
+        args: String,
+        /// The working directory.
+        dir: PathBuf,
+        /// The exit status.
+        status: String,
+        /// What git printed on stderr (see [`crate::stderr_text`]).
+        stderr: String,
+    },
+    /// git's output could not be read.
+    #[error("unexpected output from git {args}: {detail}")]
+    Parse {
+        /// The arguments, space-separated.
+        args: String,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// git in one working directory.
+///
+/// Every command runs as `git --no-pager -c core.quotepath=off …` with `LC_ALL=C`, no terminal
+/// prompt, no optional locks, `cat` as pager and stdin closed unless the caller pipes it.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    dir: PathBuf,
+}
+
+impl Repo {
+    /// git in `dir` (any directory inside the work tree).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Repo { dir: dir.into() }
+    }
+
+    /// The working directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `git --no-pager -c core.quotepath=off <args>` here, not started (see [`Repo`]).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.dir)
+            .args(["--no-pager", "-c", "core.quotepath=off"])
+            .args(args)
+            .env("LC_ALL", "C")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .env("GIT_PAGER", "cat")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// [`RepoError::Spawn`]: git (from [`Repo::command`]) could not be started or waited for.
+    pub fn spawn_error(&self, source: std::io::Error) -> RepoError {
+        RepoError::Spawn {
+            dir: self.dir.clone(),
+            source,
+        }
+    }
+
+    /// [`RepoError::Failed`] for a finished git.
+    pub fn failed(&self, args: &[&str], output: &Output) -> RepoError {
+        RepoError::Failed {
+            args: args.join(" "),
+            dir: self.dir.clone(),
+            status: output.status.to_string(),
+            stderr: crate::stderr_text(output),
+        }
+    }
+
+    /// `output`, or the error for a repository git cannot use at all.
+    ///
+    /// # Errors
+    /// [`RepoError::DubiousOwnership`] or [`RepoError::NotARepository`] when git failed
+    /// saying so.
+    pub fn usable(&self, output: Output) -> Result<Output, RepoError> {
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let dir = self.dir.clone();
+            if stderr.contains("dubious ownership") {
+                return Err(RepoError::DubiousOwnership { dir });
+            }
+            if stderr.contains("not a git repository") {
+                return Err(RepoError::NotARepository { dir });
+            }
+        }
+        Ok(output)
+    }
+
+    /// Run git; an error only when it cannot start or the repository is unusable.
+    ///
+    /// # Errors
+    /// [`RepoError::Spawn`], or see [`Repo::usable`].
+    pub fn output(&self, args: &[&str]) -> Result<Output, RepoError> {
+        let output = self
+            .command(args)
+            .output()
+            .map_err(|e| self.spawn_error(e))?;
+        self.usable(output)
+    }
+
+    /// Run git; its stdout, or an error when it fails.
+    ///
+    /// # Errors
+    /// See [`Repo::output`]; [`RepoError::Failed`] when git exits unsuccessfully.
+    pub fn run(&self, args: &[&str]) -> Result<Vec<u8>, RepoError> {
+        let output = self.output(args)?;
+        if output.status.success() {
+            Ok(output.stdout)
+        } else {
+            Err(self.failed(args, &output))
+        }
+    }
+
+    /// [`Repo::run`], its stdout as trimmed text (invalid UTF-8 replaced).
+    ///
+    /// # Errors
+    /// See [`Repo::run`].
+    pub fn run_text(&self, args: &[&str]) -> Result<String, RepoError> {
+        Ok(String::from_utf8_lossy(&self.run(args)?).trim().to_owned())
+    }
+
+    /// Whether the clone is shallow.
+    ///
+    /// # Errors
+    /// See [`Repo::run`].
+    pub fn is_shallow(&self) -> Result<bool, RepoError> {
+        Ok(self.run_text(&["rev-parse", "--is-shallow-repository"])? == "true")
+    }
+
+    /// The commits where a shallow clone's history is cut (empty when complete).
+    ///
+    /// # Errors
+    /// See [`Repo::run`]; [`RepoError::Parse`] when the `shallow` file cannot be read.
+    pub fn shallow_commits(&self) -> Result<BTreeSet<String>, RepoError> {
+        let path = PathBuf::from(self.run_text(&["rev-parse", "--git-path", "shallow"])?);
+        let path = self.dir.join(path);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+            Err(e) => Err(RepoError::Parse {
+                args: "rev-parse --git-path shallow".to_owned(),
+                detail: format!("cannot read {}: {e}", path.display()),
+            }),
+        }
+    }
+
+    /// Run git and hand its stdout to `read` through a reader of `buffer` bytes as it arrives,
+    /// so a large output is never held whole. What `read` leaves unread is drained, so git
+    /// finishes; git's failure takes precedence over what `read` made of a truncated output.
+    ///
+    /// # Errors
+    /// See [`Repo::run`]; [`RepoError::Parse`] with what `read` returned.
+    pub fn stream<T>(
+        &self,
+        args: &[&str],
+        buffer: usize,
+        read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
+    ) -> Result<T, RepoError> {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| self.spawn_error(e))?;
+        // stderr is drained on its own thread: git must never block on a full pipe. (Should no
+        // thread start, the pipe closes and git's messages are lost, not its status.)
+        let stderr = child.stderr.take().and_then(|mut pipe| {
+            std::thread::Builder::new()
+                .spawn(move || {
+                    let mut text = Vec::new();
+                    let _ = pipe.read_to_end(&mut text);
+                    text
+                })
+                .ok()
+        });
+        let read = match child.stdout.take() {
+            Some(pipe) => {
+                let mut reader = BufReader::with_capacity(buffer, pipe);
+                let result = read(&mut reader);
+                // Let git finish (the reader may stop early): its own error, if any, is the
+                // one to report.
+                let _ = std::io::copy(&mut reader, &mut std::io::sink());
+                result
+            }
+            None => Err("no output".to_owned()),
+        };
+        let status = child.wait().map_err(|e| self.spawn_error(e))?;
+        let stderr = stderr
+            .and_then(|thread| thread.join().ok())
+            .unwrap_or_default();
+        let output = self.usable(Output {
+            status,
+            stdout: Vec::new(),
+            stderr,
+        })?;
+        if !output.status.success() {
+            return Err(self.failed(args, &output));
+        }
+        read.map_err(|detail| RepoError::Parse {
+            args: args.join(" "),
+            detail,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unusable_directory_is_named_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::new(dir.path());
+        let error = repo.run(&["rev-parse", "HEAD"]).unwrap_err();
+        assert!(
+            matches!(&error, RepoError::NotARepository { dir: d } if d == dir.path()),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{} is not a git repository: check the `working-directory` input and that the job checks out the repository (actions/checkout) before this step",
+                dir.path().display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_failure_names_the_command_the_directory_and_what_git_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::new(dir.path());
+        let error = repo.run(&["init", "-q", "--no-such-option"]).unwrap_err();
+        let text = error.to_string();
+        assert!(matches!(error, RepoError::Failed { .. }), "{error:?}");
+        assert!(
+            text.starts_with(&format!(
+                "git init -q --no-such-option failed in {} (exit status: ",
+                dir.path().display()
+            )),
+            "{text}"
+        );
+        assert!(text.contains("no-such-option"), "{text}");
+    }
+
+    #[test]
+    fn a_reader_refusing_the_output_is_a_parse_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::new(dir.path());
+        let error = repo
+            .stream(&["--version"], 64, |_| Err::<(), _>("cut short".to_owned()))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unexpected output from git --version: cut short"
+        );
+    }
+
+    #[test]
+    fn git_that_cannot_start_is_named_with_what_to_do() {
+        let repo = Repo::new("/w");
+        let error = repo.spawn_error(std::io::ErrorKind::NotFound.into());
+        assert_eq!(
+            error.to_string(),
+            "cannot run git in /w: entity not found; check that git is installed and on PATH"
+        );
+    }
+}
