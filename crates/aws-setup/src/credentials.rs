@@ -79,7 +79,7 @@ impl GithubOidcWebIdentity {
                     "sts:AssumeRoleWithWebIdentity for {} failed: {}; check the role's trust policy \
                      allows this repository's OIDC subject and audience '{}'",
                     self.role.role_arn,
-                    aws_smithy_types::error::display::DisplayErrorContext(&e),
+                    crate::sdk_error::explain(&e),
                     self.role.audience
                 ))
             })?;

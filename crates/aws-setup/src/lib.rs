@@ -31,6 +31,7 @@
 
 mod credentials;
 mod error;
+pub mod sdk_error;
 mod settings;
 
 use std::sync::Arc;
@@ -47,8 +48,8 @@ use gantry_toolkit::{Env, Runner};
 pub use credentials::{GithubOidcWebIdentity, Masked};
 pub use error::{SettingsError, SetupError};
 pub use settings::{
-    AssumeRole, AwsSettings, CredentialSource, DEFAULT_AUDIENCE, RetryMode, SERVICES, StaticKeys,
-    input,
+    AWS_INPUTS, AssumeRole, AwsSettings, CredentialSource, DEFAULT_AUDIENCE, RetryMode, SERVICES,
+    StaticKeys, input,
 };
 
 /// A ready SDK configuration plus the settings it came from.
@@ -83,11 +84,12 @@ impl AwsContext {
     /// `sts:GetCallerIdentity`: proves the credentials work before a tool changes anything,
     /// and gives the account id ECR registries are named after.
     pub async fn caller_identity(&self) -> Result<CallerIdentity, SetupError> {
-        let out = self.sts().get_caller_identity().send().await.map_err(|e| {
-            SetupError::Identity(
-                aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
-            )
-        })?;
+        let out = self
+            .sts()
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| SetupError::Identity(sdk_error::explain(&e)))?;
         Ok(CallerIdentity {
             account: out.account.unwrap_or_default(),
             arn: out.arn.unwrap_or_default(),

@@ -33,6 +33,21 @@ pub mod input {
     ];
 }
 
+/// Every AWS input with the default the binary uses when it is empty: none, because the
+/// defaults come from the environment (see [`AwsSettings::from_env`]). Each AWS tool's
+/// `--action-contract` lists them after its own inputs; same names and order as [`input::ALL`].
+pub const AWS_INPUTS: &[(&str, Option<&str>)] = &[
+    (input::REGION, None),
+    (input::ROLE_TO_ASSUME, None),
+    (input::ROLE_SESSION_NAME, None),
+    (input::ROLE_DURATION_SECONDS, None),
+    (input::AUDIENCE, None),
+    (input::RETRY_MODE, None),
+    (input::MAX_ATTEMPTS, None),
+    (input::ATTEMPT_TIMEOUT_SECONDS, None),
+    (input::CONNECT_TIMEOUT_SECONDS, None),
+];
+
 /// The audience GitHub's OIDC token must carry for `sts:AssumeRoleWithWebIdentity`
 /// (the same default as aws-actions/configure-aws-credentials).
 pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
@@ -406,5 +421,16 @@ fn parse_in_range(
             value: raw.to_string(),
             expected,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_inputs_are_every_input_in_order() {
+        let names: Vec<&str> = AWS_INPUTS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, input::ALL);
     }
 }

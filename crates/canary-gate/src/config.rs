@@ -9,8 +9,9 @@ use gantry_toolkit::input::{InputError, Inputs};
 use crate::policy::{self, Policy, PolicyError, Source};
 use crate::steps::{self, Resume, Step};
 
-/// Every input of the action, with the default the binary uses when it is empty. The
-/// `action.yml` must declare the same (checked by the contract test).
+/// Every input of the action, with the default the binary uses when it is empty, but the AWS
+/// ones ([`gantry_aws_setup::AWS_INPUTS`], declared last). The `action.yml` must declare the
+/// same (checked by the contract test).
 pub const INPUTS: &[(&str, Option<&str>)] = &[
     ("mode", Some("canary")),
     ("policy", None),
@@ -33,15 +34,6 @@ pub const INPUTS: &[(&str, Option<&str>)] = &[
     ("resume", Some("continue")),
     ("timeout", Some("2h")),
     ("dry-run", Some("false")),
-    ("aws-region", None),
-    ("role-to-assume", None),
-    ("role-session-name", None),
-    ("role-duration-seconds", None),
-    ("audience", None),
-    ("aws-retry-mode", None),
-    ("aws-max-attempts", None),
-    ("aws-attempt-timeout-seconds", None),
-    ("aws-connect-timeout-seconds", None),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -204,7 +204,7 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
 }
 
 /// Why a watch did not succeed, in words.
-fn failure(outcome: &WatchOutcome) -> String {
+pub(crate) fn failure(outcome: &WatchOutcome) -> String {
     match outcome {
         WatchOutcome::Succeeded => "it succeeded".into(),
         WatchOutcome::Failed(f) => f.reason.clone(),

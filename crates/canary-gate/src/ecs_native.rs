@@ -42,6 +42,10 @@ use crate::run::{Cancel, Done, Evidence, Session};
 use crate::steps::Weights;
 use crate::traffic::{ElbTraffic, Traffic};
 
+/// The service tag that remembers which target group is the baseline of the deployment in
+/// progress, for a re-run.
+pub const BASELINE_TAG: &str = "gantry:canary-gate-baseline";
+
 /// Whether ECS shifts the traffic itself (CANARY, LINEAR), so canary-gate judges the service
 /// deployment instead of running a canary service.
 pub fn shifts_traffic_itself(strategy: &Strategy) -> bool {
@@ -217,14 +221,37 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
             .context("'task-definition' is required without 'canary-service'")?;
         let task_definition = self.resolve(requested).await?;
 
-        // Roles: the group with the traffic is blue (the baseline).
+        // Roles: the group with the traffic is blue (the baseline). A re-run of a deployment in
+        // progress cannot tell from the weights (LINEAR past half gives green the most), so the
+        // first run leaves the baseline on the service as a tag.
         let live = self.traffic.weights().await?;
-        let swapped = roles_swapped(live);
+        let primary = service.primary();
+        let ours = primary.is_some_and(|d| d.task_definition == task_definition);
+        let in_progress = primary.is_some_and(|d| {
+            d.rollout_state
+                .as_ref()
+                .is_none_or(|r| *r == RolloutState::InProgress)
+        });
+        let remembered = if ours && in_progress {
+            self.ecs
+                .resource_tag(&service.arn, BASELINE_TAG)
+                .await
+                .ok()
+                .flatten()
+        } else {
+            None
+        };
+        let swapped = match remembered {
+            Some(tg) if tg == self.alb.canary_target_group => true,
+            Some(tg) if tg == self.alb.stable_target_group => false,
+            _ => roles_swapped(live),
+        };
         let (traffic, alb) = if swapped {
             (self.traffic.swapped(), swapped_alb(self.alb))
         } else {
             (self.traffic.clone(), self.alb.clone())
         };
+        let alb_baseline = alb.stable_target_group.clone();
         let green_live = if swapped { live.stable } else { live.canary };
         session.log_weight(
             Weights::for_percent(percent_of(green_live, live.stable + live.canary)),
@@ -267,13 +294,6 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
             ));
         }
 
-        let primary = service.primary();
-        let ours = primary.is_some_and(|d| d.task_definition == task_definition);
-        let in_progress = primary.is_some_and(|d| {
-            d.rollout_state
-                .as_ref()
-                .is_none_or(|r| *r == RolloutState::InProgress)
-        });
         let arn = if ours && !in_progress && service.deployments.len() == 1 {
             let reason = format!(
                 "promote: {service_name} already runs {} (a previous run promoted it)",
@@ -299,6 +319,16 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
             ));
             self.deployment_arn(&service, 0).await?
         } else {
+            // Before the deployment: a runner that dies mid-shift leaves the roles behind.
+            if let Err(e) = self
+                .ecs
+                .tag_resource(&service.arn, BASELINE_TAG, &alb_baseline)
+                .await
+            {
+                self.runner.warning(&format!(
+                    "cannot tag {service_name} with its baseline target group ({e}): a re-run while ECS shifts may mistake the groups once the new revision has more than half the traffic; allow ecs:TagResource"
+                ));
+            }
             let started_ms = epoch_ms().saturating_sub(5_000);
             let update = ServiceUpdate {
                 cluster: cluster.clone(),
@@ -536,9 +566,9 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                         format!("{service} rolled back to {}", short_name(previous))
                     }
                     Ok(r) => format!(
-                        "the rollback of {service} to {} did not complete ({:?}): check the service",
+                        "the rollback of {service} to {} did not complete ({}): check the service",
                         short_name(previous),
-                        r.outcome
+                        crate::ecs_canary::failure(&r.outcome)
                     ),
                     Err(e) => format!(
                         "rolling {service} back to {} FAILED ({e}): roll it back by hand",

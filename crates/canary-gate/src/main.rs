@@ -7,7 +7,8 @@ use std::sync::Arc;
 use canary_gate::config::INPUTS;
 use canary_gate::outputs::OUTPUTS;
 use clap::Parser;
-use gantry_toolkit::{Env, Runner, action_contract_json, run};
+use gantry_aws_setup::AWS_INPUTS;
+use gantry_toolkit::{CommonFlags, run};
 
 /// Shift ALB traffic to a canary in steps, judge it against the baseline with anytime-valid
 /// statistics, and promote or roll back; or gate on HTTP probes alone (mode probe).
@@ -80,24 +81,20 @@ struct Cli {
     /// AWS region. [input: aws-region]
     #[arg(long)]
     aws_region: Option<String>,
-    /// Print outputs as one JSON object instead of `name=value` lines.
-    #[arg(long)]
-    json: bool,
-    /// Print the inputs and outputs this binary uses, as JSON (for the action contract test).
-    #[arg(long, hide = true)]
-    action_contract: bool,
+    #[command(flatten)]
+    common: CommonFlags,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.action_contract {
-        println!("{}", action_contract_json(INPUTS, OUTPUTS));
-        return ExitCode::SUCCESS;
-    }
+    let Some(builder) = cli
+        .common
+        .runner_builder("canary-gate", &[INPUTS, AWS_INPUTS], OUTPUTS)
+    else {
+        return ExitCode::SUCCESS; // `--action-contract` printed the contract
+    };
     let runner = Arc::new(
-        Runner::builder(Env::from_process())
-            .tool_name("canary-gate")
-            .json_output(cli.json)
+        builder
             .input_override("mode", cli.mode)
             .input_override("policy", cli.policy)
             .input_override("policy-file", cli.policy_file)

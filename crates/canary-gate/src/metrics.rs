@@ -15,7 +15,6 @@ use std::time::SystemTime;
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_smithy_types::DateTime;
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::config::AlbTarget;
 use crate::judge::{Interval, Observation};
@@ -253,7 +252,7 @@ impl CloudWatch for SdkCloudWatch {
                 .set_next_token(token.clone())
                 .send()
                 .await
-                .map_err(|e| MetricsError::Api(DisplayErrorContext(&e).to_string()))?;
+                .map_err(|e| MetricsError::Api(gantry_aws_setup::sdk_error::explain(&e)))?;
             for r in out.metric_data_results() {
                 let index = r
                     .id()

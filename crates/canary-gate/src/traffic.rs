@@ -8,7 +8,6 @@ use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, ForwardActionConfig, TargetGroupTuple,
 };
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::config::AlbTarget;
 use crate::steps::{Weights, WeightsError};
@@ -89,11 +88,11 @@ fn api<E>(
     e: &aws_sdk_elasticloadbalancingv2::error::SdkError<E>,
 ) -> TrafficError
 where
-    E: std::error::Error + 'static,
+    E: aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
     TrafficError::Api {
         operation,
-        message: DisplayErrorContext(e).to_string(),
+        message: gantry_aws_setup::sdk_error::explain(e),
     }
 }
 

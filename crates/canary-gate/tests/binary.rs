@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use gantry_testkit::{Services, ToolJob};
-use support::{Alb, HttpServer, alb, elb, rule_weights};
+use support::{Alb, HttpServer, alb, elb, rule_weights, success_policy, text};
 
 const SECRET: &str = "cgS3cr3tK3yN0tR3al0123456789";
 
@@ -28,14 +28,6 @@ fn command(tool: &ToolJob) -> Command {
     cmd
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 fn alb_inputs(a: &Alb) -> Vec<(&'static str, String)> {
     vec![
         ("listener-arn", a.listener.clone()),
@@ -45,20 +37,10 @@ fn alb_inputs(a: &Alb) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// [`success_policy`] plus the probe's average latency, at most 1 s.
 fn probe_policy(canary: &HttpServer, baseline: &HttpServer) -> String {
     format!(
-        "min-requests: 10
-metrics:
-  success:
-    source: probe
-    kind: success-rate
-    url: {}
-    baseline-url: {}
-    requests: 10
-    concurrency: 2
-    min: 0.9
-    max-ratio: 1
-  latency:
+        "{}  latency:
     source: probe
     kind: latency
     url: {}
@@ -67,10 +49,9 @@ metrics:
     concurrency: 2
     max: 1.0
 ",
+        success_policy(canary, baseline),
         canary.url("/"),
         baseline.url("/"),
-        canary.url("/"),
-        baseline.url("/")
     )
 }
 

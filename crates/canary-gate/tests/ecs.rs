@@ -7,12 +7,12 @@
 mod support;
 
 use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_ecs::types as ecs;
 use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
 use gantry_testkit::{Services, ToolJob};
-use support::{Alb, HttpServer, alb, elb, rule_weights, unique};
+use support::{Alb, HttpServer, alb, elb, rule_weights, success_policy, text, unique};
 
 struct Fixture {
     driver: &'static EcsDriver,
@@ -28,47 +28,12 @@ impl Fixture {
     /// `family:2` registered: the new version.
     async fn new(prefix: &str) -> Fixture {
         let driver = EcsDriver::shared();
-        let creds = aws_sdk_ecs::config::Credentials::new("testing", "testing", None, None, "t");
-        let conf = aws_sdk_ecs::Config::builder()
-            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
-            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
-            .endpoint_url(driver.url())
-            .credentials_provider(creds)
-            .build();
-        let client = aws_sdk_ecs::Client::from_conf(conf);
+        let client = support::ecs::client(driver.url());
         let name = unique(prefix);
         let cluster = format!("c-{name}");
         let family = format!("api-{name}");
-        client
-            .create_cluster()
-            .cluster_name(&cluster)
-            .send()
-            .await
-            .unwrap();
-        let mut arns = Vec::new();
-        for tag in ["v1", "v2"] {
-            let out = client
-                .register_task_definition()
-                .family(&family)
-                .container_definitions(
-                    ecs::ContainerDefinition::builder()
-                        .name("app")
-                        .image(format!("registry.example/api:{tag}"))
-                        .memory(256)
-                        .essential(true)
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
-            arns.push(
-                out.task_definition()
-                    .unwrap()
-                    .task_definition_arn()
-                    .unwrap()
-                    .to_owned(),
-            );
-        }
+        let arns =
+            support::ecs::cluster_with_revisions(&client, &cluster, &family, &["v1", "v2"]).await;
         let f = Fixture {
             driver,
             ecs: client,
@@ -94,52 +59,15 @@ impl Fixture {
     }
 
     async fn service(&self, name: &str) -> ecs::Service {
-        self.ecs
-            .describe_services()
-            .cluster(&self.cluster)
-            .services(name)
-            .send()
-            .await
-            .unwrap()
-            .services()[0]
-            .clone()
+        support::ecs::service(&self.ecs, &self.cluster, name).await
     }
 
-    /// Waits until the service's only deployment completed.
     async fn wait_until_settled(&self, name: &str) -> ecs::Service {
-        let start = Instant::now();
-        loop {
-            let s = self.service(name).await;
-            let d = s.deployments();
-            if d.len() == 1 && d[0].rollout_state() == Some(&ecs::DeploymentRolloutState::Completed)
-            {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "service {name} never settled: {s:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        support::ecs::wait_until_settled(&self.ecs, &self.cluster, name).await
     }
 
     fn inputs(&self, a: &Alb, canary: &HttpServer, baseline: &HttpServer) -> Vec<(String, String)> {
-        let policy = format!(
-            "min-requests: 10
-metrics:
-  success:
-    source: probe
-    kind: success-rate
-    url: {}
-    baseline-url: {}
-    requests: 10
-    concurrency: 2
-    min: 0.9
-    max-ratio: 1
-",
-            canary.url("/"),
-            baseline.url("/"),
-        );
+        let policy = success_policy(canary, baseline);
         [
             ("listener-arn", a.listener.clone()),
             ("rule-arn", a.rule.clone()),
@@ -238,14 +166,6 @@ struct Run {
     seen: Vec<(i32, i32)>,
     /// (task definition, running tasks) of the canary service when traffic first moved.
     canary_when_shifted: Option<(String, i32)>,
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// (stable, canary) weights of the rule.

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_ecs::types as ecs;
 use gantry_testkit::ToolJob;
 use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
-use support::{Alb, HttpServer, alb_in, rule_weights, unique};
+use support::{Alb, HttpServer, alb_in, rule_weights, success_policy, text, unique};
 
 struct Fixture {
     driver: &'static EcsDriver,
@@ -35,14 +35,10 @@ impl Fixture {
     async fn new(prefix: &str, strategy: ecs::DeploymentStrategy) -> Fixture {
         let driver = EcsDriver::shared();
         let alb = alb_in(prefix, driver.aws_env());
-        let creds = aws_sdk_ecs::config::Credentials::new("testing", "testing", None, None, "t");
-        let conf = aws_sdk_ecs::Config::builder()
-            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
-            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
-            .endpoint_url(driver.url())
-            .credentials_provider(creds.clone())
-            .build();
-        let client = aws_sdk_ecs::Client::from_conf(conf);
+        let client = support::ecs::client(driver.url());
+        let creds = aws_sdk_elasticloadbalancingv2::config::Credentials::new(
+            "testing", "testing", None, None, "t",
+        );
         let elb_conf = aws_sdk_elasticloadbalancingv2::Config::builder()
             .behavior_version(aws_sdk_elasticloadbalancingv2::config::BehaviorVersion::latest())
             .region(aws_sdk_elasticloadbalancingv2::config::Region::new(
@@ -83,36 +79,9 @@ impl Fixture {
         let name = unique(prefix);
         let cluster = format!("c-{name}");
         let family = format!("api-{name}");
-        client
-            .create_cluster()
-            .cluster_name(&cluster)
-            .send()
-            .await
-            .unwrap();
-        let mut revisions = Vec::new();
-        for tag in ["v1", "v2", "v3"] {
-            let out = client
-                .register_task_definition()
-                .family(&family)
-                .container_definitions(
-                    ecs::ContainerDefinition::builder()
-                        .name("app")
-                        .image(format!("registry.example/api:{tag}"))
-                        .memory(256)
-                        .essential(true)
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
-            revisions.push(
-                out.task_definition()
-                    .unwrap()
-                    .task_definition_arn()
-                    .unwrap()
-                    .to_owned(),
-            );
-        }
+        let revisions =
+            support::ecs::cluster_with_revisions(&client, &cluster, &family, &["v1", "v2", "v3"])
+                .await;
         client
             .create_service()
             .cluster(&cluster)
@@ -173,33 +142,8 @@ impl Fixture {
         f
     }
 
-    async fn service(&self) -> ecs::Service {
-        self.ecs
-            .describe_services()
-            .cluster(&self.cluster)
-            .services(SERVICE)
-            .send()
-            .await
-            .unwrap()
-            .services()[0]
-            .clone()
-    }
-
     async fn wait_until_settled(&self) -> ecs::Service {
-        let start = Instant::now();
-        loop {
-            let s = self.service().await;
-            let d = s.deployments();
-            if d.len() == 1 && d[0].rollout_state() == Some(&ecs::DeploymentRolloutState::Completed)
-            {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "service never settled: {s:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        support::ecs::wait_until_settled(&self.ecs, &self.cluster, SERVICE).await
     }
 
     /// (stable group, canary group) weights of the rule, in the inputs' terms.
@@ -215,22 +159,7 @@ impl Fixture {
         new: &HttpServer,
         live: &HttpServer,
     ) -> Vec<(String, String)> {
-        let policy = format!(
-            "min-requests: 10
-metrics:
-  success:
-    source: probe
-    kind: success-rate
-    url: {}
-    baseline-url: {}
-    requests: 10
-    concurrency: 2
-    min: 0.9
-    max-ratio: 1
-",
-            new.url("/"),
-            live.url("/"),
-        );
+        let policy = success_policy(new, live);
         [
             ("listener-arn", self.alb.listener.clone()),
             ("rule-arn", self.alb.rule.clone()),
@@ -250,8 +179,13 @@ metrics:
 
     /// Runs the binary to the end (everything on the driver's moto), recording every distinct
     /// weight pair; sends `signal` (`TERM`: the runner cancelling the job, `KILL`: the runner
-    /// dying) once the new revision has traffic.
-    async fn run(&self, tool: &ToolJob, inputs: &[(String, String)], signal: Option<&str>) -> Run {
+    /// dying) once it has seen that many distinct weight pairs (2: the first shift).
+    async fn run(
+        &self,
+        tool: &ToolJob,
+        inputs: &[(String, String)],
+        signal: Option<(&str, usize)>,
+    ) -> Run {
         let mut cmd = tool.command(tool.temp());
         for (k, v) in self.driver.aws_env() {
             cmd.env(k, v);
@@ -273,8 +207,7 @@ metrics:
             if seen.last() != Some(&w) {
                 seen.push(w);
             }
-            let shifted = seen.len() > 1;
-            if let Some(signal) = signal.filter(|_| shifted && !killed) {
+            if let Some((signal, _)) = signal.filter(|(_, after)| seen.len() >= *after && !killed) {
                 let kill = std::process::Command::new("kill")
                     .arg(format!("-{signal}"))
                     .arg(child.id().to_string())
@@ -309,14 +242,6 @@ metrics:
 struct Run {
     out: Output,
     seen: Vec<(i32, i32)>,
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -415,7 +340,9 @@ async fn sigterm_during_an_ecs_linear_deployment_rolls_it_back() {
     f.driver
         .scenario(&f.cluster, SERVICE, &[Scenario::Healthy { after: 60.0 }]);
     let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
-    let run = f.run(&tool, &f.inputs(2, &new, &live), Some("TERM")).await;
+    let run = f
+        .run(&tool, &f.inputs(2, &new, &live), Some(("TERM", 2)))
+        .await;
     let printed = text(&run.out);
     assert!(!run.out.status.success(), "{printed}");
     assert_eq!(run.seen, vec![(100, 0), (75, 25), (100, 0)], "{printed}");
@@ -473,23 +400,33 @@ async fn a_service_without_ecs_canary_or_the_inputs_groups_is_refused_before_any
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rerun_after_the_runner_died_judges_the_deployment_in_progress() {
-    let f = Fixture::new("naa", ecs::DeploymentStrategy::Canary).await;
+    let f = Fixture::new("naa", ecs::DeploymentStrategy::Linear).await;
     let (new, live) = (HttpServer::start(), HttpServer::start());
     f.driver
-        .scenario(&f.cluster, SERVICE, &[Scenario::Healthy { after: 20.0 }]);
+        .scenario(&f.cluster, SERVICE, &[Scenario::Healthy { after: 24.0 }]);
     let updates = f.calls("UpdateService");
-    // The runner dies (SIGKILL: no cleanup) while ECS has 20 % on the new revision.
+    // The runner dies (SIGKILL: no cleanup) once ECS's linear steps give the new revision
+    // 75 %: from the weights alone, the new revision would now look like the baseline.
     let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
-    let died = f.run(&tool, &f.inputs(2, &new, &live), Some("KILL")).await;
+    let died = f
+        .run(&tool, &f.inputs(2, &new, &live), Some(("KILL", 4)))
+        .await;
     assert!(!died.out.status.success(), "{}", text(&died.out));
+    assert_eq!(died.seen.last(), Some(&(25, 75)), "{}", text(&died.out));
     assert_eq!(f.calls("UpdateService"), updates + 1);
-    // The re-run finds our deployment in progress and judges it instead of starting another.
+    // The re-run finds our deployment in progress and judges it instead of starting another,
+    // with the roles the first run left on the service.
     let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
     let run = f.run(&tool, &f.inputs(2, &new, &live), None).await;
     let printed = text(&run.out);
     assert!(run.out.status.success(), "{printed}");
     assert!(
         printed.contains("already in progress (a re-run)"),
+        "{printed}"
+    );
+    let baseline = f.alb.stable.split(":targetgroup/").nth(1).unwrap();
+    assert!(
+        printed.contains(&format!("from {baseline} (live: the baseline)")),
         "{printed}"
     );
     assert_eq!(

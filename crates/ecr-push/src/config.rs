@@ -13,8 +13,9 @@ use crate::repository::{Encryption, Lifecycle, RepositorySettings, TagMutability
 use crate::scan::Severity;
 use crate::tags::{self, GitInfo, RULE_SPELLINGS, TagError, TagOptions, TagRule};
 
-/// Every input of the action with the default the binary uses when it is empty; the
-/// `action.yml` declares the same (checked by the contract test).
+/// Every input of the action with the default the binary uses when it is empty, but the AWS
+/// ones ([`gantry_aws_setup::AWS_INPUTS`], declared last); the `action.yml` declares the same
+/// (checked by the contract test).
 pub const INPUTS: &[(&str, Option<&str>)] = &[
     ("repository", None),
     ("mode", Some("build")),
@@ -54,15 +55,6 @@ pub const INPUTS: &[(&str, Option<&str>)] = &[
     ("push-retries", Some("5")),
     ("timeout-seconds", Some("1800")),
     ("dry-run", Some("false")),
-    ("aws-region", None),
-    ("role-to-assume", None),
-    ("role-session-name", None),
-    ("role-duration-seconds", None),
-    ("audience", None),
-    ("aws-retry-mode", None),
-    ("aws-max-attempts", None),
-    ("aws-attempt-timeout-seconds", None),
-    ("aws-connect-timeout-seconds", None),
 ];
 
 /// What the run does with the image.

@@ -7,7 +7,6 @@ use aws_sdk_ecr::types::{
     EncryptionConfiguration, EncryptionType, ImageIdentifier, ImageScanningConfiguration,
     ImageTagMutability, ScanStatus, Tag,
 };
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::config::ImageSelector;
 use crate::repository::{
@@ -23,10 +22,22 @@ pub struct EcrError {
     pub message: String,
 }
 
-fn sdk_error<E: std::error::Error>(operation: &'static str, e: E) -> EcrError {
+/// A request the SDK could not even build (a bad field): its causes, no AWS call was made.
+fn build_error(operation: &'static str, e: aws_sdk_ecr::error::BuildError) -> EcrError {
     EcrError {
         operation,
-        message: DisplayErrorContext(&e).to_string(),
+        message: gantry_aws_setup::sdk_error::causes(&e),
+    }
+}
+
+fn sdk_error<E, R>(operation: &'static str, e: aws_sdk_ecr::error::SdkError<E, R>) -> EcrError
+where
+    E: aws_sdk_ecr::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    EcrError {
+        operation,
+        message: gantry_aws_setup::sdk_error::explain(&e),
     }
 }
 
@@ -288,7 +299,7 @@ impl Ecr for SdkEcr {
                 .set_kms_key(key.clone())
                 .build(),
         }
-        .map_err(|e| sdk_error("CreateRepository", e))?;
+        .map_err(|e| build_error("CreateRepository", e))?;
         let mut tags = Vec::new();
         for (k, v) in &settings.tags {
             tags.push(
@@ -296,7 +307,7 @@ impl Ecr for SdkEcr {
                     .key(k)
                     .value(v)
                     .build()
-                    .map_err(|e| sdk_error("CreateRepository", e))?,
+                    .map_err(|e| build_error("CreateRepository", e))?,
             );
         }
         let out = self
@@ -396,7 +407,7 @@ impl Ecr for SdkEcr {
                             .key(k)
                             .value(v)
                             .build()
-                            .map_err(|e| sdk_error("TagResource", e))?,
+                            .map_err(|e| build_error("TagResource", e))?,
                     );
                 }
                 self.client
@@ -463,7 +474,7 @@ impl Ecr for SdkEcr {
             Err(e) => match e.as_service_error() {
                 Some(s) if s.is_image_already_exists_exception() => Ok(PutOutcome::AlreadyTagged),
                 Some(s) if s.is_image_tag_already_exists_exception() => Ok(
-                    PutOutcome::TagImmutable(DisplayErrorContext(&e).to_string()),
+                    PutOutcome::TagImmutable(gantry_aws_setup::sdk_error::explain(&e)),
                 ),
                 _ => Err(sdk_error("PutImage", e)),
             },

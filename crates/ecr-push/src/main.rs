@@ -8,7 +8,8 @@ use std::sync::Arc;
 use clap::Parser;
 use ecr_push::config::INPUTS;
 use ecr_push::outputs::OUTPUTS;
-use gantry_toolkit::{Env, Runner, action_contract_json, run};
+use gantry_aws_setup::AWS_INPUTS;
+use gantry_toolkit::{CommonFlags, run};
 
 /// Build, tag, push and promote container images in Amazon ECR.
 #[derive(Debug, Parser)]
@@ -53,24 +54,20 @@ struct Cli {
     /// Compute and print everything, change nothing. [input: dry-run]
     #[arg(long)]
     dry_run: Option<String>,
-    /// Print outputs as one JSON object instead of `name=value` lines.
-    #[arg(long)]
-    json: bool,
-    /// Print the inputs and outputs this binary uses, as JSON (for the action contract test).
-    #[arg(long, hide = true)]
-    action_contract: bool,
+    #[command(flatten)]
+    common: CommonFlags,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.action_contract {
-        println!("{}", action_contract_json(INPUTS, OUTPUTS));
-        return ExitCode::SUCCESS;
-    }
+    let Some(builder) = cli
+        .common
+        .runner_builder("ecr-push", &[INPUTS, AWS_INPUTS], OUTPUTS)
+    else {
+        return ExitCode::SUCCESS; // `--action-contract` printed the contract
+    };
     let runner = Arc::new(
-        Runner::builder(Env::from_process())
-            .tool_name("ecr-push")
-            .json_output(cli.json)
+        builder
             .input_override("repository", cli.repository)
             .input_override("mode", cli.mode)
             .input_override("tags", cli.tags)

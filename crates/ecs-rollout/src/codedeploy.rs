@@ -18,7 +18,6 @@ use crate::outputs::{Log, Report, Status};
 use crate::signal::Cancel;
 use crate::taskdef::short_name;
 
-use aws_smithy_types::error::display::DisplayErrorContext;
 use serde_json::{Value, json};
 
 /// AWS's deploy action names them so; we default to the same.
@@ -215,12 +214,12 @@ impl SdkCodeDeploy {
 
 fn cd_error<E, R>(operation: &'static str, e: aws_sdk_codedeploy::error::SdkError<E, R>) -> CdError
 where
-    E: std::error::Error + 'static,
+    E: aws_sdk_codedeploy::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     CdError {
         operation,
-        message: DisplayErrorContext(&e).to_string(),
+        message: gantry_aws_setup::sdk_error::explain(&e),
     }
 }
 

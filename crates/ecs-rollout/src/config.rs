@@ -10,9 +10,9 @@ use serde_json::Value;
 use crate::ecs::CircuitBreaker;
 use crate::image::{IMAGE_HELP, ImageRef, is_valid_tag};
 
-/// Every input of the action with the default the binary uses when it is empty. `action.yml`
-/// declares the same (checked by the contract test). The AWS inputs are read by
-/// `gantry-aws-setup`.
+/// Every input of the action with the default the binary uses when it is empty, but the AWS
+/// ones, which `gantry-aws-setup` reads and lists ([`gantry_aws_setup::AWS_INPUTS`], declared
+/// last). `action.yml` declares the same (checked by the contract test).
 pub const INPUTS: &[(&str, Option<&str>)] = &[
     ("cluster", None),
     ("service", None),
@@ -43,15 +43,6 @@ pub const INPUTS: &[(&str, Option<&str>)] = &[
     ("codedeploy-application", None),
     ("codedeploy-deployment-group", None),
     ("codedeploy-appspec-hooks", None),
-    ("aws-region", None),
-    ("role-to-assume", None),
-    ("role-session-name", None),
-    ("role-duration-seconds", None),
-    ("audience", None),
-    ("aws-retry-mode", None),
-    ("aws-max-attempts", None),
-    ("aws-attempt-timeout-seconds", None),
-    ("aws-connect-timeout-seconds", None),
 ];
 
 /// Where the new task definition starts from.

@@ -7,7 +7,6 @@
 use std::future::Future;
 
 use aws_sdk_ecs::types as sdk;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use serde_json::Value;
 
 use crate::taskdef::{self, TaskDefError};
@@ -215,15 +214,8 @@ where
         .and_then(|s| s.code())
         .map(str::to_owned);
     // A service error reads best as AWS wrote it; anything else (network, timeout) with its
-    // whole chain of causes.
-    let message = match e.as_service_error() {
-        Some(s) if s.code().is_some() => format!(
-            "{}: {}",
-            s.code().unwrap_or_default(),
-            s.message().unwrap_or("no message")
-        ),
-        _ => DisplayErrorContext(&e).to_string(),
-    };
+    // chain of causes and what to check.
+    let message = gantry_aws_setup::sdk_error::explain(&e);
     EcsError::Api {
         operation,
         code,
@@ -292,6 +284,29 @@ pub trait Ecs: Send + Sync {
         &self,
         _arn: &str,
     ) -> impl Future<Output = Result<Option<ServiceDeploymentInfo>, EcsError>> + Send {
+        async { Ok(None) }
+    }
+    /// Sets one tag on a resource (TagResource), e.g. what a re-run must remember.
+    fn tag_resource(
+        &self,
+        _arn: &str,
+        _key: &str,
+        _value: &str,
+    ) -> impl Future<Output = Result<(), EcsError>> + Send {
+        async {
+            Err(EcsError::Api {
+                operation: "TagResource",
+                code: None,
+                message: "not available here".into(),
+            })
+        }
+    }
+    /// One tag of a resource (ListTagsForResource), `None` when it has none by that key.
+    fn resource_tag(
+        &self,
+        _arn: &str,
+        _key: &str,
+    ) -> impl Future<Output = Result<Option<String>, EcsError>> + Send {
         async { Ok(None) }
     }
     /// StopServiceDeployment: with `rollback`, ECS undoes the deployment itself (traffic back
@@ -675,6 +690,32 @@ impl Ecs for SdkEcs {
         }))
     }
 
+    async fn tag_resource(&self, arn: &str, key: &str, value: &str) -> Result<(), EcsError> {
+        self.client
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(sdk::Tag::builder().key(key).value(value).build())
+            .send()
+            .await
+            .map_err(|e| api_error("TagResource", e))?;
+        Ok(())
+    }
+
+    async fn resource_tag(&self, arn: &str, key: &str) -> Result<Option<String>, EcsError> {
+        let out = self
+            .client
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| api_error("ListTagsForResource", e))?;
+        Ok(out
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some(key))
+            .and_then(|t| t.value().map(str::to_owned)))
+    }
+
     async fn stop_task(&self, cluster: &str, arn: &str, reason: &str) -> Result<(), EcsError> {
         self.client
             .stop_task()
@@ -819,7 +860,7 @@ impl Ecr for SdkEcr {
                 Err(EcsError::Api {
                     operation: "DescribeImages",
                     code,
-                    message: DisplayErrorContext(&e).to_string(),
+                    message: gantry_aws_setup::sdk_error::explain(&e),
                 })
             }
         }

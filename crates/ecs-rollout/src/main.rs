@@ -7,7 +7,8 @@ use std::sync::Arc;
 use clap::Parser;
 use ecs_rollout::config::INPUTS;
 use ecs_rollout::outputs::OUTPUTS;
-use gantry_toolkit::{Env, Runner, action_contract_json, run};
+use gantry_aws_setup::AWS_INPUTS;
+use gantry_toolkit::{CommonFlags, run};
 
 /// Register a task definition, roll the ECS service, watch it, roll back automatically.
 #[derive(Debug, Parser)]
@@ -94,24 +95,20 @@ struct Cli {
     /// [input: aws-region]
     #[arg(long)]
     aws_region: Option<String>,
-    /// Print outputs as one JSON object instead of `name=value` lines.
-    #[arg(long)]
-    json: bool,
-    /// Print the inputs and outputs this binary uses, as JSON (for the action contract test).
-    #[arg(long, hide = true)]
-    action_contract: bool,
+    #[command(flatten)]
+    common: CommonFlags,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.action_contract {
-        println!("{}", action_contract_json(INPUTS, OUTPUTS));
-        return ExitCode::SUCCESS;
-    }
+    let Some(builder) = cli
+        .common
+        .runner_builder("ecs-rollout", &[INPUTS, AWS_INPUTS], OUTPUTS)
+    else {
+        return ExitCode::SUCCESS; // `--action-contract` printed the contract
+    };
     let runner = Arc::new(
-        Runner::builder(Env::from_process())
-            .tool_name("ecs-rollout")
-            .json_output(cli.json)
+        builder
             .input_override("cluster", cli.cluster)
             .input_override("service", cli.service)
             .input_override("mode", cli.mode)

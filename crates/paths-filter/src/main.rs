@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gantry_toolkit::{Env, Runner, action_contract_json, run};
+use gantry_toolkit::{CommonFlags, run};
 use paths_filter::config::INPUTS;
 use paths_filter::outputs::FIXED_OUTPUTS;
 
@@ -39,23 +39,19 @@ struct Cli {
     /// Largest output value in bytes; larger ones are only in the result file. [input: max-output-size]
     #[arg(long)]
     max_output_size: Option<String>,
-    /// Print outputs as one JSON object instead of `name=value` lines.
-    #[arg(long)]
-    json: bool,
-    /// Print the inputs and outputs this binary uses, as JSON (for the action contract test).
-    #[arg(long, hide = true)]
-    action_contract: bool,
+    #[command(flatten)]
+    common: CommonFlags,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.action_contract {
-        println!("{}", action_contract_json(INPUTS, FIXED_OUTPUTS));
-        return ExitCode::SUCCESS;
-    }
-    let runner = Runner::builder(Env::from_process())
-        .tool_name("paths-filter")
-        .json_output(cli.json)
+    let Some(builder) = cli
+        .common
+        .runner_builder("paths-filter", &[INPUTS], FIXED_OUTPUTS)
+    else {
+        return ExitCode::SUCCESS; // `--action-contract` printed the contract
+    };
+    let runner = builder
         .input_override("filters", cli.filters)
         .input_override("base", cli.base)
         .input_override("ref", cli.ref_)

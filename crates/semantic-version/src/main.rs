@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gantry_toolkit::{Env, Runner, action_contract_json, run};
+use gantry_toolkit::{CommonFlags, run};
 use semantic_version::config::INPUTS;
 use semantic_version::outputs::FIXED_OUTPUTS;
 
@@ -70,23 +70,19 @@ struct Cli {
     /// The whole run's deadline, in seconds. [input: timeout-seconds]
     #[arg(long)]
     timeout_seconds: Option<String>,
-    /// Print outputs as one JSON object instead of `name=value` lines.
-    #[arg(long)]
-    json: bool,
-    /// Print the inputs and outputs this binary uses, as JSON (for the action contract test).
-    #[arg(long, hide = true)]
-    action_contract: bool,
+    #[command(flatten)]
+    common: CommonFlags,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.action_contract {
-        println!("{}", action_contract_json(INPUTS, FIXED_OUTPUTS));
-        return ExitCode::SUCCESS;
-    }
-    let runner = Runner::builder(Env::from_process())
-        .tool_name("semantic-version")
-        .json_output(cli.json)
+    let Some(builder) = cli
+        .common
+        .runner_builder("semantic-version", &[INPUTS], FIXED_OUTPUTS)
+    else {
+        return ExitCode::SUCCESS; // `--action-contract` printed the contract
+    };
+    let runner = builder
         .input_override("token", cli.token)
         .input_override("working-directory", cli.working_directory)
         .input_override("tag-format", cli.tag_format)

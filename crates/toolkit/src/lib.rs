@@ -18,19 +18,35 @@
 //! - The end of `main`: [`run`].
 //!
 //! A tool's `main` (clap flags fall back to `INPUT_*` through overrides; outputs go to
-//! `GITHUB_OUTPUT` on a runner, else to stdout as `name=value`, or as JSON with `--json`):
+//! `GITHUB_OUTPUT` on a runner, else to stdout as `name=value`, or as JSON with `--json`; the
+//! hidden `--action-contract` prints the inputs and outputs, see [`CommonFlags`]):
 //!
 //! ```no_run
 //! use std::process::ExitCode;
-//! use gantry_toolkit::{Runner, Env, run};
+//! use clap::Parser;
+//! use gantry_toolkit::{CommonFlags, run};
 //!
-//! struct Cli { filters: Option<String>, dry_run: bool, json: bool } // #[derive(clap::Parser)]
+//! const INPUTS: &[(&str, Option<&str>)] = &[("filters", None), ("dry-run", Some("false"))];
+//!
+//! #[derive(Debug, Parser)]
+//! struct Cli {
+//!     /// Filters, as YAML. [input: filters]
+//!     #[arg(long)]
+//!     filters: Option<String>,
+//!     /// Change nothing. [input: dry-run]
+//!     #[arg(long)]
+//!     dry_run: bool,
+//!     #[command(flatten)]
+//!     common: CommonFlags,
+//! }
 //!
 //! fn main() -> ExitCode {
-//!     let cli = Cli { filters: None, dry_run: false, json: false }; // Cli::parse()
-//!     let runner = Runner::builder(Env::from_process())
-//!         .tool_name("paths-filter")
-//!         .json_output(cli.json)
+//!     let cli = Cli::parse();
+//!     let Some(builder) = cli.common.runner_builder("paths-filter", &[INPUTS], &["filters"])
+//!     else {
+//!         return ExitCode::SUCCESS; // --action-contract printed the contract
+//!     };
+//!     let runner = builder
 //!         .input_override("filters", cli.filters.clone())
 //!         .input_override("dry-run", cli.dry_run.then_some("true"))
 //!         .build();
@@ -98,7 +114,7 @@ pub mod testing;
 
 pub use annotation::{AnnotationLevel, AnnotationProperties};
 pub use capture::Capture;
-pub use cli::{action_contract_json, error_chain, run};
+pub use cli::{CommonFlags, action_contract_json, error_chain, run};
 pub use command::{
     WorkflowCommand, escape_data, escape_property, unescape_data, unescape_property,
 };

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod cbor_proxy;
+pub mod ecs;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -23,6 +24,36 @@ pub struct Alb {
     pub canary: String,
     /// A third target group, not in any rule.
     pub other: String,
+}
+
+/// stdout and stderr of a finished step, for assertion messages.
+pub fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A policy with one probe metric: the success rate of `canary` against `baseline`, 10
+/// requests a look, at least 90 % and no worse than the baseline.
+pub fn success_policy(canary: &HttpServer, baseline: &HttpServer) -> String {
+    format!(
+        "min-requests: 10
+metrics:
+  success:
+    source: probe
+    kind: success-rate
+    url: {}
+    baseline-url: {}
+    requests: 10
+    concurrency: 2
+    min: 0.9
+    max-ratio: 1
+",
+        canary.url("/"),
+        baseline.url("/"),
+    )
 }
 
 /// A name no other test (of any helper) uses: ALB names are at most 32 characters.
