@@ -762,14 +762,26 @@ def json_response(start_response, status, body):
     return [data]
 
 
+def read_body(environ):
+    """The request's raw body; the WSGI input is replaced by an unread copy for moto."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    return raw
+
+
+def deployment_cluster(arn):
+    """arn:…:service-deployment/<cluster>/<service>/<id> -> <cluster>"""
+    parts = (arn or "").split("/")
+    return parts[-3] if len(parts) >= 4 else None
+
+
 def control(environ, start_response):
     path = environ.get("PATH_INFO", "")
     method = environ.get("REQUEST_METHOD", "GET")
     body = {}
     if method == "POST":
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
-        body = json.loads(raw or b"{}")
+        body = json.loads(read_body(environ) or b"{}")
     with LOCK:
         if path == "/_driver/health":
             return json_response(start_response, "200 OK", {"ok": True})
@@ -812,37 +824,31 @@ class Driver:
         op = target.split(".")[-1] if target else environ.get("PATH_INFO", "")
         cluster = None
         body = {}
-        if target.startswith("CodeDeploy_") and op == "StopDeployment":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            raw = environ["wsgi.input"].read(length) if length else b""
-            with LOCK:
-                REQUESTS.append({"t": time.time(), "op": op, "cluster": None})
-                status, answer = stop_cd_deployment(json.loads(raw or b"{}"))
-            return json_response(start_response, status, answer)
-        if target.startswith("AmazonEC2ContainerService") and op == "StopServiceDeployment":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            raw = environ["wsgi.input"].read(length) if length else b""
-            body = json.loads(raw or b"{}")
-            # arn:…:service-deployment/<cluster>/<service>/<id>
-            parts = body.get("serviceDeploymentArn", "").split("/")
-            with LOCK:
-                REQUESTS.append(
-                    {"t": time.time(), "op": op, "cluster": parts[-3] if len(parts) >= 4 else None}
-                )
-                status, answer = stop_service_deployment(body)
-            return json_response(start_response, status, answer)
+        # Answered by the driver (moto lacks them): CodeDeploy's StopDeployment, ECS's
+        # StopServiceDeployment.
+        stops = {
+            ("CodeDeploy_", "StopDeployment"): (stop_cd_deployment, lambda b: None),
+            ("AmazonEC2ContainerService", "StopServiceDeployment"): (
+                stop_service_deployment,
+                lambda b: deployment_cluster(b.get("serviceDeploymentArn")),
+            ),
+        }
+        for (prefix, name), (answer_stop, cluster_of) in stops.items():
+            if target.startswith(prefix) and op == name:
+                body = json.loads(read_body(environ) or b"{}")
+                with LOCK:
+                    REQUESTS.append({"t": time.time(), "op": op, "cluster": cluster_of(body)})
+                    status, answer = answer_stop(body)
+                return json_response(start_response, status, answer)
         if target.startswith("AmazonEC2ContainerService"):
             # Read the body to know the cluster, then hand moto an unread copy.
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            raw = environ["wsgi.input"].read(length) if length else b""
-            environ["wsgi.input"] = io.BytesIO(raw)
+            raw = read_body(environ)
             try:
                 body = json.loads(raw or b"{}")
                 cluster = (body.get("cluster") or "default").split("/")[-1]
                 arns = body.get("serviceDeploymentArns")
                 if arns and "cluster" not in body:
-                    # arn:…:service-deployment/<cluster>/<service>/<id>
-                    cluster = arns[0].split("/")[-3]
+                    cluster = deployment_cluster(arns[0])
             except ValueError:
                 cluster = None
         with LOCK:
