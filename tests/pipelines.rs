@@ -778,26 +778,32 @@ fn native_canary_deploy(canary_status: u16) -> (ActRun, Value, String, Vec<Strin
     (run, alb, cluster, revisions)
 }
 
+/// The service `api` and the rule's weights (by target group) after a native canary deploy.
+fn native_canary_state(alb: &Value, cluster: &str) -> (Value, Value) {
+    let driver = EcsDriver::shared();
+    let state = aws(
+        &driver.aws_env(),
+        json!({"op": "service", "cluster": cluster, "service": "api"}),
+    );
+    let weights = aws(
+        &driver.aws_env(),
+        json!({"op": "rule-weights", "rule": alb["rule"]}),
+    );
+    (state, weights)
+}
+
 /// ECS's own canary, healthy: ECS finishes, the service runs the new revision with all the
 /// traffic on the other group, and the deploy reports the revision before for a rollback.
 #[test]
 fn an_ecs_native_canary_is_judged_and_finished_by_ecs() {
     let (run, alb, cluster, revisions) = native_canary_deploy(200);
     run.assert_success();
-    let driver = EcsDriver::shared();
-    let state = aws(
-        &driver.aws_env(),
-        json!({"op": "service", "cluster": cluster, "service": "api"}),
-    );
+    let (state, weights) = native_canary_state(&alb, &cluster);
     assert_eq!(
         state["taskDefinition"],
         revisions[1],
         "{state}\n{}",
         run.report()
-    );
-    let weights = aws(
-        &driver.aws_env(),
-        json!({"op": "rule-weights", "rule": alb["rule"]}),
     );
     assert_eq!(weights[alb["canary"].as_str().unwrap()], 100, "{weights}");
     let log = run.log();
@@ -816,27 +822,19 @@ fn an_ecs_native_canary_is_judged_and_finished_by_ecs() {
 fn a_failing_ecs_native_canary_is_stopped_and_rolled_back() {
     let (run, alb, cluster, revisions) = native_canary_deploy(503);
     run.assert_failure();
-    let driver = EcsDriver::shared();
-    let state = aws(
-        &driver.aws_env(),
-        json!({"op": "service", "cluster": cluster, "service": "api"}),
-    );
+    let (state, weights) = native_canary_state(&alb, &cluster);
     assert_eq!(
         state["taskDefinition"],
         revisions[0],
         "{state}\n{}",
         run.report()
     );
-    let weights = aws(
-        &driver.aws_env(),
-        json!({"op": "rule-weights", "rule": alb["rule"]}),
-    );
     assert_eq!(weights[alb["stable"].as_str().unwrap()], 100, "{weights}");
     let log = run.log();
     assert!(log.contains("gate (canary) | rollback"), "{}", run.report());
     assert!(log.contains("rolled back | true"), "{}", run.report());
     assert!(
-        driver
+        EcsDriver::shared()
             .requests()
             .iter()
             .any(|(_, op, c)| op == "StopServiceDeployment" && *c == cluster),

@@ -6,13 +6,15 @@
 
 mod support;
 
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 use aws_sdk_ecs::types as ecs;
 use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
 use gantry_testkit::{Services, ToolJob};
-use support::{Alb, HttpServer, alb, elb, rule_weights, success_policy, text, unique};
+use support::{
+    Alb, HttpServer, alb, elb, rule_weights, spawn_with_inputs, success_policy, text, unique,
+};
 
 struct Fixture {
     driver: &'static EcsDriver,
@@ -111,16 +113,7 @@ impl Fixture {
             cmd.env(k, v);
         }
         cmd.env("AWS_ENDPOINT_URL_ECS", self.driver.url());
-        let pairs: Vec<(&str, &str)> = inputs
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        ToolJob::inputs(&mut cmd, &pairs);
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_with_inputs(cmd, inputs);
         let mut seen: Vec<(i32, i32)> = Vec::new();
         let mut canary_when_shifted = None;
         loop {

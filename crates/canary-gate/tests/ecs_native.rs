@@ -8,13 +8,15 @@
 
 mod support;
 
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::types as ecs;
 use gantry_testkit::ToolJob;
 use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
-use support::{Alb, HttpServer, alb_in, rule_weights, success_policy, text, unique};
+use support::{
+    Alb, HttpServer, alb_in, rule_weights, spawn_with_inputs, success_policy, text, unique,
+};
 
 struct Fixture {
     driver: &'static EcsDriver,
@@ -190,16 +192,7 @@ impl Fixture {
         for (k, v) in self.driver.aws_env() {
             cmd.env(k, v);
         }
-        let pairs: Vec<(&str, &str)> = inputs
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        ToolJob::inputs(&mut cmd, &pairs);
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_with_inputs(cmd, inputs);
         let mut seen: Vec<(i32, i32)> = Vec::new();
         let mut killed = false;
         loop {

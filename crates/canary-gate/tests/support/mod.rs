@@ -26,6 +26,22 @@ pub struct Alb {
     pub other: String,
 }
 
+/// Starts the step `cmd` with `inputs`, its output piped for the assertions.
+pub fn spawn_with_inputs(
+    mut cmd: std::process::Command,
+    inputs: &[(String, String)],
+) -> std::process::Child {
+    let pairs: Vec<(&str, &str)> = inputs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    gantry_testkit::ToolJob::inputs(&mut cmd, &pairs);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// stdout and stderr of a finished step, for assertion messages.
 pub fn text(out: &std::process::Output) -> String {
     format!(
