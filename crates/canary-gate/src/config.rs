@@ -65,6 +65,18 @@ pub struct AlbTarget {
     pub canary_target_group: String,
 }
 
+impl AlbTarget {
+    /// The same rule with the two groups' roles exchanged: ECS's own blue/green swaps which
+    /// group is live with every deployment.
+    pub fn swapped(&self) -> AlbTarget {
+        AlbTarget {
+            stable_target_group: self.canary_target_group.clone(),
+            canary_target_group: self.stable_target_group.clone(),
+            ..self.clone()
+        }
+    }
+}
+
 /// The ECS side: either a canary service beside the stable one, which canary-gate runs itself
 /// (see [`crate::canary_service`]), or — with no canary service — the stable service's own
 /// CANARY or LINEAR deployment, which canary-gate starts and judges (see [`crate::ecs_native`]).

@@ -124,25 +124,10 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
             .map_err(|e| CanaryServiceError(format!("service '{name}': {e}")))
     }
 
-    /// `family:revision` or an ARN → the ARN ECS reports in deployments.
     async fn resolve(&self, task_definition: &str) -> Result<String, CanaryServiceError> {
-        let def = self
-            .ecs
-            .describe_task_definition(task_definition)
+        resolve_task_definition(&self.ecs, task_definition)
             .await
-            .map_err(|e| {
-                CanaryServiceError(format!(
-                    "input 'task-definition' is '{task_definition}', which ECS cannot describe ({e}): register it first, or check the family and revision"
-                ))
-            })?;
-        def["taskDefinitionArn"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                CanaryServiceError(format!(
-                    "DescribeTaskDefinition answered without an ARN for '{task_definition}'"
-                ))
-            })
+            .map_err(CanaryServiceError)
     }
 
     /// Rolls `service` to `task_definition` (with `desired` tasks when given) and watches the
@@ -201,6 +186,27 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
         ));
         Ok(())
     }
+}
+
+/// `family:revision` or an ARN (input `task-definition`) → the ARN ECS reports in deployments.
+pub(crate) async fn resolve_task_definition<E: Ecs>(
+    ecs: &E,
+    task_definition: &str,
+) -> Result<String, String> {
+    let def = ecs
+        .describe_task_definition(task_definition)
+        .await
+        .map_err(|e| {
+            format!(
+                "input 'task-definition' is '{task_definition}', which ECS cannot describe ({e}): register it first, or check the family and revision"
+            )
+        })?;
+    def["taskDefinitionArn"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            format!("DescribeTaskDefinition answered without an ARN for '{task_definition}'")
+        })
 }
 
 /// Why a watch did not succeed, in words.

@@ -38,7 +38,7 @@ use crate::ecs_canary::PENDING_TIMEOUT;
 use crate::judge::{Decision, Verdict, judge};
 use crate::metrics::CloudWatch;
 use crate::outputs::Outcome;
-use crate::run::{Cancel, Done, Evidence, Session};
+use crate::run::{Cancel, Done, Evidence, Session, Stop};
 use crate::steps::Weights;
 use crate::traffic::{ElbTraffic, Traffic};
 
@@ -173,13 +173,6 @@ enum Ended {
     ByEcs { status: String, reason: String },
 }
 
-/// What ended the watch early.
-enum Stop {
-    Signal(&'static str),
-    Deadline,
-    Error(anyhow::Error),
-}
-
 /// Everything the run needs to talk to.
 pub(crate) struct Native<'a, E, C> {
     pub runner: &'a Runner,
@@ -219,7 +212,9 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
             .task_definition
             .as_deref()
             .context("'task-definition' is required without 'canary-service'")?;
-        let task_definition = self.resolve(requested).await?;
+        let task_definition = crate::ecs_canary::resolve_task_definition(self.ecs, requested)
+            .await
+            .map_err(|e| anyhow!(e))?;
 
         // Roles: the group with the traffic is blue (the baseline). A re-run of a deployment in
         // progress cannot tell from the weights (LINEAR past half gives green the most), so the
@@ -247,16 +242,20 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
             _ => roles_swapped(live),
         };
         let (traffic, alb) = if swapped {
-            (self.traffic.swapped(), swapped_alb(self.alb))
+            (self.traffic.swapped(), self.alb.swapped())
         } else {
             (self.traffic.clone(), self.alb.clone())
         };
         let alb_baseline = alb.stable_target_group.clone();
-        let green_live = if swapped { live.stable } else { live.canary };
-        session.log_weight(
-            Weights::for_percent(percent_of(green_live, live.stable + live.canary)),
-            "found at start",
-        );
+        let green_live = if swapped {
+            Weights {
+                stable: live.canary,
+                canary: live.stable,
+            }
+        } else {
+            live
+        };
+        session.log_weight(green_live, "found at start");
         self.runner.info(&format!(
             "ECS {} shifts {service_name}'s traffic from {} (live: the baseline) to {} (the new revision, {}); canary-gate judges and acts on the service deployment",
             strategy_name(&service),
@@ -420,13 +419,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                 )
             }
             Err(stop) => {
-                let why = match stop {
-                    Stop::Signal(s) => format!("cancelled by {s}"),
-                    Stop::Deadline => {
-                        format!("the timeout of {} ran out", human(self.config.timeout))
-                    }
-                    Stop::Error(e) => format!("the analysis failed ({e:#})"),
-                };
+                let why = stop.why(self.config.timeout);
                 let (result, green) = self
                     .roll_back(&arn, &outputs.previous, &traffic, session, &why)
                     .await;
@@ -611,25 +604,6 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
         format!("ECS is still rolling {service} back after 5 min: check the service")
     }
 
-    /// `family:revision` or an ARN → the ARN ECS reports in deployments.
-    async fn resolve(&self, task_definition: &str) -> anyhow::Result<String> {
-        let def = self
-            .ecs
-            .describe_task_definition(task_definition)
-            .await
-            .map_err(|e| {
-                anyhow!(
-                    "input 'task-definition' is '{task_definition}', which ECS cannot describe ({e}): register it first, or check the family and revision"
-                )
-            })?;
-        def["taskDefinitionArn"]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| {
-                format!("DescribeTaskDefinition answered without an ARN for '{task_definition}'")
-            })
-    }
-
     /// The service deployment to judge: DescribeServices names it; else the newest one since
     /// `after_ms`.
     async fn deployment_arn(
@@ -668,23 +642,7 @@ fn outcome(
 
 /// The new revision's share of the traffic, in percent.
 async fn green_percent(traffic: &ElbTraffic) -> anyhow::Result<u8> {
-    let w = traffic.weights().await?;
-    Ok(percent_of(w.canary, w.stable + w.canary))
-}
-
-fn percent_of(part: u16, total: u16) -> u8 {
-    if total == 0 {
-        return 0;
-    }
-    u8::try_from(u32::from(part) * 100 / u32::from(total)).unwrap_or(100)
-}
-
-fn swapped_alb(alb: &AlbTarget) -> AlbTarget {
-    AlbTarget {
-        stable_target_group: alb.canary_target_group.clone(),
-        canary_target_group: alb.stable_target_group.clone(),
-        ..alb.clone()
-    }
+    Ok(traffic.weights().await?.canary_percent())
 }
 
 fn short_tg(arn: &str) -> &str {
@@ -824,9 +782,16 @@ mod tests {
 
     #[test]
     fn percents_of_weights() {
-        assert_eq!(percent_of(10, 100), 10);
-        assert_eq!(percent_of(1, 3), 33);
-        assert_eq!(percent_of(0, 0), 0);
-        assert_eq!(percent_of(999, 999), 100);
+        let percent = |canary, total| {
+            Weights {
+                stable: total - canary,
+                canary,
+            }
+            .canary_percent()
+        };
+        assert_eq!(percent(10, 100), 10);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(0, 0), 0);
+        assert_eq!(percent(999, 999), 100);
     }
 }

@@ -221,10 +221,21 @@ async fn execute(
 }
 
 /// What ended the watch early.
-enum Stop {
+pub(crate) enum Stop {
     Signal(&'static str),
     Deadline,
     Error(anyhow::Error),
+}
+
+impl Stop {
+    /// Why the watch ended, for the reason output (`timeout`: the run's overall deadline).
+    pub(crate) fn why(&self, timeout: Duration) -> String {
+        match self {
+            Stop::Signal(s) => format!("cancelled by {s}"),
+            Stop::Deadline => format!("the timeout of {} ran out", human(timeout)),
+            Stop::Error(e) => format!("the analysis failed ({e:#})"),
+        }
+    }
 }
 
 /// SIGTERM (the runner cancelling the job) and SIGINT (Ctrl-C), listened for from the start of
@@ -389,11 +400,7 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
     // Traffic first, then words: whatever ended the watch early, the canary loses its share.
     let before = session.weights.last().map_or(0, |w| w.canary_percent);
     let restored = traffic.set_weights(Weights::STABLE).await;
-    let why = match &stop {
-        Stop::Signal(s) => format!("cancelled by {s}"),
-        Stop::Deadline => format!("the timeout of {} ran out", human(config.timeout)),
-        Stop::Error(e) => format!("the analysis failed ({e:#})"),
-    };
+    let why = stop.why(config.timeout);
     let result = match &restored {
         Ok(()) => "stable restored to 100 %".to_string(),
         Err(e) => format!("restoring stable FAILED ({e}): set the weights by hand"),

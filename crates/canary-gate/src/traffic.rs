@@ -101,17 +101,11 @@ impl ElbTraffic {
         ElbTraffic { client, target }
     }
 
-    /// The same rule with the two groups' roles exchanged: ECS's own blue/green swaps which
-    /// group is live with every deployment.
+    /// The same rule with the two groups' roles exchanged ([`AlbTarget::swapped`]).
     pub fn swapped(&self) -> ElbTraffic {
-        let mut target = self.target.clone();
-        std::mem::swap(
-            &mut target.stable_target_group,
-            &mut target.canary_target_group,
-        );
         ElbTraffic {
             client: self.client.clone(),
-            target,
+            target: self.target.swapped(),
         }
     }
 
