@@ -24,9 +24,9 @@ use std::time::Duration;
 use ecs_rollout::ecs::{Ecs, ServiceSnapshot, ServiceUpdate};
 use ecs_rollout::outputs::Log;
 use ecs_rollout::rollback::last_good;
-use ecs_rollout::signal::Cancel;
 use ecs_rollout::taskdef::short_name;
 use ecs_rollout::watch::WatchOutcome;
+use gantry_toolkit::Stop;
 use tokio::time::Instant;
 
 use crate::canary_service::{CanaryService, CanaryServiceError};
@@ -52,7 +52,7 @@ pub struct EcsCanaryService<'a, E> {
     /// The canary service's name (`target.canary_service`).
     canary_service: String,
     log: Log<'a>,
-    cancel: Cancel,
+    cancel: Stop,
     /// Each ECS rollout (canary, stable, rollback) gets at most this long.
     rollout_timeout: Duration,
     state: Mutex<State>,
@@ -74,7 +74,7 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
         target: EcsTarget,
         canary_service: String,
         log: Log<'a>,
-        cancel: Cancel,
+        cancel: Stop,
         rollout_timeout: Duration,
     ) -> Self {
         EcsCanaryService {
@@ -149,7 +149,7 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
             force_new_deployment: before.task_definition == task_definition,
             ..ServiceUpdate::default()
         };
-        let seen = self.cancel.count();
+        let seen = self.cancel.signals();
         let mut watcher = ecs_rollout::deploy(&self.ecs, before, &update, PENDING_TIMEOUT)
             .await
             .map_err(|e| CanaryServiceError(format!("deploying service '{service}': {e}")))?;
@@ -307,7 +307,7 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
                         PENDING_TIMEOUT,
                         self.deadline(),
                         &self.cancel,
-                        self.cancel.count(),
+                        self.cancel.signals(),
                         &self.log,
                     )
                     .await;

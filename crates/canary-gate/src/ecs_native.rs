@@ -38,7 +38,9 @@ use crate::ecs_canary::PENDING_TIMEOUT;
 use crate::judge::{Decision, Verdict, judge};
 use crate::metrics::CloudWatch;
 use crate::outputs::Outcome;
-use crate::run::{Cancel, Done, Evidence, Session, Stop};
+use gantry_toolkit::Stop;
+
+use crate::run::{Done, Evidence, Halt, Session};
 use crate::steps::Weights;
 use crate::traffic::{ElbTraffic, Traffic};
 
@@ -183,15 +185,15 @@ pub(crate) struct Native<'a, E, C> {
     pub ecs: &'a E,
     pub cloudwatch: Option<&'a C>,
     pub log: &'a Log<'a>,
-    /// ecs-rollout's signal listener, for its rollback watch.
-    pub rollout_cancel: &'a ecs_rollout::signal::Cancel,
+    /// The run's cancellation, for the rollback watch.
+    pub rollout_cancel: &'a Stop,
 }
 
 impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
     /// Starts (or adopts) the deployment, judges it, and promotes or rolls back.
     pub(crate) async fn run(
         &self,
-        cancel: &mut Cancel,
+        cancel: &Stop,
         session: &mut Session,
     ) -> anyhow::Result<(Done, NativeOutputs)> {
         let cluster = &self.target.cluster;
@@ -350,17 +352,11 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
         self.runner
             .info(&format!("judging service deployment {arn}"));
 
-        let deadline = tokio::time::sleep(
-            self.config
-                .timeout
-                .saturating_sub(session.started.elapsed()),
-        );
         let watched = {
             let watch = self.watch(&arn, &traffic, &evidence, session);
             tokio::select! {
-                ended = watch => ended.map_err(Stop::Error),
-                why = cancel.recv() => Err(Stop::Signal(why)),
-                () = deadline => Err(Stop::Deadline),
+                ended = watch => ended.map_err(Halt::Error),
+                reason = cancel.wait() => Err(Halt::from(reason)),
             }
         };
         let done = match watched {
@@ -550,7 +546,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                     PENDING_TIMEOUT,
                     deadline,
                     self.rollout_cancel,
-                    self.rollout_cancel.count(),
+                    self.rollout_cancel.signals(),
                     self.log,
                 )
                 .await

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context as _, anyhow};
 use gantry_aws_setup::AwsSettings;
-use gantry_toolkit::Runner;
+use gantry_toolkit::{Runner, Signal, Stop, StopReason};
 
 use crate::canary_service::{CanaryService, NoCanaryService};
 use crate::config::{Config, Mode, OnInconclusive, human};
@@ -61,20 +61,24 @@ pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
     } else {
         None
     };
+    // From here on a cancellation is recorded, not fatal: it restores stable traffic.
+    let stop = Stop::install(Some(config.timeout))
+        .context("cannot listen for the runner's cancellation")?
+        .with_input("timeout");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(execute(runner, config, settings))
+    rt.block_on(execute(runner, config, settings, stop))
 }
 
 async fn execute(
     runner: Arc<Runner>,
     config: Config,
     settings: Option<AwsSettings>,
+    cancel: Stop,
 ) -> anyhow::Result<()> {
-    let mut cancel = Cancel::new();
     let mut session = Session {
         started: Instant::now(),
         samples: Samples::default(),
@@ -102,7 +106,7 @@ async fn execute(
     // (stable, canary, previous stable) task definitions when canary-gate ran the ECS side.
     let mut ecs_outputs = NativeOutputs::default();
     let result = match config.mode {
-        Mode::Probe => probe_mode(&mut cancel, &runner, &config, &evidence, &mut session).await,
+        Mode::Probe => probe_mode(&cancel, &runner, &config, &evidence, &mut session).await,
         Mode::Canary => {
             let (Some(aws), Some(target)) = (aws.as_ref(), config.alb.clone()) else {
                 return Err(anyhow!("canary mode needs the ALB inputs and AWS settings"));
@@ -119,7 +123,7 @@ async fn execute(
             match config.ecs.clone() {
                 None => {
                     canary_mode(
-                        &mut cancel,
+                        &cancel,
                         &runner,
                         &config,
                         &traffic,
@@ -136,10 +140,6 @@ async fn execute(
                     }
                     let ecs =
                         ecs_rollout::SdkEcs::new(aws_sdk_ecs::Client::from_conf(conf.build()));
-                    // ecs-rollout's watches stop on SIGTERM/SIGINT too (and roll back what
-                    // they were rolling); the traffic side has its own listener above.
-                    let signals = ecs_rollout::signal::Cancel::on_signals()
-                        .context("cannot listen for SIGTERM")?;
                     let log = ecs_rollout::outputs::Log::new(Some(&runner));
                     match target.canary_service.clone() {
                         Some(canary_service) => {
@@ -148,12 +148,12 @@ async fn execute(
                                 target,
                                 canary_service,
                                 log,
-                                signals,
+                                cancel.clone(),
                                 config.timeout,
                             );
                             runner.info(&service.describe());
                             let done = canary_mode(
-                                &mut cancel,
+                                &cancel,
                                 &runner,
                                 &config,
                                 &traffic,
@@ -182,9 +182,9 @@ async fn execute(
                                 ecs: &ecs,
                                 cloudwatch: cloudwatch.as_ref(),
                                 log: &log,
-                                rollout_cancel: &signals,
+                                rollout_cancel: &cancel,
                             };
-                            match native.run(&mut cancel, &mut session).await {
+                            match native.run(&cancel, &mut session).await {
                                 Ok((done, outputs)) => {
                                     ecs_outputs = outputs;
                                     Ok(done)
@@ -221,76 +221,28 @@ async fn execute(
 }
 
 /// What ended the watch early.
-pub(crate) enum Stop {
-    Signal(&'static str),
+pub(crate) enum Halt {
+    Signal(Signal),
     Deadline,
     Error(anyhow::Error),
 }
 
-impl Stop {
+impl From<StopReason> for Halt {
+    fn from(reason: StopReason) -> Halt {
+        match reason {
+            StopReason::Signal(signal) => Halt::Signal(signal),
+            StopReason::Deadline { .. } => Halt::Deadline,
+        }
+    }
+}
+
+impl Halt {
     /// Why the watch ended, for the reason output (`timeout`: the run's overall deadline).
     pub(crate) fn why(&self, timeout: Duration) -> String {
         match self {
-            Stop::Signal(s) => format!("cancelled by {s}"),
-            Stop::Deadline => format!("the timeout of {} ran out", human(timeout)),
-            Stop::Error(e) => format!("the analysis failed ({e:#})"),
-        }
-    }
-}
-
-/// SIGTERM (the runner cancelling the job) and SIGINT (Ctrl-C), listened for from the start of
-/// the run so that a signal that arrives before the watch is not lost: the watch then stops
-/// at once and restores stable.
-pub(crate) struct Cancel {
-    #[cfg(unix)]
-    term: Option<tokio::signal::unix::Signal>,
-    #[cfg(unix)]
-    int: Option<tokio::signal::unix::Signal>,
-}
-
-impl Cancel {
-    fn new() -> Cancel {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Cancel {
-                term: signal(SignalKind::terminate()).ok(),
-                int: signal(SignalKind::interrupt()).ok(),
-            }
-        }
-        #[cfg(not(unix))]
-        Cancel {}
-    }
-
-    /// Resolves with the signal's name when one arrives.
-    pub(crate) async fn recv(&mut self) -> &'static str {
-        #[cfg(unix)]
-        {
-            let term = async {
-                match &mut self.term {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            let int = async {
-                match &mut self.int {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                () = term => "SIGTERM",
-                () = int => "SIGINT",
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-            "SIGINT"
+            Halt::Signal(s) => format!("cancelled by {s}"),
+            Halt::Deadline => format!("the timeout of {} ran out", human(timeout)),
+            Halt::Error(e) => format!("the analysis failed ({e:#})"),
         }
     }
 }
@@ -299,7 +251,7 @@ impl Cancel {
 pub(crate) type Done = (Outcome, Option<String>);
 
 async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
-    cancel: &mut Cancel,
+    cancel: &Stop,
     runner: &Runner,
     config: &Config,
     traffic: &T,
@@ -381,20 +333,18 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
         .await
         .map_err(|e| anyhow!("preparing the canary service: {e}"))?;
 
-    let deadline = tokio::time::sleep(config.timeout.saturating_sub(session.started.elapsed()));
     let stopped = {
         let watch = watch_steps(runner, config, traffic, evidence, session, &plan.steps);
         tokio::select! {
             verdict = watch => Ok(verdict),
-            why = cancel.recv() => Err(Stop::Signal(why)),
-            () = deadline => Err(Stop::Deadline),
+            reason = cancel.wait() => Err(Halt::from(reason)),
         }
     };
     let stop = match stopped {
         Ok(Ok(verdict)) => {
             return decide(runner, config, traffic, service, session, verdict).await;
         }
-        Ok(Err(error)) => Stop::Error(error),
+        Ok(Err(error)) => Halt::Error(error),
         Err(stop) => stop,
     };
     // Traffic first, then words: whatever ended the watch early, the canary loses its share.
@@ -618,7 +568,7 @@ async fn promotion_failed<T: Traffic, S: CanaryService>(
 
 /// Probe mode: rounds of probes (and CloudWatch reads) over the window, judged on the policy.
 async fn probe_mode<C: CloudWatch>(
-    cancel: &mut Cancel,
+    cancel: &Stop,
     runner: &Runner,
     config: &Config,
     evidence: &Evidence<'_, C>,
@@ -659,16 +609,13 @@ async fn probe_mode<C: CloudWatch>(
         }
         anyhow::Ok(verdict)
     };
-    let deadline = tokio::time::sleep(config.timeout.saturating_sub(session.started.elapsed()));
     let verdict = tokio::select! {
         v = watch => v?,
-        why = cancel.recv() => {
-            let reason = format!("cancelled by {why} during the window: treat as failed");
-            let v = judge(&session.samples, &config.policy);
-            return Ok((Outcome { decision: Decision::Rollback, reason: reason.clone(), final_weight: 0, verdicts: v.metrics }, Some(reason)));
-        }
-        () = deadline => {
-            let reason = format!("the timeout of {} ran out during the window", human(config.timeout));
+        stopped = cancel.wait() => {
+            let reason = match stopped {
+                StopReason::Signal(why) => format!("cancelled by {why} during the window: treat as failed"),
+                StopReason::Deadline { .. } => format!("the timeout of {} ran out during the window", human(config.timeout)),
+            };
             let v = judge(&session.samples, &config.policy);
             return Ok((Outcome { decision: Decision::Rollback, reason: reason.clone(), final_weight: 0, verdicts: v.metrics }, Some(reason)));
         }

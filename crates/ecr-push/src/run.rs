@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
-use gantry_toolkit::{Event, GithubContext, Runner};
+use gantry_toolkit::{Event, GithubContext, Runner, Stop};
 
 use crate::archive::read_archive;
 use crate::build::{self, Builder, Output};
@@ -52,52 +52,28 @@ pub fn run(runner: &Arc<Runner>) -> anyhow::Result<()> {
     };
     // Every input is checked here, before anything talks to AWS, the registry or Docker.
     let config = Config::from_inputs(runner.inputs(), runner.env(), &workspace, &git)?;
+    let stop = Stop::install(Some(config.timeout))
+        .context("cannot listen for the runner's cancellation")?
+        .with_input("timeout-seconds");
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let timeout = config.timeout;
     let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = tokio::time::timeout(timeout, execute(runner, &config, &context)) => {
-                result.map_err(|_| anyhow!(
-                    "ecr-push did not finish within {} s (input 'timeout-seconds'); no tag was written for an incomplete image",
-                    timeout.as_secs()
-                ))?
-            }
-            signal = cancelled() => {
-                Err(anyhow!("ecr-push was cancelled ({signal}); no tag was written for an incomplete image"))
-            }
+        match stop.race(execute(runner, &config, &context)).await {
+            Ok(outcome) => outcome,
+            Err(reason) => Err(anyhow!(
+                "ecr-push stopped: {reason}; no tag was written for an incomplete image"
+            )),
         }
-    });
-    let outcome = outcome?;
+    })?;
     for (name, value) in outputs::values(&outcome) {
         runner.set_output(name, &value)?;
     }
     runner.write_summary(&outputs::summary(&outcome))?;
     Ok(())
-}
-
-async fn cancelled() -> &'static str {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            let _ = tokio::signal::ctrl_c().await;
-            return "interrupted";
-        };
-        tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = tokio::signal::ctrl_c() => "interrupted",
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "interrupted"
-    }
 }
 
 /// The digests ECR scans for `image`: the image, or each image an index lists.

@@ -1,5 +1,7 @@
 //! Cancellation: the runner stops a job with SIGTERM. The run stops, says so, and leaves no tag
 //! on an incomplete image.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -57,7 +59,7 @@ fn sigterm_during_the_push_stops_it_without_a_tag() {
     let text = failed(&out);
     assert!(
         text.contains(
-            "ecr-push was cancelled (SIGTERM); no tag was written for an incomplete image"
+            "ecr-push stopped: SIGTERM received (the job was cancelled); no tag was written for an incomplete image"
         ),
         "{text}"
     );
@@ -94,7 +96,9 @@ fn the_deadline_stops_a_push_that_keeps_failing() {
         start.elapsed()
     );
     assert!(
-        text.contains("ecr-push did not finish within 10 s (input 'timeout-seconds')"),
+        text.contains(
+            "ecr-push stopped: the deadline of 10 s passed (input 'timeout-seconds'); no tag was written"
+        ),
         "{text}"
     );
     assert_eq!(registry_digest(&repo, "sha-0123456"), None);

@@ -15,8 +15,8 @@ use crate::config::{CircuitBreakerSetting, Config};
 use crate::ecs::Ecs;
 use crate::error::RolloutError;
 use crate::outputs::{Log, Report, Status};
-use crate::signal::Cancel;
 use crate::taskdef::short_name;
+use gantry_toolkit::Stop;
 
 use serde_json::{Value, json};
 
@@ -305,7 +305,7 @@ pub async fn run<C: CodeDeploy, E: Ecs>(
     container: &str,
     port: i32,
     deadline: Instant,
-    cancel: &Cancel,
+    cancel: &Stop,
     log: &Log<'_>,
     mut report: Report,
 ) -> Result<Report, RolloutError> {
@@ -435,7 +435,7 @@ pub async fn run<C: CodeDeploy, E: Ecs>(
         // CodeDeploy moves the traffic back; wait (within the run's time) until it says so. A
         // further signal stops the waiting (CodeDeploy goes on) so the outputs get written.
         let end = deadline.max(Instant::now() + Duration::from_secs(5));
-        let signals = cancel.count();
+        let signals = cancel.signals();
         loop {
             let d = cd.get_deployment(&id).await?;
             if matches!(d.status, CdStatus::Stopped | CdStatus::Failed) {
@@ -450,7 +450,7 @@ pub async fn run<C: CodeDeploy, E: Ecs>(
                 return Ok(report);
             }
             if let Some(signal) = cancel
-                .sleep_unless_more_than(Duration::from_millis(500), signals)
+                .sleep_unless_signalled_beyond(Duration::from_millis(500), signals)
                 .await
             {
                 report.reason = format!(

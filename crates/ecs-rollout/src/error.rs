@@ -46,7 +46,7 @@ pub enum RolloutError {
     #[error("input 'rollback-image-tag': {0}")]
     RollbackImage(String),
     #[error("cancelled by {0} before the service was changed")]
-    CancelledBeforeDeploy(String),
+    CancelledBeforeDeploy(gantry_toolkit::Signal),
     #[error("the deadline (timeout-seconds) passed before the service was changed: {0}")]
     DeadlineBeforeDeploy(String),
 }

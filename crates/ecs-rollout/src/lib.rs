@@ -7,7 +7,7 @@
 //!   and the service runs our task definition ([`watch::Watcher`]).
 //! - **It rolls back to the last task definition that completed a deployment** (read from the
 //!   service before we touched it), not to "revision − 1" ([`rollback::last_good`]), on
-//!   failure, timeout, and SIGTERM/SIGINT from the runner ([`signal::Cancel`]).
+//!   failure, timeout, and the runner's cancellation ([`gantry_toolkit::Stop`]).
 //! - **It polls adaptively**: fast first, then every 4 s with jitter, ≤ 20 DescribeServices
 //!   calls a minute, throttling waited out ([`watch::PollSchedule`]).
 //! - **Bad input fails before anything changes**: inputs ([`config`]), then the cluster,
@@ -24,7 +24,8 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use ecs_rollout::ecs::ServiceUpdate;
-//! use ecs_rollout::{outputs::Log, rollback::last_good, signal::Cancel, watch::WatchOutcome};
+//! use ecs_rollout::{outputs::Log, rollback::last_good, watch::WatchOutcome};
+//! use gantry_toolkit::Stop;
 //!
 //! # async fn roll(ecs: &ecs_rollout::SdkEcs) -> Result<(), ecs_rollout::RolloutError> {
 //! let (cluster, service) = ("prod", "api-stable");
@@ -39,7 +40,7 @@
 //! let pending_timeout = Duration::from_secs(300);
 //! let mut watcher = ecs_rollout::deploy(ecs, &before, &update, pending_timeout).await?;
 //! let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
-//! let (cancel, log) = (Cancel::never(), Log::new(None));
+//! let (cancel, log) = (Stop::never(), Log::new(None));
 //! let outcome =
 //!     ecs_rollout::watch(ecs, cluster, service, &mut watcher, deadline, &cancel, 0, &log).await?;
 //! if outcome != WatchOutcome::Succeeded {
@@ -73,7 +74,6 @@ pub mod pre_deploy;
 pub mod render;
 pub mod rollback;
 pub mod run;
-pub mod signal;
 pub mod taskdef;
 pub mod watch;
 

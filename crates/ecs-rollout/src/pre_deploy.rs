@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::ecs::{Ecs, EcsError, ServiceSnapshot, TaskRun, TaskSnapshot};
 use crate::outputs::Log;
-use crate::signal::Cancel;
+use gantry_toolkit::Stop;
 
 /// Where a container's logs go, from its `logConfiguration` (awslogs only; other drivers are
 /// named as they are).
@@ -109,7 +109,7 @@ pub async fn run_pre_deploy<E: Ecs>(
     command: &[String],
     region: &str,
     deadline: Instant,
-    cancel: &Cancel,
+    cancel: &Stop,
     log: &Log<'_>,
 ) -> Result<(), String> {
     let run = TaskRun {

@@ -10,9 +10,9 @@ use crate::deploy::deploy;
 use crate::ecs::{DeploymentStatus, Ecs, RolloutState, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
 use crate::outputs::Log;
-use crate::signal::Cancel;
 use crate::taskdef::short_name;
 use crate::watch::{WatchOutcome, Watcher, watch};
+use gantry_toolkit::Stop;
 
 /// The task definition of the last deployment that completed, as the service was before we
 /// changed it: the PRIMARY deployment if it COMPLETED, else a COMPLETED one still ACTIVE (the
@@ -71,7 +71,7 @@ pub async fn rollback<E: Ecs>(
     target: &str,
     pending_timeout: Duration,
     deadline: Instant,
-    cancel: &Cancel,
+    cancel: &Stop,
     signals_seen: u32,
     log: &Log<'_>,
 ) -> Result<RollbackResult, RolloutError> {

@@ -26,9 +26,9 @@ use crate::outputs::{Log, Report, Status, summary};
 use crate::pre_deploy::run_pre_deploy;
 use crate::render::{image_of, render, target_container};
 use crate::rollback::{last_good, may_deregister, rollback};
-use crate::signal::Cancel;
 use crate::taskdef::{family_of, short_name};
 use crate::watch::{FailureKind, WatchOutcome, watch};
+use gantry_toolkit::Stop;
 
 /// The binary's entry: parse and validate everything, then run on a tokio runtime.
 pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
@@ -39,20 +39,24 @@ pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
     };
     let config = Config::from_inputs(runner.inputs(), &workspace)?;
     let settings = AwsSettings::from_runner("ecs-rollout", &runner)?;
+    // From here on a cancellation is recorded, not fatal: it becomes a rollback.
+    let stop = Stop::install(Some(config.timeout))
+        .context("cannot listen for the runner's cancellation")?
+        .with_input("timeout-seconds");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(run_async(runner, config, settings))
+    rt.block_on(run_async(runner, config, settings, stop))
 }
 
 async fn run_async(
     runner: Arc<Runner>,
     config: Config,
     settings: AwsSettings,
+    cancel: Stop,
 ) -> anyhow::Result<()> {
-    let cancel = Cancel::on_signals().context("cannot listen for SIGTERM")?;
     let region = settings.region.clone();
     let aws = gantry_aws_setup::load(settings, runner.clone()).await?;
     let mut ecs_conf = aws_sdk_ecs::config::Builder::from(&aws.config);
@@ -71,7 +75,9 @@ async fn run_async(
     }
     let codedeploy = SdkCodeDeploy::new(aws_sdk_codedeploy::Client::from_conf(cd_conf.build()));
     let log = Log::new(Some(&runner));
-    let deadline = Instant::now() + config.timeout;
+    let deadline = cancel
+        .deadline()
+        .map_or_else(|| Instant::now() + config.timeout, Instant::from_std);
 
     let result = execute(
         &ecs,
@@ -162,7 +168,7 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
     config: &Config,
     region: &str,
     deadline: Instant,
-    cancel: &Cancel,
+    cancel: &Stop,
     log: &Log<'_>,
 ) -> Result<(Report, Vec<Change>), RolloutError> {
     let before = match current_service(ecs, &config.cluster, &config.service).await {
@@ -284,7 +290,7 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         report.duration = log.elapsed();
         return Ok((report, changes));
     }
-    if let Some(signal) = cancel.reason() {
+    if let Some(signal) = cancel.signal() {
         return Err(RolloutError::CancelledBeforeDeploy(signal));
     }
 
@@ -321,7 +327,7 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         .await
         .map_err(RolloutError::PreDeploy)?;
     }
-    if let Some(signal) = cancel.reason() {
+    if let Some(signal) = cancel.signal() {
         return Err(RolloutError::CancelledBeforeDeploy(signal));
     }
     if Instant::now() >= deadline {
@@ -458,7 +464,7 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
             );
         }
         (Some(target), true) => {
-            let signals = cancel.count();
+            let signals = cancel.signals();
             let rb = rollback(
                 ecs,
                 &config.cluster,

@@ -20,8 +20,8 @@ use crate::ecs::{
     DeploymentStatus, Ecs, EcsError, RolloutState, ServiceDeploymentInfo, ServiceSnapshot,
 };
 use crate::outputs::Log;
-use crate::signal::Cancel;
 use crate::taskdef::short_name;
+use gantry_toolkit::{Signal, Stop};
 
 /// Why a deployment did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -326,8 +326,8 @@ pub enum WatchOutcome {
     Failed(Failure),
     /// The deadline passed first.
     TimedOut(String),
-    /// SIGTERM / SIGINT arrived.
-    Cancelled(String),
+    /// The runner cancelled the job (this is the signal that ended the watch).
+    Cancelled(Signal),
 }
 
 /// Polls the service until `watcher` decides, the deadline passes, or more than
@@ -340,7 +340,7 @@ pub async fn watch<E: Ecs>(
     service: &str,
     watcher: &mut Watcher,
     deadline: Instant,
-    cancel: &Cancel,
+    cancel: &Stop,
     signals_seen: u32,
     log: &Log<'_>,
 ) -> Result<WatchOutcome, EcsError> {
@@ -350,7 +350,7 @@ pub async fn watch<E: Ecs>(
     // The UpdateService answer was the first look: the first poll waits.
     let first = schedule.next_delay(rand::random::<f64>());
     if let Some(signal) = cancel
-        .sleep_unless_more_than(
+        .sleep_unless_signalled_beyond(
             first.min(deadline.saturating_duration_since(start)),
             signals_seen,
         )
@@ -359,8 +359,10 @@ pub async fn watch<E: Ecs>(
         return Ok(WatchOutcome::Cancelled(signal));
     }
     loop {
-        if cancel.count() > signals_seen {
-            return Ok(WatchOutcome::Cancelled(cancel.reason().unwrap_or_default()));
+        if cancel.signals() > signals_seen
+            && let Some(signal) = cancel.signal()
+        {
+            return Ok(WatchOutcome::Cancelled(signal));
         }
         match ecs.describe_service(cluster, service).await {
             Ok(Some(snap)) => {
@@ -413,7 +415,10 @@ pub async fn watch<E: Ecs>(
         let delay = schedule
             .next_delay(rand::random::<f64>())
             .min(deadline - now);
-        if let Some(signal) = cancel.sleep_unless_more_than(delay, signals_seen).await {
+        if let Some(signal) = cancel
+            .sleep_unless_signalled_beyond(delay, signals_seen)
+            .await
+        {
             return Ok(WatchOutcome::Cancelled(signal));
         }
     }

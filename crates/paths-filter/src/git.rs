@@ -45,6 +45,9 @@ pub enum GitError {
     /// git cannot run in the working directory, cannot use it, or fails.
     #[error(transparent)]
     Repo(#[from] RepoError),
+    /// The job was cancelled before a fetch.
+    #[error(transparent)]
+    Stopped(#[from] gantry_toolkit::Stopped),
     /// A revision from an input or the payload is not usable as one.
     #[error(
         "{what} {rev:?} is not a valid git revision: it must not be empty, start with '-' or contain spaces or control characters"
@@ -278,6 +281,7 @@ pub struct Git {
     repo: Repo,
     remote: String,
     notes: RefCell<Vec<String>>,
+    stop: Option<gantry_toolkit::Stop>,
 }
 
 /// The merge-base search of [`Git::ensure_merge_base`].
@@ -298,7 +302,16 @@ impl Git {
             repo: Repo::new(dir),
             remote: DEFAULT_REMOTE.to_owned(),
             notes: RefCell::new(Vec::new()),
+            stop: None,
         }
+    }
+
+    /// Fetch nothing more once `stop` says the job was cancelled ([`GitError::Stopped`]):
+    /// deepening a shallow clone is the one long thing paths-filter does.
+    #[must_use]
+    pub fn with_stop(mut self, stop: gantry_toolkit::Stop) -> Self {
+        self.stop = Some(stop);
+        self
     }
 
     /// Fetch from `remote` instead of `origin`.
@@ -338,6 +351,9 @@ impl Git {
 
     /// Like [`Git::fetch`] but a failure is returned as git's message.
     fn try_fetch(&self, args: &[&str], note: String) -> Result<Result<(), String>, GitError> {
+        if let Some(stop) = &self.stop {
+            stop.check(&note)?;
+        }
         let mut all = FETCH.to_vec();
         all.extend_from_slice(args);
         let output = self.repo.output(&all)?;

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use gantry_toolkit::{EventPayload, GithubContext, Runner, Summary};
+use gantry_toolkit::{EventPayload, GithubContext, Runner, Stop, Summary};
 
 use crate::base::{self, BaseInputs, ChangeSource};
 use crate::config::Config;
@@ -28,8 +28,10 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
     let names: Vec<&str> = config.filters.names().collect();
     outputs::check_filter_names(&names).map_err(|e| anyhow::anyhow!("input 'filters': {e}"))?;
 
+    // A cancelled job stops before its next fetch instead of dying in the middle of one.
+    let stop = Stop::install(None).context("cannot listen for the runner's cancellation")?;
     let event = EventPayload::from_env(runner.env()).context("cannot read the event payload")?;
-    let git = Git::new(&config.working_directory);
+    let git = Git::new(&config.working_directory).with_stop(stop.clone());
     let base_inputs = BaseInputs {
         base: config.base.clone(),
         ref_: config.ref_.clone(),
@@ -76,6 +78,7 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         .evaluate(&detected.changes, config.quantifier);
     let outcomes = outputs::outcomes(&results, &detected.changes);
 
+    stop.check("writing the outputs")?;
     // The file first, so that the output naming it always names a complete file.
     let result_file = write_result_file(runner, &outcomes, &detected.compared)?;
     let oversized = outputs::emit(

@@ -25,10 +25,10 @@ pub use gantry_git_cli::RepoError;
 /// `url` without user or password; see [`gantry_git_cli::without_credentials`].
 pub use gantry_git_cli::without_credentials;
 use gantry_git_cli::{self as cli, FETCH, Repo, next_field, stderr_text};
+use gantry_toolkit::Stop;
 
 use crate::commit::Commit;
 use crate::github::{FloatingPlan, TagPlan, plan_floating_tag, plan_tag};
-use crate::stop::Stop;
 
 /// The remote fetched from and pushed to.
 pub const DEFAULT_REMOTE: &str = "origin";
@@ -134,7 +134,7 @@ pub enum GitError {
     },
     /// The run must stop (deadline or SIGTERM): no further fetch.
     #[error(transparent)]
-    Stopped(#[from] crate::stop::Stopped),
+    Stopped(#[from] gantry_toolkit::Stopped),
     /// The remote refused the credentials.
     #[error(
         "cannot push tags to '{remote}': {stderr}; the token needs the `contents: write` permission (`permissions: contents: write` in the job) and actions/checkout must keep it (`persist-credentials` not false)"

@@ -2,7 +2,7 @@
 //! its Conventional Commits, with release notes, tags and a GitHub release.
 //!
 //! Layers: inputs → `config`; pure decisions in [`conventional`], [`rules`], [`analyze`],
-//! [`version`], [`tag_format`], [`notes`]; effects in [`git`] and [`github`]; [`stop`] is the run's deadline and SIGTERM.
+//! [`version`], [`tag_format`], [`notes`]; effects in [`git`] and [`github`]; [`gantry_toolkit::Stop`] is the run's deadline and cancellation.
 
 pub mod analyze;
 pub mod commit;
@@ -14,6 +14,5 @@ pub mod notes;
 pub mod outputs;
 pub mod rules;
 pub mod run;
-pub mod stop;
 pub mod tag_format;
 pub mod version;

@@ -12,10 +12,9 @@
 //! (octocrab); it needs the token.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::Context as _;
-use gantry_toolkit::{GithubContext, Runner, Summary};
+use gantry_toolkit::{GithubContext, Runner, Stop, Summary};
 use semver::Version;
 
 use crate::analyze::{AnalyzeOptions, analyze};
@@ -25,12 +24,9 @@ use crate::github::{GitHubClient, ReleaseOutcome, ReleaseSpec, ensure_release};
 use crate::notes::{NotesInput, NotesOptions, RepoLinks, prepend_changelog, release_notes};
 use crate::outputs::{self, PackageResult};
 use crate::rules::Bump;
-use crate::stop::Stop;
 use crate::version::{Channel, PlanReason, VersionInput, cmp_precedence, next_version};
 
 pub fn run(runner: &Runner) -> anyhow::Result<()> {
-    // The deadline counts from here: the job's clock, not the first git command's.
-    let started = Instant::now();
     // Masked before anything could print it.
     let _ = runner.get_secret_input("token");
     let context = GithubContext::from_env(runner.env());
@@ -47,8 +43,9 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
 
     // From here on a cancelled job (SIGTERM, SIGINT) or the deadline stops the run before its
     // next write (see `stop`).
-    let stop =
-        Stop::install(started, config.timeout).context("cannot install the handler for SIGTERM")?;
+    let stop = Stop::install(Some(config.timeout))
+        .context("cannot listen for the runner's cancellation")?
+        .with_input("timeout-seconds");
     let git = Git::new(&config.working_directory).with_stop(stop.clone());
     let head = git
         .head_sha()
@@ -623,7 +620,7 @@ fn publish_all(
 }
 
 /// A stop before any write.
-fn stopped_early(stopped: crate::stop::Stopped) -> anyhow::Error {
+fn stopped_early(stopped: gantry_toolkit::Stopped) -> anyhow::Error {
     anyhow::anyhow!("{stopped}; nothing was written: re-run the job to release")
 }
 

@@ -15,6 +15,8 @@
 //!   ([`Runner::add_mask`], [`Runner::get_secret_input`]).
 //! - The job summary: [`Summary`]. The triggering event: [`EventPayload`]. The job's context:
 //!   [`GithubContext`]. OIDC tokens (feature `oidc`): [`Runner::id_token`].
+//! - When to stop: [`Stop`], the runner's cancellation (SIGINT/SIGTERM, Ctrl-C/Ctrl-Break)
+//!   and one overall deadline.
 //! - The end of `main`: [`run`].
 //!
 //! A tool's `main` (clap flags fall back to `INPUT_*` through overrides; outputs go to
@@ -108,6 +110,7 @@ pub mod mask;
 pub mod oidc;
 pub mod output;
 pub mod runner;
+pub mod stop;
 pub mod summary;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -130,4 +133,5 @@ pub use input::{
 pub use mask::{MASK, Masker};
 pub use output::{OutputError, OutputMode};
 pub use runner::{DelimiterSource, Runner, RunnerBuilder};
+pub use stop::{Signal, Stop, StopHandle, StopReason, Stopped};
 pub use summary::{Summary, SummaryError};

@@ -93,3 +93,27 @@ fn json_outputs_are_printed_even_when_main_fails() {
     assert_eq!(code, ExitCode::FAILURE);
     assert_eq!(capture.contents(), "{\n  \"partial\": \"1\"\n}\n");
 }
+
+/// A real SIGTERM and SIGINT, sent by `kill`, are caught and recorded, and the test process
+/// lives on (without the handler, SIGTERM would end it).
+#[cfg(unix)]
+#[test]
+fn installed_stop_records_real_signals_instead_of_dying() {
+    use gantry_toolkit::{Signal, Stop, StopReason};
+    use std::time::{Duration, Instant};
+    let stop = Stop::install(Some(Duration::from_secs(600))).unwrap();
+    assert_eq!(stop.reason(), None);
+    for (signal, count) in [("-TERM", 1), ("-INT", 2)] {
+        let status = std::process::Command::new("kill")
+            .args([signal, &std::process::id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let started = Instant::now();
+        while stop.signals() < count && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(stop.signals(), count, "{signal} was not recorded");
+    }
+    assert_eq!(stop.reason(), Some(StopReason::Signal(Signal::Terminate)));
+}
