@@ -24,8 +24,12 @@ GANTRY_NPM_PACKAGES=(
   '@octokit/webhooks-examples@7.6.1'
 )
 # Debian packages: the OCI registry, the Docker engine and client, skopeo,
-# curl (health checks) and shellcheck (scripts/test lints the scripts).
-GANTRY_APT_PACKAGES=(docker.io docker-registry skopeo curl shellcheck)
+# curl (health checks, scripts/release), jq (scripts/release), shellcheck (scripts/test lints
+# the scripts), musl-tools (the static Linux release binaries) and the MinGW-w64 C compiler
+# (scripts/test checks the workspace for Windows: ring and aws-lc build C for the target).
+GANTRY_APT_PACKAGES=(docker.io docker-registry skopeo curl jq shellcheck musl-tools gcc-mingw-w64-x86-64-win32)
+# Rust targets besides the host's: the static Linux release binaries, the Windows check.
+GANTRY_RUST_TARGETS=(x86_64-unknown-linux-musl x86_64-pc-windows-gnu)
 
 # The Docker client to use: Debian's, not /usr/local/bin/docker.
 GANTRY_DOCKER_CLI=/usr/bin/docker

@@ -1,6 +1,8 @@
 //! The workflow harness works end to end: act runs a workflow that calls our composite action,
 //! the binary reads its mapped inputs, masks the secret, writes outputs (multi-line ones and one
 //! full of heredoc look-alikes), and a later job reads them through `needs`.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;

@@ -1,4 +1,6 @@
 //! aws-setup against the real AWS emulator (moto, started by `scripts/services start`).
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader, Write};

@@ -1,6 +1,8 @@
 //! canary-gate through a real workflow runner (act): a staging gate job runs the action's
 //! JavaScript shim in probe mode against a real HTTP server on loopback, and the deploy job
 //! runs only when the gate promotes.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

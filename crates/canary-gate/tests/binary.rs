@@ -2,6 +2,8 @@
 //! the runner's files; the ALB in the AWS emulator, and the canary and baseline as real HTTP
 //! servers on loopback that the test makes fail or slow down. The weights are read from the
 //! emulator while the binary runs, so every step is checked.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

@@ -2,6 +2,8 @@
 //! made to progress by the ECS rollout driver (`gantry_testkit::ecs_driver`), and the ALB in
 //! the shared AWS emulator. The canary and baseline answer from real HTTP servers on loopback,
 //! so the test decides whether the canary passes. Weights are read while the binary runs.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

@@ -4,6 +4,8 @@
 //! deployment, judges the new revision (a real HTTP server on loopback) against the live one,
 //! and lets ECS finish or stops it with StopServiceDeployment (ROLLBACK). Weights are read while
 //! the binary runs.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

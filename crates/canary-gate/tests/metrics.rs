@@ -1,6 +1,8 @@
 //! CloudWatch evidence against the AWS emulator: the test publishes ALB-shaped metrics for a
 //! canary and a stable target group, and custom metrics, then reads them back the way a look
 //! does. (The emulator's metric math returns nothing, so expressions are not tested here.)
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

@@ -1,6 +1,8 @@
 //! The traffic split against ELBv2 in the AWS emulator: reading, shifting and restoring the
 //! weights of a listener rule and of a listener's default action, and refusing unknown or
 //! strange setups before anything moves.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

@@ -1,6 +1,8 @@
 //! ecr-push through a real workflow runner (act): a matrix job builds and pushes two services
 //! (`FROM scratch` images) with the action's JavaScript shim; ECR's API is moto, the data plane
 //! the local registry, the build the local Docker engine.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -1,5 +1,7 @@
 //! The build path with the real Docker engine (`FROM scratch` images: nothing can be pulled
 //! here), then the push through the registry API.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -206,6 +208,8 @@ echo "unexpected: $*" >&2
 exit 1
 "##;
 
+// A fake `docker` shell script stands in for the client: Unix only.
+#[cfg(unix)]
 #[test]
 fn a_docker_container_builder_writes_an_oci_tarball_with_a_registry_cache() {
     let job = build_job();
@@ -313,6 +317,8 @@ fn fake_ecr_public(password: &'static str) -> String {
     url
 }
 
+// A fake `docker` shell script stands in for the client: Unix only.
+#[cfg(unix)]
 #[test]
 fn login_public_gives_the_build_a_public_ecr_login_and_masks_it() {
     const PASSWORD: &str = "pub-s3cr3t-t0ken";

@@ -1,6 +1,8 @@
 //! Fault injection: a loopback proxy in front of the real registry answers 5xx or cuts the
 //! connection; the push retries and succeeds, and no tag is ever visible before its image is
 //! complete.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -1,5 +1,7 @@
 //! Bad input: every input with a bad value fails the run with a message naming the input, the
 //! value and what is valid, before any request to AWS or the registry.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

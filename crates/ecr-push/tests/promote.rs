@@ -1,5 +1,7 @@
 //! Promote / retag without pulling, and the scan gate, against moto's ECR (which stores the
 //! images it is given by PutImage, and answers scans with one HIGH finding by default).
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

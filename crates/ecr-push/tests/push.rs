@@ -1,5 +1,7 @@
 //! Pushing OCI layouts through the binary: ECR's API on moto, the data plane on the local
 //! registry (moto stores no image data).
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -1,5 +1,7 @@
 //! The push library against the real local registry, without the binary: streamed uploads
 //! (the path of large layers), retried through a proxy that cuts connections.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -1,4 +1,6 @@
 //! `create-repository` and `update-repository` against moto's ECR.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -1,6 +1,8 @@
 //! ecs-rollout through a real workflow runner (act): the action's JavaScript shim runs the
 //! binary against moto driven by the ECS rollout driver. A first job deploys; a second deploys a
 //! broken image, which fails its circuit breaker and is rolled back to the first job's version.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;

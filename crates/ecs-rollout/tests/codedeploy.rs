@@ -1,6 +1,8 @@
 //! CODE_DEPLOY services: the `ecs-rollout` binary against real moto, with the ECS rollout
 //! driver playing CodeDeploy's engine (moto's CodeDeploy deployments never progress). Each test
 //! has its own cluster, application and deployment group.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Output};

@@ -1,6 +1,8 @@
 //! The `ecs-rollout` binary as a runner runs it, against real moto driven by the ECS rollout
 //! driver (`gantry_testkit::ecs_driver`), which plays AWS's deployment engine: healthy, failing,
 //! ECS-initiated rollback, stuck, slow, throttled. Each test has its own cluster.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Output, Stdio};

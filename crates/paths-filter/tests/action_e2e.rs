@@ -1,5 +1,7 @@
 //! paths-filter through a real workflow runner (act): the action's JavaScript shim runs the
 //! binary, the detect job's outputs feed a matrix, and one build job runs per changed service.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;

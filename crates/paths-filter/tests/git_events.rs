@@ -9,10 +9,8 @@ use std::process::Command;
 use gantry_testkit::GitRepo;
 use gantry_toolkit::EventPayload;
 use paths_filter::base::{BaseInputs, ChangeSource, Plan, plan};
-use paths_filter::change::{Change, ChangeStatus};
-use paths_filter::git::{
-    DetectError, Detected, Git, GitError, MAX_DEEPEN_ROUNDS, detect_changes, parse_name_status,
-};
+use paths_filter::change::Change;
+use paths_filter::git::{DetectError, Detected, Git, GitError, MAX_DEEPEN_ROUNDS, detect_changes};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -841,84 +839,92 @@ fn working_tree_of_a_repository_without_commits() {
 
 // ---- file names, renames, type changes ----------------------------------------------------
 
-const ODD_NAMES: [&str; 9] = [
-    "with space.txt",
-    "quote\"d.txt",
-    "it's.txt",
-    "café/ü.txt",
-    "new\nline.txt",
-    "tab\there.txt",
-    "-dash.txt",
-    "back\\slash.txt",
-    "日本語/ファイル.md",
-];
+// Names Windows cannot hold (quotes, newlines, tabs, backslashes) and a symbolic link: Unix only.
+#[cfg(unix)]
+mod odd_names {
+    use super::*;
+    use paths_filter::change::ChangeStatus;
+    use paths_filter::git::parse_name_status;
 
-#[test]
-fn renames_type_changes_and_odd_file_names_come_through_exactly() {
-    let (repo, bare) = upstream();
-    repo.commit_files(
-        &[
-            ("old dir/moved.txt", "content that is renamed unchanged\n"),
-            ("svc/link-me.txt", "a regular file first\n"),
-            ("svc/delete-me.txt", "x\n"),
-        ],
-        "one",
-    );
-    let before = repo.head();
-    for name in ODD_NAMES {
-        repo.write(name, "odd\n");
-    }
-    repo.git(["mv", "old dir", "new dir"]);
-    repo.remove("svc/link-me.txt");
-    std::os::unix::fs::symlink("../old-target", repo.path().join("svc/link-me.txt")).unwrap();
-    repo.remove("svc/delete-me.txt");
-    let after = repo.commit("odd");
-    push(&repo, &["main"]);
-    let clone = clone(&bare, &["--depth=1"]);
+    const ODD_NAMES: [&str; 9] = [
+        "with space.txt",
+        "quote\"d.txt",
+        "it's.txt",
+        "café/ü.txt",
+        "new\nline.txt",
+        "tab\there.txt",
+        "-dash.txt",
+        "back\\slash.txt",
+        "日本語/ファイル.md",
+    ];
 
-    let (_, detected) = run(
-        clone.path(),
-        Some(event(
-            "push",
-            push_payload("refs/heads/main", &before, &after),
-        )),
-        no_inputs(),
-        1,
-    );
-    let mut want: Vec<String> = ODD_NAMES.iter().map(|n| format!("added {n}")).collect();
-    want.push("deleted svc/delete-me.txt".to_owned());
-    want.push("renamed old dir/moved.txt -> new dir/moved.txt".to_owned());
-    want.push("typechange svc/link-me.txt".to_owned());
-    want.sort();
-    assert_eq!(lines(&detected.changes), want);
-    // A newline in a name is one change, never two.
-    assert_eq!(detected.changes.len(), ODD_NAMES.len() + 3);
-    let renamed = detected
-        .changes
-        .iter()
-        .find(|c| c.status == ChangeStatus::Renamed)
-        .unwrap();
-    assert_eq!(renamed.previous_path.as_deref(), Some("old dir/moved.txt"));
-}
-
-#[test]
-fn parse_matches_real_git_output_byte_for_byte() {
-    let repo = GitRepo::new();
-    repo.commit_files(&[("a", "1")], "one");
-    for name in ODD_NAMES {
-        repo.write(name, "x");
-    }
-    repo.commit("two");
-    let out = repo
-        .git_output(["diff", "--name-status", "-z", "-M", "HEAD~1", "HEAD"])
-        .stdout;
-    let parsed = parse_name_status(&out).unwrap();
-    assert_eq!(parsed.len(), ODD_NAMES.len());
-    for name in ODD_NAMES {
-        assert!(
-            parsed.contains(&Change::new(name, ChangeStatus::Added)),
-            "{name:?}"
+    #[test]
+    fn renames_type_changes_and_odd_file_names_come_through_exactly() {
+        let (repo, bare) = upstream();
+        repo.commit_files(
+            &[
+                ("old dir/moved.txt", "content that is renamed unchanged\n"),
+                ("svc/link-me.txt", "a regular file first\n"),
+                ("svc/delete-me.txt", "x\n"),
+            ],
+            "one",
         );
+        let before = repo.head();
+        for name in ODD_NAMES {
+            repo.write(name, "odd\n");
+        }
+        repo.git(["mv", "old dir", "new dir"]);
+        repo.remove("svc/link-me.txt");
+        std::os::unix::fs::symlink("../old-target", repo.path().join("svc/link-me.txt")).unwrap();
+        repo.remove("svc/delete-me.txt");
+        let after = repo.commit("odd");
+        push(&repo, &["main"]);
+        let clone = clone(&bare, &["--depth=1"]);
+
+        let (_, detected) = run(
+            clone.path(),
+            Some(event(
+                "push",
+                push_payload("refs/heads/main", &before, &after),
+            )),
+            no_inputs(),
+            1,
+        );
+        let mut want: Vec<String> = ODD_NAMES.iter().map(|n| format!("added {n}")).collect();
+        want.push("deleted svc/delete-me.txt".to_owned());
+        want.push("renamed old dir/moved.txt -> new dir/moved.txt".to_owned());
+        want.push("typechange svc/link-me.txt".to_owned());
+        want.sort();
+        assert_eq!(lines(&detected.changes), want);
+        // A newline in a name is one change, never two.
+        assert_eq!(detected.changes.len(), ODD_NAMES.len() + 3);
+        let renamed = detected
+            .changes
+            .iter()
+            .find(|c| c.status == ChangeStatus::Renamed)
+            .unwrap();
+        assert_eq!(renamed.previous_path.as_deref(), Some("old dir/moved.txt"));
+    }
+
+    #[test]
+    fn parse_matches_real_git_output_byte_for_byte() {
+        let repo = GitRepo::new();
+        repo.commit_files(&[("a", "1")], "one");
+        for name in ODD_NAMES {
+            repo.write(name, "x");
+        }
+        repo.commit("two");
+        let out = repo
+            .git_output(["diff", "--name-status", "-z", "-M", "HEAD~1", "HEAD"])
+            .stdout;
+        let parsed = parse_name_status(&out).unwrap();
+        assert_eq!(parsed.len(), ODD_NAMES.len());
+        for name in ODD_NAMES {
+            assert!(
+                parsed.contains(&Change::new(name, ChangeStatus::Added)),
+                "{name:?}"
+            );
+        }
     }
 }
 

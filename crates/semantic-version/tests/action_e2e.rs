@@ -2,6 +2,8 @@
 //! the binary in a release job, and a later job deploys the version it computed. The tag is
 //! created locally only (the repository has no remote), and no GitHub release is made: no
 //! network.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;

@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::io::Read;
+#[cfg(unix)]
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -218,9 +219,10 @@ impl Act {
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // its own process group, so a timeout kills the steps too
-            .process_group(0);
+            .stderr(Stdio::piped());
+        // Its own process group, so a timeout kills the steps too (act runs on Unix only).
+        #[cfg(unix)]
+        cmd.process_group(0);
         let shown = format!("{cmd:?}");
         let mut child = cmd
             .spawn()
@@ -230,9 +232,11 @@ impl Act {
         let status = wait_until(&mut child, Instant::now() + self.timeout);
         let run = ActRun {
             status: status.unwrap_or_else(|| {
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .status();
+                if cfg!(unix) {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", "--", &format!("-{}", child.id())])
+                        .status();
+                }
                 let _ = child.kill();
                 child
                     .wait()

@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
@@ -348,7 +347,7 @@ impl Services {
             .map(|(v, s)| (PathBuf::from(v), s))
             .unwrap_or_else(|| (default(), Source::Default));
         let executable = std::fs::metadata(&path)
-            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .map(|m| m.is_file() && is_executable(&m))
             .unwrap_or(false);
         if !executable {
             panic!(
@@ -387,6 +386,20 @@ fn parse_env_file(text: &str) -> BTreeMap<String, String> {
             Some((k.trim().to_string(), v.to_string()))
         })
         .collect()
+}
+
+/// Whether a file's mode lets anyone run it (any file elsewhere: Windows has no such bit).
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        true
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Workflows run with act on the host: job outputs, `needs`, a local
 //! composite action with its input mapped through `env:`, failures.
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 
 use gantry_testkit::{Act, GitRepo, Services, run_act};
 

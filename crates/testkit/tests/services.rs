@@ -1,6 +1,7 @@
 //! Discovery against the real services (`scripts/services start`), and the
 //! loud failures when a service or tool is missing.
-
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 // The helpers below are test code outside #[test] functions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
