@@ -1,95 +1,30 @@
-//! The binary bootstrap every action runs (`scripts/action-shim.js`): release assets served by
-//! a loopback HTTP server, built with the release workflow's own `scripts/release-assets` from
-//! the `gantry-probe` fixture binary, in a fake checkout of gantry (the shim, `dist/checksums.txt`,
-//! an action folder). A good asset is verified, cached and run; a checksum mismatch fails hard
-//! and runs nothing; a missing asset falls back to a source build with a warning; a second run
-//! uses the tool cache and downloads nothing. The root action's install path is the same code.
+//! The binary bootstrap every action runs (`actions/shim.js`): release assets served by the
+//! loopback stand-in of GitHub's asset host, packed with the release workflow's own
+//! `scripts/release-assets` from the `gantry-probe` fixture binary (released under the name
+//! `paths-filter`, since the shim runs only gantry's five tools), in a fake checkout of gantry
+//! (the shim, `dist/checksums.txt`, an action folder).
+//!
+//! A good asset is verified, cached and run from a private copy; a second run uses the cache.
+//! A listed asset that is wrong, missing, short or too long fails hard: nothing runs and nothing
+//! is built. Only a platform the release does not list, or a checkout that is no release,
+//! builds from source, and that build sees none of the job's secrets. A swapped cache file is
+//! never run and a symlinked cache directory is not used. The root action is the same code.
+// Needs the local services of scripts/services (scripts/test enables the feature); Unix only.
+#![cfg(all(unix, feature = "local-services"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
-use gantry_testkit::{Act, GitRepo, workspace_root};
+use gantry_testkit::{Act, Delivery, GitRepo, ReleasesStandIn, workspace_root};
 use tempfile::TempDir;
 
 const VERSION: &str = "9.9.9";
-const TOOL: &str = "gantry-probe";
-
-/// A release download server on loopback: serves files by URL path (404 for anything else) and
-/// records the path of every request.
-struct Server {
-    base: String,
-    files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!(
-            "http://{}/releases/download",
-            listener.local_addr().unwrap()
-        );
-        let files: Arc<Mutex<HashMap<String, Vec<u8>>>> = Arc::default();
-        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (served, seen) = (files.clone(), requests.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                if reader.read_line(&mut request_line).is_err() {
-                    continue;
-                }
-                loop {
-                    let mut header = String::new();
-                    match reader.read_line(&mut header) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) if header.trim().is_empty() => break,
-                        Ok(_) => {}
-                    }
-                }
-                let path = request_line
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or_default()
-                    .to_string();
-                seen.lock().unwrap().push(path.clone());
-                let body = served.lock().unwrap().get(&path).cloned();
-                let _ = match body {
-                    Some(body) => write!(
-                        stream,
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    )
-                    .and_then(|()| stream.write_all(&body)),
-                    None => stream.write_all(
-                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found",
-                    ),
-                };
-            }
-        });
-        Server {
-            base,
-            files,
-            requests,
-        }
-    }
-
-    fn serve(&self, asset: &str, body: Vec<u8>) {
-        let path = format!("/releases/download/v{VERSION}/{asset}");
-        self.files.lock().unwrap().insert(path, body);
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
-    }
-}
+const TAG: &str = "v9.9.9";
+/// The probe binary is released under this tool's name.
+const TOOL: &str = "paths-filter";
+const REPOSITORY: &str = "gantry-actions/gantry";
 
 /// This machine as a runner describes it (RUNNER_OS, RUNNER_ARCH) and as assets name it.
 fn host() -> (&'static str, &'static str, String) {
@@ -114,6 +49,10 @@ fn asset_name() -> String {
     format!("{TOOL}-{VERSION}-{}.gz", host().2)
 }
 
+fn download_path(asset: &str) -> String {
+    format!("/{REPOSITORY}/releases/download/{TAG}/{asset}")
+}
+
 fn sh(command: &mut Command) -> String {
     let out = command
         .output()
@@ -132,20 +71,18 @@ fn host_release() -> &'static (Vec<u8>, String) {
     static RELEASE: std::sync::OnceLock<(Vec<u8>, String)> = std::sync::OnceLock::new();
     RELEASE.get_or_init(|| {
         let dir = TempDir::new().unwrap();
+        let bins = dir.path().join("bins");
+        std::fs::create_dir_all(&bins).unwrap();
+        std::fs::copy(probe(), bins.join(TOOL)).unwrap();
         let assets = dir.path().join("assets");
         let release_assets = workspace_root().join("scripts/release-assets");
         sh(Command::new(&release_assets)
             .args(["pack", VERSION, &host().2])
-            .arg(probe().parent().unwrap())
+            .arg(&bins)
             .arg(&assets)
             .arg(TOOL));
         let checksums = sh(Command::new(&release_assets)
-            .args([
-                "checksums",
-                VERSION,
-                &format!("v{VERSION}"),
-                "gantry-actions/gantry",
-            ])
+            .args(["checksums", VERSION, TAG, REPOSITORY])
             .arg(&assets));
         (std::fs::read(assets.join(asset_name())).unwrap(), checksums)
     })
@@ -176,12 +113,34 @@ impl Run {
             self.report()
         );
     }
+
+    /// The file the probe ran from, as it says.
+    fn ran_from(&self) -> PathBuf {
+        let line = self
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("gantry-probe runs from "))
+            .unwrap_or_else(|| {
+                panic!(
+                    "the probe did not say where it ran from:\n{}",
+                    self.report()
+                )
+            });
+        PathBuf::from(line)
+    }
+
+    fn error(&self) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| l.starts_with("::error"))
+            .unwrap_or_else(|| panic!("no ::error annotation:\n{}", self.report()))
+    }
 }
 
-/// A fake checkout of gantry at a release commit, its release on the server, a tool cache.
+/// A fake checkout of gantry at a release commit, its release on the stand-in, a tool cache.
 struct Fixture {
     dir: TempDir,
-    server: Server,
+    server: ReleasesStandIn,
     runs: std::cell::Cell<usize>,
 }
 
@@ -192,7 +151,7 @@ impl Fixture {
         let f = Self::unreleased();
         let (asset, checksums) = host_release();
         f.write_checksums(checksums);
-        f.server.serve(&asset_name(), asset.clone());
+        f.server.publish(TAG, vec![(asset_name(), asset.clone())]);
         f
     }
 
@@ -200,13 +159,13 @@ impl Fixture {
     fn unreleased() -> Self {
         let f = Fixture {
             dir: TempDir::new().unwrap(),
-            server: Server::start(),
+            server: ReleasesStandIn::start(REPOSITORY, "unused"),
             runs: std::cell::Cell::new(0),
         };
         let root = workspace_root();
         let checkout = f.checkout();
         for (from, to) in [
-            ("scripts/action-shim.js", "scripts/action-shim.js"),
+            ("actions/shim.js", "actions/shim.js"),
             ("scripts/install-binaries", "scripts/install-binaries"),
             (
                 "tests/fixtures/bootstrap/index.js",
@@ -267,7 +226,7 @@ impl Fixture {
             .env("RUNNER_ARCH", runner_arch)
             .env("RUNNER_TOOL_CACHE", self.tool_cache())
             .env("RUNNER_TEMP", self.dir.path().join("runner-temp"))
-            .env("GANTRY_RELEASE_BASE_URL", &self.server.base)
+            .env("GANTRY_RELEASE_BASE_URL", self.server.download_base())
             .env("GITHUB_OUTPUT", &outputs)
             .env("INPUT_MESSAGE", "hello bootstrap");
         for (key, value) in env {
@@ -292,31 +251,56 @@ impl Fixture {
 
     /// A source build that copies the probe binary where the build must leave it, and leaves
     /// a marker so that the test knows it ran.
+    /// A source build that copies the probe binary where the build must leave it, and leaves
+    /// a marker so that the test knows it ran. The paths are in the command itself: a source
+    /// build sees only the allow-listed environment.
     fn build_command_env(&self) -> Vec<(&'static str, OsString)> {
-        vec![
-            (
-                "GANTRY_BUILD_COMMAND",
-                r#"test "$GANTRY_BUILD_TOOLS" = gantry-probe && mkdir -p "$GANTRY_BUILD_OUT" && cp "$TEST_PROBE" "$GANTRY_BUILD_OUT/" && echo built > "$TEST_BUILD_MARKER""#.into(),
-            ),
-            ("TEST_PROBE", probe().into()),
-            ("TEST_BUILD_MARKER", self.build_marker().into()),
-        ]
+        vec![(
+            "GANTRY_BUILD_COMMAND",
+            format!(
+                r#"test "$GANTRY_BUILD_TOOLS" = {TOOL} && mkdir -p "$GANTRY_BUILD_OUT" && cp '{}' "$GANTRY_BUILD_OUT/{TOOL}" && echo built > '{}'"#,
+                probe().display(),
+                self.build_marker().display()
+            )
+            .into(),
+        )]
     }
 
     fn build_marker(&self) -> PathBuf {
         self.dir.path().join("source-build-ran")
     }
+
+    fn runner_temp(&self) -> PathBuf {
+        self.dir.path().join("runner-temp")
+    }
+
+    /// The private directories the shim made in RUNNER_TEMP that are still there.
+    fn private_dirs(&self) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(self.runner_temp()) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("gantry-") && n != "gantry-build")
+            })
+            .collect()
+    }
 }
 
 #[test]
-fn a_good_asset_is_verified_cached_and_run_and_the_second_run_downloads_nothing() {
+fn a_good_asset_is_verified_cached_and_run_from_a_private_copy_and_the_second_run_downloads_nothing()
+ {
     let f = Fixture::released();
 
     let first = f.run_action(&[]);
     first.assert_probe_ran();
     assert_eq!(
-        f.server.requests(),
-        [format!("/releases/download/v{VERSION}/{}", asset_name())],
+        f.server.downloads(),
+        [download_path(&asset_name())],
         "one download of the asset:\n{}",
         first.report()
     );
@@ -331,42 +315,75 @@ fn a_good_asset_is_verified_cached_and_run_and_the_second_run_downloads_nothing(
         std::fs::read(probe()).unwrap(),
         "the tool cache holds the unpacked binary"
     );
+    // What ran is a copy in a directory of its own under RUNNER_TEMP, not the cache's file,
+    // and it is gone once the tool is done.
+    let ran = first.ran_from();
+    assert!(
+        ran.starts_with(f.runner_temp()) && ran != f.cached_binary(),
+        "{}",
+        ran.display()
+    );
+    assert!(f.private_dirs().is_empty(), "{:?}", f.private_dirs());
 
     let second = f.run_action(&[]);
     second.assert_probe_ran();
     assert_eq!(
-        f.server.requests().len(),
+        f.server.downloads().len(),
         1,
         "the second run downloaded again:\n{}",
         second.report()
     );
     assert!(
-        second.stdout.contains("from the tool cache"),
+        second.stdout.contains("from the tool cache, verified"),
         "{}",
         second.report()
     );
+    assert_ne!(second.ran_from(), f.cached_binary());
     assert!(!f.build_marker().exists());
 }
 
+/// The shim writes the copy that runs into a fresh directory that only this user can enter.
 #[test]
-fn a_checksum_mismatch_fails_hard_and_runs_nothing() {
+fn the_private_copy_lives_in_a_directory_only_this_user_can_enter() {
+    use std::os::unix::fs::PermissionsExt;
     let f = Fixture::released();
-    // The server hands out a different program under the asset's name. Were it run, it would
-    // leave a marker file.
-    let marker = f.dir.path().join("impostor-ran");
+    let install = f.run("node", &[&f.checkout().join("actions/shim.js")], &[]);
+    assert!(install.success, "{}", install.report());
+    let dirs = f.private_dirs();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let meta = std::fs::symlink_metadata(&dirs[0]).unwrap();
+    assert!(meta.is_dir() && !meta.file_type().is_symlink());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o700);
+    assert_eq!(
+        std::fs::read(dirs[0].join(TOOL)).unwrap(),
+        std::fs::read(probe()).unwrap()
+    );
+}
+
+/// Builds an executable shell script that, if ever run, leaves `marker`; packed like an asset.
+fn impostor(f: &Fixture, marker: &Path) -> (PathBuf, Vec<u8>) {
     let impostor = f.dir.path().join("impostor");
     std::fs::write(
         &impostor,
         format!("#!/bin/sh\ntouch '{}'\n", marker.display()),
     )
     .unwrap();
+    sh(Command::new("chmod").arg("+x").arg(&impostor));
     let packed = f.dir.path().join("impostor.gz");
     sh(Command::new("sh")
         .args(["-c", r#"gzip -9 -n -c "$1" > "$2""#, "sh"])
         .arg(&impostor)
         .arg(&packed));
-    f.server
-        .serve(&asset_name(), std::fs::read(&packed).unwrap());
+    (impostor, std::fs::read(&packed).unwrap())
+}
+
+#[test]
+fn a_checksum_mismatch_fails_hard_and_runs_nothing() {
+    let f = Fixture::released();
+    // The host hands out a different program under the asset's name.
+    let marker = f.dir.path().join("impostor-ran");
+    let (_, packed) = impostor(&f, &marker);
+    f.server.put_asset(TAG, &asset_name(), packed.clone());
     let expected = std::fs::read_to_string(f.checkout().join("dist/checksums.txt"))
         .unwrap()
         .lines()
@@ -376,7 +393,9 @@ fn a_checksum_mismatch_fails_hard_and_runs_nothing() {
         .next()
         .unwrap()
         .to_string();
-    let actual = sh(Command::new("sha256sum").arg(&packed))
+    let packed_file = f.dir.path().join("served.gz");
+    std::fs::write(&packed_file, &packed).unwrap();
+    let actual = sh(Command::new("sha256sum").arg(&packed_file))
         .split_whitespace()
         .next()
         .unwrap()
@@ -384,11 +403,7 @@ fn a_checksum_mismatch_fails_hard_and_runs_nothing() {
 
     let run = f.run_action(&f.build_command_env());
     assert!(!run.success, "a mismatch must fail:\n{}", run.report());
-    let error = run
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("::error"))
-        .unwrap_or_else(|| panic!("no ::error annotation:\n{}", run.report()));
+    let error = run.error();
     for needle in [
         "checksum mismatch",
         asset_name().as_str(),
@@ -407,35 +422,78 @@ fn a_checksum_mismatch_fails_hard_and_runs_nothing() {
         !f.build_marker().exists(),
         "a mismatch is not a reason to build from source"
     );
-    assert!(
-        !run.outputs.contains("greeting"),
-        "nothing may run:\n{}",
-        run.report()
-    );
+    assert!(!run.outputs.contains("greeting"), "{}", run.report());
 }
 
+/// A platform the checksums list must download: a 404 there is a broken release or mirror,
+/// never a reason to build from source on the runner.
 #[test]
-fn a_missing_asset_falls_back_to_a_source_build_with_a_warning() {
+fn a_listed_asset_that_answers_404_fails_hard_naming_it() {
     let f = Fixture::released();
-    f.server.files.lock().unwrap().clear();
+    f.server.clear_assets(TAG);
 
     let run = f.run_action(&f.build_command_env());
-    run.assert_probe_ran();
-    let warning = run
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("::warning"))
-        .unwrap_or_else(|| panic!("no ::warning annotation:\n{}", run.report()));
+    assert!(!run.success, "{}", run.report());
+    let error = run.error();
     assert!(
-        warning.contains("building gantry-probe from source") && warning.contains("HTTP 404"),
-        "{warning}"
+        error.contains(&format!("release asset {}", asset_name()))
+            && error.contains("HTTP 404")
+            && error.contains("lists it for this platform"),
+        "{error}"
     );
-    assert!(f.build_marker().exists(), "the source build did not run");
-    assert_eq!(f.server.requests().len(), 1);
+    assert!(!f.build_marker().exists(), "a listed asset never builds");
+    assert!(!run.outputs.contains("greeting"));
+    assert_eq!(f.server.downloads().len(), 1, "a 404 is not retried");
+}
+
+/// The connection closes before the declared length: retried, then a hard failure naming the
+/// asset; nothing is unpacked, cached, run or built.
+#[test]
+fn a_short_read_of_a_listed_asset_fails_hard_naming_it() {
+    let f = Fixture::released();
+    f.server.set_delivery(Delivery::Truncated);
+
+    let run = f.run_action(&f.build_command_env());
+    assert!(!run.success, "{}", run.report());
+    let error = run.error();
     assert!(
-        !f.cached_binary().exists(),
-        "a source build is not a release binary: it must not enter the tool cache"
+        error.contains(&format!("cannot download release asset {}", asset_name()))
+            && error.contains("after 3 attempts")
+            && (error.contains("short read") || error.contains("broke off")),
+        "{error}"
     );
+    assert_eq!(f.server.downloads().len(), 3, "{:?}", f.server.downloads());
+    assert!(!f.build_marker().exists());
+    assert!(!f.cached_binary().exists());
+    assert!(!run.outputs.contains("greeting"));
+}
+
+/// More bytes than a binary can be are refused while they stream in: whether the host
+/// declares the length or sends chunks without one.
+#[test]
+fn an_over_long_download_is_refused_while_streaming() {
+    let f = Fixture::released();
+    let (asset, _) = host_release();
+    let cap = (asset.len() / 2).to_string();
+    for delivery in [Delivery::Whole, Delivery::Chunked] {
+        f.server.set_delivery(delivery);
+        let mut env = f.build_command_env();
+        env.push(("GANTRY_MAX_ASSET_BYTES", cap.clone().into()));
+        let run = f.run_action(&env);
+        assert!(!run.success, "{delivery:?}: {}", run.report());
+        let error = run.error();
+        assert!(
+            error.contains(&format!("release asset {}", asset_name()))
+                && error.contains("more than a gantry binary can be"),
+            "{delivery:?}: {error}"
+        );
+        assert!(!f.build_marker().exists());
+        assert!(!f.cached_binary().exists());
+    }
+    // The setting only lowers the cap: a huge value keeps the built-in one and the asset runs.
+    f.server.set_delivery(Delivery::Whole);
+    f.run_action(&[("GANTRY_MAX_ASSET_BYTES", "999999999999".into())])
+        .assert_probe_ran();
 }
 
 #[test]
@@ -449,11 +507,15 @@ fn a_platform_the_release_has_no_binary_for_builds_from_source_without_downloadi
     let run = f.run_action(&env);
     run.assert_probe_ran();
     assert!(
-        run.stdout.contains("::warning") && run.stdout.contains("has no gantry-probe binary for"),
+        run.stdout.contains("::warning") && run.stdout.contains("has no paths-filter binary for"),
         "{}",
         run.report()
     );
-    assert!(f.server.requests().is_empty(), "{:?}", f.server.requests());
+    assert!(
+        f.server.downloads().is_empty(),
+        "{:?}",
+        f.server.downloads()
+    );
 }
 
 #[test]
@@ -466,7 +528,61 @@ fn a_checkout_without_checksums_builds_from_source() {
         "{}",
         run.report()
     );
-    assert!(f.server.requests().is_empty());
+    assert!(f.server.downloads().is_empty());
+    // The build's output is copied, not run where the build left it.
+    assert!(run.ran_from().starts_with(f.runner_temp()));
+    assert!(
+        !run.ran_from()
+            .starts_with(f.runner_temp().join("gantry-build"))
+    );
+}
+
+/// A source build runs code from hundreds of crates' build scripts: it sees the allow-listed
+/// environment (PATH, HOME, ...) and none of the job's inputs, tokens or cloud keys.
+#[test]
+fn a_source_build_cannot_see_the_jobs_secrets() {
+    let f = Fixture::unreleased();
+    let seen = f.dir.path().join("build-env");
+    let mut env = f.build_command_env();
+    let command = format!(
+        "env > '{}' && {}",
+        seen.display(),
+        env[0].1.to_str().unwrap()
+    );
+    env[0].1 = command.into();
+    let secrets = [
+        ("INPUT_TOKEN", "ghs_input_token_value"),
+        ("GITHUB_TOKEN", "ghs_github_token_value"),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "oidc_request_token_value"),
+        ("ACTIONS_RUNTIME_TOKEN", "runtime_token_value"),
+        ("AWS_SECRET_ACCESS_KEY", "aws_secret_value"),
+        ("AWS_SESSION_TOKEN", "aws_session_value"),
+    ];
+    for (k, v) in secrets {
+        env.push((k, v.into()));
+    }
+    let run = f.run_action(&env);
+    run.assert_probe_ran();
+    let dumped = std::fs::read_to_string(&seen).unwrap();
+    assert!(
+        dumped.contains("PATH=") && dumped.contains("GANTRY_BUILD_OUT="),
+        "{dumped}"
+    );
+    for (name, value) in secrets {
+        assert!(
+            !dumped.contains(name) && !dumped.contains(value),
+            "the source build saw {name}:\n{dumped}"
+        );
+    }
+    // Nor the rest of the job: its outputs file, the runner's variables.
+    for name in ["GITHUB_OUTPUT=", "RUNNER_TEMP=", "INPUT_MESSAGE="] {
+        assert!(
+            !dumped.contains(name),
+            "the source build saw {name}:\n{dumped}"
+        );
+    }
+    // The tool itself still gets its inputs.
+    assert!(run.outputs.contains("hello bootstrap"));
 }
 
 #[test]
@@ -476,18 +592,22 @@ fn a_failing_source_build_fails_with_what_to_do() {
     assert!(!run.success, "{}", run.report());
     assert!(
         run.stdout
-            .contains("could not build gantry-probe from source (GANTRY_BUILD_COMMAND exited 3)")
+            .contains("could not build paths-filter from source (GANTRY_BUILD_COMMAND exited 3)")
             && run.stdout.contains("set GANTRY_BIN_DIR"),
         "{}",
         run.report()
     );
 }
 
+/// Someone swaps the cached binary for another program: the shim hashes what it read, finds
+/// the difference, downloads and verifies again, and runs only the verified bytes.
 #[test]
-fn a_tampered_cache_entry_is_replaced_by_a_verified_download() {
+fn a_swapped_cache_file_is_never_run_and_is_replaced() {
     let f = Fixture::released();
     f.run_action(&[]).assert_probe_ran();
-    std::fs::write(f.cached_binary(), "#!/bin/sh\nexit 0\n").unwrap();
+    let marker = f.dir.path().join("swapped-ran");
+    let (impostor, _) = impostor(&f, &marker);
+    std::fs::copy(&impostor, f.cached_binary()).unwrap();
 
     let run = f.run_action(&[]);
     run.assert_probe_ran();
@@ -496,19 +616,55 @@ fn a_tampered_cache_entry_is_replaced_by_a_verified_download() {
         "{}",
         run.report()
     );
-    assert_eq!(f.server.requests().len(), 2, "downloaded again");
+    assert!(!marker.exists(), "the swapped file ran");
+    assert_eq!(f.server.downloads().len(), 2, "downloaded again");
     assert_eq!(
         std::fs::read(f.cached_binary()).unwrap(),
         std::fs::read(probe()).unwrap()
     );
 }
 
+/// The cache directory gantry owns is a symbolic link (to a directory someone else prepared):
+/// it is not read from nor written to; the binary is downloaded, verified and run anyway.
+#[test]
+fn a_symlinked_cache_directory_is_not_used() {
+    let f = Fixture::released();
+    let elsewhere = f.dir.path().join("prepared-elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let marker = f.dir.path().join("planted-ran");
+    let (impostor, _) = impostor(&f, &marker);
+    std::fs::copy(&impostor, elsewhere.join(TOOL)).unwrap();
+    let cache_dir = f.cached_binary().parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(cache_dir.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &cache_dir).unwrap();
+
+    let run = f.run_action(&[]);
+    run.assert_probe_ran();
+    assert!(
+        run.stdout.contains("not using the tool cache")
+            && run.stdout.contains("is a symbolic link"),
+        "{}",
+        run.report()
+    );
+    assert!(!marker.exists(), "the planted file ran");
+    assert_eq!(f.server.downloads().len(), 1);
+    assert_eq!(
+        std::fs::read(elsewhere.join(TOOL)).unwrap(),
+        std::fs::read(&impostor).unwrap(),
+        "nothing was written through the link"
+    );
+}
+
 #[test]
 fn an_explicit_binary_directory_comes_first_and_downloads_nothing() {
     let f = Fixture::released();
-    let run = f.run_action(&[("GANTRY_BIN_DIR", probe().parent().unwrap().into())]);
+    let bins = f.dir.path().join("explicit");
+    std::fs::create_dir_all(&bins).unwrap();
+    std::fs::copy(probe(), bins.join(TOOL)).unwrap();
+    let run = f.run_action(&[("GANTRY_BIN_DIR", bins.clone().into())]);
     run.assert_probe_ran();
-    assert!(f.server.requests().is_empty());
+    assert_eq!(run.ran_from(), bins.join(TOOL));
+    assert!(f.server.downloads().is_empty());
     assert!(!f.cached_binary().exists());
 
     let empty = f.dir.path().join("empty");
@@ -516,36 +672,90 @@ fn an_explicit_binary_directory_comes_first_and_downloads_nothing() {
     let run = f.run_action(&[("GANTRY_BIN_DIR", empty.clone().into())]);
     assert!(!run.success);
     assert!(
-        run.stdout.contains("GANTRY_BIN_DIR is '") && run.stdout.contains("holds no gantry-probe"),
+        run.stdout.contains("GANTRY_BIN_DIR is '") && run.stdout.contains("holds no paths-filter"),
         "{}",
         run.report()
     );
 }
 
+/// What the checksums file must say, each bad form with the line or field it names.
 #[test]
-fn a_malformed_checksums_file_is_an_error_naming_the_line() {
+fn a_malformed_checksums_file_is_an_error_naming_what_is_wrong() {
+    let table = [
+        (
+            "# version: 9.9.9\n# tag: v9.9.9\n# repository: a/b\nnot a checksum\n",
+            "checksums.txt line 4 is not",
+        ),
+        (
+            "# version: latest\n# tag: vlatest\n# repository: a/b\n",
+            "names version 'latest', which is not a semantic version",
+        ),
+        (
+            "# version: 9.9.9\n# tag: v9.9.8\n# repository: a/b\n",
+            "names tag 'v9.9.8' for version 9.9.9",
+        ),
+        (
+            "# version: 9.9.9\n# tag: v9.9.9\n# repository: ../../evil\n",
+            "names repository '../../evil', which is not owner/name",
+        ),
+    ];
     let f = Fixture::released();
-    f.write_checksums("# version: 9.9.9\n# tag: v9.9.9\n# repository: a/b\nnot a checksum\n");
-    let run = f.run_action(&f.build_command_env());
+    for (text, needle) in table {
+        f.write_checksums(text);
+        let run = f.run_action(&f.build_command_env());
+        assert!(!run.success, "{text}");
+        assert!(run.error().contains(needle), "{needle}: {}", run.report());
+        assert!(f.server.downloads().is_empty());
+        assert!(!f.build_marker().exists());
+    }
+}
+
+/// Only gantry's own five tools run: an action (or `install-binaries`) naming anything else is
+/// refused before anything is read or fetched.
+#[test]
+fn only_the_five_tools_are_run_or_installed() {
+    let f = Fixture::released();
+    let index = f.checkout().join("actions/probe/index.js");
+    std::fs::write(
+        &index,
+        "\"use strict\";\nrequire(\"../shim.js\").run(\"../../bin/sh\");\n",
+    )
+    .unwrap();
+    let run = f.run_action(&[]);
     assert!(!run.success);
     assert!(
-        run.stdout.contains("checksums.txt line 4 is not"),
+        run.error().contains("'../../bin/sh' is not a gantry tool: valid tools are paths-filter, semantic-version, ecr-push, ecs-rollout, canary-gate"),
         "{}",
         run.report()
     );
-    assert!(f.server.requests().is_empty());
+    let install = f.run(
+        "bash",
+        &[
+            &f.checkout().join("scripts/install-binaries"),
+            Path::new("gantry-probe"),
+        ],
+        &[],
+    );
+    assert!(!install.success);
+    assert!(
+        install
+            .error()
+            .contains("'gantry-probe' is not a gantry tool"),
+        "{}",
+        install.report()
+    );
+    assert!(f.server.downloads().is_empty());
 }
 
-/// The root action (`node scripts/action-shim.js`, also behind `scripts/install-binaries`):
-/// every tool of the release into the tool cache, that directory on GITHUB_PATH and in the
-/// `bin-dir` output; again from the cache without a download.
+/// The root action (`node actions/shim.js`, also behind `scripts/install-binaries`): every
+/// tool of the release, verified, into a private directory on GITHUB_PATH and in the `bin-dir`
+/// output; again from the cache without a download.
 #[test]
 fn the_root_action_installs_the_release_binaries_on_path() {
     let f = Fixture::released();
     let path_file = f.dir.path().join("github-path");
     std::fs::write(&path_file, "").unwrap();
     let env = [("GITHUB_PATH", path_file.clone().into_os_string())];
-    let cache_dir = f.cached_binary().parent().unwrap().to_path_buf();
 
     let install = f.run(
         "bash",
@@ -553,30 +763,29 @@ fn the_root_action_installs_the_release_binaries_on_path() {
         &env,
     );
     assert!(install.success, "{}", install.report());
+    let dirs = f.private_dirs();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let bin_dir = &dirs[0];
     assert_eq!(
         install.outputs,
-        format!("bin-dir={}\n", cache_dir.display()),
+        format!("bin-dir={}\n", bin_dir.display()),
         "{}",
         install.report()
     );
     assert_eq!(
         std::fs::read_to_string(&path_file).unwrap(),
-        format!("{}\n", cache_dir.display())
+        format!("{}\n", bin_dir.display())
     );
-    assert_eq!(f.server.requests().len(), 1);
-    let contract = sh(Command::new(cache_dir.join(TOOL)).arg("--action-contract"));
+    assert_eq!(f.server.downloads().len(), 1);
+    let contract = sh(Command::new(bin_dir.join(TOOL)).arg("--action-contract"));
     assert!(contract.contains("\"message\""), "{contract}");
 
     // What the runner runs for the root action.yml.
-    let again = f.run(
-        "node",
-        &[&f.checkout().join("scripts/action-shim.js")],
-        &env,
-    );
+    let again = f.run("node", &[&f.checkout().join("actions/shim.js")], &env);
     assert!(again.success, "{}", again.report());
-    assert!(again.stdout.contains("from the tool cache"));
+    assert!(again.stdout.contains("from the tool cache, verified"));
     assert_eq!(
-        f.server.requests().len(),
+        f.server.downloads().len(),
         1,
         "the second install downloaded"
     );
@@ -588,7 +797,7 @@ fn the_root_action_takes_its_bin_dir_input_as_it_is() {
     let path_file = f.dir.path().join("github-path");
     std::fs::write(&path_file, "").unwrap();
     let dir = probe().parent().unwrap().to_path_buf();
-    let shim = f.checkout().join("scripts/action-shim.js");
+    let shim = f.checkout().join("actions/shim.js");
 
     let run = f.run(
         "node",
@@ -604,7 +813,7 @@ fn the_root_action_takes_its_bin_dir_input_as_it_is() {
         std::fs::read_to_string(&path_file).unwrap(),
         format!("{}\n", dir.display())
     );
-    assert!(f.server.requests().is_empty());
+    assert!(f.server.downloads().is_empty());
 
     let missing = f.dir.path().join("no-such-dir");
     let run = f.run(
@@ -628,33 +837,7 @@ fn the_root_action_takes_its_bin_dir_input_as_it_is() {
 fn the_root_action_runs_the_shim() {
     let text = std::fs::read_to_string(workspace_root().join("action.yml")).unwrap();
     assert!(text.contains("using: node24"), "{text}");
-    assert!(text.contains("main: scripts/action-shim.js"), "{text}");
-}
-
-/// `@main` between releases still holds the last release's checksums: it runs that release's
-/// binaries and says so; release tags, floating or not, run quietly.
-#[test]
-fn a_ref_that_is_not_a_release_is_told_which_release_it_runs() {
-    let f = Fixture::released();
-    for quiet in ["v9", "v9.9", "v9.9.9"] {
-        let run = f.run_action(&[("GITHUB_ACTION_REF", quiet.into())]);
-        run.assert_probe_ran();
-        assert!(
-            !run.stdout.contains("::warning"),
-            "{quiet}: {}",
-            run.report()
-        );
-    }
-    let run = f.run_action(&[("GITHUB_ACTION_REF", "main".into())]);
-    run.assert_probe_ran();
-    assert!(
-        run.stdout.contains(
-            "::warning title=gantry::gantry@main is not a release: it runs the binaries of v9.9.9"
-        ),
-        "{}",
-        run.report()
-    );
-    assert_eq!(f.server.requests().len(), 1, "one download, then the cache");
+    assert!(text.contains("main: actions/shim.js"), "{text}");
 }
 
 /// The root action.yml in a real workflow runner (act): `uses: ./` downloads and verifies the
@@ -669,8 +852,8 @@ fn the_root_action_puts_the_binaries_on_path_in_a_workflow() {
         std::fs::read(root.join("action.yml")).unwrap(),
     )
     .write(
-        "scripts/action-shim.js",
-        std::fs::read(root.join("scripts/action-shim.js")).unwrap(),
+        "actions/shim.js",
+        std::fs::read(root.join("actions/shim.js")).unwrap(),
     )
     .write(
         "dist/checksums.txt",
@@ -684,7 +867,7 @@ fn the_root_action_puts_the_binaries_on_path_in_a_workflow() {
 
     let run = Act::new(repo.path(), ".github/workflows/root-action.yml")
         .event("push")
-        .env("GANTRY_RELEASE_BASE_URL", &f.server.base)
+        .env("GANTRY_RELEASE_BASE_URL", f.server.download_base())
         .run();
     run.assert_success();
     let found = run
@@ -697,15 +880,16 @@ fn the_root_action_puts_the_binaries_on_path_in_a_workflow() {
         "{}",
         run.report()
     );
-    // act keeps its own tool cache (RUNNER_TOOL_CACHE) in the run's temporary directory.
+    // A private directory in the job's RUNNER_TEMP, not the tool cache.
     assert!(
-        bin_dir.ends_with(&format!("/tool_cache/gantry/{VERSION}/{}", host().2)),
+        Path::new(&bin_dir)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("gantry-")),
         "{bin_dir}"
     );
-    assert_eq!(
-        f.server.requests(),
-        [format!("/releases/download/v{VERSION}/{}", asset_name())]
-    );
+    assert!(!bin_dir.contains("tool_cache"), "{bin_dir}");
+    assert_eq!(f.server.downloads(), [download_path(&asset_name())]);
 }
 
 /// Windows assets carry `.exe` in both names (`<tool>-<version>-windows-x64.exe.gz`, the binary
@@ -725,11 +909,13 @@ fn windows_assets_and_cache_entries_carry_exe() {
         .arg(&assets)
         .arg(TOOL));
     f.write_checksums(&sh(Command::new(&release_assets)
-        .args(["checksums", VERSION, &format!("v{VERSION}"), "a/b"])
+        .args(["checksums", VERSION, TAG, REPOSITORY])
         .arg(&assets)));
     let asset = format!("{TOOL}-{VERSION}-windows-x64.exe.gz");
-    f.server
-        .serve(&asset, std::fs::read(assets.join(&asset)).unwrap());
+    f.server.publish(
+        TAG,
+        vec![(asset.clone(), std::fs::read(assets.join(&asset)).unwrap())],
+    );
 
     let env = [
         ("RUNNER_OS", OsString::from("Windows")),
@@ -737,17 +923,15 @@ fn windows_assets_and_cache_entries_carry_exe() {
     ];
     let run = f.run_action(&env);
     run.assert_probe_ran();
-    assert_eq!(
-        f.server.requests(),
-        [format!("/releases/download/v{VERSION}/{asset}")]
-    );
+    assert_eq!(f.server.downloads(), [download_path(&asset)]);
     let cached = f
         .tool_cache()
         .join(format!("gantry/{VERSION}/windows-x64/{TOOL}.exe"));
     assert!(cached.exists(), "{}", run.report());
+    assert!(run.ran_from().ends_with(format!("{TOOL}.exe")));
     f.run_action(&env).assert_probe_ran();
     assert_eq!(
-        f.server.requests().len(),
+        f.server.downloads().len(),
         1,
         "the cache serves the second run"
     );
@@ -763,7 +947,7 @@ fn the_default_source_build_is_cargo_for_the_tool() {
     std::fs::create_dir_all(&fake).unwrap();
     let args_file = f.dir.path().join("cargo-args");
     let script = format!(
-        "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nwhile [ \"$1\" != --target-dir ]; do shift; done\nmkdir -p \"$2/release\" && cp '{}' \"$2/release/\"\n",
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nwhile [ \"$1\" != --target-dir ]; do shift; done\nmkdir -p \"$2/release\" && cp '{}' \"$2/release/{TOOL}\"\n",
         args_file.display(),
         probe().display()
     );
@@ -776,11 +960,11 @@ fn the_default_source_build_is_cargo_for_the_tool() {
     )
     .unwrap();
 
-    let run = f.run_action(&[("PATH", path)]);
+    let run = f.run_action(&[("PATH", path), ("INPUT_TOKEN", "secret".into())]);
     run.assert_probe_ran();
     let args = std::fs::read_to_string(&args_file).unwrap();
     let manifest = f.checkout().join("Cargo.toml");
-    let target = f.dir.path().join("runner-temp/gantry-build");
+    let target = f.runner_temp().join("gantry-build");
     let expected = [
         "build",
         "--release",

@@ -9,6 +9,8 @@
 //! What act cannot show: environment protection rules (required reviewers) are not enforced by
 //! act, so the approval step of a production deploy is not tested here; the GitHub Deployment
 //! steps see no token under act and skip themselves with a notice (asserted).
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{Read, Write};
@@ -96,10 +98,9 @@ fn gantry_release() -> &'static Path {
                 }
             }
         }
-        std::fs::create_dir_all(dir.path().join("scripts")).unwrap();
         std::fs::copy(
-            root.join("scripts/action-shim.js"),
-            dir.path().join("scripts/action-shim.js"),
+            root.join("actions/shim.js"),
+            dir.path().join("actions/shim.js"),
         )
         .unwrap();
         std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();

@@ -1,2 +1,2 @@
 "use strict";
-require("../../scripts/action-shim.js").run("canary-gate");
+require("../shim.js").run("canary-gate");

@@ -1,2 +1,2 @@
 "use strict";
-require("../../scripts/action-shim.js").run("ecr-push");
+require("../shim.js").run("ecr-push");

@@ -1,2 +1,2 @@
 "use strict";
-require("../../scripts/action-shim.js").run("ecs-rollout");
+require("../shim.js").run("ecs-rollout");

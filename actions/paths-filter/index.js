@@ -1,2 +1,2 @@
 "use strict";
-require("../../scripts/action-shim.js").run("paths-filter");
+require("../shim.js").run("paths-filter");

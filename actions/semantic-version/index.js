@@ -1,2 +1,2 @@
 "use strict";
-require("../../scripts/action-shim.js").run("semantic-version");
+require("../shim.js").run("semantic-version");

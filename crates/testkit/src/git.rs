@@ -88,7 +88,7 @@ impl GitRepo {
     }
 
     /// Copies this checkout's action `actions/<tool>` (with the JavaScript shim
-    /// `scripts/action-shim.js` it may run) into the repository at the same paths, and
+    /// `actions/shim.js` it runs) into the repository at the same paths, and
     /// `workflow` to `.github/workflows/`, so that act can run `uses: ./actions/<tool>` here.
     pub fn install_action(&self, tool: &str, workflow: impl AsRef<Path>) -> &Self {
         let root = crate::workspace_root();
@@ -107,8 +107,8 @@ impl GitRepo {
                 );
             }
         }
-        let shim = root.join("scripts/action-shim.js");
-        self.write("scripts/action-shim.js", read(&shim));
+        let shim = root.join("actions/shim.js");
+        self.write("actions/shim.js", read(&shim));
         let workflow = workflow.as_ref();
         let name = workflow
             .file_name()

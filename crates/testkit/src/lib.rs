@@ -35,6 +35,7 @@ pub mod action_contract;
 pub mod ecs_driver;
 pub mod fault_proxy;
 mod git;
+pub mod github_releases;
 mod probe;
 mod services;
 mod tool_job;
@@ -44,6 +45,7 @@ use std::sync::OnceLock;
 
 pub use act::{Act, ActRun, StepOutput, run_act};
 pub use git::GitRepo;
+pub use github_releases::{Delivery, ReleasesStandIn};
 pub use services::Services;
 pub use tool_job::ToolJob;
 
