@@ -163,8 +163,9 @@ function maxAssetBytes(env) {
 }
 
 // Why `dir` must not be trusted with binaries, or null: a symbolic link, not a directory, or
-// (on Unix) owned by another user or writable by group or others.
-function untrusted(dir) {
+// (on Unix) owned by another user or writable by group or others. With `tighten`, a directory
+// of this user's that others may write (a umask of 002) loses those bits instead.
+function untrusted(dir, tighten = false) {
   let stat;
   try {
     stat = fs.lstatSync(dir);
@@ -175,7 +176,15 @@ function untrusted(dir) {
   if (!stat.isDirectory()) return `${dir} is not a directory`;
   if (typeof process.getuid === "function") {
     if (stat.uid !== process.getuid()) return `${dir} belongs to user ${stat.uid}, not to this one (${process.getuid()})`;
-    if (stat.mode & 0o022) return `${dir} is writable by other users (mode ${(stat.mode & 0o777).toString(8)})`;
+    if (stat.mode & 0o022) {
+      const mode = (stat.mode & 0o777).toString(8);
+      if (!tighten) return `${dir} is writable by other users (mode ${mode})`;
+      try {
+        fs.chmodSync(dir, stat.mode & 0o755);
+      } catch (e) {
+        return `${dir} is writable by other users (mode ${mode}) and cannot be changed (${e.code || e.message})`;
+      }
+    }
   }
   return null;
 }
@@ -193,7 +202,7 @@ function toolCacheDir(env, release, platform) {
       warning(`not using the tool cache: cannot create ${dir} (${e.message})`);
       return null;
     }
-    const why = untrusted(dir);
+    const why = untrusted(dir, true);
     if (why) {
       warning(`not using the tool cache: ${why}; the binaries are downloaded and verified on every run`);
       return null;

@@ -655,6 +655,33 @@ fn a_symlinked_cache_directory_is_not_used() {
     );
 }
 
+/// A runner whose umask is 002 makes the cache directories group-writable: the shim takes
+/// those bits away from its own directories instead of refusing the cache forever.
+#[test]
+fn a_group_writable_cache_directory_of_ours_is_tightened_and_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::released();
+    f.run_action(&[]).assert_probe_ran();
+    let cache_dir = f.cached_binary().parent().unwrap().to_path_buf();
+    std::fs::set_permissions(&cache_dir, std::fs::Permissions::from_mode(0o775)).unwrap();
+
+    let run = f.run_action(&[]);
+    run.assert_probe_ran();
+    assert!(
+        !run.stdout.contains("not using the tool cache"),
+        "{}",
+        run.report()
+    );
+    assert!(
+        run.stdout.contains("from the tool cache, verified"),
+        "{}",
+        run.report()
+    );
+    let mode = std::fs::metadata(&cache_dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o755);
+    assert_eq!(f.server.downloads().len(), 1);
+}
+
 #[test]
 fn an_explicit_binary_directory_comes_first_and_downloads_nothing() {
     let f = Fixture::released();
