@@ -308,8 +308,11 @@ async fn a_failing_ecs_canary_is_stopped_with_a_rollback_and_the_next_deploy_swa
         "{:?}: {printed}",
         run.seen
     );
+    // canary-gate judges from the traffic-shift stage on; under load its first look can come
+    // before the driver moved the 20 % (the bad revision fails its probes either way).
     assert!(
-        printed.contains("lifecycle stage PRODUCTION_TRAFFIC_SHIFT, new revision at 20 %"),
+        printed.contains("lifecycle stage PRODUCTION_TRAFFIC_SHIFT, new revision at 20 %")
+            || printed.contains("lifecycle stage PRODUCTION_TRAFFIC_SHIFT, new revision at 0 %"),
         "{printed}"
     );
     assert_eq!(f.calls("StopServiceDeployment"), 1, "{printed}");
