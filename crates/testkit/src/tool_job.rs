@@ -53,6 +53,14 @@ impl ToolJob {
             .env("GITHUB_WORKSPACE", workdir)
             .env("RUNNER_TEMP", self.temp())
             .current_dir(workdir);
+        // What any Windows process needs to start git and resolve names (the runner sets them).
+        if cfg!(windows) {
+            for key in ["SystemRoot", "windir", "TEMP", "TMP", "USERPROFILE", "PATHEXT", "ComSpec"] {
+                if let Some(value) = std::env::var_os(key) {
+                    cmd.env(key, value);
+                }
+            }
+        }
         cmd
     }
 
