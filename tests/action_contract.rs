@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gantry_testkit::action_contract::{
-    BinaryContract, Finding, check_action, check_action_dir, read_action_file,
+    BinaryContract, BinaryInput, Finding, check_action, check_action_dir, read_action_file,
 };
 use gantry_testkit::workspace_root;
 
@@ -100,8 +100,11 @@ fn root_action_meets_the_contract() {
 fn well_formed_fixture_has_no_findings() {
     let contract = BinaryContract {
         inputs: [
-            ("list-files".to_string(), Some("none".to_string())),
-            ("token".to_string(), None),
+            (
+                "list-files".to_string(),
+                BinaryInput::with_default(Some("none")),
+            ),
+            ("token".to_string(), BinaryInput::with_default(None)),
         ]
         .into_iter()
         .collect(),
@@ -111,15 +114,70 @@ fn well_formed_fixture_has_no_findings() {
     assert!(findings.is_empty(), "{}", report(&findings));
 }
 
+/// The binary's input table holds the words and `required` of each input: `action.yml` must
+/// say the same (line breaks and runs of spaces aside).
+#[test]
+fn descriptions_and_required_follow_the_binary_input_table() {
+    let input = |default: Option<&str>, required: bool, description: &str| BinaryInput {
+        default: default.map(str::to_owned),
+        required: Some(required),
+        description: Some(description.to_owned()),
+    };
+    let agreeing = BinaryContract {
+        inputs: [
+            (
+                "list-files".to_string(),
+                input(Some("none"), false, "How to\n   list files."),
+            ),
+            ("token".to_string(), input(None, true, "A token.")),
+        ]
+        .into_iter()
+        .collect(),
+        outputs: vec!["changes".into()],
+    };
+    let findings = check_action_dir(&fixture("good"), Some(&agreeing));
+    assert!(findings.is_empty(), "{}", report(&findings));
+
+    let disagreeing = BinaryContract {
+        inputs: [
+            (
+                "list-files".to_string(),
+                input(Some("none"), false, "How to list the files."),
+            ),
+            ("token".to_string(), input(None, false, "A token.")),
+        ]
+        .into_iter()
+        .collect(),
+        outputs: vec!["changes".into()],
+    };
+    let findings = check_action_dir(&fixture("good"), Some(&disagreeing));
+    let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "input 'list-files' is described as 'How to list files.' in action.yml but 'How to list the files.' in the binary's input table",
+            "input 'token' has required: true in action.yml but false in the binary's input table",
+        ],
+        "{}",
+        report(&findings)
+    );
+}
+
 /// Each rule can fail: the broken fixture breaks each once and every break is reported.
 #[test]
 fn broken_fixture_reports_every_break() {
     let contract = BinaryContract {
         inputs: [
-            ("list-files".to_string(), Some("none".to_string())),
-            ("token".to_string(), None),
-            ("dry-run".to_string(), Some("true".to_string())),
-            ("extra".to_string(), None),
+            (
+                "list-files".to_string(),
+                BinaryInput::with_default(Some("none")),
+            ),
+            ("token".to_string(), BinaryInput::with_default(None)),
+            (
+                "dry-run".to_string(),
+                BinaryInput::with_default(Some("true")),
+            ),
+            ("extra".to_string(), BinaryInput::with_default(None)),
         ]
         .into_iter()
         .collect(),
@@ -162,7 +220,9 @@ fn broken_fixture_reports_every_break() {
 #[test]
 fn javascript_shim_fixture_reports_its_breaks() {
     let contract = BinaryContract {
-        inputs: [("filters".to_string(), None)].into_iter().collect(),
+        inputs: [("filters".to_string(), BinaryInput::with_default(None))]
+            .into_iter()
+            .collect(),
         outputs: vec!["changes".into()],
     };
     let findings = check_action_dir(&fixture("js-broken"), Some(&contract));

@@ -81,12 +81,34 @@ pub struct Step {
     pub env: IndexMap<String, Scalar>,
 }
 
-/// What the binary itself says it reads and writes (a tool prints it with `--action-contract`).
+/// What a tool's binary says about its inputs and outputs (`--action-contract`, written by
+/// `gantry_toolkit::Tool::contract_json`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct BinaryContract {
-    /// Input names with the binary's default, if it has one.
-    pub inputs: IndexMap<String, Option<String>>,
+    /// Every input, as the binary's input table declares it.
+    pub inputs: IndexMap<String, BinaryInput>,
     pub outputs: Vec<String>,
+}
+
+/// One input as the binary declares it. `required` and `description` are absent from contracts
+/// written by hand for fixtures; then they are not compared.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct BinaryInput {
+    pub default: Option<String>,
+    #[serde(default)]
+    pub required: Option<bool>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl BinaryInput {
+    /// An input with only a default (fixtures).
+    pub fn with_default(default: Option<&str>) -> BinaryInput {
+        BinaryInput {
+            default: default.map(str::to_owned),
+            ..BinaryInput::default()
+        }
+    }
 }
 
 /// One way an action breaks the contract. The text says what to change.
@@ -329,31 +351,56 @@ pub fn check_action(file: &Path, action: &ActionFile) -> Vec<Finding> {
 pub fn check_binary(file: &Path, action: &ActionFile, binary: &BinaryContract) -> Vec<Finding> {
     let mut out = Vec::new();
     for (name, spec) in &action.inputs {
-        match binary.inputs.get(name) {
-            None => out.push(finding(
+        let Some(declared_by_binary) = binary.inputs.get(name) else {
+            out.push(finding(
                 file,
                 format!("input '{name}' is declared but the binary does not read it"),
-            )),
-            // `${{ github.token }}` and the like come from the runner: the binary cannot
-            // default to them.
-            Some(None)
-                if spec
-                    .default
-                    .as_ref()
-                    .is_some_and(|d| d.to_string().trim_start().starts_with("${{")) => {}
-            Some(binary_default) => {
-                let declared = spec.default.as_ref().map(ToString::to_string);
-                if declared.as_deref().unwrap_or("") != binary_default.as_deref().unwrap_or("") {
-                    out.push(finding(
-                        file,
-                        format!(
-                            "input '{name}' defaults to '{}' in action.yml but '{}' in the binary",
-                            declared.unwrap_or_default(),
-                            binary_default.clone().unwrap_or_default()
-                        ),
-                    ));
-                }
-            }
+            ));
+            continue;
+        };
+        if let Some(description) = &declared_by_binary.description
+            && words(description) != words(spec.description.as_deref().unwrap_or_default())
+        {
+            out.push(finding(
+                file,
+                format!(
+                    "input '{name}' is described as '{}' in action.yml but '{}' in the binary's input table",
+                    words(spec.description.as_deref().unwrap_or_default()),
+                    words(description)
+                ),
+            ));
+        }
+        if let Some(required) = declared_by_binary.required
+            && required != spec.required.unwrap_or(false)
+        {
+            out.push(finding(
+                file,
+                format!(
+                    "input '{name}' has required: {} in action.yml but {required} in the binary's input table",
+                    spec.required.unwrap_or(false)
+                ),
+            ));
+        }
+        let binary_default = &declared_by_binary.default;
+        // `${{ github.token }}` and the like come from the runner: the binary cannot default to
+        // them.
+        let from_runner = binary_default.is_none()
+            && spec
+                .default
+                .as_ref()
+                .is_some_and(|d| d.to_string().trim_start().starts_with("${{"));
+        let declared = spec.default.as_ref().map(ToString::to_string);
+        if !from_runner
+            && declared.as_deref().unwrap_or("") != binary_default.as_deref().unwrap_or("")
+        {
+            out.push(finding(
+                file,
+                format!(
+                    "input '{name}' defaults to '{}' in action.yml but '{}' in the binary",
+                    declared.unwrap_or_default(),
+                    binary_default.clone().unwrap_or_default()
+                ),
+            ));
         }
     }
     for name in binary.inputs.keys() {
@@ -381,6 +428,12 @@ pub fn check_binary(file: &Path, action: &ActionFile, binary: &BinaryContract) -
         }
     }
     out
+}
+
+/// A description as words: YAML folds lines (`>-`) and Rust strings continue them (`\`), so
+/// line breaks and runs of spaces do not count.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The README's `Inputs` and `Outputs` tables against the action file: same names, same

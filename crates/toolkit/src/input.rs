@@ -7,8 +7,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
+use std::sync::Arc;
 
 use crate::env::Env;
+use crate::spec::InputSpec;
 
 /// How many characters of a bad value an error message shows. Inputs can be whole YAML
 /// documents; the message must stay readable in an annotation.
@@ -135,6 +137,9 @@ pub struct Inputs {
     /// Keyed by environment variable name, so `list files` and `list_files` meet like they do
     /// on the runner.
     overrides: BTreeMap<String, String>,
+    /// The tool's input table ([`crate::spec`]): defaults for empty inputs, and the names that
+    /// exist. Empty: any name, no defaults (tests and libraries that read bare `INPUT_*`).
+    specs: Arc<[InputSpec]>,
 }
 
 impl Inputs {
@@ -144,7 +149,29 @@ impl Inputs {
         Self {
             env: env.clone(),
             overrides: BTreeMap::new(),
+            specs: Arc::from([]),
         }
+    }
+
+    /// The tool's input table: an empty input takes its default, and reading a name the table
+    /// lacks is a bug that fails the tool's tests (a debug assertion).
+    #[must_use]
+    pub fn with_specs(mut self, specs: impl IntoIterator<Item = InputSpec>) -> Self {
+        self.specs = specs.into_iter().collect();
+        self
+    }
+
+    /// The table's entry for `name`, if the inputs have a table.
+    fn spec(&self, name: &str) -> Option<&InputSpec> {
+        if self.specs.is_empty() {
+            return None;
+        }
+        let spec = self.specs.iter().find(|s| s.name == name);
+        debug_assert!(
+            spec.is_some(),
+            "input '{name}' is not in the tool's input table: a typo, or declare it there"
+        );
+        spec
     }
 
     /// Values that take precedence over `INPUT_*`, keyed by input name (e.g. from clap flags).
@@ -170,14 +197,35 @@ impl Inputs {
         self
     }
 
-    /// The raw value, untrimmed, or `None` when unset.
+    /// The raw value, untrimmed; the table's default when unset or blank; else `None`.
     #[must_use]
     pub fn raw(&self, name: &str) -> Option<&str> {
+        let var = env_name(name);
+        let given = self
+            .overrides
+            .get(&var)
+            .map(String::as_str)
+            .or_else(|| self.env.get(&var));
+        match (given, self.spec(name).and_then(|s| s.default)) {
+            (Some(value), Some(default)) if value.trim().is_empty() => Some(default),
+            (None, default) => default,
+            (given, _) => given,
+        }
+    }
+
+    /// The trimmed value as the user gave it, or `None` when unset or blank: never the
+    /// table's default. For a deprecated input and its replacement, to tell which one was set.
+    #[must_use]
+    pub fn given(&self, name: &str) -> Option<String> {
+        let _ = self.spec(name);
         let var = env_name(name);
         self.overrides
             .get(&var)
             .map(String::as_str)
             .or_else(|| self.env.get(&var))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
     }
 
     /// The trimmed value, or `None` when unset or blank.
@@ -281,6 +329,50 @@ impl Inputs {
             .find(|(spelling, _)| *spelling == value)
             .map(|(_, v)| Some(v.clone()))
             .ok_or_else(|| InputError::invalid(name, value, one_of(choices.iter().map(|c| c.0))))
+    }
+
+    /// One of a fixed set of spellings, for an input whose table entry has a default (so it is
+    /// never empty): the default is written once, in the table.
+    ///
+    /// # Errors
+    /// When the value is not one of the spellings, or the input is empty and has no default.
+    pub fn get_choice<T: Clone>(&self, name: &str, choices: &[(&str, T)]) -> Result<T, InputError> {
+        self.get_enum(name, choices)?
+            .ok_or_else(|| InputError::missing(name))
+    }
+
+    /// A whole number in `range`, for an input whose table entry has a default (or that is
+    /// required): `expected` says what is valid (`whole seconds from 1 to 3600`).
+    ///
+    /// # Errors
+    /// When the value is not a number in `range`, or the input is empty and has no default.
+    pub fn get_number(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<u64>,
+        expected: &str,
+    ) -> Result<u64, InputError> {
+        self.get_number_if_set(name, range, expected)?
+            .ok_or_else(|| InputError::missing(name))
+    }
+
+    /// [`Inputs::get_number`] for an optional input: `None` when empty.
+    ///
+    /// # Errors
+    /// When the value is not a number in `range`.
+    pub fn get_number_if_set(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<u64>,
+        expected: &str,
+    ) -> Result<Option<u64>, InputError> {
+        let Some(raw) = self.get(name) else {
+            return Ok(None);
+        };
+        match raw.parse::<u64>() {
+            Ok(n) if range.contains(&n) => Ok(Some(n)),
+            _ => Err(InputError::invalid(name, &raw, expected)),
+        }
     }
 
     /// Parse the trimmed value with `parse`; `None` when unset. On failure the error names the

@@ -19,41 +19,34 @@
 //!   and one overall deadline.
 //! - The end of `main`: [`run`].
 //!
-//! A tool's `main` (clap flags fall back to `INPUT_*` through overrides; outputs go to
-//! `GITHUB_OUTPUT` on a runner, else to stdout as `name=value`, or as JSON with `--json`; the
-//! hidden `--action-contract` prints the inputs and outputs, see [`CommonFlags`]):
+//! A tool's `main`: its inputs are declared once, in a table ([`spec`]), from which come the
+//! CLI flags (falling back to `INPUT_*`), the defaults of empty inputs and the hidden
+//! `--action-contract`; outputs go to `GITHUB_OUTPUT` on a runner, else to stdout as
+//! `name=value`, or as JSON with `--json`:
 //!
 //! ```no_run
 //! use std::process::ExitCode;
-//! use clap::Parser;
-//! use gantry_toolkit::{CommonFlags, run};
+//! use gantry_toolkit::{InputSpec, Tool, run};
 //!
-//! const INPUTS: &[(&str, Option<&str>)] = &[("filters", None), ("dry-run", Some("false"))];
-//!
-//! #[derive(Debug, Parser)]
-//! struct Cli {
-//!     /// Filters, as YAML. [input: filters]
-//!     #[arg(long)]
-//!     filters: Option<String>,
-//!     /// Change nothing. [input: dry-run]
-//!     #[arg(long)]
-//!     dry_run: bool,
-//!     #[command(flatten)]
-//!     common: CommonFlags,
-//! }
+//! const INPUTS: &[InputSpec] = &[
+//!     InputSpec::new("filters", "Filters as YAML.").required().flag("Filters, as YAML."),
+//!     InputSpec::new("dry-run", "Change nothing.").default("false").flag("Change nothing."),
+//! ];
+//! const TOOL: Tool = Tool {
+//!     name: "paths-filter",
+//!     about: "Which services changed.",
+//!     version: env!("CARGO_PKG_VERSION"),
+//!     inputs: &[INPUTS],
+//!     outputs: &["filters"],
+//! };
 //!
 //! fn main() -> ExitCode {
-//!     let cli = Cli::parse();
-//!     let Some(builder) = cli.common.runner_builder("paths-filter", &[INPUTS], &["filters"])
-//!     else {
+//!     let Some(runner) = TOOL.runner() else {
 //!         return ExitCode::SUCCESS; // --action-contract printed the contract
 //!     };
-//!     let runner = builder
-//!         .input_override("filters", cli.filters.clone())
-//!         .input_override("dry-run", cli.dry_run.then_some("true"))
-//!         .build();
 //!     run(&runner, |r| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //!         let filters = r.inputs().get_required("filters")?;
+//!         let dry_run = r.inputs().get_required_bool("dry-run")?; // "false" when empty
 //!         r.set_output("filters", &filters)?;
 //!         Ok(())
 //!     })
@@ -110,6 +103,7 @@ pub mod mask;
 pub mod oidc;
 pub mod output;
 pub mod runner;
+pub mod spec;
 pub mod stop;
 pub mod summary;
 #[cfg(feature = "test-util")]
@@ -117,7 +111,7 @@ pub mod testing;
 
 pub use annotation::{AnnotationLevel, AnnotationProperties};
 pub use capture::Capture;
-pub use cli::{CommonFlags, action_contract_json, error_chain, run};
+pub use cli::{error_chain, run};
 pub use command::{
     WorkflowCommand, escape_data, escape_property, unescape_data, unescape_property,
 };
@@ -133,5 +127,6 @@ pub use input::{
 pub use mask::{MASK, Masker};
 pub use output::{OutputError, OutputMode};
 pub use runner::{DelimiterSource, Runner, RunnerBuilder};
+pub use spec::{Flag, InputSpec, Tool};
 pub use stop::{Signal, Stop, StopHandle, StopReason, Stopped};
 pub use summary::{Summary, SummaryError};

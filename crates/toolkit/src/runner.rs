@@ -23,6 +23,7 @@ use crate::group::GroupGuard;
 use crate::input::{InputError, Inputs};
 use crate::mask::Masker;
 use crate::output::{OutputError, OutputMode};
+use crate::spec::InputSpec;
 use crate::summary::{Summary, SummaryError, append_summary, escape_html};
 
 /// Produces the delimiter for each heredoc value. The default is
@@ -76,6 +77,7 @@ pub struct RunnerBuilder {
     tool_name: Option<String>,
     delimiter: Option<DelimiterSource>,
     overrides: Vec<(String, String)>,
+    specs: Vec<InputSpec>,
 }
 
 impl fmt::Debug for RunnerBuilder {
@@ -149,6 +151,13 @@ impl RunnerBuilder {
         self
     }
 
+    /// The tool's input table ([`crate::spec`]): defaults, and the names that exist.
+    #[must_use]
+    pub fn input_specs(mut self, specs: impl IntoIterator<Item = InputSpec>) -> Self {
+        self.specs.extend(specs);
+        self
+    }
+
     /// One input override, applied when `value` is `Some` (an optional clap flag).
     #[must_use]
     pub fn input_override(mut self, name: &str, value: Option<impl Into<String>>) -> Self {
@@ -162,7 +171,18 @@ impl RunnerBuilder {
     #[must_use]
     pub fn build(self) -> Runner {
         let mode = self.mode.unwrap_or_else(|| OutputMode::detect(&self.env));
-        let inputs = Inputs::from_env(&self.env).with_overrides(self.overrides);
+        // An override of an input the table lacks would be silently ignored: a bug in the tool.
+        debug_assert!(
+            self.specs.is_empty()
+                || self
+                    .overrides
+                    .iter()
+                    .all(|(name, _)| self.specs.iter().any(|s| s.name == name)),
+            "an input override names an input that is not in the tool's input table"
+        );
+        let inputs = Inputs::from_env(&self.env)
+            .with_overrides(self.overrides)
+            .with_specs(self.specs);
         Runner {
             inputs,
             mode,
@@ -199,6 +219,7 @@ impl Runner {
             tool_name: None,
             delimiter: None,
             overrides: Vec::new(),
+            specs: Vec::new(),
         }
     }
 
