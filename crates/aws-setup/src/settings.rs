@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use gantry_toolkit::Env;
+use gantry_toolkit::{Env, InputSpec};
 
 use crate::error::SettingsError;
 
@@ -18,34 +18,50 @@ pub mod input {
     pub const MAX_ATTEMPTS: &str = "aws-max-attempts";
     pub const ATTEMPT_TIMEOUT_SECONDS: &str = "aws-attempt-timeout-seconds";
     pub const CONNECT_TIMEOUT_SECONDS: &str = "aws-connect-timeout-seconds";
-
-    /// All of them, for contract tests of each tool's `action.yml`.
-    pub const ALL: &[&str] = &[
-        REGION,
-        ROLE_TO_ASSUME,
-        ROLE_SESSION_NAME,
-        ROLE_DURATION_SECONDS,
-        AUDIENCE,
-        RETRY_MODE,
-        MAX_ATTEMPTS,
-        ATTEMPT_TIMEOUT_SECONDS,
-        CONNECT_TIMEOUT_SECONDS,
-    ];
 }
 
-/// Every AWS input with the default the binary uses when it is empty: none, because the
-/// defaults come from the environment (see [`AwsSettings::from_env`]). Each AWS tool's
-/// `--action-contract` lists them after its own inputs; same names and order as [`input::ALL`].
-pub const AWS_INPUTS: &[(&str, Option<&str>)] = &[
-    (input::REGION, None),
-    (input::ROLE_TO_ASSUME, None),
-    (input::ROLE_SESSION_NAME, None),
-    (input::ROLE_DURATION_SECONDS, None),
-    (input::AUDIENCE, None),
-    (input::RETRY_MODE, None),
-    (input::MAX_ATTEMPTS, None),
-    (input::ATTEMPT_TIMEOUT_SECONDS, None),
-    (input::CONNECT_TIMEOUT_SECONDS, None),
+/// The AWS inputs of every AWS tool, declared once ([`gantry_toolkit::spec`]): each tool's
+/// table is followed by this one, and each tool's `action.yml` carries these words. No input has
+/// a default here: an empty one falls back to the standard AWS variables and the SDK's settings
+/// (see [`AwsSettings::from_inputs`]).
+pub const AWS_INPUTS: &[InputSpec] = &[
+    InputSpec::new(
+        input::REGION,
+        "AWS region. Default `AWS_REGION`, then `AWS_DEFAULT_REGION`.",
+    )
+    .flag("AWS region."),
+    InputSpec::new(
+        input::ROLE_TO_ASSUME,
+        "IAM role ARN to assume, with the job's OIDC token when `id-token: write` is granted.",
+    ),
+    InputSpec::new(
+        input::ROLE_SESSION_NAME,
+        "Session name for the assumed role.",
+    ),
+    InputSpec::new(
+        input::ROLE_DURATION_SECONDS,
+        "Lifetime of the assumed role's session, 900 to 43200 seconds (default 3600).",
+    ),
+    InputSpec::new(
+        input::AUDIENCE,
+        "Audience of the OIDC token (default `sts.amazonaws.com`).",
+    ),
+    InputSpec::new(
+        input::RETRY_MODE,
+        "AWS SDK retry mode: `standard` or `adaptive`.",
+    ),
+    InputSpec::new(
+        input::MAX_ATTEMPTS,
+        "AWS SDK attempts per call, 1 to 20 (default 5).",
+    ),
+    InputSpec::new(
+        input::ATTEMPT_TIMEOUT_SECONDS,
+        "Timeout of one AWS call attempt, in seconds (default 60).",
+    ),
+    InputSpec::new(
+        input::CONNECT_TIMEOUT_SECONDS,
+        "Connect timeout of AWS calls, in seconds (default 10).",
+    ),
 ];
 
 /// The audience GitHub's OIDC token must carry for `sts:AssumeRoleWithWebIdentity`
@@ -429,8 +445,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn aws_inputs_are_every_input_in_order() {
-        let names: Vec<&str> = AWS_INPUTS.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names, input::ALL);
+    fn aws_inputs_declare_every_input_once_and_only_the_region_has_a_flag() {
+        let names: Vec<&str> = AWS_INPUTS.iter().map(|spec| spec.name).collect();
+        assert_eq!(
+            names,
+            [
+                input::REGION,
+                input::ROLE_TO_ASSUME,
+                input::ROLE_SESSION_NAME,
+                input::ROLE_DURATION_SECONDS,
+                input::AUDIENCE,
+                input::RETRY_MODE,
+                input::MAX_ATTEMPTS,
+                input::ATTEMPT_TIMEOUT_SECONDS,
+                input::CONNECT_TIMEOUT_SECONDS,
+            ]
+        );
+        let flagged: Vec<&str> = AWS_INPUTS
+            .iter()
+            .filter(|spec| spec.flag.is_some())
+            .map(|spec| spec.name)
+            .collect();
+        assert_eq!(flagged, [input::REGION]);
+        assert!(AWS_INPUTS.iter().all(|spec| spec.default.is_none()));
     }
 }

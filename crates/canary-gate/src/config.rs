@@ -4,36 +4,151 @@
 use std::path::Path;
 use std::time::Duration;
 
+use gantry_toolkit::InputSpec;
 use gantry_toolkit::input::{InputError, Inputs};
 
 use crate::policy::{self, Policy, PolicyError, Source};
 use crate::steps::{self, Resume, Step};
 
-/// Every input of the action, with the default the binary uses when it is empty, but the AWS
-/// ones ([`gantry_aws_setup::AWS_INPUTS`], declared last). The `action.yml` must declare the
-/// same (checked by the contract test).
-pub const INPUTS: &[(&str, Option<&str>)] = &[
-    ("mode", Some("canary")),
-    ("policy", None),
-    ("policy-file", None),
-    ("listener-arn", None),
-    ("rule-arn", None),
-    ("stable-target-group", None),
-    ("canary-target-group", None),
-    ("cluster", None),
-    ("stable-service", None),
-    ("canary-service", None),
-    ("task-definition", None),
-    ("canary-desired-count", Some("1")),
-    ("steps", Some("10,25,50,100")),
-    ("step-duration", Some("5m")),
-    ("interval", Some("1m")),
-    ("window", Some("0s")),
-    ("metrics-delay", Some("1m")),
-    ("on-inconclusive", Some("rollback")),
-    ("resume", Some("continue")),
-    ("timeout", Some("2h")),
-    ("dry-run", Some("false")),
+/// Every input of the action but the AWS ones ([`gantry_aws_setup::AWS_INPUTS`], which follow
+/// it), declared once ([`gantry_toolkit::spec`]): the CLI flags, the defaults of empty inputs and
+/// `--action-contract` come from here, and the contract test holds `action.yml` and the README to
+/// it. The flagged inputs come first, in `--help` order.
+pub const INPUTS: &[InputSpec] = &[
+    InputSpec::new(
+        "mode",
+        "Operation: `canary` shifts ALB traffic in steps and judges canary against baseline; \
+         `probe` shifts nothing and judges probes (and CloudWatch metrics) against thresholds: \
+         staging health checks, performance gates, post-deploy monitoring.",
+    )
+    .default("canary")
+    .flag("canary (shift traffic) or probe (no traffic, thresholds only)."),
+    InputSpec::new(
+        "policy",
+        "The policy as YAML: metrics (source alb, cloudwatch or probe), thresholds, comparisons \
+         with the baseline, critical flags, min-requests, alpha. See the README.",
+    )
+    .flag("The policy, as YAML."),
+    InputSpec::new(
+        "policy-file",
+        "A file with the policy, relative to the workspace (instead of `policy`).",
+    )
+    .flag("A file with the policy."),
+    InputSpec::new(
+        "listener-arn",
+        "Canary mode: the ALB listener whose rule (or default action) forwards to the two \
+         target groups.",
+    )
+    .flag("The ALB listener."),
+    InputSpec::new(
+        "rule-arn",
+        "Canary mode: the listener rule to shift; empty for the listener's default action.",
+    )
+    .flag("The listener rule; empty for the listener's default action."),
+    InputSpec::new(
+        "stable-target-group",
+        "Canary mode: ARN of the stable (baseline) target group.",
+    )
+    .flag("The stable (baseline) target group."),
+    InputSpec::new(
+        "canary-target-group",
+        "Canary mode: ARN of the canary target group.",
+    )
+    .flag("The canary target group."),
+    InputSpec::new(
+        "cluster",
+        "Canary mode with ECS: the cluster of the stable and canary services; empty to shift \
+         traffic only.",
+    )
+    .flag("The ECS cluster of the two services (empty: traffic only)."),
+    InputSpec::new(
+        "stable-service",
+        "Canary mode with ECS: the service behind the stable target group; rolled to the \
+         canary's task definition on promote.",
+    )
+    .flag("The ECS service behind the stable target group."),
+    InputSpec::new(
+        "canary-service",
+        "Canary mode with ECS: the service behind the canary target group; runs the new task \
+         definition while judged, scaled to 0 at the end. Empty: `stable-service` uses ECS's \
+         own CANARY or LINEAR strategy, and canary-gate deploys `task-definition` to it and \
+         judges that deployment (StopServiceDeployment ROLLBACK on a bad verdict).",
+    )
+    .flag("The ECS service behind the canary target group."),
+    InputSpec::new(
+        "task-definition",
+        "Canary mode with ECS: the new task definition (ARN or `family:revision`); default the \
+         canary service's current one. Required without `canary-service`.",
+    )
+    .flag("The new task definition (ARN or family:revision)."),
+    InputSpec::new(
+        "canary-desired-count",
+        "Canary mode with ECS: tasks of the canary service while it is judged (1 to 10).",
+    )
+    .default("1")
+    .flag("Tasks of the canary service while it is judged."),
+    InputSpec::new(
+        "steps",
+        "Canary percentages, strictly increasing from 1 to 100, e.g. `10,25,50,100` or with a \
+         duration each `10:5m,50:10m,100`.",
+    )
+    .default("10,25,50,100")
+    .flag("Canary percentages, e.g. 10,25,50,100 or 10:5m,50:10m,100."),
+    InputSpec::new(
+        "step-duration",
+        "How long each step is watched when `steps` gives no duration.",
+    )
+    .default("5m")
+    .flag("How long each step is watched."),
+    InputSpec::new(
+        "interval",
+        "How often the evidence is read and judged (whole minutes with CloudWatch metrics).",
+    )
+    .default("1m")
+    .flag("How often the evidence is read and judged."),
+    InputSpec::new(
+        "window",
+        "Probe mode: how long to keep probing (`0s`: one round of requests).",
+    )
+    .default("0s")
+    .flag("Probe mode: how long to watch (0s: one round)."),
+    InputSpec::new(
+        "metrics-delay",
+        "How far behind now each CloudWatch window ends, for metrics to be published.",
+    )
+    .default("1m")
+    .flag("How far behind now CloudWatch windows end."),
+    InputSpec::new(
+        "on-inconclusive",
+        "When the analysis ends without enough traffic: `rollback` (restore stable), `hold` \
+         (leave the weights, fail) or `promote`.",
+    )
+    .default("rollback")
+    .flag("rollback, hold or promote."),
+    InputSpec::new(
+        "resume",
+        "When the canary already has traffic at the start (a re-run): `continue` from that step \
+         or `restart` from stable.",
+    )
+    .default("continue")
+    .flag("continue or restart."),
+    InputSpec::new(
+        "timeout-seconds",
+        "Overall deadline, in seconds; on expiry stable gets all traffic back.",
+    )
+    .default("7200")
+    .flag("Overall deadline, in seconds."),
+    InputSpec::new(
+        "timeout",
+        "Deprecated: use `timeout-seconds`. The overall deadline as a duration (`2h`, `90m`).",
+    )
+    .flag("Deprecated: use --timeout-seconds."),
+    InputSpec::new(
+        "dry-run",
+        "Read the weights and print the plan; move no traffic, send no probes.",
+    )
+    .default("false")
+    .flag("Plan and print, move no traffic."),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +210,9 @@ pub struct EcsTarget {
 /// The most canary tasks: a canary is a small sample, not a second fleet.
 pub const MAX_CANARY_TASKS: i32 = 10;
 
+/// The longest overall deadline: 72 hours, the longest a self-hosted runner's job may run.
+pub const MAX_TIMEOUT_SECONDS: u64 = 72 * 3600;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub mode: Mode,
@@ -108,6 +226,10 @@ pub struct Config {
     pub on_inconclusive: OnInconclusive,
     pub resume: Resume,
     pub timeout: Duration,
+    /// The input that set `timeout`: `timeout-seconds`, or the deprecated `timeout`.
+    pub timeout_input: &'static str,
+    /// Inputs given under an old name, said as warnings by the run.
+    pub deprecations: Vec<String>,
     pub dry_run: bool,
 }
 
@@ -180,16 +302,14 @@ pub fn parse_duration(raw: &str) -> Option<Duration> {
     Some(total)
 }
 
+/// A duration input with a default in the input table (or `timeout`, read only when given).
 fn duration_input(
     inputs: &Inputs,
     name: &str,
-    default: Duration,
     min: Duration,
     max: Duration,
 ) -> Result<Duration, InputError> {
-    let Some(raw) = inputs.get(name) else {
-        return Ok(default);
-    };
+    let raw = inputs.get_required(name)?;
     match parse_duration(&raw) {
         Some(d) if d >= min && d <= max => Ok(d),
         _ => Err(InputError::invalid(
@@ -323,9 +443,8 @@ pub fn check_task_definition(input: &str, value: &str) -> Result<(), InputError>
 impl Config {
     /// `workspace` is where a relative `policy-file` starts.
     pub fn from_inputs(inputs: &Inputs, workspace: &Path) -> Result<Config, ConfigError> {
-        let mode = inputs
-            .get_enum("mode", &[("canary", Mode::Canary), ("probe", Mode::Probe)])?
-            .unwrap_or(Mode::Canary);
+        let mode =
+            inputs.get_choice("mode", &[("canary", Mode::Canary), ("probe", Mode::Probe)])?;
         let default_min = match mode {
             Mode::Canary => policy::DEFAULT_MIN_REQUESTS,
             Mode::Probe => 1,
@@ -364,17 +483,15 @@ impl Config {
         let step_duration = duration_input(
             inputs,
             "step-duration",
-            Duration::from_secs(300),
             Duration::from_secs(1),
             Duration::from_secs(24 * 3600),
         )?;
-        let steps_raw = inputs.get("steps").unwrap_or_else(|| "10,25,50,100".into());
+        let steps_raw = inputs.get_required("steps")?;
         let steps = steps::parse_steps(&steps_raw, step_duration)
             .map_err(|e| InputError::invalid("steps", &steps_raw, e))?;
         let interval = duration_input(
             inputs,
             "interval",
-            Duration::from_secs(60),
             Duration::from_millis(100),
             Duration::from_secs(3600),
         )?;
@@ -382,40 +499,60 @@ impl Config {
             inputs,
             "window",
             Duration::ZERO,
-            Duration::ZERO,
             Duration::from_secs(24 * 3600),
         )?;
         let metrics_delay = duration_input(
             inputs,
             "metrics-delay",
-            Duration::from_secs(60),
             Duration::ZERO,
             Duration::from_secs(3600),
         )?;
-        let on_inconclusive = inputs
-            .get_enum(
-                "on-inconclusive",
-                &[
-                    ("rollback", OnInconclusive::Rollback),
-                    ("hold", OnInconclusive::Hold),
-                    ("promote", OnInconclusive::Promote),
-                ],
-            )?
-            .unwrap_or(OnInconclusive::Rollback);
-        let resume = inputs
-            .get_enum(
-                "resume",
-                &[("continue", Resume::Continue), ("restart", Resume::Restart)],
-            )?
-            .unwrap_or(Resume::Continue);
-        let timeout = duration_input(
-            inputs,
-            "timeout",
-            Duration::from_secs(7200),
-            Duration::from_secs(1),
-            Duration::from_secs(72 * 3600),
+        let on_inconclusive = inputs.get_choice(
+            "on-inconclusive",
+            &[
+                ("rollback", OnInconclusive::Rollback),
+                ("hold", OnInconclusive::Hold),
+                ("promote", OnInconclusive::Promote),
+            ],
         )?;
-        let dry_run = inputs.get_bool_or("dry-run", false)?;
+        let resume = inputs.get_choice(
+            "resume",
+            &[("continue", Resume::Continue), ("restart", Resume::Restart)],
+        )?;
+        let mut deprecations = Vec::new();
+        let (timeout, timeout_input) = match inputs.given("timeout") {
+            // The old name, a duration, keeps working for a while.
+            Some(_) if inputs.given("timeout-seconds").is_some() => {
+                return Err(ConfigError::Conflict(
+                    "both 'timeout' (deprecated) and 'timeout-seconds' are set: keep 'timeout-seconds'"
+                        .into(),
+                ));
+            }
+            Some(_) => {
+                let timeout = duration_input(
+                    inputs,
+                    "timeout",
+                    Duration::from_secs(1),
+                    Duration::from_secs(MAX_TIMEOUT_SECONDS),
+                )?;
+                deprecations.push(format!(
+                    "input 'timeout' is deprecated: use 'timeout-seconds: {}' instead",
+                    timeout.as_secs().max(1)
+                ));
+                (timeout, "timeout")
+            }
+            None => {
+                let seconds = inputs.get_number(
+                    "timeout-seconds",
+                    1..=MAX_TIMEOUT_SECONDS,
+                    &format!(
+                        "a whole number of seconds from 1 to {MAX_TIMEOUT_SECONDS} (72 hours)"
+                    ),
+                )?;
+                (Duration::from_secs(seconds), "timeout-seconds")
+            }
+        };
+        let dry_run = inputs.get_required_bool("dry-run")?;
 
         let alb_inputs = [
             "listener-arn",
@@ -530,22 +667,13 @@ impl Config {
                         "'canary-service' and 'task-definition' are both empty: give 'canary-service' to run the new version as a canary service beside '{stable_service}', or 'task-definition' to deploy it to '{stable_service}' with ECS's own CANARY or LINEAR strategy, judged by canary-gate"
                     )));
                 }
-                let canary_desired_count = match inputs.get("canary-desired-count") {
-                    None => 1,
-                    Some(raw) => {
-                        match raw.trim().parse::<i32>() {
-                            Ok(n) if (1..=MAX_CANARY_TASKS).contains(&n) => n,
-                            _ => {
-                                return Err(InputError::invalid(
-                                "canary-desired-count",
-                                raw,
-                                format!("a whole number of canary tasks from 1 to {MAX_CANARY_TASKS}"),
-                            )
-                            .into());
-                            }
-                        }
-                    }
-                };
+                let canary_desired_count = inputs.get_number(
+                    "canary-desired-count",
+                    1..=MAX_CANARY_TASKS.unsigned_abs().into(),
+                    &format!("a whole number of canary tasks from 1 to {MAX_CANARY_TASKS}"),
+                )?;
+                let canary_desired_count =
+                    i32::try_from(canary_desired_count).unwrap_or(MAX_CANARY_TASKS);
                 Some(EcsTarget {
                     cluster,
                     stable_service,
@@ -586,7 +714,7 @@ impl Config {
         };
         if planned + metrics_delay > timeout {
             return Err(ConfigError::Conflict(format!(
-                "the analysis takes {} but 'timeout' is {}: raise the timeout or shorten the steps",
+                "the analysis takes {} but '{timeout_input}' is {}: raise the timeout or shorten the steps",
                 human(planned + metrics_delay),
                 human(timeout)
             )));
@@ -604,6 +732,8 @@ impl Config {
             on_inconclusive,
             resume,
             timeout,
+            timeout_input,
+            deprecations,
             dry_run,
         })
     }
@@ -612,6 +742,59 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gantry_toolkit::Env;
+
+    /// A probe-mode config from these inputs (names as in action.yml), with the input table.
+    fn probe_config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let policy = "metrics:\n  health: {source: probe, kind: success-rate, url: 'http://127.0.0.1:9/', min: 0.9}\n";
+        let mut env = Env::from_iter([("INPUT_MODE", "probe"), ("INPUT_POLICY", policy)]);
+        for (name, value) in pairs {
+            env.set(gantry_toolkit::input_env_name(name), *value);
+        }
+        let inputs = Inputs::from_env(&env).with_specs(INPUTS.iter().copied());
+        Config::from_inputs(&inputs, Path::new("."))
+    }
+
+    #[test]
+    fn timeout_seconds_is_the_deadline_and_the_old_timeout_still_works_with_a_warning() {
+        let config = probe_config(&[]).unwrap();
+        assert_eq!(
+            (config.timeout, config.timeout_input),
+            (Duration::from_secs(7200), "timeout-seconds")
+        );
+        assert!(config.deprecations.is_empty());
+
+        let config = probe_config(&[("timeout-seconds", "600")]).unwrap();
+        assert_eq!(config.timeout, Duration::from_secs(600));
+
+        let config = probe_config(&[("timeout", "90m")]).unwrap();
+        assert_eq!(
+            (config.timeout, config.timeout_input),
+            (Duration::from_secs(5400), "timeout")
+        );
+        assert_eq!(
+            config.deprecations,
+            ["input 'timeout' is deprecated: use 'timeout-seconds: 5400' instead"]
+        );
+
+        let both = probe_config(&[("timeout", "90m"), ("timeout-seconds", "600")]).unwrap_err();
+        assert_eq!(
+            both.to_string(),
+            "conflicting inputs: both 'timeout' (deprecated) and 'timeout-seconds' are set: keep 'timeout-seconds'"
+        );
+        let bad = probe_config(&[("timeout-seconds", "2h")]).unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "input 'timeout-seconds' has invalid value '2h': expected a whole number of seconds from 1 to 259200 (72 hours)"
+        );
+        let short = probe_config(&[("timeout-seconds", "1"), ("window", "10s")]).unwrap_err();
+        assert!(
+            short
+                .to_string()
+                .contains("but 'timeout-seconds' is 1s: raise the timeout"),
+            "{short}"
+        );
+    }
 
     #[test]
     fn durations_parse() {

@@ -62,9 +62,12 @@ pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
         None
     };
     // From here on a cancellation is recorded, not fatal: it restores stable traffic.
+    for deprecation in &config.deprecations {
+        runner.warning(deprecation);
+    }
     let stop = Stop::install(Some(config.timeout))
         .context("cannot listen for the runner's cancellation")?
-        .with_input("timeout");
+        .with_input(config.timeout_input);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -126,7 +126,8 @@ fn action_contract_lists_every_input_and_output() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["inputs"]["steps"], "10,25,50,100");
+    assert_eq!(v["inputs"]["steps"]["default"], "10,25,50,100");
+    assert_eq!(v["inputs"]["timeout-seconds"]["default"], "7200");
     assert!(
         v["outputs"]
             .as_array()

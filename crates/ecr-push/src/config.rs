@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gantry_aws_setup::{AwsSettings, SettingsError};
+use gantry_toolkit::InputSpec;
 use gantry_toolkit::input::{InputError, Inputs};
 use semver::Version;
 
@@ -13,48 +14,205 @@ use crate::repository::{Encryption, Lifecycle, RepositorySettings, TagMutability
 use crate::scan::Severity;
 use crate::tags::{self, GitInfo, RULE_SPELLINGS, TagError, TagOptions, TagRule};
 
-/// Every input of the action with the default the binary uses when it is empty, but the AWS
-/// ones ([`gantry_aws_setup::AWS_INPUTS`], declared last); the `action.yml` declares the same
-/// (checked by the contract test).
-pub const INPUTS: &[(&str, Option<&str>)] = &[
-    ("repository", None),
-    ("mode", Some("build")),
-    ("registry-ids", None),
-    ("registry-endpoint", None),
-    ("tags", Some("sha, semver, pr")),
-    ("version", None),
-    ("semver-floating", Some("false")),
-    ("sha-length", Some("7")),
-    ("context", Some(".")),
-    ("dockerfile", None),
-    ("build-args", None),
-    ("target", None),
-    ("platforms", None),
-    ("labels", None),
-    ("provenance", Some("false")),
-    ("cache-tag", None),
-    ("cache-repository", None),
-    ("login-public", Some("false")),
-    ("force", Some("false")),
-    ("docker", Some("docker")),
-    ("image-path", None),
-    ("source", None),
-    ("mount-from", None),
-    ("create-repository", Some("false")),
-    ("update-repository", Some("false")),
-    ("image-tag-mutability", Some("immutable")),
-    ("scan-on-push", Some("true")),
-    ("encryption", Some("AES256")),
-    ("kms-key", None),
-    ("lifecycle-keep-last", Some("10")),
-    ("lifecycle-expire-untagged-days", Some("7")),
-    ("repository-tags", None),
-    ("scan-severity-threshold", None),
-    ("scan-timeout-seconds", Some("600")),
-    ("max-concurrency", Some("4")),
-    ("push-retries", Some("5")),
-    ("timeout-seconds", Some("1800")),
-    ("dry-run", Some("false")),
+/// Every input of the action but the AWS ones ([`gantry_aws_setup::AWS_INPUTS`], which follow
+/// it), declared once ([`gantry_toolkit::spec`]): the CLI flags, the defaults of empty inputs and
+/// `--action-contract` come from here, and the contract test holds `action.yml` and the README to
+/// it. The flagged inputs come first, in `--help` order.
+pub const INPUTS: &[InputSpec] = &[
+    InputSpec::new(
+        "repository",
+        "The ECR repository, such as `team/api`. Required.",
+    )
+    .required()
+    .flag("The ECR repository."),
+    InputSpec::new(
+        "mode",
+        "`build` (Docker build, then push), `push` (an OCI layout directory or `docker save` \
+         tarball) or `promote` (add tags to an image already in ECR, no pull).",
+    )
+    .default("build")
+    .flag("build, push or promote."),
+    InputSpec::new(
+        "tags",
+        "Tag rules, comma-separated or one a line: `sha`, `semver`, `dev`, `branch`, `pr`, \
+         `latest`, `raw:<tag>`.",
+    )
+    .default("sha, semver, pr")
+    .flag("Tag rules: sha, semver, dev, branch, pr, latest, raw:<tag>."),
+    InputSpec::new(
+        "version",
+        "The version for the `semver` rule (such as semantic-version's output); default a \
+         `vX.Y.Z` tag ref.",
+    )
+    .flag_named(
+        "image-version",
+        "The version for the semver rule (`--version` prints the tool's).",
+    ),
+    InputSpec::new(
+        "image-path",
+        "OCI image layout directory or `docker save` tarball to push (mode push).",
+    )
+    .flag("OCI image layout directory or `docker save` tarball (mode push)."),
+    InputSpec::new(
+        "source",
+        "Tag or `sha256:` digest of the image to promote (mode promote); or a whole ECR image \
+         `<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>` (or `@sha256:…`) to copy \
+         from another account, region or repository.",
+    )
+    .flag("Tag or digest of the image to promote (mode promote)."),
+    InputSpec::new(
+        "context",
+        "Build context directory (mode build), relative to the workspace.",
+    )
+    .default(".")
+    .flag("Build context (mode build)."),
+    InputSpec::new(
+        "dockerfile",
+        "Dockerfile (mode build), relative to the workspace. Default `<context>/Dockerfile`.",
+    )
+    .flag("Dockerfile (mode build)."),
+    InputSpec::new(
+        "registry-endpoint",
+        "Reach the registry API here instead of `<account>.dkr.ecr.<region>.amazonaws.com`: a \
+         mirror, or a local registry in tests. Plain `http://` only on loopback.",
+    )
+    .flag("Registry API endpoint instead of ECR's (tests, mirrors)."),
+    InputSpec::new(
+        "registry-ids",
+        "AWS account ids, comma-separated; the first is pushed to, all are logged in for the \
+         build. Default the caller's account.",
+    )
+    .flag("Account ids; the first is pushed to."),
+    InputSpec::new(
+        "create-repository",
+        "Create the repository when it does not exist.",
+    )
+    .default("false")
+    .flag("Create the repository when missing."),
+    InputSpec::new(
+        "dry-run",
+        "Validate, log in, read the repository and the image, and report; change nothing.",
+    )
+    .default("false")
+    .flag("Compute and print everything, change nothing."),
+    InputSpec::new(
+        "semver-floating",
+        "With `semver`, also tag `vX.Y` and `vX` (never for prereleases).",
+    )
+    .default("false"),
+    InputSpec::new(
+        "sha-length",
+        "Characters of the commit sha in `sha-` and `dev-` tags (7 to 40).",
+    )
+    .default("7"),
+    InputSpec::new(
+        "build-args",
+        "Build arguments, one `KEY=VALUE` a line (mode build).",
+    ),
+    InputSpec::new("target", "Build stage to stop at (mode build)."),
+    InputSpec::new(
+        "platforms",
+        "Platforms such as `linux/amd64,linux/arm64` (mode build; several need docker buildx).",
+    ),
+    InputSpec::new(
+        "labels",
+        "Extra image labels, one `key=value` a line; the OCI source, revision, version and \
+         created labels are always set.",
+    ),
+    InputSpec::new(
+        "provenance",
+        "Attach buildx provenance attestations (off: ECR would list them as extra untagged \
+         images).",
+    )
+    .default("false"),
+    InputSpec::new(
+        "cache-tag",
+        "Keep the build cache in ECR under this tag (mode build): a registry cache in ECR's \
+         accepted form with buildx (`image-manifest=true,oci-mediatypes=true`), else an inline \
+         cache in the image, also tagged as the cache.",
+    ),
+    InputSpec::new(
+        "cache-repository",
+        "Repository of the build cache; default the image's. The cache tag moves, so it must \
+         have mutable tags.",
+    ),
+    InputSpec::new(
+        "login-public",
+        "Also log in to ECR Public (mode build), so the build pulls `public.ecr.aws` base \
+         images with the account's rate limits instead of anonymous ones.",
+    )
+    .default("false"),
+    InputSpec::new(
+        "force",
+        "Build even when an image for this commit's tag already exists.",
+    )
+    .default("false"),
+    InputSpec::new(
+        "docker",
+        "The Docker CLI to run (a command on PATH or a path).",
+    )
+    .default("docker"),
+    InputSpec::new(
+        "mount-from",
+        "Repositories of the same registry to mount blobs from before uploading them.",
+    ),
+    InputSpec::new(
+        "update-repository",
+        "Apply the repository settings below to an existing repository (otherwise differences \
+         are only reported).",
+    )
+    .default("false"),
+    InputSpec::new(
+        "image-tag-mutability",
+        "`immutable` or `mutable`, for a repository ecr-push creates or updates.",
+    )
+    .default("immutable"),
+    InputSpec::new(
+        "scan-on-push",
+        "Scan images on push, for a repository ecr-push creates or updates.",
+    )
+    .default("true"),
+    InputSpec::new(
+        "encryption",
+        "`AES256` or `KMS`, for a repository ecr-push creates (ECR cannot change it later).",
+    )
+    .default("AES256"),
+    InputSpec::new(
+        "kms-key",
+        "KMS key ARN or alias with encryption KMS; default the AWS-managed key.",
+    ),
+    InputSpec::new(
+        "lifecycle-keep-last",
+        "Lifecycle rule: keep the last N images (0: no such rule).",
+    )
+    .default("10"),
+    InputSpec::new(
+        "lifecycle-expire-untagged-days",
+        "Lifecycle rule: expire untagged images after N days (0: no such rule).",
+    )
+    .default("7"),
+    InputSpec::new(
+        "repository-tags",
+        "AWS resource tags for the repository, one `key=value` a line.",
+    ),
+    InputSpec::new(
+        "scan-severity-threshold",
+        "Fail when the image's scan has findings at or above this severity: `informational`, \
+         `low`, `medium`, `high`, `critical`; empty or `none` for no gate.",
+    ),
+    InputSpec::new(
+        "scan-timeout-seconds",
+        "How long to wait for scan findings.",
+    )
+    .default("600"),
+    InputSpec::new("max-concurrency", "Parallel blob uploads (1 to 32).").default("4"),
+    InputSpec::new(
+        "push-retries",
+        "Retries of each registry request on connection errors and 5xx answers, with \
+         exponential backoff.",
+    )
+    .default("5"),
+    InputSpec::new("timeout-seconds", "The whole run's deadline.").default("1800"),
 ];
 
 /// What the run does with the image.
@@ -198,23 +356,6 @@ fn invalid_because(name: &str, value: &str, expected: &str, detail: String) -> C
     .into()
 }
 
-fn number_in(
-    inputs: &Inputs,
-    name: &str,
-    default: u64,
-    min: u64,
-    max: u64,
-    expected: &str,
-) -> Result<u64, ConfigError> {
-    match inputs.get(name) {
-        None => Ok(default),
-        Some(raw) => match raw.parse::<u64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(invalid(name, &raw, expected)),
-        },
-    }
-}
-
 impl Config {
     /// `workspace` is where relative paths start; `git` is what the tag rules see; `env` holds
     /// the AWS settings' variables (which may not come from inputs).
@@ -269,24 +410,18 @@ impl Config {
                 )
             })?);
         }
-        if inputs.get("tags").is_none() {
-            rules = vec![TagRule::Sha, TagRule::Semver, TagRule::PullRequest];
-        }
-        let sha_length = number_in(
-            inputs,
+        let sha_length = inputs.get_number(
             "sha-length",
-            7,
-            7,
-            40,
+            7..=40,
             "a whole number of characters from 7 to 40",
         )? as usize;
         let options = TagOptions {
             version: version.clone(),
-            semver_floating: inputs.get_bool_or("semver-floating", false)?,
+            semver_floating: inputs.get_required_bool("semver-floating")?,
             sha_length,
         };
 
-        let mode_name = inputs.get("mode").unwrap_or_else(|| "build".into());
+        let mode_name = inputs.get_required("mode")?;
         let mode = match mode_name.as_str() {
             "build" => Mode::Build(build_spec(inputs, workspace, env.get("PATH"))?),
             "push" => {
@@ -358,54 +493,39 @@ impl Config {
                         "one of none, informational, low, medium, high, critical (any case)",
                     )
                 })?,
-                timeout: Duration::from_secs(number_in(
-                    inputs,
+                timeout: Duration::from_secs(inputs.get_number(
                     "scan-timeout-seconds",
-                    600,
-                    1,
-                    3600,
+                    1..=3600,
                     "whole seconds from 1 to 3600",
                 )?),
             }),
         };
         if scan.is_none() {
-            number_in(
-                inputs,
+            inputs.get_number(
                 "scan-timeout-seconds",
-                600,
-                1,
-                3600,
+                1..=3600,
                 "whole seconds from 1 to 3600",
             )?;
         }
-        let max_concurrency = number_in(
-            inputs,
+        let max_concurrency = inputs.get_number(
             "max-concurrency",
-            4,
-            1,
-            32,
+            1..=32,
             "a whole number of parallel uploads from 1 to 32",
         )? as usize;
-        let push_retries = number_in(
-            inputs,
+        let push_retries = inputs.get_number(
             "push-retries",
-            5,
-            0,
-            20,
+            0..=20,
             "a whole number of retries from 0 to 20",
         )? as u32;
-        let timeout = Duration::from_secs(number_in(
-            inputs,
+        let timeout = Duration::from_secs(inputs.get_number(
             "timeout-seconds",
-            1800,
-            10,
-            21_600,
+            10..=21_600,
             "whole seconds from 10 to 21600 (6 hours, the longest a job runs)",
         )?);
-        let force = inputs.get_bool_or("force", false)?;
-        let dry_run = inputs.get_bool_or("dry-run", false)?;
-        let create_repository = inputs.get_bool_or("create-repository", false)?;
-        let update_repository = inputs.get_bool_or("update-repository", false)?;
+        let force = inputs.get_required_bool("force")?;
+        let dry_run = inputs.get_required_bool("dry-run")?;
+        let create_repository = inputs.get_required_bool("create-repository")?;
+        let update_repository = inputs.get_required_bool("update-repository")?;
         let aws = AwsSettings::from_inputs("ecr-push", inputs, env)?;
         Ok(Config {
             repository,
@@ -582,7 +702,7 @@ fn build_spec(
     workspace: &Path,
     path_var: Option<&str>,
 ) -> Result<BuildSpec, ConfigError> {
-    let context_raw = inputs.get("context").unwrap_or_else(|| ".".into());
+    let context_raw = inputs.get_required("context")?;
     let context = workspace.join(&context_raw);
     if !context.is_dir() {
         return Err(invalid(
@@ -647,7 +767,7 @@ fn build_spec(
         }
         platforms.push(p);
     }
-    let docker = inputs.get("docker").unwrap_or_else(|| "docker".into());
+    let docker = inputs.get_required("docker")?;
     if !docker_exists(&docker, path_var) {
         return Err(invalid(
             "docker",
@@ -684,9 +804,9 @@ fn build_spec(
         target,
         platforms,
         labels,
-        provenance: inputs.get_bool_or("provenance", false)?,
+        provenance: inputs.get_required_bool("provenance")?,
         cache,
-        login_public: inputs.get_bool_or("login-public", false)?,
+        login_public: inputs.get_required_bool("login-public")?,
         docker,
     })
 }
@@ -740,48 +860,38 @@ fn key_values(
 }
 
 fn repository_settings(inputs: &Inputs) -> Result<RepositorySettings, ConfigError> {
-    let mutability = match inputs.get("image-tag-mutability") {
-        None => TagMutability::Immutable,
-        Some(raw) => match raw.to_ascii_lowercase().as_str() {
-            "immutable" => TagMutability::Immutable,
-            "mutable" => TagMutability::Mutable,
-            _ => {
-                return Err(invalid(
-                    "image-tag-mutability",
-                    &raw,
-                    "one of immutable, mutable",
-                ));
-            }
-        },
+    let raw = inputs.get_required("image-tag-mutability")?;
+    let mutability = match raw.to_ascii_lowercase().as_str() {
+        "immutable" => TagMutability::Immutable,
+        "mutable" => TagMutability::Mutable,
+        _ => {
+            return Err(invalid(
+                "image-tag-mutability",
+                &raw,
+                "one of immutable, mutable",
+            ));
+        }
     };
     let kms_key = inputs.get("kms-key");
-    let encryption = match inputs.get("encryption") {
-        None => Encryption::Aes256,
-        Some(raw) => match raw.to_ascii_uppercase().as_str() {
-            "AES256" => Encryption::Aes256,
-            "KMS" => Encryption::Kms(kms_key.clone()),
-            _ => return Err(invalid("encryption", &raw, "one of AES256, KMS")),
-        },
+    let raw = inputs.get_required("encryption")?;
+    let encryption = match raw.to_ascii_uppercase().as_str() {
+        "AES256" => Encryption::Aes256,
+        "KMS" => Encryption::Kms(kms_key.clone()),
+        _ => return Err(invalid("encryption", &raw, "one of AES256, KMS")),
     };
     if kms_key.is_some() && encryption == Encryption::Aes256 {
         return Err(ConfigError::Conflict(
             "input 'kms-key' only applies with encryption 'KMS'".into(),
         ));
     }
-    let keep_last = number_in(
-        inputs,
+    let keep_last = inputs.get_number(
         "lifecycle-keep-last",
-        10,
-        0,
-        10_000,
+        0..=10_000,
         "a whole number of images to keep from 1 to 10000, or 0 for no such rule",
     )? as u32;
-    let expire_untagged_days = number_in(
-        inputs,
+    let expire_untagged_days = inputs.get_number(
         "lifecycle-expire-untagged-days",
-        7,
-        0,
-        3650,
+        0..=3650,
         "a whole number of days from 1 to 3650, or 0 for no such rule",
     )? as u32;
     let mut tags = BTreeMap::new();
@@ -804,7 +914,7 @@ fn repository_settings(inputs: &Inputs) -> Result<RepositorySettings, ConfigErro
     }
     Ok(RepositorySettings {
         tag_mutability: mutability,
-        scan_on_push: inputs.get_bool_or("scan-on-push", true)?,
+        scan_on_push: inputs.get_required_bool("scan-on-push")?,
         encryption,
         lifecycle: Lifecycle {
             keep_last: (keep_last > 0).then_some(keep_last),

@@ -4,45 +4,175 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use gantry_toolkit::InputSpec;
 use gantry_toolkit::input::{InputError, Inputs};
 use serde_json::Value;
 
 use crate::ecs::CircuitBreaker;
 use crate::image::{IMAGE_HELP, ImageRef, is_valid_tag};
 
-/// Every input of the action with the default the binary uses when it is empty, but the AWS
-/// ones, which `gantry-aws-setup` reads and lists ([`gantry_aws_setup::AWS_INPUTS`], declared
-/// last). `action.yml` declares the same (checked by the contract test).
-pub const INPUTS: &[(&str, Option<&str>)] = &[
-    ("cluster", None),
-    ("service", None),
-    ("mode", Some("deploy")),
-    ("task-definition", None),
-    ("container", None),
-    ("images", None),
-    ("image-ref", None),
-    ("environment", None),
-    ("secrets", None),
-    ("command", None),
-    ("log-configuration", None),
-    ("cpu", None),
-    ("memory", None),
-    ("desired-count", None),
-    ("force-new-deployment", Some("false")),
-    ("circuit-breaker", Some("keep")),
-    ("wait", Some("true")),
-    ("timeout-seconds", Some("900")),
-    ("pending-timeout-seconds", Some("300")),
-    ("rollback-on-failure", Some("true")),
-    ("rollback-task-definition", None),
-    ("rollback-image-tag", None),
-    ("pre-deploy-command", None),
-    ("pre-deploy-timeout-seconds", Some("600")),
-    ("deregister-failed", Some("false")),
-    ("dry-run", Some("false")),
-    ("codedeploy-application", None),
-    ("codedeploy-deployment-group", None),
-    ("codedeploy-appspec-hooks", None),
+/// Every input of the action but the AWS ones ([`gantry_aws_setup::AWS_INPUTS`], which follow
+/// it), declared once ([`gantry_toolkit::spec`]): the CLI flags, the defaults of empty inputs and
+/// `--action-contract` come from here, and the contract test holds `action.yml` and the README to
+/// it. The flagged inputs come first, in `--help` order.
+pub const INPUTS: &[InputSpec] = &[
+    InputSpec::new("cluster", "The ECS cluster (name or ARN).")
+        .required()
+        .flag("The ECS cluster."),
+    InputSpec::new("service", "The ECS service (name or ARN).")
+        .required()
+        .flag("The ECS service."),
+    InputSpec::new(
+        "mode",
+        "`deploy` a new version, or `rollback` to a previous one (by `rollback-task-definition` \
+         or `rollback-image-tag`).",
+    )
+    .default("deploy")
+    .flag("deploy or rollback."),
+    InputSpec::new(
+        "task-definition",
+        "Where the new task definition starts: empty for the service's current one, a JSON file \
+         in the workspace (RegisterTaskDefinition input or DescribeTaskDefinition output), or \
+         an ARN / `family:revision`.",
+    )
+    .flag("A JSON file, an ARN or family:revision; default the service's."),
+    InputSpec::new(
+        "container",
+        "The container that `image-ref`, `environment`, `secrets`, `command`, \
+         `log-configuration` and `pre-deploy-command` apply to. Default: the only (or only \
+         essential) container.",
+    )
+    .flag("The container single-container inputs apply to."),
+    InputSpec::new(
+        "images",
+        "Images per container, one `container=image` a line.",
+    )
+    .flag("`container=image` lines."),
+    InputSpec::new(
+        "image-ref",
+        "One image for `container`, such as the `image-ref` output of ecr-push.",
+    )
+    .flag("One image for the container."),
+    InputSpec::new(
+        "environment",
+        "Environment variables to set, one `NAME=value` a line (others are kept).",
+    )
+    .flag("`NAME=value` lines."),
+    InputSpec::new(
+        "secrets",
+        "Secrets to set, one `NAME=source` a line: a Secrets Manager or SSM parameter ARN, or \
+         an SSM parameter name.",
+    )
+    .flag("`NAME=source` lines."),
+    InputSpec::new(
+        "command",
+        "The container's command: a JSON array of strings, or words separated by spaces.",
+    )
+    .flag("The container's command."),
+    InputSpec::new(
+        "log-configuration",
+        "The container's logConfiguration as JSON, such as `{\"logDriver\": \"awslogs\", \
+         \"options\": {...}}`.",
+    )
+    .flag("logConfiguration JSON."),
+    InputSpec::new("cpu", "Task CPU units (`256`, `0.5 vCPU`).").flag("Task CPU."),
+    InputSpec::new("memory", "Task memory in MiB (`512`, `1 GB`).").flag("Task memory."),
+    InputSpec::new(
+        "desired-count",
+        "Set the service's desired task count. Empty keeps it.",
+    )
+    .flag("Desired task count."),
+    InputSpec::new(
+        "force-new-deployment",
+        "Start a deployment even when the task definition does not change.",
+    )
+    .default("false")
+    .flag(""),
+    InputSpec::new(
+        "circuit-breaker",
+        "The deployment circuit breaker: `keep` the service's setting, `rollback` (enable, ECS \
+         rolls back), `on` (enable), or `off`.",
+    )
+    .default("keep")
+    .flag("keep, rollback, on, off."),
+    InputSpec::new(
+        "wait",
+        "Watch the deployment until it completes or fails (and roll back). `false` returns once \
+         it started.",
+    )
+    .default("true")
+    .flag("Watch the deployment to its end."),
+    InputSpec::new(
+        "timeout-seconds",
+        "One deadline for the whole run; the watch ends at two thirds of it so that a rollback \
+         has the rest.",
+    )
+    .default("900")
+    .flag("Deadline of the whole run."),
+    InputSpec::new(
+        "pending-timeout-seconds",
+        "Fail (and roll back) when no task of the deployment started in this time.",
+    )
+    .default("300")
+    .flag(""),
+    InputSpec::new(
+        "rollback-on-failure",
+        "On failure, timeout or cancellation, go back to the last task definition that \
+         completed a deployment, and wait for it.",
+    )
+    .default("true")
+    .flag(""),
+    InputSpec::new(
+        "rollback-task-definition",
+        "`mode: rollback`: the task definition to go back to (`family:revision` or ARN).",
+    )
+    .flag(""),
+    InputSpec::new(
+        "rollback-image-tag",
+        "`mode: rollback`: the image tag to go back to (checked in ECR first); the newest \
+         revision running it is redeployed, else one is registered.",
+    )
+    .flag(""),
+    InputSpec::new(
+        "pre-deploy-command",
+        "A one-off task of the new task definition with this command (e.g. migrations), run \
+         before the service is touched; it must exit 0.",
+    )
+    .flag(""),
+    InputSpec::new(
+        "pre-deploy-timeout-seconds",
+        "How long the pre-deploy task may run, at most `timeout-seconds`. Default 600, or \
+         `timeout-seconds` when that is shorter.",
+    )
+    .flag(""),
+    InputSpec::new(
+        "deregister-failed",
+        "Deregister the revision that failed, after the rollback (never one that runs).",
+    )
+    .default("false")
+    .flag(""),
+    InputSpec::new(
+        "dry-run",
+        "Print the task definition diff against what runs now; register and deploy nothing.",
+    )
+    .default("false")
+    .flag("Print the diff, change nothing."),
+    InputSpec::new(
+        "codedeploy-application",
+        "CODE_DEPLOY services: the CodeDeploy application. Default \
+         `AppECS-<cluster>-<service>`.",
+    ),
+    InputSpec::new(
+        "codedeploy-deployment-group",
+        "CODE_DEPLOY services: the CodeDeploy deployment group. Default \
+         `DgpECS-<cluster>-<service>`.",
+    ),
+    InputSpec::new(
+        "codedeploy-appspec-hooks",
+        "CODE_DEPLOY services: AppSpec hooks, `EVENT=FUNCTION` lines (events BeforeInstall, \
+         AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic, AfterAllowTraffic; a Lambda \
+         function name or ARN).",
+    ),
 ];
 
 /// Where the new task definition starts from.
@@ -242,15 +372,15 @@ fn resource(inputs: &Inputs, name: &str, what: &str) -> Result<String, InputErro
     Ok(value)
 }
 
-fn seconds(inputs: &Inputs, name: &str, default: u64, max: u64) -> Result<Duration, InputError> {
-    let expected = format!("a whole number of seconds from 1 to {max}");
-    let v = inputs
-        .parse_with(name, &expected, |v| v.parse::<u64>())?
-        .unwrap_or(default);
-    if v == 0 || v > max {
-        return Err(InputError::invalid(name, v.to_string(), expected));
-    }
-    Ok(Duration::from_secs(v))
+/// The longest any of the `*-seconds` inputs may be: a GitHub-hosted job's own limit.
+const MAX_SECONDS: u64 = 6 * 3600;
+
+/// A `*-seconds` input, from 1 to [`MAX_SECONDS`]; `None` when empty and without a default.
+fn seconds(inputs: &Inputs, name: &str) -> Result<Option<Duration>, InputError> {
+    let expected = format!("a whole number of seconds from 1 to {MAX_SECONDS}");
+    Ok(inputs
+        .get_number_if_set(name, 1..=MAX_SECONDS, &expected)?
+        .map(Duration::from_secs))
 }
 
 /// `NAME=value` lines.
@@ -338,12 +468,10 @@ impl Config {
     pub fn from_inputs(inputs: &Inputs, workspace: &Path) -> Result<Config, ConfigError> {
         let cluster = resource(inputs, "cluster", "cluster")?;
         let service = resource(inputs, "service", "service")?;
-        let mode = inputs
-            .get_enum(
-                "mode",
-                &[("deploy", Mode::Deploy), ("rollback", Mode::Rollback)],
-            )?
-            .unwrap_or(Mode::Deploy);
+        let mode = inputs.get_choice(
+            "mode",
+            &[("deploy", Mode::Deploy), ("rollback", Mode::Rollback)],
+        )?;
 
         let source = match inputs.get("task-definition") {
             None => TaskDefSource::Service,
@@ -483,50 +611,47 @@ impl Config {
                     }
                 })
             })?;
-        let force_new_deployment = inputs.get_bool_or("force-new-deployment", false)?;
-        let circuit_breaker = inputs
-            .get_enum(
-                "circuit-breaker",
-                &[
-                    ("keep", CircuitBreakerSetting::Keep),
-                    (
-                        "rollback",
-                        CircuitBreakerSetting::Set(CircuitBreaker {
-                            enable: true,
-                            rollback: true,
-                        }),
-                    ),
-                    (
-                        "on",
-                        CircuitBreakerSetting::Set(CircuitBreaker {
-                            enable: true,
-                            rollback: false,
-                        }),
-                    ),
-                    (
-                        "off",
-                        CircuitBreakerSetting::Set(CircuitBreaker {
-                            enable: false,
-                            rollback: false,
-                        }),
-                    ),
-                ],
-            )?
-            .unwrap_or(CircuitBreakerSetting::Keep);
-        let wait = inputs.get_bool_or("wait", true)?;
-        let timeout = seconds(inputs, "timeout-seconds", 900, 6 * 3600)?;
-        let pending_timeout = seconds(inputs, "pending-timeout-seconds", 300, 6 * 3600)?;
-        let rollback_on_failure = inputs.get_bool_or("rollback-on-failure", true)?;
-        let pre_deploy_command = command(inputs, "pre-deploy-command")?;
-        // Unset, it fits in the run's deadline; set, it must.
-        let pre_deploy_timeout = seconds(
-            inputs,
-            "pre-deploy-timeout-seconds",
-            600.min(timeout.as_secs()),
-            6 * 3600,
+        let force_new_deployment = inputs.get_required_bool("force-new-deployment")?;
+        let circuit_breaker = inputs.get_choice(
+            "circuit-breaker",
+            &[
+                ("keep", CircuitBreakerSetting::Keep),
+                (
+                    "rollback",
+                    CircuitBreakerSetting::Set(CircuitBreaker {
+                        enable: true,
+                        rollback: true,
+                    }),
+                ),
+                (
+                    "on",
+                    CircuitBreakerSetting::Set(CircuitBreaker {
+                        enable: true,
+                        rollback: false,
+                    }),
+                ),
+                (
+                    "off",
+                    CircuitBreakerSetting::Set(CircuitBreaker {
+                        enable: false,
+                        rollback: false,
+                    }),
+                ),
+            ],
         )?;
-        let deregister_failed = inputs.get_bool_or("deregister-failed", false)?;
-        let dry_run = inputs.get_bool_or("dry-run", false)?;
+        let wait = inputs.get_required_bool("wait")?;
+        let timeout = seconds(inputs, "timeout-seconds")?
+            .ok_or_else(|| InputError::missing("timeout-seconds"))?;
+        let pending_timeout = seconds(inputs, "pending-timeout-seconds")?
+            .ok_or_else(|| InputError::missing("pending-timeout-seconds"))?;
+        let rollback_on_failure = inputs.get_required_bool("rollback-on-failure")?;
+        let pre_deploy_command = command(inputs, "pre-deploy-command")?;
+        // Unset, 10 minutes or the run's deadline if that is shorter (which is why the input
+        // table gives it no default); set, it must fit in the deadline.
+        let pre_deploy_timeout = seconds(inputs, "pre-deploy-timeout-seconds")?
+            .unwrap_or_else(|| Duration::from_secs(600).min(timeout));
+        let deregister_failed = inputs.get_required_bool("deregister-failed")?;
+        let dry_run = inputs.get_required_bool("dry-run")?;
 
         let by_td = inputs.get("rollback-task-definition");
         let by_tag = inputs.get("rollback-image-tag");
@@ -668,7 +793,10 @@ mod tests {
         for (k, v) in pairs {
             env.set(gantry_toolkit::input_env_name(k), *v);
         }
-        Config::from_inputs(&Inputs::from_env(&env), Path::new("/nonexistent"))
+        Config::from_inputs(
+            &Inputs::from_env(&env).with_specs(INPUTS.iter().copied()),
+            Path::new("/nonexistent"),
+        )
     }
 
     fn err(pairs: &[(&str, &str)]) -> String {
@@ -932,7 +1060,10 @@ mod tests {
                 ("INPUT_SERVICE", "s"),
                 ("INPUT_TASK-DEFINITION", file),
             ]);
-            Config::from_inputs(&Inputs::from_env(&env), dir.path())
+            Config::from_inputs(
+                &Inputs::from_env(&env).with_specs(INPUTS.iter().copied()),
+                dir.path(),
+            )
         };
         let e = run("bad.json").unwrap_err().to_string();
         assert!(

@@ -3,25 +3,77 @@
 
 use std::path::{Path, PathBuf};
 
+use gantry_toolkit::InputSpec;
 use gantry_toolkit::input::{InputError, Inputs};
 
 use crate::filter::{FilterError, FilterOptions, FilterSet, NegationMode};
 use crate::list_format::ListFormat;
 use crate::matching::PredicateQuantifier;
 
-/// Every input of the action, with the default the binary uses when it is empty. The
-/// `action.yml` must declare the same (checked by the contract test).
-pub const INPUTS: &[(&str, Option<&str>)] = &[
-    ("token", None),
-    ("working-directory", None),
-    ("ref", None),
-    ("base", None),
-    ("filters", None),
-    ("list-files", Some("none")),
-    ("initial-fetch-depth", Some("100")),
-    ("predicate-quantifier", Some("some")),
-    ("negation", Some("or")),
-    ("max-output-size", Some("1048576")),
+/// Every input of the action, declared once ([`gantry_toolkit::spec`]): the CLI flags, the
+/// defaults of empty inputs and `--action-contract` come from here, and the contract test holds
+/// `action.yml` and the README to it. The flagged inputs come first, in `--help` order.
+pub const INPUTS: &[InputSpec] = &[
+    InputSpec::new(
+        "filters",
+        "Filters as YAML (inline) or the path of a YAML file: each filter name maps to globs, \
+         lists of globs, or change types (`added|modified: globs`).",
+    )
+    .required()
+    .flag("Filters: YAML (inline) or the path of a YAML file."),
+    InputSpec::new(
+        "base",
+        "The branch, tag or SHA to compare with; `HEAD` compares uncommitted changes. Default: \
+         decided by the event (see the README).",
+    )
+    .flag("Compare with this branch, tag or SHA; `HEAD` for uncommitted changes."),
+    InputSpec::new(
+        "ref",
+        "The branch, tag or SHA to inspect. Default the checked-out HEAD.",
+    )
+    .flag("The commit to inspect (default: the checked-out HEAD)."),
+    InputSpec::new(
+        "list-files",
+        "Also output each filter's files: none, csv, json, shell or escape.",
+    )
+    .default("none")
+    .flag("none, csv, json, shell or escape."),
+    InputSpec::new(
+        "predicate-quantifier",
+        "some: a file matches a filter if it matches any rule; every: if it matches all; \
+         some-with-excludes: any rule, but a ! rule excludes (dorny v4).",
+    )
+    .default("some")
+    .flag("some, every or some-with-excludes."),
+    InputSpec::new(
+        "negation",
+        "or: a `!glob` rule matches every file the glob does not (dorny/paths-filter); exclude: \
+         `!glob` removes files matched by earlier rules, in order, like .gitignore.",
+    )
+    .default("or")
+    .flag("or (like dorny/paths-filter) or exclude (`!pattern` removes files, in order)."),
+    InputSpec::new(
+        "working-directory",
+        "The repository directory, relative to the workspace. Default the workspace.",
+    )
+    .flag("The repository directory."),
+    InputSpec::new(
+        "initial-fetch-depth",
+        "Commits fetched first when a shallow clone lacks the merge base; doubled until found.",
+    )
+    .default("100")
+    .flag("Commits fetched first when a shallow clone lacks the merge base."),
+    InputSpec::new(
+        "max-output-size",
+        "Largest output value in bytes; a larger one is left unset and is in the result file.",
+    )
+    .default("1048576")
+    .flag("Largest output value in bytes; larger ones are only in the result file."),
+    InputSpec::new(
+        "token",
+        "Token for the GitHub API, used to list a pull request's files. Empty: git is used for \
+         pull requests too.",
+    ),
 ];
 
 /// The most git commits fetched while looking for a merge base, whatever the input says.
@@ -75,61 +127,51 @@ impl Config {
                 path
             }
         };
-        let list_files = inputs
-            .get_enum(
-                "list-files",
-                &[
-                    ("none", ListFormat::None),
-                    ("csv", ListFormat::Csv),
-                    ("json", ListFormat::Json),
-                    ("shell", ListFormat::Shell),
-                    ("escape", ListFormat::Escape),
-                ],
-            )?
-            .unwrap_or(ListFormat::None);
-        let quantifier = inputs
-            .get_enum(
-                "predicate-quantifier",
-                &[
-                    ("some", PredicateQuantifier::Some),
-                    ("every", PredicateQuantifier::Every),
-                    ("some-with-excludes", PredicateQuantifier::SomeWithExcludes),
-                ],
-            )?
-            .unwrap_or(PredicateQuantifier::Some);
-        let negation = inputs
-            .get_enum(
-                "negation",
-                &[("or", NegationMode::Or), ("exclude", NegationMode::Exclude)],
-            )?
-            .unwrap_or(NegationMode::Or);
-        let initial_fetch_depth = match inputs.get("initial-fetch-depth") {
-            None => 100,
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(n) if (1..=MAX_INITIAL_FETCH_DEPTH).contains(&n) => n,
-                _ => {
-                    return Err(InputError::invalid(
-                        "initial-fetch-depth",
-                        &raw,
-                        format!("a whole number of commits from 1 to {MAX_INITIAL_FETCH_DEPTH}"),
-                    )
-                    .into());
-                }
-            },
+        let list_files = inputs.get_choice(
+            "list-files",
+            &[
+                ("none", ListFormat::None),
+                ("csv", ListFormat::Csv),
+                ("json", ListFormat::Json),
+                ("shell", ListFormat::Shell),
+                ("escape", ListFormat::Escape),
+            ],
+        )?;
+        let quantifier = inputs.get_choice(
+            "predicate-quantifier",
+            &[
+                ("some", PredicateQuantifier::Some),
+                ("every", PredicateQuantifier::Every),
+                ("some-with-excludes", PredicateQuantifier::SomeWithExcludes),
+            ],
+        )?;
+        let negation = inputs.get_choice(
+            "negation",
+            &[("or", NegationMode::Or), ("exclude", NegationMode::Exclude)],
+        )?;
+        let raw = inputs.get_required("initial-fetch-depth")?;
+        let initial_fetch_depth = match raw.parse::<u64>() {
+            Ok(n) if (1..=MAX_INITIAL_FETCH_DEPTH).contains(&n) => n,
+            _ => {
+                return Err(InputError::invalid(
+                    "initial-fetch-depth",
+                    &raw,
+                    format!("a whole number of commits from 1 to {MAX_INITIAL_FETCH_DEPTH}"),
+                )
+                .into());
+            }
         };
-        let max_output_size = match inputs.get("max-output-size") {
-            None => 1_048_576,
-            Some(raw) => match raw.parse::<usize>() {
-                Ok(n) if n >= 1024 => n,
-                _ => {
-                    return Err(InputError::invalid(
-                        "max-output-size",
-                        &raw,
-                        "a number of bytes, at least 1024",
-                    )
-                    .into());
-                }
-            },
+        let raw = inputs.get_required("max-output-size")?;
+        let max_output_size = match raw.parse::<usize>() {
+            Ok(n) if n >= 1024 => n,
+            _ => {
+                return Err(InputError::invalid(
+                    "max-output-size",
+                    &raw,
+                    "a number of bytes, at least 1024",
+                )
+                .into());
+            }
         };
 
         let raw_filters = inputs.get_required("filters")?;

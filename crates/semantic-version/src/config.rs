@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use gantry_toolkit::InputSpec;
 use gantry_toolkit::input::{InputError, Inputs};
 use indexmap::IndexMap;
 use semver::Version;
@@ -11,32 +12,122 @@ use crate::rules::ReleaseRules;
 use crate::tag_format::TagFormat;
 use crate::version::PreMajor;
 
-/// Every input of the action, with the default the binary uses when it is empty. The
-/// `action.yml` must declare the same (checked by the contract test).
-pub const INPUTS: &[(&str, Option<&str>)] = &[
-    ("token", None),
-    ("working-directory", None),
-    ("tag-format", Some("v${version}")),
-    ("release-branches", Some("main, master")),
-    ("prerelease-branches", None),
-    ("release-rules", None),
-    ("use-pr-title", Some("false")),
-    ("first-release", Some("1.0.0")),
-    ("bump-minor-pre-major", Some("false")),
-    ("bump-patch-for-minor-pre-major", Some("false")),
-    ("packages", None),
-    ("changelog", None),
-    ("create-tag", Some("true")),
-    ("create-release", Some("true")),
-    ("floating-tags", Some("false")),
-    ("dry-run", Some("false")),
-    ("initial-fetch-depth", Some("100")),
-    ("repository", None),
-    ("timeout-seconds", Some("600")),
+/// Every input of the action, declared once ([`gantry_toolkit::spec`]): the CLI flags, the
+/// defaults of empty inputs and `--action-contract` come from here, and the contract test holds
+/// `action.yml` and the README to it. The flagged inputs come first, in `--help` order.
+pub const INPUTS: &[InputSpec] = &[
+    InputSpec::new(
+        "token",
+        "Token for the GitHub release (contents write). Not needed with dry-run or \
+         create-release false.",
+    )
+    .flag("GitHub token (for the release); better given as INPUT_TOKEN."),
+    InputSpec::new(
+        "working-directory",
+        "The repository directory, relative to the workspace. Default the workspace.",
+    )
+    .flag("The repository directory."),
+    InputSpec::new(
+        "tag-format",
+        "Release tag format; `${version}` exactly once.",
+    )
+    .default("v${version}")
+    .flag("Release tag format, with `${version}` once."),
+    InputSpec::new(
+        "release-branches",
+        "Branches that make releases, one a line or comma-separated.",
+    )
+    .default("main, master")
+    .flag("Branches that release, one a line."),
+    InputSpec::new(
+        "prerelease-branches",
+        "Prerelease channels, one `branch=identifier` a line (`develop=beta` gives \
+         `1.3.0-beta.4`).",
+    )
+    .flag("`branch=identifier` lines, e.g. `develop=beta`."),
+    InputSpec::new(
+        "release-rules",
+        "Extra release rules, a YAML list of `{type, scope, release}` (release major, minor, \
+         patch or none).",
+    )
+    .flag("Release rules (YAML list of {type, scope, release})."),
+    InputSpec::new(
+        "use-pr-title",
+        "For merge commits, use the pull-request title instead of the merged commits.",
+    )
+    .default("false")
+    .flag("Use the pull-request title of merge commits."),
+    InputSpec::new(
+        "first-release",
+        "The version of the first release when no tag exists.",
+    )
+    .default("1.0.0")
+    .flag("Version of the first release."),
+    InputSpec::new(
+        "bump-minor-pre-major",
+        "While 0.x, a breaking change bumps the minor.",
+    )
+    .default("false")
+    .flag("While 0.x, breaking changes bump the minor."),
+    InputSpec::new(
+        "bump-patch-for-minor-pre-major",
+        "While 0.x, a feature bumps the patch.",
+    )
+    .default("false")
+    .flag("While 0.x, features bump the patch."),
+    InputSpec::new(
+        "packages",
+        "Monorepo packages, YAML `name → {paths, tag-format}`; outputs are then also \
+         `<package>-<output>`.",
+    )
+    .flag("Monorepo packages (YAML: name → {paths, tag-format})."),
+    InputSpec::new(
+        "changelog",
+        "A file to prepend the release notes to (such as CHANGELOG.md). Empty for none.",
+    )
+    .flag("CHANGELOG file to prepend the notes to."),
+    InputSpec::new("create-tag", "Create and push the annotated release tag.")
+        .default("true")
+        .flag("Create and push the annotated tag."),
+    InputSpec::new(
+        "create-release",
+        "Create the GitHub release (needs create-tag and the token).",
+    )
+    .default("true")
+    .flag("Create the GitHub release."),
+    InputSpec::new(
+        "floating-tags",
+        "Move the floating `vX` and `vX.Y` tags to the release.",
+    )
+    .default("false")
+    .flag("Move the floating vX and vX.Y tags."),
+    InputSpec::new(
+        "dry-run",
+        "Compute and print everything, write nothing (no write access needed).",
+    )
+    .default("false")
+    .flag("Compute and print everything, write nothing."),
+    InputSpec::new(
+        "initial-fetch-depth",
+        "Commits fetched first into a shallow clone to find the last release; doubled until \
+         found.",
+    )
+    .default("100")
+    .flag("Commits fetched first into a shallow clone."),
+    InputSpec::new(
+        "repository",
+        "owner/name for the links of the notes; default GITHUB_REPOSITORY, else the origin \
+         remote's URL.",
+    )
+    .flag("owner/name for the links of the notes (else GITHUB_REPOSITORY, else the remote)."),
+    InputSpec::new(
+        "timeout-seconds",
+        "Deadline of the whole run; past it (or on SIGTERM) no further write starts and what \
+         was done is reported.",
+    )
+    .default("600")
+    .flag("The whole run's deadline, in seconds."),
 ];
-
-/// The default of `timeout-seconds`.
-pub const DEFAULT_TIMEOUT_SECONDS: u64 = 600;
 
 /// The longest `timeout-seconds`: a GitHub-hosted job's own limit (6 hours).
 pub const MAX_TIMEOUT_SECONDS: u64 = 6 * 60 * 60;
@@ -151,15 +242,10 @@ impl Config {
                 path
             }
         };
-        let tag_format_raw = inputs
-            .get("tag-format")
-            .unwrap_or_else(|| "v${version}".into());
+        let tag_format_raw = inputs.get_required("tag-format")?;
         let tag_format = TagFormat::parse(&tag_format_raw).map_err(ConfigError::TagFormat)?;
 
-        let release_branches = match inputs.get("release-branches") {
-            None => vec!["main".to_string(), "master".to_string()],
-            Some(_) => inputs.get_list("release-branches"),
-        };
+        let release_branches = inputs.get_list("release-branches");
         for b in &release_branches {
             check_branch("release-branches", b)?;
         }
@@ -198,25 +284,23 @@ impl Config {
 
         let rules = ReleaseRules::parse(&inputs.get("release-rules").unwrap_or_default())
             .map_err(ConfigError::Rules)?;
-        let use_pr_title = inputs.get_bool_or("use-pr-title", false)?;
-        let first_release = match inputs.get("first-release") {
-            None => Version::new(1, 0, 0),
-            Some(raw) => match Version::parse(raw.trim_start_matches('v')) {
-                Ok(v) if v != Version::new(0, 0, 0) && v.pre.is_empty() => v,
-                _ => {
-                    return Err(InputError::invalid(
-                        "first-release",
-                        &raw,
-                        "a version MAJOR.MINOR.PATCH above 0.0.0, without prerelease, such as 1.0.0 or 0.1.0",
-                    )
-                    .into());
-                }
-            },
+        let use_pr_title = inputs.get_required_bool("use-pr-title")?;
+        let raw = inputs.get_required("first-release")?;
+        let first_release = match Version::parse(raw.trim_start_matches('v')) {
+            Ok(v) if v != Version::new(0, 0, 0) && v.pre.is_empty() => v,
+            _ => {
+                return Err(InputError::invalid(
+                    "first-release",
+                    &raw,
+                    "a version MAJOR.MINOR.PATCH above 0.0.0, without prerelease, such as 1.0.0 or 0.1.0",
+                )
+                .into());
+            }
         };
         let pre_major = PreMajor {
-            bump_minor_pre_major: inputs.get_bool_or("bump-minor-pre-major", false)?,
+            bump_minor_pre_major: inputs.get_required_bool("bump-minor-pre-major")?,
             bump_patch_for_minor_pre_major: inputs
-                .get_bool_or("bump-patch-for-minor-pre-major", false)?,
+                .get_required_bool("bump-patch-for-minor-pre-major")?,
         };
         let changelog = inputs.get("changelog").map(|c| {
             let p = PathBuf::from(&c);
@@ -226,25 +310,23 @@ impl Config {
                 working_directory.join(p)
             }
         });
-        let create_tag = inputs.get_bool_or("create-tag", true)?;
-        let create_release = inputs.get_bool_or("create-release", true)?;
-        let floating_tags = inputs.get_bool_or("floating-tags", false)?;
-        let dry_run = inputs.get_bool_or("dry-run", false)?;
-        let initial_fetch_depth = match inputs.get("initial-fetch-depth") {
-            None => 100,
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(n) if (1..=MAX_INITIAL_FETCH_DEPTH).contains(&n) => {
-                    u32::try_from(n).unwrap_or(u32::MAX)
-                }
-                _ => {
-                    return Err(InputError::invalid(
-                        "initial-fetch-depth",
-                        &raw,
-                        format!("a whole number of commits from 1 to {MAX_INITIAL_FETCH_DEPTH}"),
-                    )
-                    .into());
-                }
-            },
+        let create_tag = inputs.get_required_bool("create-tag")?;
+        let create_release = inputs.get_required_bool("create-release")?;
+        let floating_tags = inputs.get_required_bool("floating-tags")?;
+        let dry_run = inputs.get_required_bool("dry-run")?;
+        let raw = inputs.get_required("initial-fetch-depth")?;
+        let initial_fetch_depth = match raw.parse::<u64>() {
+            Ok(n) if (1..=MAX_INITIAL_FETCH_DEPTH).contains(&n) => {
+                u32::try_from(n).unwrap_or(u32::MAX)
+            }
+            _ => {
+                return Err(InputError::invalid(
+                    "initial-fetch-depth",
+                    &raw,
+                    format!("a whole number of commits from 1 to {MAX_INITIAL_FETCH_DEPTH}"),
+                )
+                .into());
+            }
         };
         let repository = match inputs.get("repository") {
             None => None,
@@ -258,19 +340,17 @@ impl Config {
                 .into());
             }
         };
-        let timeout = match inputs.get("timeout-seconds") {
-            None => DEFAULT_TIMEOUT_SECONDS,
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(n) if (1..=MAX_TIMEOUT_SECONDS).contains(&n) => n,
-                _ => {
-                    return Err(InputError::invalid(
-                        "timeout-seconds",
-                        &raw,
-                        format!("a whole number of seconds from 1 to {MAX_TIMEOUT_SECONDS}"),
-                    )
-                    .into());
-                }
-            },
+        let raw = inputs.get_required("timeout-seconds")?;
+        let timeout = match raw.parse::<u64>() {
+            Ok(n) if (1..=MAX_TIMEOUT_SECONDS).contains(&n) => n,
+            _ => {
+                return Err(InputError::invalid(
+                    "timeout-seconds",
+                    &raw,
+                    format!("a whole number of seconds from 1 to {MAX_TIMEOUT_SECONDS}"),
+                )
+                .into());
+            }
         };
         let timeout = std::time::Duration::from_secs(timeout);
         let packages = match inputs.get("packages") {

@@ -451,8 +451,9 @@ fn action_contract_lists_inputs_and_outputs() {
         .output()
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["inputs"]["tag-format"], "v${version}");
-    assert!(doc["inputs"]["token"].is_null());
+    assert_eq!(doc["inputs"]["tag-format"]["default"], "v${version}");
+    assert!(doc["inputs"]["token"]["default"].is_null());
+    assert_eq!(doc["inputs"]["token"]["required"], false);
     assert_eq!(doc["outputs"][0], "version");
 }
 

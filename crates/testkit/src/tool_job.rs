@@ -55,7 +55,15 @@ impl ToolJob {
             .current_dir(workdir);
         // What any Windows process needs to start git and resolve names (the runner sets them).
         if cfg!(windows) {
-            for key in ["SystemRoot", "windir", "TEMP", "TMP", "USERPROFILE", "PATHEXT", "ComSpec"] {
+            for key in [
+                "SystemRoot",
+                "windir",
+                "TEMP",
+                "TMP",
+                "USERPROFILE",
+                "PATHEXT",
+                "ComSpec",
+            ] {
                 if let Some(value) = std::env::var_os(key) {
                     cmd.env(key, value);
                 }
