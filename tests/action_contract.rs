@@ -1,6 +1,7 @@
 //! Every action of ours keeps the composite-action contract: inputs mapped into `env:`, no
 //! expressions inside `run:`, outputs produced by a step, README tables in step with the file,
-//! and the binary agreeing with both about inputs, defaults and outputs.
+//! and the binary agreeing with both about inputs, defaults and outputs. Each tool's `--help`,
+//! which its input table writes, is a snapshot.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -84,6 +85,30 @@ fn every_action_meets_the_contract() {
         "action contract broken:\n{}",
         report(&findings)
     );
+}
+
+/// `--help` of every tool, as its input table writes it: a change to a flag or its help shows
+/// up here as a snapshot to review (`cargo insta review`).
+#[test]
+fn every_tool_help_is_as_reviewed() {
+    for tool in [
+        "paths-filter",
+        "semantic-version",
+        "ecr-push",
+        "ecs-rollout",
+        "canary-gate",
+    ] {
+        let binary = binary_dir().join(tool);
+        let out = Command::new(&binary)
+            .arg("--help")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {} --help: {e}", binary.display()));
+        assert!(out.status.success(), "{tool} --help failed");
+        insta::assert_snapshot!(
+            format!("{tool}-help"),
+            String::from_utf8(out.stdout).unwrap()
+        );
+    }
 }
 
 /// The root action installs the binaries; its README section is the project README, so only

@@ -283,9 +283,14 @@ fn serve(
         Ok(_) => {
             let mut state = lock(state);
             state.requests.push(format!("{method} {path}"));
-            route(
-                &mut state, &method, path, query, &body, authorized, base, repository,
-            )
+            let call = Call {
+                method: &method,
+                path,
+                query,
+                body: &body,
+                authorized,
+            };
+            route(&mut state, &call, base, repository)
         }
     };
     let _ = match reply {
@@ -361,17 +366,24 @@ fn header(name: &str, value: &str) -> tiny_http::Header {
         .unwrap_or_else(|()| panic!("bad header {name}"))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn route(
-    state: &mut State,
-    method: &str,
-    path: &str,
-    query: &str,
-    body: &[u8],
+/// One request, as [`route`] reads it.
+struct Call<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    body: &'a [u8],
+    /// It carried the stand-in's token.
     authorized: bool,
-    base: &str,
-    repository: &str,
-) -> Reply {
+}
+
+fn route(state: &mut State, call: &Call<'_>, base: &str, repository: &str) -> Reply {
+    let Call {
+        method,
+        path,
+        query,
+        body,
+        authorized,
+    } = *call;
     let api = format!("/api/repos/{repository}/releases");
     let uploads = format!("/uploads/repos/{repository}/releases/");
     let download = format!("/{repository}/releases/download/");
