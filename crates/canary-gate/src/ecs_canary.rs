@@ -21,6 +21,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use ecs_rollout::Scope;
 use ecs_rollout::ecs::{Ecs, ServiceSnapshot, ServiceUpdate};
 use ecs_rollout::outputs::Log;
 use ecs_rollout::rollback::last_good;
@@ -114,8 +115,16 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
         }
     }
 
-    fn deadline(&self) -> Instant {
-        Instant::now() + self.rollout_timeout
+    /// An ECS step on `service` of the target's cluster, with a rollout's time from now.
+    fn scope<'s>(&'s self, service: &'s str) -> Scope<'s, E> {
+        Scope {
+            ecs: &self.ecs,
+            cluster: &self.target.cluster,
+            service,
+            deadline: Instant::now() + self.rollout_timeout,
+            stop: &self.cancel,
+            log: &self.log,
+        }
     }
 
     async fn service(&self, name: &str) -> Result<ServiceSnapshot, CanaryServiceError> {
@@ -153,18 +162,9 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
         let mut watcher = ecs_rollout::deploy(&self.ecs, before, &update, PENDING_TIMEOUT)
             .await
             .map_err(|e| CanaryServiceError(format!("deploying service '{service}': {e}")))?;
-        ecs_rollout::watch(
-            &self.ecs,
-            &self.target.cluster,
-            &service,
-            &mut watcher,
-            self.deadline(),
-            &self.cancel,
-            seen,
-            &self.log,
-        )
-        .await
-        .map_err(|e| CanaryServiceError(format!("watching service '{service}': {e}")))
+        ecs_rollout::watch(self.scope(&service), &mut watcher, seen)
+            .await
+            .map_err(|e| CanaryServiceError(format!("watching service '{service}': {e}")))
     }
 
     async fn scale_canary_to_zero(&self) -> Result<(), CanaryServiceError> {
@@ -300,15 +300,10 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
             let back = match good {
                 Some(target) => {
                     let rolled = ecs_rollout::rollback(
-                        &self.ecs,
-                        &self.target.cluster,
-                        &before.name,
+                        self.scope(&before.name),
                         &target,
                         PENDING_TIMEOUT,
-                        self.deadline(),
-                        &self.cancel,
                         self.cancel.signals(),
-                        &self.log,
                     )
                     .await;
                     self.update_state(|s| s.stable_now = Some(target.clone()));

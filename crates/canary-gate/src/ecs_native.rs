@@ -23,6 +23,7 @@
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, anyhow, bail};
+use ecs_rollout::Scope;
 use ecs_rollout::ecs::{
     Ecs, RolloutState, ServiceDeploymentInfo, ServiceSnapshot, ServiceUpdate, Strategy,
     TrafficShift,
@@ -536,18 +537,20 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                     "ECS did not stop the deployment ({stop_error}); deploying {} again",
                     short_name(previous)
                 ));
-                let deadline =
-                    tokio::time::Instant::now() + self.config.timeout.max(Duration::from_secs(60));
-                match ecs_rollout::rollback(
-                    self.ecs,
-                    &self.target.cluster,
+                let scope = Scope {
+                    ecs: self.ecs,
+                    cluster: &self.target.cluster,
                     service,
+                    deadline: tokio::time::Instant::now()
+                        + self.config.timeout.max(Duration::from_secs(60)),
+                    stop: self.rollout_cancel,
+                    log: self.log,
+                };
+                match ecs_rollout::rollback(
+                    scope,
                     previous,
                     PENDING_TIMEOUT,
-                    deadline,
-                    self.rollout_cancel,
                     self.rollout_cancel.signals(),
-                    self.log,
                 )
                 .await
                 {

@@ -179,9 +179,11 @@ async fn execute(
                     runner,
                     &ecr,
                     config,
-                    &account,
-                    source,
-                    immutable,
+                    &Promotion {
+                        account: &account,
+                        source,
+                        immutable,
+                    },
                     &mut outcome,
                 )
                 .await?,
@@ -292,16 +294,11 @@ async fn execute(
                 if let (Some((repository, tag)), false) = (&cache, cache_written) {
                     // The inline cache travels in the image: tag it as the cache too, by
                     // mounting its blobs from the image's repository (no bytes move).
-                    update_inline_cache(
-                        runner,
-                        config,
-                        &registry,
-                        &credentials,
-                        &image,
-                        repository,
-                        tag,
-                    )
-                    .await?;
+                    let login = Login {
+                        registry: &registry,
+                        credentials: &credentials,
+                    };
+                    update_inline_cache(runner, config, login, &image, (repository, tag)).await?;
                 }
                 scanned_images(&image)
             }
@@ -479,17 +476,22 @@ async fn check_cache_repository(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A registry and the credentials for it.
+#[derive(Clone, Copy)]
+struct Login<'a> {
+    registry: &'a str,
+    credentials: &'a Credentials,
+}
+
+/// Tags `image` as the build cache `repository:tag` too.
 async fn update_inline_cache(
     runner: &Runner,
     config: &Config,
-    registry: &str,
-    credentials: &Credentials,
+    login: Login<'_>,
     image: &Image,
-    repository: &str,
-    tag: &str,
+    (repository, tag): (&str, &str),
 ) -> anyhow::Result<()> {
-    let target = connect_to(config, registry, credentials, repository).await?;
+    let target = connect_to(config, login.registry, login.credentials, repository).await?;
     let options = PushOptions {
         concurrency: config.max_concurrency,
         retries: config.push_retries,
@@ -803,16 +805,26 @@ fn record(outcome: &mut Outcome, report: &crate::push::PushReport) {
     outcome.blobs_mounted = report.blobs_mounted;
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Which image a promote tags, in whose registry, and whether its repository's tags are
+/// immutable.
+struct Promotion<'a> {
+    account: &'a str,
+    source: &'a ImageSelector,
+    immutable: bool,
+}
+
 async fn promote_image(
     runner: &Runner,
     ecr: &impl Ecr,
     config: &Config,
-    account: &str,
-    source: &ImageSelector,
-    immutable: bool,
+    promotion: &Promotion<'_>,
     outcome: &mut Outcome,
 ) -> anyhow::Result<String> {
+    let Promotion {
+        account,
+        source,
+        immutable,
+    } = *promotion;
     let _group = runner.group("Promote");
     let image = ecr
         .get_image(account, &config.repository, source)

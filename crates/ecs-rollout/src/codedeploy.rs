@@ -14,9 +14,9 @@ use tokio::time::Instant;
 use crate::config::{CircuitBreakerSetting, Config};
 use crate::ecs::Ecs;
 use crate::error::RolloutError;
-use crate::outputs::{Log, Report, Status};
+use crate::outputs::{Report, Status};
+use crate::scope::Scope;
 use crate::taskdef::short_name;
-use gantry_toolkit::Stop;
 
 use serde_json::{Value, json};
 
@@ -293,22 +293,36 @@ impl CodeDeploy for SdkCodeDeploy {
 /// Consecutive failed reads while watching before the deployment is given up (and stopped).
 const MAX_READ_ERRORS: u32 = 5;
 
-/// Deploys `new_arn` to a CODE_DEPLOY service: CreateDeployment, watch it until two thirds of
-/// the time left, then (failure, timeout, signal) StopDeployment with automatic rollback.
-/// Fills in and returns `report`.
-#[allow(clippy::too_many_arguments)]
+/// The revision a CodeDeploy deployment brings, and where its load balancer sends traffic.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRevision<'a> {
+    pub task_definition: &'a str,
+    pub container: &'a str,
+    pub port: i32,
+}
+
+/// Deploys the new revision to the scope's CODE_DEPLOY service: CreateDeployment, watch it until
+/// two thirds of the time left, then (failure, timeout, signal) StopDeployment with automatic
+/// rollback. Fills in and returns `report`.
 pub async fn run<C: CodeDeploy, E: Ecs>(
     cd: &C,
-    ecs: &E,
+    scope: Scope<'_, E>,
     config: &Config,
-    new_arn: &str,
-    container: &str,
-    port: i32,
-    deadline: Instant,
-    cancel: &Stop,
-    log: &Log<'_>,
+    revision: &NewRevision<'_>,
     mut report: Report,
 ) -> Result<Report, RolloutError> {
+    let Scope {
+        ecs,
+        deadline,
+        stop: cancel,
+        log,
+        ..
+    } = scope;
+    let NewRevision {
+        task_definition: new_arn,
+        container,
+        port,
+    } = *revision;
     let cluster = config.cluster.rsplit('/').next().unwrap_or(&config.cluster);
     let service = config.service.rsplit('/').next().unwrap_or(&config.service);
     let request = CdRequest {

@@ -39,16 +39,19 @@
 //! };
 //! let pending_timeout = Duration::from_secs(300);
 //! let mut watcher = ecs_rollout::deploy(ecs, &before, &update, pending_timeout).await?;
-//! let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
-//! let (cancel, log) = (Stop::never(), Log::new(None));
-//! let outcome =
-//!     ecs_rollout::watch(ecs, cluster, service, &mut watcher, deadline, &cancel, 0, &log).await?;
+//! let (stop, log) = (Stop::never(), Log::new(None));
+//! let scope = ecs_rollout::Scope {
+//!     ecs,
+//!     cluster,
+//!     service,
+//!     deadline: tokio::time::Instant::now() + Duration::from_secs(600),
+//!     stop: &stop,
+//!     log: &log,
+//! };
+//! let outcome = ecs_rollout::watch(scope, &mut watcher, 0).await?;
 //! if outcome != WatchOutcome::Succeeded {
 //!     if let Some(target) = good {
-//!         let back = ecs_rollout::rollback(
-//!             ecs, cluster, service, &target, pending_timeout, deadline, &cancel, 0, &log,
-//!         )
-//!         .await?;
+//!         let back = ecs_rollout::rollback(scope, &target, pending_timeout, 0).await?;
 //!         assert_eq!(back.task_definition, target);
 //!     }
 //! }
@@ -74,6 +77,7 @@ pub mod pre_deploy;
 pub mod render;
 pub mod rollback;
 pub mod run;
+pub mod scope;
 pub mod taskdef;
 pub mod watch;
 
@@ -81,4 +85,5 @@ pub use deploy::deploy;
 pub use ecs::{Ecr, Ecs, SdkEcr, SdkEcs};
 pub use error::RolloutError;
 pub use rollback::rollback;
+pub use scope::Scope;
 pub use watch::watch;

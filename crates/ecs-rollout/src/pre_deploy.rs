@@ -8,8 +8,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::ecs::{Ecs, EcsError, ServiceSnapshot, TaskRun, TaskSnapshot};
-use crate::outputs::Log;
-use gantry_toolkit::Stop;
+use crate::scope::Scope;
 
 /// Where a container's logs go, from its `logConfiguration` (awslogs only; other drivers are
 /// named as they are).
@@ -97,21 +96,40 @@ pub fn judge(task: &TaskSnapshot, essential: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the task and waits for it to stop. `Err` carries the reason the deploy must stop.
-#[allow(clippy::too_many_arguments)]
+/// The one-off task a deploy runs first: which revision, its JSON (for the essential containers
+/// and the log location), the container and its command, and the region (for the log link).
+#[derive(Debug, Clone, Copy)]
+pub struct PreDeployTask<'a> {
+    pub task_definition: &'a str,
+    pub definition: &'a Value,
+    pub container: &'a str,
+    pub command: &'a [String],
+    pub region: &'a str,
+}
+
+/// Runs the task in the scope's cluster, with the network and launch type of `service`, and
+/// waits for it to stop, until the scope's deadline. `Err` carries the reason the deploy must
+/// stop.
 pub async fn run_pre_deploy<E: Ecs>(
-    ecs: &E,
+    scope: Scope<'_, E>,
     service: &ServiceSnapshot,
-    cluster: &str,
-    task_definition: &str,
-    def: &Value,
-    container: &str,
-    command: &[String],
-    region: &str,
-    deadline: Instant,
-    cancel: &Stop,
-    log: &Log<'_>,
+    task: &PreDeployTask<'_>,
 ) -> Result<(), String> {
+    let Scope {
+        ecs,
+        cluster,
+        deadline,
+        stop: cancel,
+        log,
+        ..
+    } = scope;
+    let PreDeployTask {
+        task_definition,
+        definition: def,
+        container,
+        command,
+        region,
+    } = *task;
     let run = TaskRun {
         cluster: cluster.to_owned(),
         task_definition: task_definition.to_owned(),

@@ -4,15 +4,12 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use crate::deploy::deploy;
 use crate::ecs::{DeploymentStatus, Ecs, RolloutState, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
-use crate::outputs::Log;
+use crate::scope::Scope;
 use crate::taskdef::short_name;
 use crate::watch::{WatchOutcome, Watcher, watch};
-use gantry_toolkit::Stop;
 
 /// The task definition of the last deployment that completed, as the service was before we
 /// changed it: the PRIMARY deployment if it COMPLETED, else a COMPLETED one still ACTIVE (the
@@ -61,20 +58,21 @@ pub struct RollbackResult {
     pub by_ecs: bool,
 }
 
-/// Rolls `service` back to `target` and watches it until `deadline`, or until more than
-/// `signals_seen` signals arrived (the first signal may be why we roll back).
-#[allow(clippy::too_many_arguments)]
+/// Rolls the scope's service back to `target` and watches it until the scope's deadline, or
+/// until more than `signals_seen` signals arrived (the first signal may be why we roll back).
 pub async fn rollback<E: Ecs>(
-    ecs: &E,
-    cluster: &str,
-    service: &str,
+    scope: Scope<'_, E>,
     target: &str,
     pending_timeout: Duration,
-    deadline: Instant,
-    cancel: &Stop,
     signals_seen: u32,
-    log: &Log<'_>,
 ) -> Result<RollbackResult, RolloutError> {
+    let Scope {
+        ecs,
+        cluster,
+        service,
+        log,
+        ..
+    } = scope;
     let Some(now) = ecs.describe_service(cluster, service).await? else {
         return Err(RolloutError::ServiceMissing {
             cluster: cluster.to_owned(),
@@ -111,17 +109,7 @@ pub async fn rollback<E: Ecs>(
         "watching rollback deployment {}",
         watcher.deployment_id()
     ));
-    let outcome = watch(
-        ecs,
-        cluster,
-        service,
-        &mut watcher,
-        deadline,
-        cancel,
-        signals_seen,
-        log,
-    )
-    .await?;
+    let outcome = watch(scope, &mut watcher, signals_seen).await?;
     Ok(RollbackResult {
         deployment_id: watcher.deployment_id().to_owned(),
         task_definition: target.to_owned(),

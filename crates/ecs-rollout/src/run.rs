@@ -23,9 +23,10 @@ use crate::ecs::{Controller, Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceU
 use crate::error::RolloutError;
 use crate::image::ImageRef;
 use crate::outputs::{Log, Report, Status, summary};
-use crate::pre_deploy::run_pre_deploy;
+use crate::pre_deploy::{PreDeployTask, run_pre_deploy};
 use crate::render::{image_of, render, target_container};
 use crate::rollback::{last_good, may_deregister, rollback};
+use crate::scope::Scope;
 use crate::taskdef::{family_of, short_name};
 use crate::watch::{FailureKind, WatchOutcome, watch};
 use gantry_toolkit::Stop;
@@ -79,17 +80,15 @@ async fn run_async(
         .deadline()
         .map_or_else(|| Instant::now() + config.timeout, Instant::from_std);
 
-    let result = execute(
-        &ecs,
-        &ecr,
-        &codedeploy,
-        &config,
-        &region,
+    let scope = Scope {
+        ecs: &ecs,
+        cluster: &config.cluster,
+        service: &config.service,
         deadline,
-        &cancel,
-        &log,
-    )
-    .await;
+        stop: &cancel,
+        log: &log,
+    };
+    let result = execute(scope, &ecr, &codedeploy, &config, &region).await;
     let (report, changes) = match result {
         Ok(done) => done,
         Err(e) => {
@@ -158,19 +157,23 @@ pub async fn current_service<E: Ecs>(
     Ok(snap)
 }
 
-/// Everything after the inputs: returns the report (and the task definition diff), or an
-/// error when the run stopped before the service was changed.
-#[allow(clippy::too_many_arguments)]
+/// Everything after the inputs, on the scope's service until its deadline: returns the report
+/// (and the task definition diff), or an error when the run stopped before the service was
+/// changed.
 pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
-    ecs: &E,
+    scope: Scope<'_, E>,
     ecr: &R,
     codedeploy: &C,
     config: &Config,
     region: &str,
-    deadline: Instant,
-    cancel: &Stop,
-    log: &Log<'_>,
 ) -> Result<(Report, Vec<Change>), RolloutError> {
+    let Scope {
+        ecs,
+        deadline,
+        stop: cancel,
+        log,
+        ..
+    } = scope;
     let before = match current_service(ecs, &config.cluster, &config.service).await {
         // CODE_DEPLOY services are ours to deploy (through CodeDeploy); other callers refuse them.
         Err(RolloutError::CodeDeployController { .. }) => ecs
@@ -311,21 +314,16 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
             "pre-deploy-command",
         )?;
         let pre_deadline = (Instant::now() + config.pre_deploy_timeout).min(deadline);
-        run_pre_deploy(
-            ecs,
-            &before,
-            &config.cluster,
-            &new_arn,
-            &new_def,
-            &container,
+        let task = PreDeployTask {
+            task_definition: &new_arn,
+            definition: &new_def,
+            container: &container,
             command,
             region,
-            pre_deadline,
-            cancel,
-            log,
-        )
-        .await
-        .map_err(RolloutError::PreDeploy)?;
+        };
+        run_pre_deploy(scope.until(pre_deadline), &before, &task)
+            .await
+            .map_err(RolloutError::PreDeploy)?;
     }
     if let Some(signal) = cancel.signal() {
         return Err(RolloutError::CancelledBeforeDeploy(signal));
@@ -353,10 +351,12 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
     }
 
     if let (true, Some((container, port))) = (via_codedeploy, lb) {
-        let mut done = codedeploy::run(
-            codedeploy, ecs, config, &new_arn, &container, port, deadline, cancel, log, report,
-        )
-        .await?;
+        let revision = codedeploy::NewRevision {
+            task_definition: &new_arn,
+            container: &container,
+            port,
+        };
+        let mut done = codedeploy::run(codedeploy, scope, config, &revision, report).await?;
         if done.status != Status::Succeeded && config.wait && config.deregister_failed && registered
         {
             deregister_failed(ecs, config, &new_arn, last_good(&before).as_deref(), log).await;
@@ -401,17 +401,7 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
     // The watch ends at two thirds of the run's time: the rest is the rollback's.
     let now = Instant::now();
     let watch_deadline = now + (deadline.saturating_duration_since(now)) * 2 / 3;
-    let outcome = watch(
-        ecs,
-        &config.cluster,
-        &config.service,
-        &mut watcher,
-        watch_deadline,
-        cancel,
-        0,
-        log,
-    )
-    .await?;
+    let outcome = watch(scope.until(watch_deadline), &mut watcher, 0).await?;
     let mut replaced = false;
     let failure = match outcome {
         WatchOutcome::Succeeded => {
@@ -465,18 +455,10 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         }
         (Some(target), true) => {
             let signals = cancel.signals();
-            let rb = rollback(
-                ecs,
-                &config.cluster,
-                &config.service,
-                target,
-                config.pending_timeout,
-                deadline.max(Instant::now() + Duration::from_secs(5)),
-                cancel,
-                signals,
-                log,
-            )
-            .await?;
+            // The rollback may outlive the run's deadline by a few seconds: it is what makes
+            // the service safe again.
+            let rollback_scope = scope.until(deadline.max(Instant::now() + Duration::from_secs(5)));
+            let rb = rollback(rollback_scope, target, config.pending_timeout, signals).await?;
             report.rollback = Some((rb.deployment_id.clone(), rb.task_definition.clone()));
             match rb.outcome {
                 WatchOutcome::Succeeded => {

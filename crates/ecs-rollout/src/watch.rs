@@ -20,8 +20,9 @@ use crate::ecs::{
     DeploymentStatus, Ecs, EcsError, RolloutState, ServiceDeploymentInfo, ServiceSnapshot,
 };
 use crate::outputs::Log;
+use crate::scope::Scope;
 use crate::taskdef::short_name;
-use gantry_toolkit::{Signal, Stop};
+use gantry_toolkit::Signal;
 
 /// Why a deployment did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -330,20 +331,22 @@ pub enum WatchOutcome {
     Cancelled(Signal),
 }
 
-/// Polls the service until `watcher` decides, the deadline passes, or more than
-/// `signals_seen` signals arrived on `cancel`. Events and progress go to `log`. Throttling and
+/// Polls the scope's service until `watcher` decides, the scope's deadline passes, or more than
+/// `signals_seen` signals arrived. Events and progress go to the scope's log. Throttling and
 /// network errors are waited out (with a longer wait); other errors end the watch.
-#[allow(clippy::too_many_arguments)]
 pub async fn watch<E: Ecs>(
-    ecs: &E,
-    cluster: &str,
-    service: &str,
+    scope: Scope<'_, E>,
     watcher: &mut Watcher,
-    deadline: Instant,
-    cancel: &Stop,
     signals_seen: u32,
-    log: &Log<'_>,
 ) -> Result<WatchOutcome, EcsError> {
+    let Scope {
+        ecs,
+        cluster,
+        service,
+        deadline,
+        stop: cancel,
+        log,
+    } = scope;
     let start = Instant::now();
     let mut schedule = PollSchedule::default();
     let mut polls: u32 = 0;

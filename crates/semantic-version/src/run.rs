@@ -100,6 +100,14 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         },
     };
     let date = today();
+    let run = Run {
+        runner,
+        config: &config,
+        context: &context,
+        git: &git,
+        head: &head,
+        stop: &stop,
+    };
 
     let mut results = Vec::new();
     for package in &config.packages {
@@ -109,22 +117,15 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
             format!("computing the version of package '{}'", package.name)
         };
         stop.check(&what).map_err(stopped_early)?;
-        let result = compute(
-            runner,
-            &config,
-            &git,
-            package,
-            &head,
-            &channel_kind,
-            &links,
-            &date,
-        )
-        .map_err(|e| match stop.reason() {
-            Some(reason) => e.context(format!(
-                "{reason}: nothing was written; re-run the job to release"
-            )),
-            None => e,
-        })?;
+        let result =
+            compute(&run, package, &channel_kind, &links, &date).map_err(|e| {
+                match stop.reason() {
+                    Some(reason) => e.context(format!(
+                        "{reason}: nothing was written; re-run the job to release"
+                    )),
+                    None => e,
+                }
+            })?;
         results.push(result);
     }
 
@@ -152,7 +153,19 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         runner.info("dry-run: no CHANGELOG, tag or release written");
         return Ok(());
     }
-    publish_all(runner, &config, &context, &git, &head, &results, &stop)
+    publish_all(&run, &results)
+}
+
+/// What every step of one run reads: the runner, the inputs, the job's context, the repository,
+/// the commit being released and when to stop. One value instead of the same six arguments.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    runner: &'a Runner,
+    config: &'a Config,
+    context: &'a GithubContext,
+    git: &'a Git,
+    head: &'a str,
+    stop: &'a Stop,
 }
 
 /// `GITHUB_REF_NAME` when it names a branch (on `pull_request` it is `N/merge`: the head
@@ -187,17 +200,20 @@ fn channel_of(config: &Config, branch: Option<&str>) -> ChannelKind {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn compute(
-    runner: &Runner,
-    config: &Config,
-    git: &Git,
+    run: &Run<'_>,
     package: &Package,
-    head: &str,
     channel_kind: &ChannelKind,
     links: &RepoLinks,
     date: &str,
 ) -> anyhow::Result<PackageResult> {
+    let Run {
+        runner,
+        config,
+        git,
+        head,
+        ..
+    } = *run;
     let label = if package.name.is_empty() {
         String::new()
     } else {
@@ -559,15 +575,14 @@ fn higher_release_unseen(
     })
 }
 
-fn publish_all(
-    runner: &Runner,
-    config: &Config,
-    context: &GithubContext,
-    git: &Git,
-    head: &str,
-    results: &[PackageResult],
-    stop: &Stop,
-) -> anyhow::Result<()> {
+fn publish_all(run: &Run<'_>, results: &[PackageResult]) -> anyhow::Result<()> {
+    let Run {
+        runner,
+        config,
+        git,
+        stop,
+        ..
+    } = *run;
     let has_remote = git
         .remote_url()
         .context("cannot read the remote")?
@@ -579,16 +594,7 @@ fn publish_all(
         let (doing, did) = planned.describe(config, git);
         let attempt = match stop.check(&doing) {
             Err(stopped) => Err(anyhow::Error::new(stopped)),
-            Ok(()) => write_step(
-                runner,
-                config,
-                context,
-                git,
-                head,
-                planned,
-                stop,
-                &mut floating,
-            ),
+            Ok(()) => write_step(run, planned, &mut floating),
         };
         match attempt {
             Ok(()) => done.push(did),
@@ -639,17 +645,19 @@ fn half_done(done: &[String], not_done: &[String]) -> String {
     )
 }
 
-#[allow(clippy::too_many_arguments)]
 fn write_step(
-    runner: &Runner,
-    config: &Config,
-    context: &GithubContext,
-    git: &Git,
-    head: &str,
+    run: &Run<'_>,
     planned: &Planned<'_>,
-    stop: &Stop,
     floating: &mut Vec<String>,
 ) -> anyhow::Result<()> {
+    let Run {
+        runner,
+        config,
+        context,
+        git,
+        head,
+        stop,
+    } = *run;
     let r = planned.result;
     let version = planned.version;
     match planned.step {
