@@ -34,14 +34,15 @@ use ecs_rollout::taskdef::short_name;
 use ecs_rollout::watch::WatchOutcome;
 use gantry_toolkit::Runner;
 
-use crate::config::{AlbTarget, Config, EcsTarget, OnInconclusive, human};
+use crate::config::{AlbTarget, Config, EcsTarget, OnInconclusive};
+use crate::duration::human;
 use crate::ecs_canary::PENDING_TIMEOUT;
 use crate::judge::{Decision, Verdict, judge};
 use crate::metrics::CloudWatch;
 use crate::outputs::Outcome;
 use gantry_toolkit::Stop;
 
-use crate::run::{Done, Evidence, Halt, Session};
+use crate::analysis::{Done, Evidence, Halt, Session};
 use crate::steps::Weights;
 use crate::traffic::{ElbTraffic, Traffic};
 

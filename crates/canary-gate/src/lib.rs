@@ -56,8 +56,10 @@
 //! live one, and on a rollback verdict, SIGTERM or the timeout stops the service deployment with
 //! StopServiceDeployment (ROLLBACK); a promote lets ECS finish and waits for it.
 
+pub mod analysis;
 pub mod canary_service;
 pub mod config;
+pub mod duration;
 pub mod ecs_canary;
 pub mod ecs_native;
 pub mod judge;

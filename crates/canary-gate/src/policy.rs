@@ -545,7 +545,7 @@ fn metric(name: &str, m: RawMetric, default_min: u64) -> Result<MetricSpec, Poli
             }
             let timeout = match &m.timeout {
                 None => Duration::from_secs(10),
-                Some(t) => crate::config::parse_duration(t)
+                Some(t) => crate::duration::parse_duration(t)
                     .filter(|d| !d.is_zero() && *d <= Duration::from_secs(300))
                     .ok_or_else(|| {
                         field(

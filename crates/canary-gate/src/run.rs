@@ -5,48 +5,30 @@
 //!
 //! Safety: a rollback puts all traffic on the stable group in one call, at the first look
 //! that shows a failure. SIGTERM or Ctrl-C (the runner cancelling the job) and the overall
-//! `timeout` do the same before the tool exits, so a cancelled job never leaves a canary with
-//! traffic it has not earned.
+//! deadline (`timeout-seconds`) do the same before the tool exits, so a cancelled job never
+//! leaves a canary with traffic it has not earned.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
 use gantry_aws_setup::AwsSettings;
-use gantry_toolkit::{Runner, Signal, Stop, StopReason};
+use gantry_toolkit::{Runner, Stop, StopReason};
 
+use crate::analysis::{Done, Evidence, Halt, Session};
 use crate::canary_service::{CanaryService, NoCanaryService};
-use crate::config::{Config, Mode, OnInconclusive, human};
+use crate::config::{Config, Mode, OnInconclusive};
+use crate::duration::human;
 use crate::ecs_canary::EcsCanaryService;
 use crate::ecs_native::{Native, NativeOutputs};
-use crate::judge::{Decision, Interval, Samples, Verdict, judge};
-use crate::metrics::{CloudWatch, SdkCloudWatch, interval_from, queries_for};
+use crate::judge::{Decision, Samples, Verdict, judge};
+use crate::metrics::{CloudWatch, SdkCloudWatch};
 use crate::outputs::{self, Outcome};
-use crate::policy::{MetricQuery, ProbeSpec, Source};
-use crate::probe::{self, ProbeResult};
+use crate::policy::Source;
 use crate::steps::{Weights, plan};
-use crate::summary::{self, WeightChange};
+use crate::summary;
 use crate::traffic::{ElbTraffic, Traffic};
-
-/// Everything observed during the run, kept for the outputs and the summary whatever happens.
-#[derive(Debug)]
-pub(crate) struct Session {
-    pub(crate) started: Instant,
-    pub(crate) samples: Samples,
-    weights: Vec<WeightChange>,
-}
-
-impl Session {
-    pub(crate) fn log_weight(&mut self, w: Weights, why: impl Into<String>) {
-        self.weights.push(WeightChange {
-            at_secs: self.started.elapsed().as_secs(),
-            canary_percent: w.canary_percent(),
-            why: why.into(),
-        });
-    }
-}
 
 pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
     let context = runner.context();
@@ -222,36 +204,6 @@ async fn execute(
         None => Ok(()),
     }
 }
-
-/// What ended the watch early.
-pub(crate) enum Halt {
-    Signal(Signal),
-    Deadline,
-    Error(anyhow::Error),
-}
-
-impl From<StopReason> for Halt {
-    fn from(reason: StopReason) -> Halt {
-        match reason {
-            StopReason::Signal(signal) => Halt::Signal(signal),
-            StopReason::Deadline { .. } => Halt::Deadline,
-        }
-    }
-}
-
-impl Halt {
-    /// Why the watch ended, for the reason output (`timeout`: the run's overall deadline).
-    pub(crate) fn why(&self, timeout: Duration) -> String {
-        match self {
-            Halt::Signal(s) => format!("cancelled by {s}"),
-            Halt::Deadline => format!("the timeout of {} ran out", human(timeout)),
-            Halt::Error(e) => format!("the analysis failed ({e:#})"),
-        }
-    }
-}
-
-/// The outcome and, when the step must fail, why.
-pub(crate) type Done = (Outcome, Option<String>);
 
 async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
     cancel: &Stop,
@@ -642,113 +594,4 @@ async fn probe_mode<C: CloudWatch>(
         },
         failure,
     ))
-}
-
-/// Gathers one interval of every metric.
-pub(crate) struct Evidence<'a, C> {
-    pub(crate) config: &'a Config,
-    pub(crate) cloudwatch: Option<&'a C>,
-    /// The target groups as (baseline, canary): the config's, or with the roles exchanged when
-    /// ECS's own blue/green has the traffic on the input's canary group.
-    pub(crate) alb: Option<crate::config::AlbTarget>,
-}
-
-impl<C: CloudWatch> Evidence<'_, C> {
-    pub(crate) async fn collect(&self, percent: u8) -> anyhow::Result<Vec<(String, Interval)>> {
-        let policy = &self.config.policy;
-        let mut out = Vec::new();
-
-        // CloudWatch: one call for every metric, over the last interval shifted by the delay
-        // CloudWatch needs to publish it, aligned to whole minutes.
-        let mut queries: Vec<MetricQuery> = Vec::new();
-        let mut spans = Vec::new();
-        for m in &policy.metrics {
-            let q = queries_for(m, self.alb.as_ref());
-            spans.push((queries.len(), q.len()));
-            queries.extend(q);
-        }
-        let values = match (self.cloudwatch, queries.is_empty()) {
-            (Some(cw), false) => {
-                let end = align(
-                    SystemTime::now() - self.config.metrics_delay,
-                    self.config.interval,
-                );
-                let start = end - self.config.interval;
-                cw.values(&queries, start, end).await?
-            }
-            _ => Vec::new(),
-        };
-
-        // Probes: each distinct probe once per look, canary and baseline at the same time.
-        let mut results: HashMap<String, ProbeResult> = HashMap::new();
-        for m in &policy.metrics {
-            let Source::Probe(spec) = &m.source else {
-                continue;
-            };
-            let mut urls = vec![spec.url.clone()];
-            urls.extend(spec.baseline_url.clone());
-            let handles: Vec<_> = urls
-                .iter()
-                .filter(|u| !results.contains_key(&probe_key(spec, u)))
-                .map(|u| {
-                    let (spec, url) = (spec.clone(), u.clone());
-                    (
-                        probe_key(&spec, &url),
-                        tokio::task::spawn_blocking(move || probe::run(&spec, &url)),
-                    )
-                })
-                .collect();
-            for (key, handle) in handles {
-                let result = handle.await.context("a probe thread failed")?;
-                results.insert(key, result);
-            }
-        }
-
-        for (m, (at, len)) in policy.metrics.iter().zip(spans) {
-            let interval = match &m.source {
-                Source::Probe(spec) => {
-                    let obs = |url: &str| {
-                        let r = results
-                            .get(&probe_key(spec, url))
-                            .cloned()
-                            .unwrap_or_default();
-                        if m.kind.is_count() {
-                            r.as_counts()
-                        } else {
-                            r.as_latency(&spec.statistic)
-                        }
-                    };
-                    Interval {
-                        percent,
-                        canary: obs(&spec.url),
-                        baseline: spec.baseline_url.as_deref().map(obs),
-                    }
-                }
-                _ => interval_from(m, percent, values.get(at..at + len).unwrap_or_default()),
-            };
-            out.push((m.name.clone(), interval));
-        }
-        Ok(out)
-    }
-}
-
-fn probe_key(spec: &ProbeSpec, url: &str) -> String {
-    format!(
-        "{} {url} {:?} {} {} {:?}",
-        spec.method, spec.expect_status, spec.requests, spec.concurrency, spec.timeout
-    )
-}
-
-/// Down to a multiple of the period (whole minutes for periods of a minute or more):
-/// CloudWatch's periods start there.
-fn align(t: SystemTime, period: Duration) -> SystemTime {
-    let step = if period >= Duration::from_secs(60) {
-        60
-    } else {
-        period.as_secs().max(1)
-    };
-    match t.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => SystemTime::UNIX_EPOCH + Duration::from_secs(d.as_secs() - d.as_secs() % step),
-        Err(_) => t,
-    }
 }

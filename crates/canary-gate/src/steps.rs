@@ -98,7 +98,7 @@ pub fn parse_steps(raw: &str, default_duration: Duration) -> Result<Vec<Step>, S
             })?;
         let duration = match dur {
             None => default_duration,
-            Some(d) => crate::config::parse_duration(d)
+            Some(d) => crate::duration::parse_duration(d)
                 .ok_or_else(|| format!("step '{part}' has a duration '{d}' that is not like 30s, 5m or 1h; expected {VALID}"))?,
         };
         if let Some(last) = steps.last()

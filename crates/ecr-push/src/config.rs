@@ -10,6 +10,7 @@ use gantry_toolkit::InputSpec;
 use gantry_toolkit::input::{InputError, Inputs};
 use semver::Version;
 
+use crate::image::ImageSelector;
 use crate::repository::{Encryption, Lifecycle, RepositorySettings, TagMutability};
 use crate::scan::Severity;
 use crate::tags::{self, GitInfo, RULE_SPELLINGS, TagError, TagOptions, TagRule};
@@ -246,22 +247,6 @@ pub struct SourceRepository {
     pub account: String,
     pub region: String,
     pub repository: String,
-}
-
-/// An image in a repository, by tag or by digest.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImageSelector {
-    Tag(String),
-    Digest(String),
-}
-
-impl std::fmt::Display for ImageSelector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ImageSelector::Tag(t) => write!(f, ":{t}"),
-            ImageSelector::Digest(d) => write!(f, "@{d}"),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -79,3 +79,19 @@ pub fn media_type_of(json: &serde_json::Value) -> String {
         OCI_MANIFEST.to_string()
     }
 }
+
+/// An image in a repository, by tag or by digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageSelector {
+    Tag(String),
+    Digest(String),
+}
+
+impl std::fmt::Display for ImageSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImageSelector::Tag(t) => write!(f, ":{t}"),
+            ImageSelector::Digest(d) => write!(f, "@{d}"),
+        }
+    }
+}

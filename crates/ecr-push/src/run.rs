@@ -16,9 +16,10 @@ use gantry_toolkit::{Event, GithubContext, Runner, Stop};
 
 use crate::archive::read_archive;
 use crate::build::{self, Builder, Output};
-use crate::config::{Config, ImageSelector, Mode, SourceRepository};
+use crate::config::{Config, Mode, SourceRepository};
+use crate::ecr::wait_for_scan;
 use crate::ecr::{Ecr, EcrPublic, PUBLIC_REGISTRY, PutOutcome, SdkEcr, SdkEcrPublic};
-use crate::image::{Image, sha256_digest};
+use crate::image::{Image, ImageSelector, sha256_digest};
 use crate::layout::read_layout;
 use crate::login::{self, Credentials, DockerConfig};
 use crate::outputs::{self, Outcome};
@@ -26,7 +27,7 @@ use crate::promote::{self, TagAction};
 use crate::push::{OciRegistry, PushOptions, Registry, STREAM_ABOVE, push, push_from};
 use crate::remote::{RemoteError, read_remote};
 use crate::repository::{ObservedRepository, RepositoryPlan, TagMutability, plan};
-use crate::scan::{Verdict, judge, wait_for_scan};
+use crate::scan::{Verdict, judge};
 use crate::tags::GitInfo;
 
 /// The first retry's delay for registry requests.

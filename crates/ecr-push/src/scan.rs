@@ -138,67 +138,6 @@ pub fn summary_rows(report: &ScanReport, limit: usize) -> (Vec<Vec<String>>, Vec
     (counts, rows)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ScanError {
-    #[error(transparent)]
-    Ecr(#[from] crate::ecr::EcrError),
-    #[error(
-        "no scan result for {digest} after {seconds} s: raise input 'scan-timeout-seconds', or check that the repository scans on push"
-    )]
-    Timeout { digest: String, seconds: u64 },
-    #[error("the scan of {digest} failed: {reason}")]
-    Failed { digest: String, reason: String },
-}
-
-/// Polls until the scan of `digest` is complete. A missing scan is started once: at once when
-/// the repository does not scan on push, else after 10 s without one appearing.
-pub async fn wait_for_scan<E: crate::ecr::Ecr>(
-    ecr: &E,
-    registry_id: &str,
-    repository: &str,
-    digest: &str,
-    scan_on_push: bool,
-    timeout: std::time::Duration,
-    log: &dyn Fn(String),
-) -> Result<ScanReport, ScanError> {
-    let grace = if scan_on_push {
-        std::time::Duration::from_secs(10)
-    } else {
-        std::time::Duration::ZERO
-    };
-    let start = tokio::time::Instant::now();
-    let mut started = false;
-    let mut delay = std::time::Duration::from_millis(500);
-    loop {
-        match ecr.scan_state(registry_id, repository, digest).await? {
-            ScanState::Complete(report) => return Ok(report),
-            ScanState::Failed(reason) => {
-                return Err(ScanError::Failed {
-                    digest: digest.to_string(),
-                    reason,
-                });
-            }
-            ScanState::NotFound if !started && start.elapsed() >= grace => {
-                started = true;
-                if ecr.start_scan(registry_id, repository, digest).await? {
-                    log(format!("no scan of {digest} yet: started one"));
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                continue;
-            }
-            ScanState::NotFound | ScanState::InProgress => {}
-        }
-        if start.elapsed() + delay > timeout {
-            return Err(ScanError::Timeout {
-                digest: digest.to_string(),
-                seconds: timeout.as_secs(),
-            });
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(std::time::Duration::from_secs(10));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use crate::config::{CircuitBreakerSetting, Config};
 use crate::ecs::Ecs;
+pub use crate::error::CdError;
 use crate::error::RolloutError;
 use crate::outputs::{Report, Status};
 use crate::scope::Scope;
@@ -176,14 +177,6 @@ pub struct CdRequest {
     pub deployment_group: String,
     pub appspec: String,
     pub description: String,
-}
-
-/// A CodeDeploy call failed.
-#[derive(Debug, thiserror::Error)]
-#[error("CodeDeploy {operation} failed: {message}")]
-pub struct CdError {
-    pub operation: &'static str,
-    pub message: String,
 }
 
 /// The CodeDeploy calls ecs-rollout makes.

@@ -28,7 +28,7 @@ pub enum RolloutError {
     )]
     CodeDeployController { service: String },
     #[error(transparent)]
-    CodeDeploy(#[from] crate::codedeploy::CdError),
+    CodeDeploy(#[from] CdError),
     #[error(
         "service '{service}' uses the CODE_DEPLOY controller but has no load balancer with a container name and port, which CodeDeploy's AppSpec needs: attach the load balancer to the service"
     )]
@@ -49,4 +49,13 @@ pub enum RolloutError {
     CancelledBeforeDeploy(gantry_toolkit::Signal),
     #[error("the deadline (timeout-seconds) passed before the service was changed: {0}")]
     DeadlineBeforeDeploy(String),
+}
+
+/// A CodeDeploy call failed (here, beside [`RolloutError`], so that the CodeDeploy module
+/// depends on the errors and not the other way round).
+#[derive(Debug, thiserror::Error)]
+#[error("CodeDeploy {operation} failed: {message}")]
+pub struct CdError {
+    pub operation: &'static str,
+    pub message: String,
 }

@@ -10,7 +10,6 @@ use std::fmt::Display;
 use std::sync::Arc;
 
 use crate::env::Env;
-use crate::spec::InputSpec;
 
 /// How many characters of a bad value an error message shows. Inputs can be whole YAML
 /// documents; the message must stay readable in an annotation.
@@ -105,6 +104,70 @@ fn shorten(value: &str) -> String {
     match value.char_indices().nth(MAX_SHOWN_VALUE) {
         Some((cut, _)) => format!("{}…", &value[..cut]),
         None => value.to_owned(),
+    }
+}
+
+/// One input of a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputSpec {
+    /// The kebab-case name, as in `action.yml` (`list-files`, read from `INPUT_LIST-FILES`).
+    pub name: &'static str,
+    /// The `action.yml` description, word for word (line breaks and runs of spaces aside).
+    pub description: &'static str,
+    /// The value an empty input takes; `action.yml` declares the same.
+    pub default: Option<&'static str>,
+    /// `required: true` in `action.yml`: empty is an error.
+    pub required: bool,
+    /// The CLI flag standing in for `INPUT_<NAME>`, when the input has one.
+    pub flag: Option<Flag>,
+}
+
+/// The CLI flag of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag {
+    /// `--<long>`; the input's name unless the name would clash (`--version`).
+    pub long: &'static str,
+    /// One line of help; `--help` adds ` [input: <name>]`.
+    pub help: &'static str,
+}
+
+impl InputSpec {
+    /// An optional input without a default or a flag.
+    pub const fn new(name: &'static str, description: &'static str) -> InputSpec {
+        InputSpec {
+            name,
+            description,
+            default: None,
+            required: false,
+            flag: None,
+        }
+    }
+
+    /// The default an empty input takes.
+    #[must_use]
+    pub const fn default(mut self, value: &'static str) -> InputSpec {
+        self.default = Some(value);
+        self
+    }
+
+    /// Required: empty is an error.
+    #[must_use]
+    pub const fn required(mut self) -> InputSpec {
+        self.required = true;
+        self
+    }
+
+    /// A CLI flag `--<name>` with this help.
+    #[must_use]
+    pub const fn flag(self, help: &'static str) -> InputSpec {
+        self.flag_named(self.name, help)
+    }
+
+    /// A CLI flag with another name than the input's (`--image-version` for `version`).
+    #[must_use]
+    pub const fn flag_named(mut self, long: &'static str, help: &'static str) -> InputSpec {
+        self.flag = Some(Flag { long, help });
+        self
     }
 }
 

@@ -96,7 +96,6 @@ pub mod context;
 pub mod env;
 pub mod event;
 pub mod file_command;
-pub mod group;
 pub mod input;
 pub mod mask;
 #[cfg(feature = "oidc")]
@@ -119,14 +118,13 @@ pub use context::GithubContext;
 pub use env::{Env, is_github_actions};
 pub use event::{Event, EventError, EventPayload};
 pub use file_command::{FileCommand, FileCommandError, FileCommandParseError, parse_file_command};
-pub use group::GroupGuard;
 pub use input::{
     BOOLEAN_SPELLINGS, InputError, InputOptions, Inputs, env_name as input_env_name, one_of,
     parse_bool,
 };
 pub use mask::{MASK, Masker};
 pub use output::{OutputError, OutputMode};
-pub use runner::{DelimiterSource, Runner, RunnerBuilder};
+pub use runner::{DelimiterSource, GroupGuard, Runner, RunnerBuilder};
 pub use spec::{Flag, InputSpec, Tool};
 pub use stop::{Signal, Stop, StopHandle, StopReason, Stopped};
 pub use summary::{Summary, SummaryError};

@@ -19,11 +19,9 @@ use crate::file_command::{
     self, FileCommand, FileCommandError, append_key_value, format_key_value, random_delimiter,
     random_hex, validate_name,
 };
-use crate::group::GroupGuard;
-use crate::input::{InputError, Inputs};
+use crate::input::{InputError, InputSpec, Inputs};
 use crate::mask::Masker;
 use crate::output::{OutputError, OutputMode};
-use crate::spec::InputSpec;
 use crate::summary::{Summary, SummaryError, append_summary, escape_html};
 
 /// Produces the delimiter for each heredoc value. The default is
@@ -756,6 +754,26 @@ fn neutralize_commands(text: &str) -> String {
             })
             .collect::<Vec<_>>()
             .join("\n"),
+    }
+}
+
+/// Closes its group when dropped, so a `?` or early `return` inside a group cannot leave the
+/// rest of the log folded into it.
+#[derive(Debug)]
+#[must_use = "the group ends when this guard is dropped; bind it with `let _group = ...`"]
+pub struct GroupGuard<'a> {
+    runner: &'a Runner,
+}
+
+impl<'a> GroupGuard<'a> {
+    pub(crate) fn new(runner: &'a Runner) -> Self {
+        Self { runner }
+    }
+}
+
+impl Drop for GroupGuard<'_> {
+    fn drop(&mut self) {
+        self.runner.end_group();
     }
 }
 

@@ -47,71 +47,8 @@ use std::ffi::OsString;
 use clap::{Arg, ArgAction, Command};
 
 use crate::env::Env;
+pub use crate::input::{Flag, InputSpec};
 use crate::runner::{Runner, RunnerBuilder};
-
-/// One input of a tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InputSpec {
-    /// The kebab-case name, as in `action.yml` (`list-files`, read from `INPUT_LIST-FILES`).
-    pub name: &'static str,
-    /// The `action.yml` description, word for word (line breaks and runs of spaces aside).
-    pub description: &'static str,
-    /// The value an empty input takes; `action.yml` declares the same.
-    pub default: Option<&'static str>,
-    /// `required: true` in `action.yml`: empty is an error.
-    pub required: bool,
-    /// The CLI flag standing in for `INPUT_<NAME>`, when the input has one.
-    pub flag: Option<Flag>,
-}
-
-/// The CLI flag of an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Flag {
-    /// `--<long>`; the input's name unless the name would clash (`--version`).
-    pub long: &'static str,
-    /// One line of help; `--help` adds ` [input: <name>]`.
-    pub help: &'static str,
-}
-
-impl InputSpec {
-    /// An optional input without a default or a flag.
-    pub const fn new(name: &'static str, description: &'static str) -> InputSpec {
-        InputSpec {
-            name,
-            description,
-            default: None,
-            required: false,
-            flag: None,
-        }
-    }
-
-    /// The default an empty input takes.
-    #[must_use]
-    pub const fn default(mut self, value: &'static str) -> InputSpec {
-        self.default = Some(value);
-        self
-    }
-
-    /// Required: empty is an error.
-    #[must_use]
-    pub const fn required(mut self) -> InputSpec {
-        self.required = true;
-        self
-    }
-
-    /// A CLI flag `--<name>` with this help.
-    #[must_use]
-    pub const fn flag(self, help: &'static str) -> InputSpec {
-        self.flag_named(self.name, help)
-    }
-
-    /// A CLI flag with another name than the input's (`--image-version` for `version`).
-    #[must_use]
-    pub const fn flag_named(mut self, long: &'static str, help: &'static str) -> InputSpec {
-        self.flag = Some(Flag { long, help });
-        self
-    }
-}
 
 /// A tool's binary: its name, `--help` text, version, input tables and outputs.
 #[derive(Debug, Clone, Copy)]

@@ -1,8 +1,11 @@
-//! Unix-only APIs stay behind `cfg(unix)`.
+//! Checks over the workspace's source, read as syntax (syn):
 //!
-//! A `tokio::signal::unix` outside a `cfg(unix)` item compiles on Linux and macOS and breaks the
-//! Windows build, which only the release workflow used to see. `scripts/test` also checks the
-//! workspace for a Windows target; this test names the offending line, whatever the target.
+//! - Unix-only APIs stay behind `cfg(unix)`. A `tokio::signal::unix` outside a `cfg(unix)` item
+//!   compiles on Linux and macOS and breaks the Windows build, which only the release workflow
+//!   used to see. `scripts/test` also checks the workspace for a Windows target; this test names
+//!   the offending line, whatever the target.
+//! - No import circle between the modules of a crate: a circle means two files that cannot be
+//!   read, tested or moved apart (a shared piece belongs in a module of its own).
 // Test code: a panic is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -228,4 +231,211 @@ fn the_check_finds_what_is_not_gated_and_passes_what_is() {
     for (source, want) in table {
         assert_eq!(findings(source), *want, "{source}");
     }
+}
+
+/// The top-level modules of `crate::...` paths used in `source` outside `#[cfg(test)]` items.
+fn crate_modules_used(source: &str) -> std::collections::BTreeSet<String> {
+    #[derive(Default)]
+    struct Uses {
+        modules: std::collections::BTreeSet<String>,
+    }
+    impl Uses {
+        fn take(&mut self, tokens: &str) {
+            let mut rest = tokens;
+            while let Some(at) = rest.find("crate ::") {
+                let after = rest[at + "crate ::".len()..].trim_start();
+                let name: String = after
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    self.modules.insert(name);
+                }
+                rest = &rest[at + "crate ::".len()..];
+            }
+            // `use crate::{a, b::C}`: every name at the top of the group.
+            if let Some(group) = tokens.trim().strip_prefix("crate :: {") {
+                for part in group.trim_end_matches('}').split(',') {
+                    let name: String = part
+                        .trim()
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if !name.is_empty() && name != "self" {
+                        self.modules.insert(name);
+                    }
+                }
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Uses {
+        fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+            let is_test = item.attrs.iter().any(|a| {
+                a.path().is_ident("cfg")
+                    && a.parse_args::<syn::Meta>()
+                        .is_ok_and(|m| m.path().is_ident("test"))
+            });
+            if !is_test {
+                syn::visit::visit_item_mod(self, item);
+            }
+        }
+        fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+            self.take(&quote_tokens(&item.tree));
+        }
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            self.take(&quote_tokens(path));
+            syn::visit::visit_path(self, path);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            self.take(&mac.tokens.to_string());
+        }
+    }
+    let file = syn::parse_file(source).expect("the workspace's Rust files parse");
+    let mut uses = Uses::default();
+    uses.visit_file(&file);
+    uses.modules
+}
+
+/// The circles among `edges` (module → modules it uses), each as its modules in order.
+fn circles(
+    edges: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Vec<Vec<String>> {
+    // Tarjan's strongly connected components; a component of two or more is a circle.
+    struct Walk<'a> {
+        edges: &'a std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        index: std::collections::BTreeMap<&'a str, usize>,
+        low: std::collections::BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        found: Vec<Vec<String>>,
+    }
+    fn visit<'a>(w: &mut Walk<'a>, v: &'a str) {
+        let i = w.index.len();
+        w.index.insert(v, i);
+        w.low.insert(v, i);
+        w.stack.push(v);
+        for next in w.edges.get(v).into_iter().flatten() {
+            let next = next.as_str();
+            if !w.edges.contains_key(next) {
+                continue;
+            }
+            if !w.index.contains_key(next) {
+                visit(w, next);
+                let low = w.low[v].min(w.low[next]);
+                w.low.insert(v, low);
+            } else if w.stack.contains(&next) {
+                let low = w.low[v].min(w.index[next]);
+                w.low.insert(v, low);
+            }
+        }
+        if w.low[v] == w.index[v] {
+            let mut component = Vec::new();
+            while let Some(top) = w.stack.pop() {
+                component.push(top.to_owned());
+                if top == v {
+                    break;
+                }
+            }
+            if component.len() > 1 {
+                component.sort();
+                w.found.push(component);
+            }
+        }
+    }
+    let mut walk = Walk {
+        edges,
+        index: Default::default(),
+        low: Default::default(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
+    for v in edges.keys() {
+        if !walk.index.contains_key(v.as_str()) {
+            visit(&mut walk, v);
+        }
+    }
+    walk.found
+}
+
+#[test]
+fn no_crate_has_an_import_circle_between_its_modules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates");
+    let mut bad = Vec::new();
+    for krate in std::fs::read_dir(&root).unwrap() {
+        let src = krate.unwrap().path().join("src");
+        if !src.is_dir() {
+            continue;
+        }
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let mut edges: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+            Default::default();
+        for file in &files {
+            let rel = file.strip_prefix(&src).unwrap();
+            let top = rel
+                .components()
+                .next()
+                .unwrap()
+                .as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_owned();
+            if top == "lib" || top == "main" {
+                continue;
+            }
+            let used = crate_modules_used(&std::fs::read_to_string(file).unwrap());
+            let entry = edges.entry(top.clone()).or_default();
+            entry.extend(used.into_iter().filter(|m| *m != top));
+        }
+        for circle in circles(&edges) {
+            let krate = src.parent().and_then(Path::file_name).unwrap_or_default();
+            bad.push(format!(
+                "crates/{}: {}",
+                krate.display(),
+                circle.join(" <-> ")
+            ));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "import circles between modules:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn the_circle_check_finds_a_circle_and_passes_a_chain() {
+    let edges = |pairs: &[(&str, &[&str])]| {
+        pairs
+            .iter()
+            .map(|(m, uses)| (m.to_string(), uses.iter().map(|u| u.to_string()).collect()))
+            .collect()
+    };
+    assert_eq!(
+        circles(&edges(&[
+            ("config", &["policy"]),
+            ("policy", &["steps"]),
+            ("steps", &["config"])
+        ])),
+        [vec![
+            "config".to_owned(),
+            "policy".to_owned(),
+            "steps".to_owned()
+        ]]
+    );
+    assert!(
+        circles(&edges(&[
+            ("run", &["config", "judge"]),
+            ("config", &["judge"]),
+            ("judge", &[])
+        ]))
+        .is_empty()
+    );
+    assert_eq!(
+        crate_modules_used(
+            "use crate::{config::Config, judge};\nfn f() { crate::steps::plan(); }\n#[cfg(test)]\nmod tests { use crate::run; }"
+        )
+        .into_iter()
+        .collect::<Vec<_>>(),
+        ["config", "judge", "steps"]
+    );
 }

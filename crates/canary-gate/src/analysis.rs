@@ -1,0 +1,176 @@
+//! What one analysis gathers and how it ends, shared by both ways canary-gate runs a canary:
+//! traffic it moves itself ([`crate::run`]) and ECS's own CANARY/LINEAR deployments
+//! ([`crate::ecs_native`]).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context as _;
+use gantry_toolkit::{Signal, StopReason};
+
+use crate::config::Config;
+use crate::duration::human;
+use crate::judge::{Interval, Samples};
+use crate::metrics::{CloudWatch, interval_from, queries_for};
+use crate::outputs::Outcome;
+use crate::policy::{MetricQuery, ProbeSpec, Source};
+use crate::probe::{self, ProbeResult};
+use crate::steps::Weights;
+use crate::summary::WeightChange;
+
+/// Everything observed during the run, kept for the outputs and the summary whatever happens.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub(crate) started: Instant,
+    pub(crate) samples: Samples,
+    pub(crate) weights: Vec<WeightChange>,
+}
+
+impl Session {
+    pub(crate) fn log_weight(&mut self, w: Weights, why: impl Into<String>) {
+        self.weights.push(WeightChange {
+            at_secs: self.started.elapsed().as_secs(),
+            canary_percent: w.canary_percent(),
+            why: why.into(),
+        });
+    }
+}
+
+/// What ended the watch early.
+pub(crate) enum Halt {
+    Signal(Signal),
+    Deadline,
+    Error(anyhow::Error),
+}
+
+impl From<StopReason> for Halt {
+    fn from(reason: StopReason) -> Halt {
+        match reason {
+            StopReason::Signal(signal) => Halt::Signal(signal),
+            StopReason::Deadline { .. } => Halt::Deadline,
+        }
+    }
+}
+
+impl Halt {
+    /// Why the watch ended, for the reason output (`timeout`: the run's overall deadline).
+    pub(crate) fn why(&self, timeout: Duration) -> String {
+        match self {
+            Halt::Signal(s) => format!("cancelled by {s}"),
+            Halt::Deadline => format!("the timeout of {} ran out", human(timeout)),
+            Halt::Error(e) => format!("the analysis failed ({e:#})"),
+        }
+    }
+}
+
+/// The outcome and, when the step must fail, why.
+pub(crate) type Done = (Outcome, Option<String>);
+
+/// Gathers one interval of every metric.
+pub(crate) struct Evidence<'a, C> {
+    pub(crate) config: &'a Config,
+    pub(crate) cloudwatch: Option<&'a C>,
+    /// The target groups as (baseline, canary): the config's, or with the roles exchanged when
+    /// ECS's own blue/green has the traffic on the input's canary group.
+    pub(crate) alb: Option<crate::config::AlbTarget>,
+}
+
+impl<C: CloudWatch> Evidence<'_, C> {
+    pub(crate) async fn collect(&self, percent: u8) -> anyhow::Result<Vec<(String, Interval)>> {
+        let policy = &self.config.policy;
+        let mut out = Vec::new();
+
+        // CloudWatch: one call for every metric, over the last interval shifted by the delay
+        // CloudWatch needs to publish it, aligned to whole minutes.
+        let mut queries: Vec<MetricQuery> = Vec::new();
+        let mut spans = Vec::new();
+        for m in &policy.metrics {
+            let q = queries_for(m, self.alb.as_ref());
+            spans.push((queries.len(), q.len()));
+            queries.extend(q);
+        }
+        let values = match (self.cloudwatch, queries.is_empty()) {
+            (Some(cw), false) => {
+                let end = align(
+                    SystemTime::now() - self.config.metrics_delay,
+                    self.config.interval,
+                );
+                let start = end - self.config.interval;
+                cw.values(&queries, start, end).await?
+            }
+            _ => Vec::new(),
+        };
+
+        // Probes: each distinct probe once per look, canary and baseline at the same time.
+        let mut results: HashMap<String, ProbeResult> = HashMap::new();
+        for m in &policy.metrics {
+            let Source::Probe(spec) = &m.source else {
+                continue;
+            };
+            let mut urls = vec![spec.url.clone()];
+            urls.extend(spec.baseline_url.clone());
+            let handles: Vec<_> = urls
+                .iter()
+                .filter(|u| !results.contains_key(&probe_key(spec, u)))
+                .map(|u| {
+                    let (spec, url) = (spec.clone(), u.clone());
+                    (
+                        probe_key(&spec, &url),
+                        tokio::task::spawn_blocking(move || probe::run(&spec, &url)),
+                    )
+                })
+                .collect();
+            for (key, handle) in handles {
+                let result = handle.await.context("a probe thread failed")?;
+                results.insert(key, result);
+            }
+        }
+
+        for (m, (at, len)) in policy.metrics.iter().zip(spans) {
+            let interval = match &m.source {
+                Source::Probe(spec) => {
+                    let obs = |url: &str| {
+                        let r = results
+                            .get(&probe_key(spec, url))
+                            .cloned()
+                            .unwrap_or_default();
+                        if m.kind.is_count() {
+                            r.as_counts()
+                        } else {
+                            r.as_latency(&spec.statistic)
+                        }
+                    };
+                    Interval {
+                        percent,
+                        canary: obs(&spec.url),
+                        baseline: spec.baseline_url.as_deref().map(obs),
+                    }
+                }
+                _ => interval_from(m, percent, values.get(at..at + len).unwrap_or_default()),
+            };
+            out.push((m.name.clone(), interval));
+        }
+        Ok(out)
+    }
+}
+
+fn probe_key(spec: &ProbeSpec, url: &str) -> String {
+    format!(
+        "{} {url} {:?} {} {} {:?}",
+        spec.method, spec.expect_status, spec.requests, spec.concurrency, spec.timeout
+    )
+}
+
+/// Down to a multiple of the period (whole minutes for periods of a minute or more):
+/// CloudWatch's periods start there.
+fn align(t: SystemTime, period: Duration) -> SystemTime {
+    let step = if period >= Duration::from_secs(60) {
+        60
+    } else {
+        period.as_secs().max(1)
+    };
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => SystemTime::UNIX_EPOCH + Duration::from_secs(d.as_secs() - d.as_secs() % step),
+        Err(_) => t,
+    }
+}
