@@ -1,7 +1,7 @@
 //! HTTP probes against a real HTTP server on loopback that the test tells to fail or slow down.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 #![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use canary_gate::config::AlbTarget;
 use canary_gate::steps::Weights;

@@ -2,7 +2,7 @@
 //! API (the local registry stands for every ECR registry through `registry-endpoint`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::*;
 

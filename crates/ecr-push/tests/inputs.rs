@@ -4,7 +4,7 @@
 #![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use gantry_testkit::Services;

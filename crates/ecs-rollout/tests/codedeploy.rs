@@ -7,9 +7,9 @@
 
 use std::process::{Command, Output};
 
+use crate::common;
 use aws_sdk_codedeploy::types as cd;
 use aws_sdk_ecs::types as ecs;
-mod common;
 
 use common::{cancel_once, printed, rt};
 use gantry_testkit::ToolJob;

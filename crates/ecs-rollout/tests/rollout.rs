@@ -8,8 +8,8 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common;
 use aws_sdk_ecs::types as ecs;
-mod common;
 
 use common::{cancel_once, printed, rt};
 use gantry_testkit::ToolJob;

@@ -1,0 +1,8 @@
+//! The integration tests of gantry-aws-setup.
+//! One test binary for the crate: one link of it and its dependencies, and one place to
+//! see every test module (`cargo test -p <crate> --test tests <module>::` runs one).
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod emulator;
+mod settings;

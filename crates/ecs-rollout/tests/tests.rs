@@ -1,0 +1,11 @@
+//! The integration tests of ecs-rollout.
+//! One test binary for the crate: one link of it and its dependencies, and one place to
+//! see every test module (`cargo test -p <crate> --test tests <module>::` runs one).
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod action_e2e;
+mod codedeploy;
+mod rollout;
