@@ -1,0 +1,804 @@
+//! The clone as gantry's git commands see it: resolving revisions, fetching what a shallow or
+//! single-branch clone lacks (deepening, bounded), merge bases, tags, and the diffs themselves.
+
+use super::*;
+
+/// The checked-out branch's short name.
+pub(super) const CURRENT_BRANCH: [&str; 4] = ["symbolic-ref", "-q", "--short", "HEAD"];
+
+/// `git cat-file --batch-check`: object names on stdin, one line about each on stdout.
+pub(super) const BATCH_CHECK: [&str; 2] = ["cat-file", "--batch-check"];
+
+/// A `git cat-file --batch-check` under way (see [`Git::start_local_commits`]).
+#[derive(Debug)]
+pub(super) struct PendingCommits {
+    /// The local names tried for each revision, in order (empty for a refused name).
+    lists: Vec<Vec<String>>,
+    /// `None` when there was no name to ask about.
+    child: Option<std::process::Child>,
+}
+
+/// git in one working directory.
+#[derive(Debug, Clone)]
+pub struct Git {
+    pub(super) repo: Repo,
+    pub(super) remote: String,
+    notes: RefCell<Vec<String>>,
+    stop: Option<gantry_toolkit::Stop>,
+}
+
+/// The merge-base search of [`Git::ensure_merge_base`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeBase {
+    /// The base, as a commit SHA.
+    pub base: String,
+    /// The head, as a commit SHA.
+    pub head: String,
+    /// The merge-base; `None` when the histories share no commit even in full.
+    pub merge_base: Option<String>,
+}
+
+impl Git {
+    /// git in `dir` (any directory inside the work tree), fetching from `origin`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Git {
+            repo: Repo::new(dir),
+            remote: DEFAULT_REMOTE.to_owned(),
+            notes: RefCell::new(Vec::new()),
+            stop: None,
+        }
+    }
+
+    /// Fetch nothing more once `stop` says the job was cancelled ([`GitError::Stopped`]):
+    /// deepening a shallow clone is the one long thing paths-filter does.
+    #[must_use]
+    pub fn with_stop(mut self, stop: gantry_toolkit::Stop) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Fetch from `remote` instead of `origin`.
+    #[must_use]
+    pub fn with_remote(mut self, remote: impl Into<String>) -> Self {
+        self.remote = remote.into();
+        self
+    }
+
+    /// The working directory.
+    pub fn dir(&self) -> &Path {
+        self.repo.dir()
+    }
+
+    /// What was fetched since the last call, in order.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.borrow_mut())
+    }
+
+    pub(super) fn note(&self, note: String) {
+        self.notes.borrow_mut().push(note);
+    }
+
+    // ---- running git -----------------------------------------------------------------------
+
+    /// `git fetch --no-tags --no-recurse-submodules <args>`; records `note` on success.
+    pub(super) fn fetch(&self, args: &[&str], note: String) -> Result<(), GitError> {
+        match self.try_fetch(args, note.clone())? {
+            Ok(()) => Ok(()),
+            Err(stderr) => Err(GitError::FetchFailed {
+                remote: self.remote.clone(),
+                what: note,
+                stderr,
+            }),
+        }
+    }
+
+    /// Like [`Git::fetch`] but a failure is returned as git's message.
+    pub(super) fn try_fetch(
+        &self,
+        args: &[&str],
+        note: String,
+    ) -> Result<Result<(), String>, GitError> {
+        if let Some(stop) = &self.stop {
+            stop.check(&note)?;
+        }
+        let mut all = FETCH.to_vec();
+        all.extend_from_slice(args);
+        let output = self.repo.output(&all)?;
+        if output.status.success() {
+            self.note(note);
+            Ok(Ok(()))
+        } else {
+            Ok(Err(stderr_text(&output)))
+        }
+    }
+
+    // ---- questions -------------------------------------------------------------------------
+
+    /// The commit `rev` names, if it is in the clone.
+    ///
+    /// # Errors
+    /// An invalid revision, or git unusable.
+    pub fn resolve_commit(&self, rev: &str) -> Result<Option<String>, GitError> {
+        check_rev("revision", rev)?;
+        let spec = format!("{rev}^{{commit}}");
+        let output =
+            self.repo
+                .output(&["rev-parse", "--verify", "-q", "--end-of-options", &spec])?;
+        Ok(output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .filter(|s| !s.is_empty()))
+    }
+
+    /// The commits several revisions name, for those already in the clone (`None` for the
+    /// others, and for names [`check_rev`] refuses): one `git cat-file --batch-check` for all
+    /// the local names of all of them (see [`Git::local_candidates`]), where
+    /// [`Git::resolve_commit`] would run git once per name.
+    pub(super) fn local_commits(&self, revs: &[&str]) -> Result<Vec<Option<String>>, GitError> {
+        let pending = self.start_local_commits(revs)?;
+        self.finish_local_commits(pending)
+    }
+
+    /// [`Git::local_commits`] started: git runs while the caller does something else.
+    pub(super) fn start_local_commits(&self, revs: &[&str]) -> Result<PendingCommits, GitError> {
+        let lists: Vec<Vec<String>> = revs
+            .iter()
+            .map(|rev| {
+                if check_rev("revision", rev).is_ok() {
+                    self.local_candidates(rev)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let mut input = String::new();
+        for name in lists.iter().flatten() {
+            input.push_str(name);
+            input.push_str("^{commit}\n");
+        }
+        if input.is_empty() {
+            return Ok(PendingCommits { lists, child: None });
+        }
+        let mut child = self
+            .repo
+            .command(&BATCH_CHECK)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| self.repo.spawn_error(source))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A few names: they fit in the pipe, so this cannot wait on git. Should git stop
+            // early, its exit status says why.
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        Ok(PendingCommits {
+            lists,
+            child: Some(child),
+        })
+    }
+
+    pub(super) fn finish_local_commits(
+        &self,
+        pending: PendingCommits,
+    ) -> Result<Vec<Option<String>>, GitError> {
+        let PendingCommits { lists, child } = pending;
+        let Some(child) = child else {
+            return Ok(vec![None; lists.len()]);
+        };
+        let output = child
+            .wait_with_output()
+            .map_err(|source| self.repo.spawn_error(source))?;
+        let output = self.repo.usable(output)?;
+        if !output.status.success() {
+            return Err(self.repo.failed(&BATCH_CHECK, &output).into());
+        }
+        // One line per name, in order: `<sha> commit <size>`, or `<name> missing` (or
+        // `ambiguous`) when it names no commit.
+        let mut lines = output.stdout.split(|b| *b == b'\n');
+        Ok(lists
+            .iter()
+            .map(|list| {
+                let mut found = None;
+                for _ in list {
+                    let line = lines.next().unwrap_or_default();
+                    if found.is_none() {
+                        found = commit_of_batch_line(line);
+                    }
+                }
+                found
+            })
+            .collect())
+    }
+
+    /// The merge-base of two commits; `None` when they share no commit (in what the clone has).
+    ///
+    /// # Errors
+    /// git fails otherwise.
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>, GitError> {
+        check_rev("revision", a)?;
+        check_rev("revision", b)?;
+        let args = ["merge-base", "--end-of-options", a, b];
+        let output = self.repo.output(&args)?;
+        match output.status.code() {
+            Some(0) => Ok(Some(
+                String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            )),
+            Some(1) => Ok(None),
+            _ => Err(self.repo.failed(&args, &output).into()),
+        }
+    }
+
+    /// True in a shallow clone.
+    ///
+    /// # Errors
+    /// git unusable.
+    pub fn is_shallow(&self) -> Result<bool, GitError> {
+        Ok(self.repo.is_shallow()?)
+    }
+
+    /// The checked-out branch, `None` when HEAD is detached.
+    ///
+    /// # Errors
+    /// git unusable.
+    pub fn current_branch(&self) -> Result<Option<String>, GitError> {
+        let output = self.repo.output(&CURRENT_BRANCH)?;
+        Ok(branch_of(&output))
+    }
+
+    /// The remote's default branch as recorded by the clone (`refs/remotes/origin/HEAD`).
+    ///
+    /// # Errors
+    /// git unusable.
+    pub fn default_branch(&self) -> Result<Option<String>, GitError> {
+        let head = format!("refs/remotes/{}/HEAD", self.remote);
+        let output = self.repo.output(&["symbolic-ref", "-q", &head])?;
+        Ok(self.default_branch_of(&output))
+    }
+
+    pub(super) fn default_branch_of(&self, output: &Output) -> Option<String> {
+        let prefix = format!("refs/remotes/{}/", self.remote);
+        branch_of(output).map(|full| full.strip_prefix(&prefix).unwrap_or(&full).to_owned())
+    }
+
+    /// [`Git::default_branch`] and [`Git::current_branch`] from two git processes run side
+    /// by side, for a caller that needs both (a run outside a workflow has no `GITHUB_REF`).
+    ///
+    /// # Errors
+    /// git unusable.
+    pub fn default_and_current_branch(&self) -> Result<(Option<String>, Option<String>), GitError> {
+        let current = self
+            .repo
+            .command(&CURRENT_BRANCH)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| self.repo.spawn_error(source))?;
+        let default = self.default_branch();
+        let current = current
+            .wait_with_output()
+            .map_err(|source| self.repo.spawn_error(source))?;
+        let current = self.repo.usable(current)?;
+        Ok((default?, branch_of(&current)))
+    }
+
+    // ---- getting what is missing ----------------------------------------------------------
+
+    /// The local names `name` may have, most trusted first.
+    pub(super) fn local_candidates(&self, name: &str) -> Vec<String> {
+        // `HEAD` is the checked-out commit, never `refs/remotes/origin/HEAD`; expressions
+        // such as `HEAD~1` or `main@{1}` are git's to read.
+        if name.starts_with("refs/") || is_sha(name) || is_pseudo_ref(name) || is_expression(name) {
+            return vec![name.to_owned()];
+        }
+        vec![
+            format!("refs/remotes/{}/{name}", self.remote),
+            format!("refs/heads/{name}"),
+            format!("refs/tags/{name}"),
+            name.to_owned(),
+        ]
+    }
+
+    /// What to fetch for `name`, and where it lands: `(refspec, local name)`.
+    pub(super) fn fetch_candidates(&self, name: &str) -> Vec<(String, String)> {
+        let remote = &self.remote;
+        if is_sha(name) {
+            return vec![(name.to_owned(), name.to_owned())];
+        }
+        if is_pseudo_ref(name) || is_expression(name) {
+            return Vec::new();
+        }
+        if let Some(branch) = name.strip_prefix("refs/heads/") {
+            let local = format!("refs/remotes/{remote}/{branch}");
+            return vec![(format!("+{name}:{local}"), local)];
+        }
+        if name.starts_with("refs/tags/") {
+            // Not forced: a local tag that differs from the remote's is left alone.
+            return vec![(format!("{name}:{name}"), name.to_owned())];
+        }
+        if let Some(rest) = name.strip_prefix("refs/") {
+            let local = format!("refs/remotes/{remote}/{rest}");
+            return vec![(format!("+{name}:{local}"), local)];
+        }
+        let branch = format!("refs/remotes/{remote}/{name}");
+        let tag = format!("refs/tags/{name}");
+        vec![
+            (format!("+refs/heads/{name}:{branch}"), branch),
+            (format!("{tag}:{tag}"), tag),
+        ]
+    }
+
+    /// The commit `name` (a SHA, branch, tag, full ref or `HEAD`) names, fetching it from the
+    /// remote when the clone lacks it: a branch lands in `refs/remotes/origin/<branch>` (so
+    /// single-branch clones work), a tag in `refs/tags/<tag>`. In a shallow clone the fetch is
+    /// `--depth=<depth>`.
+    ///
+    /// # Errors
+    /// [`GitError::RevisionNotFound`] when it is on neither side.
+    pub fn ensure_commit(
+        &self,
+        what: &'static str,
+        name: &str,
+        depth: u32,
+    ) -> Result<String, GitError> {
+        check_rev(what, name)?;
+        for candidate in self.local_candidates(name) {
+            if let Some(sha) = self.resolve_commit(&candidate)? {
+                return Ok(sha);
+            }
+        }
+        let candidates = self.fetch_candidates(name);
+        let mut detail = String::new();
+        if !candidates.is_empty() {
+            let depth_arg = format!("--depth={}", depth.max(1));
+            let shallow = self.is_shallow()?;
+            for (refspec, local) in candidates {
+                let mut args = Vec::new();
+                if shallow {
+                    args.push(depth_arg.as_str());
+                }
+                args.extend(["--end-of-options", self.remote.as_str(), refspec.as_str()]);
+                let note = if shallow {
+                    format!(
+                        "fetched {what} {} from {} (depth {depth})",
+                        abbrev(name),
+                        self.remote
+                    )
+                } else {
+                    format!("fetched {what} {} from {}", abbrev(name), self.remote)
+                };
+                match self.try_fetch(&args, note)? {
+                    Ok(()) => {
+                        if let Some(sha) = self.resolve_commit(&local)? {
+                            return Ok(sha);
+                        }
+                    }
+                    Err(message) => detail = format!(": {message}"),
+                }
+            }
+        }
+        Err(GitError::RevisionNotFound {
+            what,
+            rev: name.to_owned(),
+            dir: self.repo.dir().to_owned(),
+            remote: self.remote.clone(),
+            detail,
+        })
+    }
+
+    /// Deepen a shallow clone until `probe` answers: `--deepen` doubling from `initial_depth`
+    /// at most [`MAX_DEEPEN_ROUNDS`] times (fewer when a round brings nothing), then the whole
+    /// history once with `--unshallow`. `None` when the history is complete and `probe` still
+    /// has no answer.
+    pub(super) fn deepen_until<T>(
+        &self,
+        initial_depth: u32,
+        purpose: &str,
+        mut probe: impl FnMut(&Self) -> Result<Option<T>, GitError>,
+    ) -> Result<Option<T>, GitError> {
+        let how = cli::Deepening {
+            repo: &self.repo,
+            remote: &self.remote,
+            initial_depth,
+            max_rounds: MAX_DEEPEN_ROUNDS,
+            purpose,
+        };
+        cli::deepen_until(&how, |args, note| self.fetch(args, note), || probe(self))
+    }
+
+    /// Make both revisions available and deepen a shallow clone until their merge-base is in
+    /// it (see [`Git::ensure_commit`] for fetching, and the bounds on deepening in
+    /// [`MAX_DEEPEN_ROUNDS`]). Works in single-branch clones: the base lands in
+    /// `refs/remotes/origin/<base>`.
+    ///
+    /// # Errors
+    /// A revision missing on both sides, or a fetch failing.
+    pub fn ensure_merge_base(
+        &self,
+        base: &str,
+        head: &str,
+        initial_depth: u32,
+    ) -> Result<MergeBase, GitError> {
+        let (base_sha, head_sha) = self.ensure_pair(base, head, initial_depth)?;
+        self.deepen_to_merge_base(base, head, base_sha, head_sha, initial_depth)
+    }
+
+    /// The commits of `base` and `head` ([`Git::ensure_commit`], but one git call when both
+    /// are in the clone).
+    pub(super) fn ensure_pair(
+        &self,
+        base: &str,
+        head: &str,
+        initial_depth: u32,
+    ) -> Result<(String, String), GitError> {
+        let local = self.local_commits(&[base, head])?;
+        self.ensure_pair_from(base, head, local, initial_depth)
+    }
+
+    /// [`Git::ensure_pair`] once [`Git::local_commits`] has answered for `[base, head]`.
+    pub(super) fn ensure_pair_from(
+        &self,
+        base: &str,
+        head: &str,
+        local: Vec<Option<String>>,
+        initial_depth: u32,
+    ) -> Result<(String, String), GitError> {
+        let mut local = local.into_iter();
+        let base_sha = match local.next().flatten() {
+            Some(sha) => sha,
+            None => self.ensure_commit("base", base, initial_depth)?,
+        };
+        let head_sha = match local.next().flatten() {
+            Some(sha) => sha,
+            None => self.ensure_commit("head", head, initial_depth)?,
+        };
+        Ok((base_sha, head_sha))
+    }
+
+    /// The second half of [`Git::ensure_merge_base`], once both commits are in the clone.
+    pub(super) fn deepen_to_merge_base(
+        &self,
+        base: &str,
+        head: &str,
+        base_sha: String,
+        head_sha: String,
+        initial_depth: u32,
+    ) -> Result<MergeBase, GitError> {
+        let purpose = format!("the merge-base of {} and {}", abbrev(base), abbrev(head));
+        let merge_base = self.deepen_until(initial_depth, &purpose, |git| {
+            git.merge_base(&base_sha, &head_sha)
+        })?;
+        Ok(MergeBase {
+            base: base_sha,
+            head: head_sha,
+            merge_base,
+        })
+    }
+
+    /// The first parent of `sha`, deepening a shallow clone by one commit when `sha` is where
+    /// its history is cut. `None` for a root commit.
+    pub(super) fn first_parent(&self, sha: &str) -> Result<Option<String>, GitError> {
+        let parent = format!("{sha}^1");
+        if let Some(p) = self.resolve_commit(&parent)? {
+            return Ok(Some(p));
+        }
+        if self.repo.shallow_commits()?.contains(sha) {
+            self.fetch(
+                &["--deepen=1", "--end-of-options", self.remote.as_str(), sha],
+                format!(
+                    "deepening the shallow clone by 1 commit to find the parent of {}",
+                    abbrev(sha)
+                ),
+            )?;
+            if let Some(p) = self.resolve_commit(&parent)? {
+                return Ok(Some(p));
+            }
+            return Err(GitError::RevisionNotFound {
+                what: "parent of",
+                rev: sha.to_owned(),
+                dir: self.repo.dir().to_owned(),
+                remote: self.remote.clone(),
+                detail: String::new(),
+            });
+        }
+        Ok(None)
+    }
+
+    /// The nearest tag reachable from `sha`'s first parent (so not a tag on `sha` itself),
+    /// fetching tags and deepening a shallow clone as needed. `None` when there is none.
+    ///
+    /// # Errors
+    /// A fetch failing while deepening.
+    pub fn previous_tag(&self, sha: &str, initial_depth: u32) -> Result<Option<String>, GitError> {
+        check_rev("revision", sha)?;
+        // A shallow or tag-less clone may lack the tags; they are cheap (tips only).
+        let shallow = self.is_shallow()?;
+        let mut args = Vec::new();
+        if shallow {
+            args.push("--depth=1");
+        }
+        args.extend([
+            "--end-of-options",
+            self.remote.as_str(),
+            // Not forced: local tags that differ from the remote's are kept (the fetch
+            // then fails for them and still brings the others).
+            "refs/tags/*:refs/tags/*",
+        ]);
+        if let Err(message) =
+            self.try_fetch(&args, format!("fetched the tags from {}", self.remote))?
+        {
+            self.note(format!(
+                "could not fetch tags from {} ({message}): using the local tags",
+                self.remote
+            ));
+        }
+        let found = self.deepen_until(initial_depth, "the previous tag", |git| {
+            let Some(parent) = git.resolve_commit(&format!("{sha}^1"))? else {
+                // No parent: a root commit has no previous tag; a cut history needs more.
+                return Ok(if git.repo.shallow_commits()?.contains(sha) {
+                    None
+                } else {
+                    Some(None)
+                });
+            };
+            let output = git.repo.output(&[
+                "describe",
+                "--tags",
+                "--abbrev=0",
+                "--end-of-options",
+                &parent,
+            ])?;
+            Ok(output
+                .status
+                .success()
+                .then(|| Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())))
+        })?;
+        Ok(found.flatten())
+    }
+
+    // ---- changes -----------------------------------------------------------------------------
+
+    pub(super) fn diff(&self, base: &str, head: &str) -> Result<Parsed, GitError> {
+        Ok(self
+            .repo
+            .stream(&diff_args(&[], base, head), STREAM_BUFFER, parse)?)
+    }
+
+    /// The commits of `base` and `head`, and when both names have one reading (`HEAD~1`, a
+    /// SHA, a full ref), [`Git::diff_from_merge_base`] of those names, run side by side with
+    /// resolving them: three git processes at once rather than one after the other. The
+    /// third value is `None` when that was not tried (or the names turned out not to be in
+    /// the clone).
+    pub(super) fn merge_base_quickly(
+        &self,
+        base: &str,
+        head: &str,
+        depth: u32,
+    ) -> Result<(String, String, Option<QuickDiff>), GitError> {
+        let plain =
+            |rev: &str| check_rev("revision", rev).is_ok() && self.local_candidates(rev).len() == 1;
+        if !(plain(base) && plain(head)) {
+            let (base_sha, head_sha) = self.ensure_pair(base, head, depth)?;
+            return Ok((base_sha, head_sha, None));
+        }
+        let pending = self.start_local_commits(&[base, head])?;
+        let quick = self.diff_from_merge_base(base, head);
+        let local = self.finish_local_commits(pending)?;
+        let quick = quick?;
+        if let [Some(base_sha), Some(head_sha)] = local.as_slice() {
+            return Ok((base_sha.clone(), head_sha.clone(), Some(quick)));
+        }
+        let (base_sha, head_sha) = self.ensure_pair_from(base, head, local, depth)?;
+        Ok((base_sha, head_sha, None))
+    }
+
+    /// The merge-base of two commits in the clone and the changes from it to `head`, from two
+    /// git processes run side by side (`git merge-base` and `git diff --merge-base`) instead
+    /// of one after the other. `None` when that does not settle it — no merge-base in the
+    /// clone, several merge-bases (`diff --merge-base` refuses them), a git older than 2.30 —
+    /// and the caller takes the step-by-step way, which also deepens shallow clones.
+    pub(super) fn diff_from_merge_base(
+        &self,
+        base: &str,
+        head: &str,
+    ) -> Result<QuickDiff, GitError> {
+        let merge_base = self
+            .repo
+            .command(&["merge-base", "--end-of-options", base, head])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| self.repo.spawn_error(source))?;
+        let diff = self.repo.stream(
+            &diff_args(&["--merge-base"], base, head),
+            STREAM_BUFFER,
+            parse,
+        );
+        let output = merge_base
+            .wait_with_output()
+            .map_err(|source| self.repo.spawn_error(source))?;
+        let merge_base = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        Ok(match diff {
+            Ok(parsed) if output.status.success() && is_sha(&merge_base) => {
+                Some((merge_base, parsed))
+            }
+            _ => None,
+        })
+    }
+
+    /// `git diff base head`: the two trees compared (no history needed), renames detected.
+    /// Both must be in the clone (see [`Git::ensure_commit`]).
+    ///
+    /// # Errors
+    /// git fails.
+    pub fn changes_between(&self, base: &str, head: &str) -> Result<Vec<Change>, GitError> {
+        check_rev("base", base)?;
+        check_rev("head", head)?;
+        Ok(self.diff(base, head)?.changes)
+    }
+
+    /// Every file of `rev`, as added.
+    ///
+    /// # Errors
+    /// git fails.
+    pub fn all_files(&self, rev: &str) -> Result<Vec<Change>, GitError> {
+        Ok(self.all_files_parsed(rev)?.changes)
+    }
+
+    pub(super) fn all_files_parsed(&self, rev: &str) -> Result<Parsed, GitError> {
+        check_rev("revision", rev)?;
+        Ok(self.repo.stream(
+            &[
+                "ls-tree",
+                "-r",
+                "-z",
+                "--name-only",
+                "--full-tree",
+                "--end-of-options",
+                rev,
+            ],
+            STREAM_BUFFER,
+            |out| paths_as(out, ChangeStatus::Added),
+        )?)
+    }
+
+    /// Uncommitted changes: tracked files against `HEAD` (staged and unstaged, renames
+    /// detected), unmerged paths as [`ChangeStatus::Unmerged`], and with `untracked`, files
+    /// that are neither tracked nor ignored, as added. Paths are relative to the top of the
+    /// work tree, whatever the directory.
+    ///
+    /// # Errors
+    /// git fails.
+    pub fn working_tree_changes(&self, untracked: bool) -> Result<Vec<Change>, GitError> {
+        Ok(self.working_tree(untracked)?.changes)
+    }
+
+    pub(super) fn working_tree(&self, untracked: bool) -> Result<Parsed, GitError> {
+        let mut parsed = if self.resolve_commit("HEAD")?.is_some() {
+            self.diff_worktree()?
+        } else {
+            // No commit yet: everything in the index is new.
+            self.repo.stream(
+                &["ls-files", "-z", "--full-name", "--", ":/"],
+                STREAM_BUFFER,
+                |out| paths_as(out, ChangeStatus::Added),
+            )?
+        };
+        let unmerged =
+            self.repo
+                .run(&["ls-files", "--unmerged", "-z", "--full-name", "--", ":/"])?;
+        let mut conflicted = BTreeSet::new();
+        for entry in unmerged.split(|b| *b == 0).filter(|e| !e.is_empty()) {
+            // `<mode> <object> <stage>\t<path>`
+            if let Some(tab) = entry.iter().position(|b| *b == b'\t') {
+                let (path, lossy) = path_string(&entry[tab + 1..]);
+                parsed.lossy += usize::from(lossy);
+                conflicted.insert(path);
+            }
+        }
+        for change in &mut parsed.changes {
+            if conflicted.remove(&change.path) {
+                change.status = ChangeStatus::Unmerged;
+                change.previous_path = None;
+            }
+        }
+        parsed.changes.extend(
+            conflicted
+                .into_iter()
+                .map(|path| Change::new(path, ChangeStatus::Unmerged)),
+        );
+        if untracked {
+            let others = self.repo.stream(
+                &[
+                    "ls-files",
+                    "--others",
+                    "--exclude-standard",
+                    "-z",
+                    "--full-name",
+                    "--",
+                    ":/",
+                ],
+                STREAM_BUFFER,
+                |out| paths_as(out, ChangeStatus::Added),
+            )?;
+            parsed.lossy += others.lossy;
+            parsed.changes.extend(others.changes);
+        }
+        Ok(parsed)
+    }
+
+    pub(super) fn diff_worktree(&self) -> Result<Parsed, GitError> {
+        let args = [
+            "diff",
+            "--name-status",
+            "-z",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-relative",
+            "HEAD",
+            "--",
+        ];
+        Ok(self.repo.stream(&args, STREAM_BUFFER, parse)?)
+    }
+}
+
+/// `git diff --name-status` of two commits, renames detected, with `extra` options.
+pub(super) fn diff_args<'a>(extra: &[&'a str], base: &'a str, head: &'a str) -> Vec<&'a str> {
+    let mut args = vec![
+        "diff",
+        "--name-status",
+        "-z",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-relative",
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["--end-of-options", base, head, "--"]);
+    args
+}
+
+/// `HEAD`, `FETCH_HEAD`, `ORIG_HEAD`, `MERGE_HEAD`, …
+pub(super) fn is_pseudo_ref(name: &str) -> bool {
+    name.ends_with("HEAD") && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+}
+
+/// A revision expression rather than a name: `HEAD~1`, `main^2`, `main@{1}`, `@`, `:/msg`.
+pub(super) fn is_expression(name: &str) -> bool {
+    name == "@" || name.contains("@{") || name.contains(['^', '~', ':', '*', '?', '[', '\\'])
+}
+
+pub(super) fn abbrev(rev: &str) -> &str {
+    if is_sha(rev) { &rev[..7] } else { rev }
+}
+
+/// What `git symbolic-ref -q` printed, when it names a ref.
+pub(super) fn branch_of(output: &Output) -> Option<String> {
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// The SHA of a `git cat-file --batch-check` line for a commit.
+pub(super) fn commit_of_batch_line(line: &[u8]) -> Option<String> {
+    let line = std::str::from_utf8(line).ok()?;
+    let mut fields = line.split(' ');
+    let sha = fields.next()?;
+    (fields.next() == Some("commit") && is_sha(sha)).then(|| sha.to_owned())
+}
+
+/// Refuse what git could read as an option, or what cannot be a revision.
+pub(super) fn check_rev(what: &'static str, rev: &str) -> Result<(), GitError> {
+    if cli::is_valid_rev(rev) {
+        Ok(())
+    } else {
+        Err(GitError::InvalidRevision {
+            what,
+            rev: rev.to_owned(),
+        })
+    }
+}
