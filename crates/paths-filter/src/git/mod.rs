@@ -10,8 +10,8 @@
 //! Renames and type changes are reported as such (`git diff -M`): `R100\0old\0new` becomes
 //! [`Change::renamed`], `T` becomes [`ChangeStatus::TypeChange`].
 //!
-//! Three parts: [`detect`] decides, per event, which git commands answer "what changed";
-//! [`repo`] is the clone as those commands see it (fetching, deepening, resolving); [`parse`]
+//! Three parts: `detect` decides, per event, which git commands answer "what changed";
+//! `repo` is the clone as those commands see it (fetching, deepening, resolving); `parse`
 //! reads their `-z` output.
 
 use std::cell::RefCell;
