@@ -149,30 +149,17 @@ impl Config {
             "negation",
             &[("or", NegationMode::Or), ("exclude", NegationMode::Exclude)],
         )?;
-        let raw = inputs.get_required("initial-fetch-depth")?;
-        let initial_fetch_depth = match raw.parse::<u64>() {
-            Ok(n) if (1..=MAX_INITIAL_FETCH_DEPTH).contains(&n) => n,
-            _ => {
-                return Err(InputError::invalid(
-                    "initial-fetch-depth",
-                    &raw,
-                    format!("a whole number of commits from 1 to {MAX_INITIAL_FETCH_DEPTH}"),
-                )
-                .into());
-            }
-        };
-        let raw = inputs.get_required("max-output-size")?;
-        let max_output_size = match raw.parse::<usize>() {
-            Ok(n) if n >= 1024 => n,
-            _ => {
-                return Err(InputError::invalid(
-                    "max-output-size",
-                    &raw,
-                    "a number of bytes, at least 1024",
-                )
-                .into());
-            }
-        };
+        let initial_fetch_depth = inputs.get_number(
+            "initial-fetch-depth",
+            1..=MAX_INITIAL_FETCH_DEPTH,
+            &format!("a whole number of commits from 1 to {MAX_INITIAL_FETCH_DEPTH}"),
+        )?;
+        let max_output_size = inputs.get_number(
+            "max-output-size",
+            1024..=u64::MAX,
+            "a number of bytes, at least 1024",
+        )?;
+        let max_output_size = usize::try_from(max_output_size).unwrap_or(usize::MAX);
 
         let raw_filters = inputs.get_required("filters")?;
         let (yaml, filters_source) = read_filters(&raw_filters, &working_directory)?;

@@ -314,20 +314,12 @@ impl Config {
         let create_release = inputs.get_required_bool("create-release")?;
         let floating_tags = inputs.get_required_bool("floating-tags")?;
         let dry_run = inputs.get_required_bool("dry-run")?;
-        let raw = inputs.get_required("initial-fetch-depth")?;
-        let initial_fetch_depth = match raw.parse::<u64>() {
-            Ok(n) if (1..=MAX_INITIAL_FETCH_DEPTH).contains(&n) => {
-                u32::try_from(n).unwrap_or(u32::MAX)
-            }
-            _ => {
-                return Err(InputError::invalid(
-                    "initial-fetch-depth",
-                    &raw,
-                    format!("a whole number of commits from 1 to {MAX_INITIAL_FETCH_DEPTH}"),
-                )
-                .into());
-            }
-        };
+        let initial_fetch_depth = inputs.get_number(
+            "initial-fetch-depth",
+            1..=MAX_INITIAL_FETCH_DEPTH,
+            &format!("a whole number of commits from 1 to {MAX_INITIAL_FETCH_DEPTH}"),
+        )?;
+        let initial_fetch_depth = u32::try_from(initial_fetch_depth).unwrap_or(u32::MAX);
         let repository = match inputs.get("repository") {
             None => None,
             Some(raw) if is_repository(&raw) => Some(raw),
@@ -340,18 +332,11 @@ impl Config {
                 .into());
             }
         };
-        let raw = inputs.get_required("timeout-seconds")?;
-        let timeout = match raw.parse::<u64>() {
-            Ok(n) if (1..=MAX_TIMEOUT_SECONDS).contains(&n) => n,
-            _ => {
-                return Err(InputError::invalid(
-                    "timeout-seconds",
-                    &raw,
-                    format!("a whole number of seconds from 1 to {MAX_TIMEOUT_SECONDS}"),
-                )
-                .into());
-            }
-        };
+        let timeout = inputs.get_number(
+            "timeout-seconds",
+            1..=MAX_TIMEOUT_SECONDS,
+            &format!("a whole number of seconds from 1 to {MAX_TIMEOUT_SECONDS}"),
+        )?;
         let timeout = std::time::Duration::from_secs(timeout);
         let packages = match inputs.get("packages") {
             None => vec![Package {
