@@ -14,8 +14,10 @@
 use std::io::BufRead;
 use std::process::Output;
 
+mod fetcher;
 mod repo;
 
+pub use fetcher::Fetcher;
 pub use repo::{Repo, RepoError};
 
 /// How much of git's stderr an error shows, in characters.
@@ -150,6 +152,22 @@ pub fn is_valid_rev(rev: &str) -> bool {
     !(rev.is_empty()
         || rev.starts_with('-')
         || rev.chars().any(|c| c.is_whitespace() || c.is_control()))
+}
+
+/// Refuses what git could read as an option, or what cannot be a revision, naming the input
+/// (`what`) it came from.
+///
+/// # Errors
+/// [`RepoError::InvalidRevision`].
+pub fn check_rev(what: &'static str, rev: &str) -> Result<(), RepoError> {
+    if is_valid_rev(rev) {
+        Ok(())
+    } else {
+        Err(RepoError::InvalidRevision {
+            what,
+            rev: rev.to_owned(),
+        })
+    }
 }
 
 /// The next NUL-terminated field of `-z` output into `buf` (without the NUL); false at the

@@ -55,6 +55,31 @@ pub enum RepoError {
         /// What was wrong.
         detail: String,
     },
+    /// A revision from an input or the payload is not usable as one.
+    #[error(
+        "{what} {rev:?} is not a valid git revision: it must not be empty, start with '-' or contain spaces or control characters"
+    )]
+    InvalidRevision {
+        /// `base`, `head`, …
+        what: &'static str,
+        /// The value.
+        rev: String,
+    },
+    /// A fetch, such as one completing a shallow clone's history, failed.
+    #[error(
+        "could not fetch from '{remote}' while {what}: {stderr}; check that the remote is reachable, or check out the whole history (actions/checkout with `fetch-depth: 0`)"
+    )]
+    FetchFailed {
+        /// The remote.
+        remote: String,
+        /// What the fetch was for, e.g. `deepening the shallow clone by 8 commits to find …`.
+        what: String,
+        /// What git printed.
+        stderr: String,
+    },
+    /// The run must stop (the job was cancelled, or its deadline passed) before a fetch.
+    #[error(transparent)]
+    Stopped(#[from] gantry_toolkit::Stopped),
 }
 
 /// git in one working directory.
@@ -137,6 +162,41 @@ impl Repo {
             .command(args)
             .output()
             .map_err(|e| self.spawn_error(e))?;
+        self.usable(output)
+    }
+
+    /// Run git with `input` on its stdin and `envs` added, collecting its output. The input is
+    /// written on a thread of its own, so git can never block on a full stdout pipe while the
+    /// input is still being written.
+    ///
+    /// # Errors
+    /// See [`Repo::output`].
+    pub fn output_with_input(
+        &self,
+        args: &[&str],
+        input: Vec<u8>,
+        envs: &[(&str, &str)],
+    ) -> Result<Output, RepoError> {
+        let mut child = self
+            .command(args)
+            .envs(envs.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| self.spawn_error(source))?;
+        let writer = child.stdin.take().map(|mut stdin| {
+            std::thread::spawn(move || {
+                // Should git stop early, its exit status says why.
+                let _ = std::io::Write::write_all(&mut stdin, &input);
+            })
+        });
+        let output = child
+            .wait_with_output()
+            .map_err(|source| self.spawn_error(source))?;
+        if let Some(writer) = writer {
+            let _ = writer.join();
+        }
         self.usable(output)
     }
 

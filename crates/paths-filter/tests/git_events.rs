@@ -10,7 +10,9 @@ use gantry_testkit::GitRepo;
 use gantry_toolkit::EventPayload;
 use paths_filter::base::{BaseInputs, ChangeSource, Plan, plan};
 use paths_filter::change::Change;
-use paths_filter::git::{DetectError, Detected, Git, GitError, MAX_DEEPEN_ROUNDS, detect_changes};
+use paths_filter::git::{
+    DetectError, Detected, Git, GitError, MAX_DEEPEN_ROUNDS, RepoError, detect_changes,
+};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -1083,7 +1085,10 @@ fn a_base_that_looks_like_an_option_is_refused() {
     let plan = plan(None, &base("--upload-pack=touch pwned")).unwrap();
     let error = detect_changes(&plan, &Git::new(repo.path()), None, 1).unwrap_err();
     assert!(
-        matches!(error, DetectError::Git(GitError::InvalidRevision { .. })),
+        matches!(
+            error,
+            DetectError::Git(GitError::Repo(RepoError::InvalidRevision { .. }))
+        ),
         "{error:?}"
     );
     assert!(!repo.path().join("pwned").exists());
@@ -1112,7 +1117,10 @@ fn a_shallow_clone_whose_remote_is_gone_says_how_to_get_the_history() {
     let plan = plan(None, &base("main")).unwrap();
     let error = detect_changes(&plan, &Git::new(clone.path()), None, 1).unwrap_err();
     assert!(
-        matches!(&error, DetectError::Git(GitError::FetchFailed { .. })),
+        matches!(
+            &error,
+            DetectError::Git(GitError::Repo(RepoError::FetchFailed { .. }))
+        ),
         "{error:?}"
     );
     let message = error.to_string();

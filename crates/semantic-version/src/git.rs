@@ -15,16 +15,14 @@
 //! `feat` and its revert: the analyzer sees both and cancels them instead.)
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, Write as _};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
-use std::sync::{Mutex, PoisonError};
 
 /// What [`GitError::Repo`] holds; see [`gantry_git_cli::RepoError`].
 pub use gantry_git_cli::RepoError;
 /// `url` without user or password; see [`gantry_git_cli::without_credentials`].
 pub use gantry_git_cli::without_credentials;
-use gantry_git_cli::{self as cli, FETCH, Repo, next_field, stderr_text};
+use gantry_git_cli::{self as cli, Fetcher, Repo, next_field, stderr_text};
 use gantry_toolkit::Stop;
 
 use crate::commit::Commit;
@@ -72,16 +70,6 @@ pub enum GitError {
         /// The working directory.
         dir: PathBuf,
     },
-    /// A revision from an input is not usable as one.
-    #[error(
-        "{what} {rev:?} is not a valid git revision: it must not be empty, start with '-' or contain spaces or control characters"
-    )]
-    InvalidRevision {
-        /// `head`, `from`, …
-        what: &'static str,
-        /// The value.
-        rev: String,
-    },
     /// A tag name git would refuse (`git check-ref-format`).
     #[error("{name:?} is not a valid tag name: {reason}")]
     InvalidTagName {
@@ -99,18 +87,6 @@ pub enum GitError {
         rev: String,
         /// The working directory.
         dir: PathBuf,
-    },
-    /// A fetch needed to complete a shallow clone's history failed.
-    #[error(
-        "could not fetch from '{remote}' while {what}: {stderr}; check that the remote is reachable, or check out the whole history (actions/checkout with `fetch-depth: 0`)"
-    )]
-    FetchFailed {
-        /// The remote.
-        remote: String,
-        /// What the fetch was for.
-        what: String,
-        /// What git printed.
-        stderr: String,
     },
     /// The tag exists, at another commit.
     #[error(
@@ -132,9 +108,6 @@ pub enum GitError {
         /// `(tag, git's reason)`.
         rejected: Vec<(String, String)>,
     },
-    /// The run must stop (deadline or SIGTERM): no further fetch.
-    #[error(transparent)]
-    Stopped(#[from] gantry_toolkit::Stopped),
     /// The remote refused the credentials.
     #[error(
         "cannot push tags to '{remote}': {stderr}; the token needs the `contents: write` permission (`permissions: contents: write` in the job) and actions/checkout must keep it (`persist-credentials` not false)"
@@ -217,45 +190,43 @@ pub struct PushedTag {
 /// git in one working directory.
 #[derive(Debug)]
 pub struct Git {
-    repo: Repo,
-    remote: String,
+    /// The clone, its remote, the fetch notes and when to stop.
+    fetcher: Fetcher,
     tagger: Option<(String, String)>,
-    notes: Mutex<Vec<String>>,
-    stop: Option<Stop>,
 }
 
 impl Git {
     /// git in `dir` (any directory inside the work tree), fetching from and pushing to `origin`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Git {
-            repo: Repo::new(dir),
-            remote: DEFAULT_REMOTE.to_owned(),
+            fetcher: Fetcher::new(Repo::new(dir), DEFAULT_REMOTE),
             tagger: None,
-            notes: Mutex::new(Vec::new()),
-            stop: None,
         }
     }
 
     /// Fetch from and push to `remote` instead of `origin`.
     #[must_use]
     pub fn with_remote(mut self, remote: impl Into<String>) -> Self {
-        self.remote = remote.into();
+        self.fetcher = self.fetcher.with_remote(remote);
         self
     }
 
-    /// Fetch nothing more once `stop` says the run must stop ([`GitError::Stopped`]).
+    /// Fetch, list or push nothing more once `stop` says the run must stop
+    /// ([`RepoError::Stopped`]).
     #[must_use]
     pub fn with_stop(mut self, stop: Stop) -> Self {
-        self.stop = Some(stop);
+        self.fetcher = self.fetcher.with_stop(stop);
         self
     }
 
-    /// [`GitError::Stopped`] when the run must stop, before `next`.
+    /// [`RepoError::Stopped`] when the run must stop, before `next`.
     fn check_stop(&self, next: &str) -> Result<(), GitError> {
-        match &self.stop {
-            Some(stop) => Ok(stop.check(next)?),
-            None => Ok(()),
-        }
+        Ok(self.fetcher.check_stop(next)?)
+    }
+
+    /// The clone.
+    fn repo(&self) -> &Repo {
+        self.fetcher.repo()
     }
 
     /// The identity of the tags this creates. Without it, git's configured identity, or
@@ -268,94 +239,20 @@ impl Git {
 
     /// The working directory.
     pub fn dir(&self) -> &Path {
-        self.repo.dir()
+        self.repo().dir()
     }
 
     /// The remote.
     pub fn remote(&self) -> &str {
-        &self.remote
+        self.fetcher.remote()
     }
 
     /// What was fetched since the last call, in order (for a log group).
     pub fn take_notes(&self) -> Vec<String> {
-        std::mem::take(&mut *self.notes.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    fn note(&self, note: String) {
-        self.notes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(note);
+        self.fetcher.take_notes()
     }
 
     // ---- running git -----------------------------------------------------------------------
-
-    /// Run git with `input` on its stdin (written on its own thread, so git can never block
-    /// on a full stdout pipe while the input is still being written).
-    fn output_with_input(
-        &self,
-        args: &[&str],
-        input: Vec<u8>,
-        envs: &[(&str, &str)],
-    ) -> Result<Output, GitError> {
-        let mut child = self
-            .repo
-            .command(args)
-            .envs(envs.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| self.repo.spawn_error(source))?;
-        let writer = child.stdin.take().map(|mut stdin| {
-            std::thread::spawn(move || {
-                // Should git stop early, its exit status says why.
-                let _ = stdin.write_all(&input);
-            })
-        });
-        let output = child
-            .wait_with_output()
-            .map_err(|source| self.repo.spawn_error(source))?;
-        if let Some(writer) = writer {
-            let _ = writer.join();
-        }
-        Ok(self.repo.usable(output)?)
-    }
-
-    /// `git fetch --no-tags --no-recurse-submodules <args>`; git's message when it fails.
-    fn try_fetch(
-        &self,
-        args: &[&str],
-        input: Option<Vec<u8>>,
-    ) -> Result<Result<(), String>, GitError> {
-        self.check_stop(&format!("fetching from {}", self.remote))?;
-        let mut all = FETCH.to_vec();
-        all.extend_from_slice(args);
-        let output = match input {
-            Some(input) => self.output_with_input(&all, input, &[])?,
-            None => self.repo.output(&all)?,
-        };
-        Ok(if output.status.success() {
-            Ok(())
-        } else {
-            Err(stderr_text(&output))
-        })
-    }
-
-    /// [`Git::try_fetch`], an error when it fails; records `note` on success.
-    fn fetch(&self, args: &[&str], note: String) -> Result<(), GitError> {
-        match self.try_fetch(args, None)? {
-            Ok(()) => {
-                self.note(note);
-                Ok(())
-            }
-            Err(stderr) => Err(GitError::FetchFailed {
-                remote: self.remote.clone(),
-                what: note,
-                stderr,
-            }),
-        }
-    }
 
     // ---- questions -------------------------------------------------------------------------
 
@@ -367,7 +264,7 @@ impl Git {
         check_rev("revision", rev)?;
         let spec = format!("{rev}^{{commit}}");
         let output =
-            self.repo
+            self.repo()
                 .output(&["rev-parse", "--verify", "-q", "--end-of-options", &spec])?;
         Ok(output
             .status
@@ -382,12 +279,12 @@ impl Git {
         match self.resolve_commit(head)? {
             Some(sha) => Ok(sha),
             None if head == "HEAD" => Err(GitError::NoCommits {
-                dir: self.repo.dir().to_owned(),
+                dir: self.repo().dir().to_owned(),
             }),
             None => Err(GitError::RevisionNotFound {
                 what: "head",
                 rev: head.to_owned(),
-                dir: self.repo.dir().to_owned(),
+                dir: self.repo().dir().to_owned(),
             }),
         }
     }
@@ -415,7 +312,7 @@ impl Git {
             ));
         }
         let output = self
-            .repo
+            .repo()
             .output(&["symbolic-ref", "-q", "--short", "HEAD"])?;
         Ok(output
             .status
@@ -430,9 +327,9 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn remote_url(&self) -> Result<Option<String>, GitError> {
-        let output = self
-            .repo
-            .output(&["remote", "get-url", "--end-of-options", &self.remote])?;
+        let output =
+            self.repo()
+                .output(&["remote", "get-url", "--end-of-options", self.remote()])?;
         Ok(output
             .status
             .success()
@@ -445,7 +342,7 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn is_shallow(&self) -> Result<bool, GitError> {
-        Ok(self.repo.is_shallow()?)
+        Ok(self.repo().is_shallow()?)
     }
 
     /// The commit the tag `name` marks (annotated tags peeled); `None` when there is no such
@@ -506,7 +403,7 @@ impl Git {
         let mut args = vec!["for-each-ref", TAG_FORMAT];
         args.extend_from_slice(extra);
         args.extend(["--end-of-options", pattern]);
-        let (mut tags, nested) = self.repo.stream(&args, STREAM_BUFFER, parse_tag_lines)?;
+        let (mut tags, nested) = self.repo().stream(&args, STREAM_BUFFER, parse_tag_lines)?;
         // A git older than 2.42 peels a tag of a tag only once.
         for index in nested {
             if let Some((name, commit)) = tags.get_mut(index) {
@@ -562,7 +459,7 @@ impl Git {
         }
         args.push("--");
         args.extend(pathspecs.iter().map(String::as_str));
-        let mut commits = self.repo.stream(&args, STREAM_BUFFER, parse_log)?;
+        let mut commits = self.repo().stream(&args, STREAM_BUFFER, parse_log)?;
         commits.reverse();
         Ok(commits)
     }
@@ -602,7 +499,7 @@ impl Git {
             Err(message) => {
                 history.warnings.push(format!(
                     "could not list the tags of '{}' ({message}): only the local tags are used",
-                    self.remote
+                    self.remote()
                 ));
                 (None, Some(message))
             }
@@ -613,11 +510,12 @@ impl Git {
 
         if self.is_shallow()? {
             let Some(remote) = &remote else {
-                return Err(GitError::FetchFailed {
-                    remote: self.remote.clone(),
+                return Err(RepoError::FetchFailed {
+                    remote: self.remote().to_owned(),
                     what: "listing its tags to complete the shallow clone".to_owned(),
                     stderr: unreachable.unwrap_or_default(),
-                });
+                }
+                .into());
             };
             let candidates: HashSet<&str> = remote
                 .iter()
@@ -644,7 +542,7 @@ impl Git {
                         history.warnings.push(format!(
                             "the local tag {name} marks {} but '{}' has it at {}: the local tag is used",
                             abbrev(mine),
-                            self.remote,
+                            self.remote(),
                             abbrev(commit)
                         ));
                     }
@@ -662,22 +560,24 @@ impl Git {
                 for name in &fetch {
                     refspecs.push_str(&format!("refs/tags/{name}:refs/tags/{name}\n"));
                 }
-                let args = ["--stdin", "--end-of-options", self.remote.as_str()];
-                match self.try_fetch(&args, Some(refspecs.into_bytes()))? {
-                    Ok(()) => {
-                        history.fetched_tags = fetch.len();
-                        self.note(format!(
-                            "fetched {} tag(s) matching {pattern} from {}",
-                            fetch.len(),
-                            self.remote
-                        ));
-                    }
+                let args = ["--stdin", "--end-of-options", self.remote()];
+                let note = format!(
+                    "fetched {} tag(s) matching {pattern} from {}",
+                    fetch.len(),
+                    self.remote()
+                );
+                match self
+                    .fetcher
+                    .try_fetch(&args, &note, Some(refspecs.into_bytes()))?
+                {
+                    Ok(()) => history.fetched_tags = fetch.len(),
                     Err(stderr) => {
-                        return Err(GitError::FetchFailed {
-                            remote: self.remote.clone(),
+                        return Err(RepoError::FetchFailed {
+                            remote: self.remote().to_owned(),
                             what: format!("fetching {} tag(s) matching {pattern}", fetch.len()),
                             stderr,
-                        });
+                        }
+                        .into());
                     }
                 }
             }
@@ -697,9 +597,7 @@ impl Git {
     }
 
     fn unshallow_for(&self, purpose: &str) -> Result<bool, GitError> {
-        cli::unshallow(&self.repo, &self.remote, purpose, |args, note| {
-            self.fetch(args, note)
-        })
+        Ok(self.fetcher.unshallow(purpose)?)
     }
 
     /// The remote's tags under `pattern` as `(name, commit)` (annotated tags peeled); git's
@@ -708,7 +606,7 @@ impl Git {
         &self,
         pattern: &str,
     ) -> Result<Result<Vec<(String, String)>, String>, GitError> {
-        self.check_stop(&format!("listing the tags of {}", self.remote))?;
+        self.check_stop(&format!("listing the tags of {}", self.remote()))?;
         let args = [
             "-c",
             "http.lowSpeedLimit=1000",
@@ -717,10 +615,10 @@ impl Git {
             "ls-remote",
             "--tags",
             "--end-of-options",
-            self.remote.as_str(),
+            self.remote(),
             pattern,
         ];
-        let output = self.repo.output(&args)?;
+        let output = self.repo().output(&args)?;
         if !output.status.success() {
             return Ok(Err(stderr_text(&output)));
         }
@@ -744,9 +642,11 @@ impl Git {
             return Ok(HashSet::new());
         }
         let args = ["cat-file", "--batch-check"];
-        let output = self.output_with_input(&args, input.into_bytes(), &[])?;
+        let output = self
+            .repo()
+            .output_with_input(&args, input.into_bytes(), &[])?;
         if !output.status.success() {
-            return Err(self.repo.failed(&args, &output).into());
+            return Err(self.repo().failed(&args, &output).into());
         }
         Ok(output
             .stdout
@@ -763,7 +663,7 @@ impl Git {
     /// `Some(())` when one of `commits` is in `head`'s history (as far as the clone has it).
     fn reaches_any(&self, head: &str, commits: &HashSet<&str>) -> Result<Option<()>, GitError> {
         let args = ["rev-list", "--end-of-options", head];
-        let found = self.repo.stream(&args, STREAM_BUFFER, |out| {
+        let found = self.repo().stream(&args, STREAM_BUFFER, |out| {
             let mut line = Vec::with_capacity(72);
             loop {
                 line.clear();
@@ -792,14 +692,8 @@ impl Git {
         purpose: &str,
         mut probe: impl FnMut(&Self) -> Result<Option<T>, GitError>,
     ) -> Result<Option<T>, GitError> {
-        let how = cli::Deepening {
-            repo: &self.repo,
-            remote: &self.remote,
-            initial_depth,
-            max_rounds: MAX_DEEPEN_ROUNDS,
-            purpose,
-        };
-        cli::deepen_until(&how, |args, note| self.fetch(args, note), || probe(self))
+        self.fetcher
+            .deepen_until(initial_depth, MAX_DEEPEN_ROUNDS, purpose, || probe(self))
     }
 
     // ---- creating tags ---------------------------------------------------------------------
@@ -810,7 +704,7 @@ impl Git {
             Some((name, email)) => (name.clone(), email.clone()),
             None => {
                 if self
-                    .repo
+                    .repo()
                     .output(&["var", "GIT_COMMITTER_IDENT"])?
                     .status
                     .success()
@@ -866,9 +760,11 @@ impl Git {
             name,
             commit.as_str(),
         ];
-        let output = self.output_with_input(&args, message.as_bytes().to_vec(), &env)?;
+        let output = self
+            .repo()
+            .output_with_input(&args, message.as_bytes().to_vec(), &env)?;
         if !output.status.success() {
-            return Err(self.repo.failed(&args, &output).into());
+            return Err(self.repo().failed(&args, &output).into());
         }
         Ok(LocalTag::Created)
     }
@@ -886,7 +782,7 @@ impl Git {
             return Ok(LocalTag::AlreadyThere);
         }
         let reference = format!("refs/tags/{name}");
-        self.repo.run(&[
+        self.repo().run(&[
             "update-ref",
             "-m",
             "semantic-version: floating tag",
@@ -927,10 +823,10 @@ impl Git {
             "--atomic",
             "--no-verify",
             "--end-of-options",
-            self.remote.as_str(),
+            self.remote(),
         ];
         args.extend(refspecs.iter().map(String::as_str));
-        let output = self.repo.output(&args)?;
+        let output = self.repo().output(&args)?;
         let results = parse_push_porcelain(&output.stdout);
         let rejected: Vec<(String, String)> = results
             .iter()
@@ -938,7 +834,7 @@ impl Git {
             .collect();
         if !rejected.is_empty() {
             return Err(GitError::PushRejected {
-                remote: self.remote.clone(),
+                remote: self.remote().to_owned(),
                 rejected,
             });
         }
@@ -957,20 +853,20 @@ impl Git {
             .any(|needle| lower.contains(needle))
             {
                 return Err(GitError::PushDenied {
-                    remote: self.remote.clone(),
+                    remote: self.remote().to_owned(),
                     stderr,
                 });
             }
-            return Err(self.repo.failed(&args, &output).into());
+            return Err(self.repo().failed(&args, &output).into());
         }
         let pushed: Vec<PushedTag> = results
             .into_iter()
             .filter_map(|(name, result)| result.ok().map(|status| PushedTag { name, status }))
             .collect();
-        self.note(format!(
+        self.fetcher.note(format!(
             "pushed {} tag(s) to {}: {}",
             pushed.len(),
-            self.remote,
+            self.remote(),
             names.join(", ")
         ));
         Ok(pushed)
@@ -1003,14 +899,7 @@ fn tag_pattern(prefix: &str) -> Result<String, GitError> {
 
 /// Refuse what git could read as an option, or what cannot be a revision.
 fn check_rev(what: &'static str, rev: &str) -> Result<(), GitError> {
-    if cli::is_valid_rev(rev) {
-        Ok(())
-    } else {
-        Err(GitError::InvalidRevision {
-            what,
-            rev: rev.to_owned(),
-        })
-    }
+    Ok(cli::check_rev(what, rev)?)
 }
 
 /// The rules of `git check-ref-format` for `refs/tags/<name>`.

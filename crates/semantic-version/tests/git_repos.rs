@@ -146,7 +146,7 @@ fn only_tags_merged_into_head_count_annotated_ones_peeled() {
     ));
     assert!(matches!(
         git.tags_merged_into("--all", "v"),
-        Err(GitError::InvalidRevision { .. })
+        Err(GitError::Repo(RepoError::InvalidRevision { .. }))
     ));
     assert!(matches!(
         git.tags_merged_into("HEAD", "v*"),
@@ -239,7 +239,7 @@ fn commits_of_a_range_oldest_first_with_merged_branches_and_merges() {
     assert!(git.commits(Some(&m), "HEAD", &[]).unwrap().is_empty());
     assert!(matches!(
         git.commits(Some("--output=/tmp/x"), "HEAD", &[]),
-        Err(GitError::InvalidRevision { .. })
+        Err(GitError::Repo(RepoError::InvalidRevision { .. }))
     ));
 }
 
@@ -563,7 +563,10 @@ fn without_a_remote_local_tags_are_used_and_a_shallow_clone_cannot_be_completed(
         ],
     );
     let error = Git::new(&path).ensure_history("HEAD", "v", 10).unwrap_err();
-    assert!(matches!(error, GitError::FetchFailed { .. }), "{error}");
+    assert!(
+        matches!(error, GitError::Repo(RepoError::FetchFailed { .. })),
+        "{error}"
+    );
     assert!(error.to_string().contains("fetch-depth: 0"), "{error}");
 }
 

@@ -298,8 +298,8 @@ impl Git {
                             GitError::RevisionNotFound {
                                 what: "tag",
                                 rev: tag.clone(),
-                                dir: self.repo.dir().to_owned(),
-                                remote: self.remote.clone(),
+                                dir: self.repo().dir().to_owned(),
+                                remote: self.remote().to_owned(),
                                 detail: String::new(),
                             }
                         })?;

@@ -14,7 +14,6 @@
 //! `repo` is the clone as those commands see it (fetching, deepening, resolving); `parse`
 //! reads their `-z` output.
 
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::io::{BufRead, Write as _};
 use std::path::{Path, PathBuf};
@@ -22,7 +21,7 @@ use std::process::{Output, Stdio};
 
 /// What [`GitError::Repo`] holds; see [`gantry_git_cli::RepoError`].
 pub use gantry_git_cli::RepoError;
-use gantry_git_cli::{self as cli, FETCH, Repo, next_field, stderr_text};
+use gantry_git_cli::{self as cli, Fetcher, Repo, next_field};
 
 use gantry_toolkit::Runner;
 
@@ -49,19 +48,6 @@ pub enum GitError {
     /// git cannot run in the working directory, cannot use it, or fails.
     #[error(transparent)]
     Repo(#[from] RepoError),
-    /// The job was cancelled before a fetch.
-    #[error(transparent)]
-    Stopped(#[from] gantry_toolkit::Stopped),
-    /// A revision from an input or the payload is not usable as one.
-    #[error(
-        "{what} {rev:?} is not a valid git revision: it must not be empty, start with '-' or contain spaces or control characters"
-    )]
-    InvalidRevision {
-        /// `base`, `head`, …
-        what: &'static str,
-        /// The value.
-        rev: String,
-    },
     /// A revision is neither in the clone nor on the remote.
     #[error(
         "{what} '{rev}' is not in the repository at {} and could not be fetched from '{remote}'{detail}; check the value, and that it was pushed",
@@ -78,18 +64,6 @@ pub enum GitError {
         remote: String,
         /// `: <git's message>` or empty.
         detail: String,
-    },
-    /// A fetch needed to complete a shallow clone's history failed.
-    #[error(
-        "could not fetch from '{remote}' while {what}: {stderr}; check that the remote is reachable, or check out the whole history (actions/checkout with `fetch-depth: 0`)"
-    )]
-    FetchFailed {
-        /// The remote.
-        remote: String,
-        /// What the fetch was for, e.g. `deepening the shallow clone by 8 commits to find …`.
-        what: String,
-        /// What git printed.
-        stderr: String,
     },
     /// A pull-request-only source without a git equivalent was given to git.
     #[error(

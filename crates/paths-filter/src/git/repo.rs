@@ -19,12 +19,10 @@ pub(super) struct PendingCommits {
 }
 
 /// git in one working directory.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Git {
-    pub(super) repo: Repo,
-    pub(super) remote: String,
-    notes: RefCell<Vec<String>>,
-    stop: Option<gantry_toolkit::Stop>,
+    /// The clone, its remote, the fetch notes and when to stop.
+    pub(super) fetcher: Fetcher,
 }
 
 /// The merge-base search of [`Git::ensure_merge_base`].
@@ -42,10 +40,7 @@ impl Git {
     /// git in `dir` (any directory inside the work tree), fetching from `origin`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Git {
-            repo: Repo::new(dir),
-            remote: DEFAULT_REMOTE.to_owned(),
-            notes: RefCell::new(Vec::new()),
-            stop: None,
+            fetcher: Fetcher::new(Repo::new(dir), DEFAULT_REMOTE),
         }
     }
 
@@ -53,43 +48,42 @@ impl Git {
     /// deepening a shallow clone is the one long thing paths-filter does.
     #[must_use]
     pub fn with_stop(mut self, stop: gantry_toolkit::Stop) -> Self {
-        self.stop = Some(stop);
+        self.fetcher = self.fetcher.with_stop(stop);
         self
     }
 
     /// Fetch from `remote` instead of `origin`.
     #[must_use]
     pub fn with_remote(mut self, remote: impl Into<String>) -> Self {
-        self.remote = remote.into();
+        self.fetcher = self.fetcher.with_remote(remote);
         self
     }
 
     /// The working directory.
     pub fn dir(&self) -> &Path {
-        self.repo.dir()
+        self.repo().dir()
     }
 
     /// What was fetched since the last call, in order.
     pub fn take_notes(&self) -> Vec<String> {
-        std::mem::take(&mut *self.notes.borrow_mut())
+        self.fetcher.take_notes()
     }
 
-    pub(super) fn note(&self, note: String) {
-        self.notes.borrow_mut().push(note);
+    /// The clone.
+    pub(super) fn repo(&self) -> &Repo {
+        self.fetcher.repo()
+    }
+
+    /// The remote fetched from.
+    pub(super) fn remote(&self) -> &str {
+        self.fetcher.remote()
     }
 
     // ---- running git -----------------------------------------------------------------------
 
     /// `git fetch --no-tags --no-recurse-submodules <args>`; records `note` on success.
     pub(super) fn fetch(&self, args: &[&str], note: String) -> Result<(), GitError> {
-        match self.try_fetch(args, note.clone())? {
-            Ok(()) => Ok(()),
-            Err(stderr) => Err(GitError::FetchFailed {
-                remote: self.remote.clone(),
-                what: note,
-                stderr,
-            }),
-        }
+        Ok(self.fetcher.fetch(args, note)?)
     }
 
     /// Like [`Git::fetch`] but a failure is returned as git's message.
@@ -98,18 +92,7 @@ impl Git {
         args: &[&str],
         note: String,
     ) -> Result<Result<(), String>, GitError> {
-        if let Some(stop) = &self.stop {
-            stop.check(&note)?;
-        }
-        let mut all = FETCH.to_vec();
-        all.extend_from_slice(args);
-        let output = self.repo.output(&all)?;
-        if output.status.success() {
-            self.note(note);
-            Ok(Ok(()))
-        } else {
-            Ok(Err(stderr_text(&output)))
-        }
+        Ok(self.fetcher.try_fetch(args, &note, None)?)
     }
 
     // ---- questions -------------------------------------------------------------------------
@@ -122,7 +105,7 @@ impl Git {
         check_rev("revision", rev)?;
         let spec = format!("{rev}^{{commit}}");
         let output =
-            self.repo
+            self.repo()
                 .output(&["rev-parse", "--verify", "-q", "--end-of-options", &spec])?;
         Ok(output
             .status
@@ -161,13 +144,13 @@ impl Git {
             return Ok(PendingCommits { lists, child: None });
         }
         let mut child = self
-            .repo
+            .repo()
             .command(&BATCH_CHECK)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|source| self.repo.spawn_error(source))?;
+            .map_err(|source| self.repo().spawn_error(source))?;
         if let Some(mut stdin) = child.stdin.take() {
             // A few names: they fit in the pipe, so this cannot wait on git. Should git stop
             // early, its exit status says why.
@@ -189,10 +172,10 @@ impl Git {
         };
         let output = child
             .wait_with_output()
-            .map_err(|source| self.repo.spawn_error(source))?;
-        let output = self.repo.usable(output)?;
+            .map_err(|source| self.repo().spawn_error(source))?;
+        let output = self.repo().usable(output)?;
         if !output.status.success() {
-            return Err(self.repo.failed(&BATCH_CHECK, &output).into());
+            return Err(self.repo().failed(&BATCH_CHECK, &output).into());
         }
         // One line per name, in order: `<sha> commit <size>`, or `<name> missing` (or
         // `ambiguous`) when it names no commit.
@@ -220,13 +203,13 @@ impl Git {
         check_rev("revision", a)?;
         check_rev("revision", b)?;
         let args = ["merge-base", "--end-of-options", a, b];
-        let output = self.repo.output(&args)?;
+        let output = self.repo().output(&args)?;
         match output.status.code() {
             Some(0) => Ok(Some(
                 String::from_utf8_lossy(&output.stdout).trim().to_owned(),
             )),
             Some(1) => Ok(None),
-            _ => Err(self.repo.failed(&args, &output).into()),
+            _ => Err(self.repo().failed(&args, &output).into()),
         }
     }
 
@@ -235,7 +218,7 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn is_shallow(&self) -> Result<bool, GitError> {
-        Ok(self.repo.is_shallow()?)
+        Ok(self.repo().is_shallow()?)
     }
 
     /// The checked-out branch, `None` when HEAD is detached.
@@ -243,7 +226,7 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn current_branch(&self) -> Result<Option<String>, GitError> {
-        let output = self.repo.output(&CURRENT_BRANCH)?;
+        let output = self.repo().output(&CURRENT_BRANCH)?;
         Ok(branch_of(&output))
     }
 
@@ -252,13 +235,13 @@ impl Git {
     /// # Errors
     /// git unusable.
     pub fn default_branch(&self) -> Result<Option<String>, GitError> {
-        let head = format!("refs/remotes/{}/HEAD", self.remote);
-        let output = self.repo.output(&["symbolic-ref", "-q", &head])?;
+        let head = format!("refs/remotes/{}/HEAD", self.remote());
+        let output = self.repo().output(&["symbolic-ref", "-q", &head])?;
         Ok(self.default_branch_of(&output))
     }
 
     pub(super) fn default_branch_of(&self, output: &Output) -> Option<String> {
-        let prefix = format!("refs/remotes/{}/", self.remote);
+        let prefix = format!("refs/remotes/{}/", self.remote());
         branch_of(output).map(|full| full.strip_prefix(&prefix).unwrap_or(&full).to_owned())
     }
 
@@ -269,17 +252,17 @@ impl Git {
     /// git unusable.
     pub fn default_and_current_branch(&self) -> Result<(Option<String>, Option<String>), GitError> {
         let current = self
-            .repo
+            .repo()
             .command(&CURRENT_BRANCH)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|source| self.repo.spawn_error(source))?;
+            .map_err(|source| self.repo().spawn_error(source))?;
         let default = self.default_branch();
         let current = current
             .wait_with_output()
-            .map_err(|source| self.repo.spawn_error(source))?;
-        let current = self.repo.usable(current)?;
+            .map_err(|source| self.repo().spawn_error(source))?;
+        let current = self.repo().usable(current)?;
         Ok((default?, branch_of(&current)))
     }
 
@@ -293,7 +276,7 @@ impl Git {
             return vec![name.to_owned()];
         }
         vec![
-            format!("refs/remotes/{}/{name}", self.remote),
+            format!("refs/remotes/{}/{name}", self.remote()),
             format!("refs/heads/{name}"),
             format!("refs/tags/{name}"),
             name.to_owned(),
@@ -302,7 +285,7 @@ impl Git {
 
     /// What to fetch for `name`, and where it lands: `(refspec, local name)`.
     pub(super) fn fetch_candidates(&self, name: &str) -> Vec<(String, String)> {
-        let remote = &self.remote;
+        let remote = self.remote();
         if is_sha(name) {
             return vec![(name.to_owned(), name.to_owned())];
         }
@@ -358,15 +341,15 @@ impl Git {
                 if shallow {
                     args.push(depth_arg.as_str());
                 }
-                args.extend(["--end-of-options", self.remote.as_str(), refspec.as_str()]);
+                args.extend(["--end-of-options", self.remote(), refspec.as_str()]);
                 let note = if shallow {
                     format!(
                         "fetched {what} {} from {} (depth {depth})",
                         abbrev(name),
-                        self.remote
+                        self.remote()
                     )
                 } else {
-                    format!("fetched {what} {} from {}", abbrev(name), self.remote)
+                    format!("fetched {what} {} from {}", abbrev(name), self.remote())
                 };
                 match self.try_fetch(&args, note)? {
                     Ok(()) => {
@@ -381,8 +364,8 @@ impl Git {
         Err(GitError::RevisionNotFound {
             what,
             rev: name.to_owned(),
-            dir: self.repo.dir().to_owned(),
-            remote: self.remote.clone(),
+            dir: self.repo().dir().to_owned(),
+            remote: self.remote().to_owned(),
             detail,
         })
     }
@@ -397,14 +380,8 @@ impl Git {
         purpose: &str,
         mut probe: impl FnMut(&Self) -> Result<Option<T>, GitError>,
     ) -> Result<Option<T>, GitError> {
-        let how = cli::Deepening {
-            repo: &self.repo,
-            remote: &self.remote,
-            initial_depth,
-            max_rounds: MAX_DEEPEN_ROUNDS,
-            purpose,
-        };
-        cli::deepen_until(&how, |args, note| self.fetch(args, note), || probe(self))
+        self.fetcher
+            .deepen_until(initial_depth, MAX_DEEPEN_ROUNDS, purpose, || probe(self))
     }
 
     /// Make both revisions available and deepen a shallow clone until their merge-base is in
@@ -483,9 +460,9 @@ impl Git {
         if let Some(p) = self.resolve_commit(&parent)? {
             return Ok(Some(p));
         }
-        if self.repo.shallow_commits()?.contains(sha) {
+        if self.repo().shallow_commits()?.contains(sha) {
             self.fetch(
-                &["--deepen=1", "--end-of-options", self.remote.as_str(), sha],
+                &["--deepen=1", "--end-of-options", self.remote(), sha],
                 format!(
                     "deepening the shallow clone by 1 commit to find the parent of {}",
                     abbrev(sha)
@@ -497,8 +474,8 @@ impl Git {
             return Err(GitError::RevisionNotFound {
                 what: "parent of",
                 rev: sha.to_owned(),
-                dir: self.repo.dir().to_owned(),
-                remote: self.remote.clone(),
+                dir: self.repo().dir().to_owned(),
+                remote: self.remote().to_owned(),
                 detail: String::new(),
             });
         }
@@ -520,29 +497,29 @@ impl Git {
         }
         args.extend([
             "--end-of-options",
-            self.remote.as_str(),
+            self.remote(),
             // Not forced: local tags that differ from the remote's are kept (the fetch
             // then fails for them and still brings the others).
             "refs/tags/*:refs/tags/*",
         ]);
         if let Err(message) =
-            self.try_fetch(&args, format!("fetched the tags from {}", self.remote))?
+            self.try_fetch(&args, format!("fetched the tags from {}", self.remote()))?
         {
-            self.note(format!(
+            self.fetcher.note(format!(
                 "could not fetch tags from {} ({message}): using the local tags",
-                self.remote
+                self.remote()
             ));
         }
         let found = self.deepen_until(initial_depth, "the previous tag", |git| {
             let Some(parent) = git.resolve_commit(&format!("{sha}^1"))? else {
                 // No parent: a root commit has no previous tag; a cut history needs more.
-                return Ok(if git.repo.shallow_commits()?.contains(sha) {
+                return Ok(if git.repo().shallow_commits()?.contains(sha) {
                     None
                 } else {
                     Some(None)
                 });
             };
-            let output = git.repo.output(&[
+            let output = git.repo().output(&[
                 "describe",
                 "--tags",
                 "--abbrev=0",
@@ -561,7 +538,7 @@ impl Git {
 
     pub(super) fn diff(&self, base: &str, head: &str) -> Result<Parsed, GitError> {
         Ok(self
-            .repo
+            .repo()
             .stream(&diff_args(&[], base, head), STREAM_BUFFER, parse)?)
     }
 
@@ -604,20 +581,20 @@ impl Git {
         head: &str,
     ) -> Result<QuickDiff, GitError> {
         let merge_base = self
-            .repo
+            .repo()
             .command(&["merge-base", "--end-of-options", base, head])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|source| self.repo.spawn_error(source))?;
-        let diff = self.repo.stream(
+            .map_err(|source| self.repo().spawn_error(source))?;
+        let diff = self.repo().stream(
             &diff_args(&["--merge-base"], base, head),
             STREAM_BUFFER,
             parse,
         );
         let output = merge_base
             .wait_with_output()
-            .map_err(|source| self.repo.spawn_error(source))?;
+            .map_err(|source| self.repo().spawn_error(source))?;
         let merge_base = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         Ok(match diff {
             Ok(parsed) if output.status.success() && is_sha(&merge_base) => {
@@ -648,7 +625,7 @@ impl Git {
 
     pub(super) fn all_files_parsed(&self, rev: &str) -> Result<Parsed, GitError> {
         check_rev("revision", rev)?;
-        Ok(self.repo.stream(
+        Ok(self.repo().stream(
             &[
                 "ls-tree",
                 "-r",
@@ -679,14 +656,14 @@ impl Git {
             self.diff_worktree()?
         } else {
             // No commit yet: everything in the index is new.
-            self.repo.stream(
+            self.repo().stream(
                 &["ls-files", "-z", "--full-name", "--", ":/"],
                 STREAM_BUFFER,
                 |out| paths_as(out, ChangeStatus::Added),
             )?
         };
         let unmerged =
-            self.repo
+            self.repo()
                 .run(&["ls-files", "--unmerged", "-z", "--full-name", "--", ":/"])?;
         let mut conflicted = BTreeSet::new();
         for entry in unmerged.split(|b| *b == 0).filter(|e| !e.is_empty()) {
@@ -709,7 +686,7 @@ impl Git {
                 .map(|path| Change::new(path, ChangeStatus::Unmerged)),
         );
         if untracked {
-            let others = self.repo.stream(
+            let others = self.repo().stream(
                 &[
                     "ls-files",
                     "--others",
@@ -740,7 +717,7 @@ impl Git {
             "HEAD",
             "--",
         ];
-        Ok(self.repo.stream(&args, STREAM_BUFFER, parse)?)
+        Ok(self.repo().stream(&args, STREAM_BUFFER, parse)?)
     }
 }
 
@@ -793,12 +770,5 @@ pub(super) fn commit_of_batch_line(line: &[u8]) -> Option<String> {
 
 /// Refuse what git could read as an option, or what cannot be a revision.
 pub(super) fn check_rev(what: &'static str, rev: &str) -> Result<(), GitError> {
-    if cli::is_valid_rev(rev) {
-        Ok(())
-    } else {
-        Err(GitError::InvalidRevision {
-            what,
-            rev: rev.to_owned(),
-        })
-    }
+    Ok(cli::check_rev(what, rev)?)
 }
