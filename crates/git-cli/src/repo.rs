@@ -200,6 +200,22 @@ impl Repo {
         self.usable(output)
     }
 
+    /// The commit `rev` names, if it is in the clone (`rev^{commit}`, after the revision was
+    /// checked).
+    ///
+    /// # Errors
+    /// An invalid revision, or git unusable.
+    pub fn resolve_commit(&self, rev: &str) -> Result<Option<String>, RepoError> {
+        crate::check_rev("revision", rev)?;
+        let spec = format!("{rev}^{{commit}}");
+        let output = self.output(&["rev-parse", "--verify", "-q", "--end-of-options", &spec])?;
+        Ok(output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .filter(|s| !s.is_empty()))
+    }
+
     /// Run git; its stdout, or an error when it fails.
     ///
     /// # Errors

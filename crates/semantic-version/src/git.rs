@@ -261,16 +261,7 @@ impl Git {
     /// # Errors
     /// An invalid revision, or git unusable.
     pub fn resolve_commit(&self, rev: &str) -> Result<Option<String>, GitError> {
-        check_rev("revision", rev)?;
-        let spec = format!("{rev}^{{commit}}");
-        let output =
-            self.repo()
-                .output(&["rev-parse", "--verify", "-q", "--end-of-options", &spec])?;
-        Ok(output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-            .filter(|s| !s.is_empty()))
+        Ok(self.repo().resolve_commit(rev)?)
     }
 
     /// The commit `head` names, or the error that says why there is none.
