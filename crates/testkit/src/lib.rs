@@ -9,6 +9,8 @@
 //! * [`Act`] / [`run_act`]: run a workflow with nektos/act on the host
 //!   (`-P ubuntu-latest=-self-hosted`), offline, and read job results and step
 //!   outputs from its JSON log.
+//! * [`http::FakeHttp`]: an HTTP server on loopback that answers with a test's handler and
+//!   records every request, for the web services no local real part can play.
 //! * [`ecs_driver::EcsDriver`]: moto in-process behind `scripts/ecs-driver.py`, a stand-in for
 //!   AWS's ECS rollout engine (moto's deployments never progress): scenarios per service
 //!   (healthy, slow, failing, ECS rollback, stuck pending), one-off task exit codes,
@@ -36,6 +38,7 @@ pub mod ecs_driver;
 pub mod fault_proxy;
 mod git;
 pub mod github_releases;
+pub mod http;
 mod probe;
 mod services;
 mod tool_job;
