@@ -6,14 +6,13 @@
 //! `GET /pulls/{number}`), and a short list is returned as [`PrFiles::Truncated`] so that the
 //! caller takes the files from git instead. A list is never cut silently.
 //!
-//! Transient failures (HTTP 408, 429, 5xx, rate limits, transport errors) are retried with
-//! exponential backoff, a bounded number of times; 401, 403 and 404 fail at once with what to
-//! check.
+//! Transient failures (HTTP 408, 429, 5xx, rate limits, transport errors) are retried by
+//! [`gantry_github`]'s policy, a bounded number of times; 401, 403 and 404 fail at once with
+//! what to check.
 
 use std::fmt;
-use std::thread::sleep;
-use std::time::Duration;
 
+use gantry_github::{Client, ClientOptions, Method, Reply, SetupError};
 use serde::Deserialize;
 
 use crate::change::{Change, ChangeStatus};
@@ -27,11 +26,7 @@ pub const PER_PAGE: usize = 100;
 /// Pages read at most (10,000 files): a server that never stops is not followed forever.
 pub const MAX_PAGES: u32 = 100;
 
-/// The REST API version requested.
-pub const API_VERSION: &str = "2022-11-28";
-
-const MAX_BODY_SHOWN: usize = 300;
-const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+pub use gantry_github::RetryPolicy;
 
 /// The files of a pull request, as the API gave them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,20 +66,9 @@ pub trait PullRequestFiles {
 /// A call to the GitHub API failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GitHubError {
-    /// `GITHUB_REPOSITORY` is not `owner/name`.
-    #[error("the repository {value:?} is not `owner/name`: check GITHUB_REPOSITORY")]
-    InvalidRepository {
-        /// The value.
-        value: String,
-    },
-    /// The proxy URL is not valid.
-    #[error("the proxy {value:?} is not a valid URL: {source}")]
-    InvalidProxy {
-        /// The value.
-        value: String,
-        /// The underlying error.
-        source: ureq::Error,
-    },
+    /// The client cannot be set up (repository, API URL, token or proxy).
+    #[error(transparent)]
+    Setup(#[from] SetupError),
     /// 401.
     #[error(
         "GitHub refused the token (HTTP 401) for {url}: {body}; check the `token` input (e.g. `${{{{ github.token }}}}`), or leave it empty to use git"
@@ -137,15 +121,15 @@ pub enum GitHubError {
     },
     /// The request could not be made.
     #[error(
-        "cannot reach GitHub at {url} after {attempts} attempt(s): {source}; check GITHUB_API_URL and the network"
+        "cannot reach GitHub at {url} after {attempts} attempt(s): {message}; check GITHUB_API_URL and the network"
     )]
     Transport {
         /// The URL.
         url: String,
         /// Attempts made.
         attempts: u32,
-        /// The underlying error.
-        source: ureq::Error,
+        /// The last transport error.
+        message: String,
     },
     /// The response is not what the API documents.
     #[error("unexpected response from GitHub for {url}: {detail}")]
@@ -157,94 +141,20 @@ pub enum GitHubError {
     },
 }
 
-/// How transient failures are retried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts per request, at least 1.
-    pub attempts: u32,
-    /// The first wait; doubled after each failure.
-    pub initial_backoff: Duration,
-    /// The longest wait between attempts, also the longest `Retry-After` honored.
-    pub max_backoff: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 4,
-            initial_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(30),
-        }
-    }
-}
-
-/// Settings for [`GitHubClient`].
-#[derive(Clone, PartialEq, Eq)]
-pub struct GitHubOptions {
-    /// `GITHUB_API_URL`, e.g. `https://api.github.com` or `https://ghe.example.com/api/v3`.
-    pub api_url: String,
-    /// The token (sent as `Authorization: Bearer`, never printed).
-    pub token: String,
-    /// `owner/name`.
-    pub repository: String,
-    /// An HTTP(S) proxy URL; `None`: no proxy (the process environment is not read).
-    pub proxy: Option<String>,
-    /// Timeout of each request.
-    pub timeout: Duration,
-    /// Retries.
-    pub retry: RetryPolicy,
-}
-
-impl GitHubOptions {
-    /// Options with a 30 s timeout, no proxy and the default retries.
-    pub fn new(
-        api_url: impl Into<String>,
-        token: impl Into<String>,
-        repository: impl Into<String>,
-    ) -> Self {
-        GitHubOptions {
-            api_url: api_url.into(),
-            token: token.into(),
-            repository: repository.into(),
-            proxy: None,
-            timeout: Duration::from_secs(30),
-            retry: RetryPolicy::default(),
-        }
-    }
-}
-
-impl fmt::Debug for GitHubOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GitHubOptions")
-            .field("api_url", &self.api_url)
-            .field("token", &"***")
-            .field("repository", &self.repository)
-            .field("proxy", &self.proxy)
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
-            .finish()
-    }
-}
+/// `User-Agent` of paths-filter's requests.
+pub const USER_AGENT: &str = concat!("gantry-paths-filter/", env!("CARGO_PKG_VERSION"));
 
 /// The GitHub REST API, for pull request files.
 #[derive(Clone)]
 pub struct GitHubClient {
-    agent: ureq::Agent,
-    api_url: String,
-    token: String,
-    owner: String,
-    repo: String,
-    retry: RetryPolicy,
+    client: Client,
 }
 
 impl fmt::Debug for GitHubClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GitHubClient")
-            .field("api_url", &self.api_url)
-            .field("owner", &self.owner)
-            .field("repo", &self.repo)
-            .field("retry", &self.retry)
-            .finish_non_exhaustive()
+            .field("client", &self.client)
+            .finish()
     }
 }
 
@@ -269,156 +179,45 @@ struct Listing {
     cut: Option<String>,
 }
 
-/// One response, read whole.
-struct Response {
-    status: u16,
-    body: Vec<u8>,
-    link: Option<String>,
-    retry_after: Option<u64>,
-    rate_limit_exhausted: bool,
-    rate_limit_reset: Option<u64>,
-}
-
 impl GitHubClient {
     /// A client for `options.repository` (`owner/name`).
     ///
     /// # Errors
-    /// A repository that is not `owner/name`, or an invalid proxy URL.
-    pub fn new(options: GitHubOptions) -> Result<Self, GitHubError> {
-        let (owner, repo) = options
-            .repository
-            .split_once('/')
-            .filter(|(o, r)| {
-                !o.is_empty()
-                    && !r.is_empty()
-                    && !r.contains('/')
-                    && valid_segment(o)
-                    && valid_segment(r)
-            })
-            .ok_or_else(|| GitHubError::InvalidRepository {
-                value: options.repository.clone(),
-            })?;
-        let proxy = match &options.proxy {
-            Some(url) => {
-                Some(
-                    ureq::Proxy::new(url).map_err(|source| GitHubError::InvalidProxy {
-                        value: url.clone(),
-                        source,
-                    })?,
-                )
-            }
-            None => None,
-        };
-        let config = ureq::Agent::config_builder()
-            .timeout_global(Some(options.timeout))
-            .http_status_as_error(false)
-            .proxy(proxy)
-            .user_agent(concat!("gantry-paths-filter/", env!("CARGO_PKG_VERSION")))
-            .build();
+    /// [`GitHubError::Setup`]: a repository that is not `owner/name`, an API URL, token or
+    /// proxy that cannot be used.
+    pub fn new(options: ClientOptions) -> Result<Self, GitHubError> {
         Ok(GitHubClient {
-            agent: ureq::Agent::new_with_config(config),
-            api_url: options.api_url.trim_end_matches('/').to_owned(),
-            token: options.token,
-            owner: owner.to_owned(),
-            repo: repo.to_owned(),
-            retry: options.retry,
+            client: Client::new(options)?,
         })
     }
 
     fn pulls_url(&self, number: u64) -> String {
-        format!(
-            "{}/repos/{}/{}/pulls/{number}",
-            self.api_url, self.owner, self.repo
-        )
+        self.client.repo_url(&format!("pulls/{number}"))
     }
 
-    /// `GET` with retries; the final response (any status) or a transport error.
-    fn get(&self, url: &str) -> Result<(Response, u32), GitHubError> {
-        let attempts = self.retry.attempts.max(1);
-        let mut wait = self.retry.initial_backoff;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let last = attempt >= attempts;
-            match self.get_once(url) {
-                Ok(response) => {
-                    let rate_limited = response.status == 429
-                        || (response.status == 403
-                            && (response.rate_limit_exhausted || response.retry_after.is_some()));
-                    let retryable = rate_limited || matches!(response.status, 408 | 500..=599);
-                    if !retryable || last {
-                        return Ok((response, attempt));
-                    }
-                    let mut pause = wait;
-                    if rate_limited {
-                        let asked = response.retry_after.or_else(|| {
-                            response
-                                .rate_limit_reset
-                                .map(|reset| reset.saturating_sub(now_secs()))
-                        });
-                        if let Some(secs) = asked {
-                            if Duration::from_secs(secs) > self.retry.max_backoff {
-                                return Err(GitHubError::RateLimited {
-                                    url: url.to_owned(),
-                                    wait_secs: secs,
-                                });
-                            }
-                            pause = Duration::from_secs(secs);
-                        }
-                    }
-                    sleep(pause.min(self.retry.max_backoff));
-                }
-                Err(source) if last => {
-                    return Err(GitHubError::Transport {
-                        url: url.to_owned(),
-                        attempts: attempt,
-                        source,
-                    });
-                }
-                Err(_) => sleep(wait.min(self.retry.max_backoff)),
-            }
-            wait = wait.saturating_mul(2);
+    /// `GET` with the client's retries; the final answer (any status).
+    fn get(&self, url: &str) -> Result<Reply, GitHubError> {
+        self.client
+            .send(Method::Get, url, None)
+            .map_err(|transport| GitHubError::Transport {
+                url: url.to_owned(),
+                attempts: transport.attempts,
+                message: transport.message,
+            })
+    }
+
+    /// Map a final non-200 answer to an error.
+    fn status_error(&self, url: &str, response: &Reply) -> GitHubError {
+        let body = response.message();
+        if response.is_rate_limited()
+            && let Some(wait_secs) = response.rate_limit_wait()
+            && std::time::Duration::from_secs(wait_secs) > self.client.retry_policy().max_wait
+        {
+            return GitHubError::RateLimited {
+                url: url.to_owned(),
+                wait_secs,
+            };
         }
-    }
-
-    fn get_once(&self, url: &str) -> Result<Response, ureq::Error> {
-        let mut response = self
-            .agent
-            .get(url)
-            .header("Authorization", &format!("Bearer {}", self.token))
-            .header("Accept", "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", API_VERSION)
-            .call()?;
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let link = header("link");
-        let retry_after = header("retry-after").and_then(|v| v.trim().parse().ok());
-        let rate_limit_exhausted = header("x-ratelimit-remaining").is_some_and(|v| v.trim() == "0");
-        let rate_limit_reset = header("x-ratelimit-reset").and_then(|v| v.trim().parse().ok());
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY_BYTES)
-            .read_to_vec()?;
-        Ok(Response {
-            status,
-            body,
-            link,
-            retry_after,
-            rate_limit_exhausted,
-            rate_limit_reset,
-        })
-    }
-
-    /// Map a final non-200 response to an error.
-    fn status_error(url: &str, response: &Response, attempts: u32) -> GitHubError {
-        let body = shorten(&response.body);
         match response.status {
             401 => GitHubError::Unauthorized {
                 url: url.to_owned(),
@@ -435,7 +234,7 @@ impl GitHubClient {
                 url: url.to_owned(),
                 status,
                 body,
-                attempts,
+                attempts: response.attempts,
             },
         }
     }
@@ -446,9 +245,9 @@ impl GitHubClient {
     /// See [`GitHubError`].
     pub fn pull_request_changed_files(&self, number: u64) -> Result<Option<u64>, GitHubError> {
         let url = self.pulls_url(number);
-        let (response, attempts) = self.get(&url)?;
+        let response = self.get(&url)?;
         if response.status != 200 {
-            return Err(Self::status_error(&url, &response, attempts));
+            return Err(self.status_error(&url, &response));
         }
         let pr: ApiPullRequest =
             serde_json::from_slice(&response.body).map_err(|e| GitHubError::InvalidResponse {
@@ -468,7 +267,7 @@ impl GitHubClient {
                 "{}/files?per_page={PER_PAGE}&page={page}",
                 self.pulls_url(number)
             );
-            let (response, attempts) = self.get(&url)?;
+            let response = self.get(&url)?;
             match response.status {
                 200 => {}
                 // "The diff is too large" and similar: git can still tell.
@@ -476,7 +275,7 @@ impl GitHubClient {
                     let reason = format!(
                         "HTTP {} on page {page}: {}",
                         response.status,
-                        shorten(&response.body)
+                        response.message()
                     );
                     return Ok(Listing {
                         changes,
@@ -484,7 +283,7 @@ impl GitHubClient {
                         cut: Some(reason),
                     });
                 }
-                _ => return Err(Self::status_error(&url, &response, attempts)),
+                _ => return Err(self.status_error(&url, &response)),
             }
             let files: Vec<ApiFile> = serde_json::from_slice(&response.body).map_err(|e| {
                 GitHubError::InvalidResponse {
@@ -497,7 +296,7 @@ impl GitHubClient {
                 changes.push(to_change(file, &url, &mut warnings)?);
             }
             let more = match &response.link {
-                Some(link) => has_next(link),
+                Some(link) => gantry_github::text::has_next(link),
                 None => received >= PER_PAGE,
             };
             if !more {
@@ -613,54 +412,9 @@ fn to_change(file: ApiFile, url: &str, warnings: &mut Vec<String>) -> Result<Cha
     Ok(change)
 }
 
-/// True when a `Link` header has a `rel="next"` entry. Only the fact is used: the next URL is
-/// built from the API URL, so the token is never sent to a host named by a response.
-fn has_next(link: &str) -> bool {
-    link.split(',').any(|part| {
-        part.split(';').skip(1).any(|param| {
-            let param = param.trim();
-            param == "rel=\"next\"" || param == "rel=next"
-        })
-    })
-}
-
-fn valid_segment(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && s != "."
-        && s != ".."
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-fn shorten(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    match text.char_indices().nth(MAX_BODY_SHOWN) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None if text.is_empty() => "(empty body)".to_owned(),
-        None => text.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn link_header_next() {
-        assert!(has_next(
-            r#"<https://api.github.com/x?page=2>; rel="next", <https://api.github.com/x?page=5>; rel="last""#
-        ));
-        assert!(!has_next(
-            r#"<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=1>; rel="first""#
-        ));
-        assert!(!has_next(""));
-    }
 
     #[test]
     fn statuses_map_to_changes() {
@@ -693,21 +447,20 @@ mod tests {
     }
 
     #[test]
-    fn repository_must_be_owner_slash_name() {
-        for bad in ["", "owner", "owner/", "/repo", "a/b/c", "a/../b", "o w/r"] {
-            let options = GitHubOptions::new("http://127.0.0.1:1", "t", bad);
-            assert!(
-                matches!(
-                    GitHubClient::new(options),
-                    Err(GitHubError::InvalidRepository { .. })
-                ),
-                "{bad:?}"
-            );
-        }
-        let client =
-            GitHubClient::new(GitHubOptions::new("http://x/api/", "secret", "o/r.js")).unwrap();
+    fn the_client_is_set_up_or_refused_with_what_to_check() {
+        let options = |repository: &str| {
+            ClientOptions::new("http://x/api/", "secret", repository, USER_AGENT)
+        };
+        let error = GitHubClient::new(options("a/b/c")).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                GitHubError::Setup(SetupError::InvalidRepository { .. })
+            ),
+            "{error:?}"
+        );
+        let client = GitHubClient::new(options("o/r.js")).unwrap();
         assert_eq!(client.pulls_url(3), "http://x/api/repos/o/r.js/pulls/3");
         assert!(!format!("{client:?}").contains("secret"));
-        assert!(!format!("{:?}", GitHubOptions::new("u", "secret", "o/r")).contains("secret"));
     }
 }

@@ -10,7 +10,7 @@ use gantry_toolkit::{EventPayload, GithubContext, Runner, Stop, Summary};
 use crate::base::{self, BaseInputs, ChangeSource};
 use crate::config::Config;
 use crate::git::{Git, detect_changes};
-use crate::github::{GitHubClient, GitHubOptions, PullRequestFiles};
+use crate::github::{GitHubClient, PullRequestFiles, USER_AGENT};
 use crate::outputs::{self, Outcome};
 
 /// How many files of each filter the job summary shows.
@@ -55,10 +55,11 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
 
     let github = match (&plan.source, &config.token, &context.repository) {
         (ChangeSource::PullRequestApi { .. }, Some(token), Some(repository)) => Some(
-            GitHubClient::new(GitHubOptions::new(
+            GitHubClient::new(gantry_github::ClientOptions::new(
                 context.api_url.clone(),
                 token.clone(),
                 repository.clone(),
+                USER_AGENT,
             ))
             .context("cannot set up the GitHub API client")?,
         ),

@@ -1,25 +1,21 @@
-//! The pull request files API against a local HTTP server on loopback (std `TcpListener` in a
-//! thread): pagination, the 3,000-file cap (detected, never silent), renames, retries and
+//! The pull request files API against testkit's HTTP server on loopback: pagination, the 3,000-file cap (detected, never silent), renames, retries and
 //! errors, and the fall back to git on a real repository when the API stops short.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
+use gantry_github::ClientOptions;
 use gantry_testkit::GitRepo;
+use gantry_testkit::http::{FakeHttp, Request, Response, closed_port};
 use gantry_toolkit::EventPayload;
 use paths_filter::base::{BaseInputs, ChangeSource, plan};
 use paths_filter::change::{Change, ChangeStatus};
 use paths_filter::git::{Git, detect_changes};
 use paths_filter::github::{
-    API_FILE_CAP, GitHubClient, GitHubError, GitHubOptions, MAX_PAGES, PER_PAGE, PrFiles,
-    PullRequestFiles, RetryPolicy,
+    API_FILE_CAP, GitHubClient, GitHubError, MAX_PAGES, PER_PAGE, PrFiles, PullRequestFiles,
+    RetryPolicy, USER_AGENT,
 };
 use serde_json::{Value, json};
 
@@ -27,164 +23,44 @@ const TOKEN: &str = "s3cret-token";
 
 // ---- the server ----------------------------------------------------------------------------
 
-#[derive(Debug, Clone)]
-struct Request {
-    path: String,
-    headers: Vec<(String, String)>,
+/// A whole-number query parameter of a request.
+fn number(request: &Request, name: &str) -> Option<usize> {
+    request.query(name).and_then(|v| v.parse().ok())
 }
 
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The value of query parameter `name`.
-    fn query(&self, name: &str) -> Option<u64> {
-        let (_, query) = self.path.split_once('?')?;
-        query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-            .and_then(|v| v.parse().ok())
-    }
-}
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn json(status: u16, body: &Value) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: body.to_string(),
-        }
-    }
-
-    fn header(mut self, name: &str, value: &str) -> Reply {
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-}
-
-/// `handler(request, n)`: n is how many earlier requests had the same path.
-type Handler = dyn Fn(&Request, usize) -> Reply + Send + Sync;
-
-struct Server {
-    addr: String,
-    requests: Arc<Mutex<Vec<Request>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
+/// testkit's loopback server, with a handler that also gets how many earlier requests asked
+/// for the same path, and a client for it.
+struct Server(FakeHttp);
 
 impl Server {
-    fn start(handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
-        let requests = Arc::new(Mutex::new(Vec::<Request>::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let handler: Arc<Handler> = Arc::new(handler);
-        let thread = {
-            let (requests, stop) = (requests.clone(), stop.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    serve(stream, &requests, &*handler);
-                }
-            })
-        };
-        Server {
-            addr,
-            requests,
-            stop,
-            thread: Some(thread),
-        }
+    fn start(handler: impl Fn(&Request, usize) -> Response + Send + Sync + 'static) -> Server {
+        Server(FakeHttp::start(move |request| {
+            handler(request, request.seen)
+        }))
     }
 
     fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.0.url()
     }
 
     fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
+        self.0.requests()
     }
 
     fn client(&self) -> GitHubClient {
-        let mut options = GitHubOptions::new(self.url(), TOKEN, "acme/shop");
+        let mut options = ClientOptions::new(self.url(), TOKEN, "acme/shop", USER_AGENT);
         options.retry = fast_retry(4);
         options.timeout = Duration::from_secs(10);
         GitHubClient::new(options).unwrap()
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(&self.addr);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, handler: &Handler) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 {
-            break;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = header.split_once(':') {
-            headers.push((k.trim().to_owned(), v.trim().to_owned()));
-        }
-    }
-    let request = Request { path, headers };
-    let seen = {
-        let mut all = requests.lock().unwrap();
-        let seen = all.iter().filter(|r| r.path == request.path).count();
-        all.push(request.clone());
-        seen
-    };
-    let reply = handler(&request, seen);
-    let mut out = format!(
-        "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reply.status,
-        reply.body.len()
-    );
-    for (k, v) in &reply.headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str("\r\n");
-    out.push_str(&reply.body);
-    let mut stream = stream;
-    let _ = stream.write_all(out.as_bytes());
-    let _ = stream.flush();
-    let _ = stream.shutdown(Shutdown::Both);
-}
-
 fn fast_retry(attempts: u32) -> RetryPolicy {
     RetryPolicy {
-        attempts,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(50),
+        max_attempts: attempts,
+        base_delay: Duration::from_millis(5),
+        rate_limit_wait: Duration::from_millis(5),
+        max_wait: Duration::from_millis(50),
     }
 }
 
@@ -231,24 +107,24 @@ fn expected(i: usize) -> Change {
 fn github_like(
     total: usize,
     files: impl Fn(usize) -> Value + Send + Sync + 'static,
-) -> impl Fn(&Request, usize) -> Reply + Send + Sync + 'static {
+) -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
     move |request, _| {
         if request.path == "/repos/acme/shop/pulls/7" {
-            return Reply::json(200, &json!({"number": 7, "changed_files": total}));
+            return Response::json(200, &json!({"number": 7, "changed_files": total}));
         }
         assert!(
             request.path.starts_with("/repos/acme/shop/pulls/7/files?"),
             "{}",
             request.path
         );
-        let per_page = request.query("per_page").unwrap_or(30) as usize;
-        let page = request.query("page").unwrap_or(1) as usize;
+        let per_page = number(request, "per_page").unwrap_or(30);
+        let page = number(request, "page").unwrap_or(1);
         let listed = total.min(API_FILE_CAP);
         let start = (page - 1) * per_page;
         let end = (start + per_page).min(listed);
         let body: Vec<Value> = (start..end.max(start)).map(&files).collect();
         let last_page = listed.div_ceil(per_page);
-        let mut reply = Reply::json(200, &Value::Array(body));
+        let mut reply = Response::json(200, &Value::Array(body));
         let link = |p: usize, rel: &str| {
             format!(
                 "<http://elsewhere.invalid/repos/acme/shop/pulls/7/files?per_page={per_page}&page={p}>; rel=\"{rel}\""
@@ -380,10 +256,10 @@ fn a_full_last_page_without_a_next_link_ends_the_listing() {
 #[test]
 fn without_link_headers_a_short_page_ends_the_listing() {
     let server = Server::start(|request, _| {
-        let page = request.query("page").unwrap() as usize;
+        let page = number(request, "page").unwrap();
         let n = if page == 1 { PER_PAGE } else { 7 };
         let body: Vec<Value> = (0..n).map(|i| entry((page - 1) * PER_PAGE + i)).collect();
-        Reply::json(200, &Value::Array(body))
+        Response::json(200, &Value::Array(body))
     });
     let files = server.client().pull_request_files(7, None).unwrap();
     assert!(matches!(&files, PrFiles::Complete { changes, .. } if changes.len() == 107));
@@ -393,9 +269,10 @@ fn without_link_headers_a_short_page_ends_the_listing() {
 #[test]
 fn a_server_that_never_stops_is_not_followed_forever() {
     let server = Server::start(|request, _| {
-        let page = request.query("page").unwrap() as usize;
+        let page = number(request, "page").unwrap();
         let body: Vec<Value> = (0..PER_PAGE).map(|i| entry(page * PER_PAGE + i)).collect();
-        Reply::json(200, &Value::Array(body)).header("Link", "<http://x/?page=999>; rel=\"next\"")
+        Response::json(200, &Value::Array(body))
+            .header("Link", "<http://x/?page=999>; rel=\"next\"")
     });
     let files = server.client().pull_request_files(7, None).unwrap();
     assert!(
@@ -408,8 +285,8 @@ fn a_server_that_never_stops_is_not_followed_forever() {
 #[test]
 fn a_500_then_200_is_retried() {
     let server = Server::start(|request, seen| {
-        if request.query("page") == Some(1) && seen == 0 {
-            return Reply::json(500, &json!({"message": "Server Error"}));
+        if number(request, "page") == Some(1) && seen == 0 {
+            return Response::json(500, &json!({"message": "Server Error"}));
         }
         github_like(5, entry)(request, seen)
     });
@@ -423,8 +300,8 @@ fn a_500_then_200_is_retried() {
 #[test]
 fn rate_limits_are_retried_after_the_time_asked() {
     let server = Server::start(|request, seen| match seen {
-        0 => Reply::json(429, &json!({"message": "slow down"})).header("Retry-After", "0"),
-        1 => Reply::json(403, &json!({"message": "API rate limit exceeded"}))
+        0 => Response::json(429, &json!({"message": "slow down"})).header("Retry-After", "0"),
+        1 => Response::json(403, &json!({"message": "API rate limit exceeded"}))
             .header("X-RateLimit-Remaining", "0")
             .header("Retry-After", "0"),
         _ => github_like(3, entry)(request, seen),
@@ -435,7 +312,7 @@ fn rate_limits_are_retried_after_the_time_asked() {
 
     // A limit that resets later than the client waits fails at once, saying so.
     let server = Server::start(|_, _| {
-        Reply::json(429, &json!({"message": "slow down"})).header("Retry-After", "3600")
+        Response::json(429, &json!({"message": "slow down"})).header("Retry-After", "3600")
     });
     let error = server.client().pull_request_files(7, None).unwrap_err();
     assert!(
@@ -453,7 +330,7 @@ fn rate_limits_are_retried_after_the_time_asked() {
 
 #[test]
 fn persistent_server_errors_give_up_after_the_bounded_attempts() {
-    let server = Server::start(|_, _| Reply::json(502, &json!({"message": "Bad Gateway"})));
+    let server = Server::start(|_, _| Response::json(502, &json!({"message": "Bad Gateway"})));
     let error = server.client().pull_request_files(7, None).unwrap_err();
     assert!(
         matches!(
@@ -478,7 +355,7 @@ fn refusals_say_what_to_check_and_are_not_retried() {
         (404, "check GITHUB_REPOSITORY and the pull request number"),
     ] {
         let server = Server::start(move |_, _| {
-            Reply::json(
+            Response::json(
                 status,
                 &json!({"message": "no", "documentation_url": "https://docs"}),
             )
@@ -497,7 +374,7 @@ fn refusals_say_what_to_check_and_are_not_retried() {
 #[test]
 fn a_diff_too_large_to_list_is_truncated_not_an_error() {
     let server = Server::start(|_, _| {
-        Reply::json(
+        Response::json(
             422,
             &json!({"message": "Sorry, the diff exceeded the maximum number of files"}),
         )
@@ -511,15 +388,16 @@ fn a_diff_too_large_to_list_is_truncated_not_an_error() {
 
 #[test]
 fn unexpected_bodies_and_unknown_statuses() {
-    let server = Server::start(|_, _| Reply::json(200, &json!({"message": "not a list"})));
+    let server = Server::start(|_, _| Response::json(200, &json!({"message": "not a list"})));
     let error = server.client().pull_request_files(7, None).unwrap_err();
     assert!(
         matches!(error, GitHubError::InvalidResponse { .. }),
         "{error:?}"
     );
 
-    let server =
-        Server::start(|_, _| Reply::json(200, &json!([{"filename": "a", "status": "teleported"}])));
+    let server = Server::start(|_, _| {
+        Response::json(200, &json!([{"filename": "a", "status": "teleported"}]))
+    });
     let files = server.client().pull_request_files(7, None).unwrap();
     let PrFiles::Complete { changes, warnings } = files else {
         panic!("{files:?}")
@@ -530,11 +408,12 @@ fn unexpected_bodies_and_unknown_statuses() {
 
 #[test]
 fn an_unreachable_api_is_a_transport_error_after_retries() {
-    let port = {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let mut options = GitHubOptions::new(format!("http://127.0.0.1:{port}"), TOKEN, "acme/shop");
+    let mut options = ClientOptions::new(
+        format!("http://127.0.0.1:{}", closed_port()),
+        TOKEN,
+        "acme/shop",
+        USER_AGENT,
+    );
     options.retry = fast_retry(2);
     let error = GitHubClient::new(options)
         .unwrap()
