@@ -258,6 +258,13 @@ impl Client {
         })
     }
 
+    /// Retry as `policy` says from now on.
+    #[must_use]
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// The repository.
     pub fn repository(&self) -> &Repository {
         &self.repository

@@ -1,13 +1,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! `semantic_version::github` against a GitHub written here: an HTTP/1.1 server on loopback
-//! (a std `TcpListener` thread) that keeps refs, tag objects and releases like GitHub's REST
+//! `semantic_version::github` against a GitHub written here: testkit's HTTP server on loopback
+//! with a handler that keeps refs, tag objects and releases like GitHub's REST
 //! API does, records every request, and answers with injected faults when told to.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use gantry_testkit::http::{self, FakeHttp, Response, closed_port};
 
 use semantic_version::github::{
     FloatingOutcome, GitHub, GitHubClient, GitHubError, ReleaseOutcome, ReleaseSpec, RetryPolicy,
@@ -234,28 +234,24 @@ fn decode(path: &str) -> String {
 }
 
 struct FakeGitHub {
-    url: String,
+    server: FakeHttp,
     state: Arc<Mutex<State>>,
 }
 
 impl FakeGitHub {
     fn start() -> FakeGitHub {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State::default()));
         let shared = Arc::clone(&state);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let state = Arc::clone(&shared);
-                std::thread::spawn(move || serve(stream, &state));
-            }
-        });
-        FakeGitHub { url, state }
+        let server = FakeHttp::start(move |request| serve(request, &shared));
+        FakeGitHub { server, state }
+    }
+
+    fn url(&self) -> String {
+        self.server.url()
     }
 
     fn client(&self) -> GitHubClient {
-        self.client_at(&self.url)
+        self.client_at(&self.url())
     }
 
     fn client_at(&self, url: &str) -> GitHubClient {
@@ -329,67 +325,27 @@ impl FakeGitHub {
     }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap().to_owned();
-    let path = parts.next().unwrap().to_owned();
-    let mut length = 0;
-    let mut authorization = None;
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).unwrap();
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let (name, value) = header.split_once(':').unwrap();
-        match name.to_ascii_lowercase().as_str() {
-            "content-length" => length = value.trim().parse().unwrap(),
-            "authorization" => authorization = Some(value.trim().to_owned()),
-            "transfer-encoding" => panic!("chunked request bodies are not expected"),
-            _ => {}
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    let body = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).unwrap()
-    };
+/// One request through the model: recorded, then a fault or the model's answer.
+fn serve(request: &http::Request, state: &Mutex<State>) -> Response {
+    assert!(
+        request.header("transfer-encoding").is_none(),
+        "chunked request bodies are not expected"
+    );
     let request = Request {
-        method,
-        path,
-        body,
-        authorization,
+        method: request.method.clone(),
+        path: request.path.clone(),
+        body: request.json(),
+        authorization: request.header("authorization").map(str::to_owned),
     };
     let answer = {
         let mut state = state.lock().unwrap();
         state.requests.push(request.clone());
         state.handle(&request)
     };
-    let body = answer.body.to_string();
-    let mut response = format!(
-        "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-        answer.status,
-        body.len()
-    );
-    for (name, value) in &answer.headers {
-        response.push_str(&format!("{name}: {value}\r\n"));
-    }
-    response.push_str("\r\n");
-    response.push_str(&body);
-    let mut stream = stream;
-    let _ = stream.write_all(response.as_bytes());
-    let _ = stream.flush();
+    answer.headers.iter().fold(
+        Response::json(answer.status, &answer.body),
+        |response, (name, value)| response.header(name, value),
+    )
 }
 
 fn spec(tag: &str, body: &str) -> ReleaseSpec {
@@ -827,7 +783,7 @@ async fn releases_with_other_contents_are_updated_and_drafts_found_and_published
 #[tokio::test]
 async fn an_enterprise_api_path_is_kept_and_tag_names_are_encoded() {
     let github = FakeGitHub::start();
-    let client = github.client_at(&format!("{}/api/v3/", github.url));
+    let client = github.client_at(&format!("{}/api/v3/", github.url()));
     let outcome = ensure_tag(&client, "pkg/v1.0.0+build.1", COMMIT, "x")
         .await
         .unwrap();
@@ -848,14 +804,8 @@ async fn an_enterprise_api_path_is_kept_and_tag_names_are_encoded() {
 
 #[tokio::test]
 async fn an_unreachable_api_is_a_transport_error_after_the_retries() {
-    // A port that was just free: nothing listens there.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let github = FakeGitHub::start();
-    let client = github.client_at(&format!("http://127.0.0.1:{port}"));
+    let client = github.client_at(&format!("http://127.0.0.1:{}", closed_port()));
     let error = client.get_ref("v1").await.unwrap_err();
     assert!(
         matches!(error, GitHubError::Transport { attempts: 3, .. }),
