@@ -28,6 +28,8 @@ pub struct Request {
     pub method: String,
     /// The path with its query, as sent (`/repos/o/r/pulls/1/files?page=2`).
     pub path: String,
+    /// The protocol of the request line (`HTTP/1.1`).
+    pub version: String,
     /// The headers, names as sent.
     pub headers: Vec<(String, String)>,
     /// The body.
@@ -210,6 +212,7 @@ fn serve(mut incoming: tiny_http::Request, requests: &Mutex<Vec<Request>>, handl
     let _ = incoming.as_reader().read_to_end(&mut body);
     let method = incoming.method().as_str().to_owned();
     let path = incoming.url().to_owned();
+    let version = format!("HTTP/{}", incoming.http_version());
     let headers = incoming
         .headers()
         .iter()
@@ -229,6 +232,7 @@ fn serve(mut incoming: tiny_http::Request, requests: &Mutex<Vec<Request>>, handl
         let request = Request {
             method,
             path,
+            version,
             headers,
             body,
             seen,
@@ -307,6 +311,7 @@ mod tests {
         assert_eq!(requests.len(), 2);
         assert_eq!((requests[0].seen, requests[1].seen), (0, 1));
         assert_eq!(requests[1].method, "POST");
+        assert_eq!(requests[1].version, "HTTP/1.1");
         assert_eq!(requests[1].query("page"), Some("2"));
         assert_eq!(requests[1].query("x"), Some(""));
         assert_eq!(requests[1].query("y"), None);
