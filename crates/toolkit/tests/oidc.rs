@@ -3,11 +3,10 @@
 // Helpers here are test code too: a panic is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use gantry_testkit::http::{FakeHttp, Request, Response, closed_port};
 use gantry_toolkit::oidc::{OidcError, OidcOptions, request_id_token_with};
 use gantry_toolkit::{Env, Runner};
 
@@ -15,56 +14,42 @@ use gantry_toolkit::{Env, Runner};
 #[derive(Debug)]
 struct Seen {
     request_line: String,
-    headers: Vec<(String, String)>,
+    request: Request,
 }
 
 impl Seen {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.request.header(name)
     }
 }
 
-/// Serve one scripted `(status, body)` per connection, in order; report each request.
-fn serve(responses: Vec<(u16, &'static str)>) -> (String, Receiver<Seen>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for (status, body) in responses {
-            let (stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut headers = Vec::new();
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                let line = line.trim_end();
-                if line.is_empty() {
-                    break;
-                }
-                let (k, v) = line.split_once(':').unwrap();
-                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
-            tx.send(Seen {
-                request_line: request_line.trim_end().to_owned(),
-                headers,
-            })
-            .unwrap();
-            let mut stream = stream;
-            write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            )
-            .unwrap();
-            stream.flush().unwrap();
+/// Every request `server` saw so far, in order.
+fn seen(server: &FakeHttp) -> Vec<Seen> {
+    server
+        .requests()
+        .into_iter()
+        .map(|request| Seen {
+            request_line: format!("{} {} {}", request.method, request.path, request.version),
+            request,
+        })
+        .collect()
+}
+
+/// Serve one scripted `(status, body)` per request, in order (past the end: 500); the base URL
+/// and the server, which sees every request.
+fn serve(responses: Vec<(u16, &'static str)>) -> (String, FakeHttp) {
+    let next = AtomicUsize::new(0);
+    let server = FakeHttp::start(move |_| {
+        let Some(&(status, body)) = responses.get(next.fetch_add(1, Ordering::SeqCst)) else {
+            return Response::text(500, "no scripted answer left");
+        };
+        Response {
+            status,
+            headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+            body: body.as_bytes().to_vec(),
         }
     });
-    (base, rx)
+    (server.url(), server)
 }
 
 fn env(url: &str) -> Env {
@@ -85,18 +70,21 @@ fn fast() -> OidcOptions {
     }
 }
 
-fn next(rx: &Receiver<Seen>) -> Seen {
-    rx.recv_timeout(Duration::from_secs(10))
+/// The first request the server saw.
+fn first(server: &FakeHttp) -> Seen {
+    seen(server)
+        .into_iter()
+        .next()
         .expect("the server saw no request")
 }
 
 #[test]
 fn requests_token_with_audience_and_bearer() {
-    let (base, rx) = serve(vec![(200, r#"{"count":1,"value":"eyJ.header.sig"}"#)]);
+    let (base, server) = serve(vec![(200, r#"{"count":1,"value":"eyJ.header.sig"}"#)]);
     let url = format!("{base}/_apis/token?api-version=2.0");
     let token = request_id_token_with(&env(&url), Some("sts.amazonaws.com"), &fast()).unwrap();
     assert_eq!(token, "eyJ.header.sig");
-    let seen = next(&rx);
+    let seen = first(&server);
     assert_eq!(
         seen.request_line,
         "GET /_apis/token?api-version=2.0&audience=sts.amazonaws.com HTTP/1.1"
@@ -110,29 +98,29 @@ fn requests_token_with_audience_and_bearer() {
 
 #[test]
 fn url_without_query_and_encoded_audience() {
-    let (base, rx) = serve(vec![(200, r#"{"value":"t"}"#)]);
+    let (base, server) = serve(vec![(200, r#"{"value":"t"}"#)]);
     let url = format!("{base}/token");
     request_id_token_with(&env(&url), Some("api://my app"), &fast()).unwrap();
     assert_eq!(
-        next(&rx).request_line,
+        first(&server).request_line,
         "GET /token?audience=api%3A%2F%2Fmy%20app HTTP/1.1"
     );
 }
 
 #[test]
 fn no_audience_keeps_the_url() {
-    let (base, rx) = serve(vec![(200, r#"{"value":"t"}"#)]);
+    let (base, server) = serve(vec![(200, r#"{"value":"t"}"#)]);
     let url = format!("{base}/token?api-version=2.0");
     request_id_token_with(&env(&url), None, &fast()).unwrap();
     assert_eq!(
-        next(&rx).request_line,
+        first(&server).request_line,
         "GET /token?api-version=2.0 HTTP/1.1"
     );
 }
 
 #[test]
 fn server_error_is_retried() {
-    let (base, rx) = serve(vec![
+    let (base, server) = serve(vec![
         (500, r#"{"message":"oops"}"#),
         (503, ""),
         (200, r#"{"value":"third-time"}"#),
@@ -140,14 +128,16 @@ fn server_error_is_retried() {
     let url = format!("{base}/token?api-version=2.0");
     let token = request_id_token_with(&env(&url), Some("aud"), &fast()).unwrap();
     assert_eq!(token, "third-time");
-    for _ in 0..3 {
-        assert!(next(&rx).request_line.contains("audience=aud"));
+    let seen = seen(&server);
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    for seen in seen {
+        assert!(seen.request_line.contains("audience=aud"));
     }
 }
 
 #[test]
 fn persistent_server_error_reports_status_body_and_attempts() {
-    let (base, _rx) = serve(vec![(502, "bad gateway"), (502, "bad gateway")]);
+    let (base, _server) = serve(vec![(502, "bad gateway"), (502, "bad gateway")]);
     let options = OidcOptions {
         attempts: 2,
         ..fast()
@@ -161,7 +151,7 @@ fn persistent_server_error_reports_status_body_and_attempts() {
 
 #[test]
 fn forbidden_is_not_retried_and_says_what_to_do() {
-    let (base, rx) = serve(vec![
+    let (base, server) = serve(vec![
         (403, r#"{"message":"Forbidden"}"#),
         (200, r#"{"value":"x"}"#),
     ]);
@@ -184,21 +174,12 @@ fn forbidden_is_not_retried_and_says_what_to_do() {
         message.contains("permissions: id-token: write"),
         "{message}"
     );
-    next(&rx);
-    assert!(
-        rx.recv_timeout(Duration::from_millis(300)).is_err(),
-        "403 was retried"
-    );
+    assert_eq!(seen(&server).len(), 1, "403 was retried");
 }
 
 #[test]
 fn connection_refused_is_retried_then_reported() {
-    // Bind and drop to get a port nothing listens on.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port();
     let url = format!("http://127.0.0.1:{port}/t");
     let err = request_id_token_with(&env(&url), None, &fast()).unwrap_err();
     assert!(
@@ -210,7 +191,7 @@ fn connection_refused_is_retried_then_reported() {
 
 #[test]
 fn response_without_value_is_an_error() {
-    let (base, _rx) = serve(vec![(200, r#"{"count":0}"#)]);
+    let (base, _server) = serve(vec![(200, r#"{"count":0}"#)]);
     let err = request_id_token_with(&env(&format!("{base}/t")), None, &fast()).unwrap_err();
     assert!(matches!(err, OidcError::InvalidResponse { .. }), "{err:?}");
 }
@@ -246,7 +227,7 @@ fn missing_environment_says_to_add_the_permission() {
 
 #[test]
 fn runner_masks_the_token_before_returning_it() {
-    let (base, _rx) = serve(vec![(200, r#"{"value":"eyJhbGciOi.payload.signature"}"#)]);
+    let (base, _server) = serve(vec![(200, r#"{"value":"eyJhbGciOi.payload.signature"}"#)]);
     let (runner, out) = Runner::captured(env(&format!("{base}/t?api-version=2.0")));
     let token = runner
         .id_token_with(Some("sts.amazonaws.com"), &fast())
