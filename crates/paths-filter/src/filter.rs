@@ -18,19 +18,15 @@
 //! filter, the value and what is valid: null or numeric rules, empty filters, unknown change
 //! types (dorny's rule then never matches), invalid globs (picomatch then never matches).
 
-mod glob;
-#[cfg(test)]
-pub(crate) mod picomatch_table;
-
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
+use gantry_glob::{Glob, NameGlob, Program, Shape};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::change::ChangeStatus;
-pub(crate) use glob::{NameGlob, Program, Scratch};
 
 /// What a rule may be, for error messages.
 const EXPECTED_RULE: &str =
@@ -221,7 +217,7 @@ pub(crate) struct TargetedGlobs {
     pub(crate) targets: Vec<GlobTarget>,
 }
 
-/// What applies to the paths under one directory (see [`glob::Shape`]).
+/// What applies to the paths under one directory (see [`Shape`]).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DirRules {
     /// Every path under the directory matches (`dir/**`; the gates of programs).
@@ -394,7 +390,7 @@ fn build_set(globs: Vec<globset::Glob>) -> Result<GlobSet, FilterError> {
 
 impl Builder {
     /// Interns one glob (without its `!`), compiling it the first time it is seen.
-    fn pattern(&mut self, glob: &glob::Glob) -> u32 {
+    fn pattern(&mut self, glob: &Glob) -> u32 {
         if let Some(id) = self.ids.get(&glob.body_text) {
             return *id;
         }
@@ -402,15 +398,15 @@ impl Builder {
         self.ids.insert(glob.body_text.clone(), id);
         // Our printer only emits syntax globset accepts; should globset ever refuse one, the
         // pattern still works through the (slower) program.
-        let built: Option<Vec<(glob::Shape, Option<globset::Glob>)>> = glob::to_globset(glob)
+        let built: Option<Vec<(Shape, Option<globset::Glob>)>> = gantry_glob::to_globset(glob)
             .and_then(|printed| {
                 printed
                     .into_iter()
                     .map(|p| match p.shape {
-                        glob::Shape::Exact(_)
-                        | glob::Shape::Under(_)
-                        | glob::Shape::Name { .. } => Some((p.shape, None)),
-                        glob::Shape::AnyName(_) | glob::Shape::In(_) | glob::Shape::Anywhere => {
+                        Shape::Exact(_) | Shape::Under(_) | Shape::Name { .. } => {
+                            Some((p.shape, None))
+                        }
+                        Shape::AnyName(_) | Shape::In(_) | Shape::Anywhere => {
                             Some((p.shape, Some(build_glob(&p.text)?)))
                         }
                     })
@@ -421,17 +417,17 @@ impl Builder {
             Some(globs) => {
                 for (shape, glob) in globs {
                     match (shape, glob) {
-                        (glob::Shape::Exact(path), _) => self.exact_path(path, target),
-                        (glob::Shape::Under(dir), _) => {
+                        (Shape::Exact(path), _) => self.exact_path(path, target),
+                        (Shape::Under(dir), _) => {
                             self.dirs.entry(dir).or_default().under.push(target);
                         }
-                        (glob::Shape::Name { dir, name }, _) => {
+                        (Shape::Name { dir, name }, _) => {
                             self.dirs.entry(dir).or_default().names.push((name, target));
                         }
-                        (glob::Shape::AnyName(name), Some(g)) => {
+                        (Shape::AnyName(name), Some(g)) => {
                             self.any_names.push((name, g, target));
                         }
-                        (glob::Shape::In(dir), Some(g)) => {
+                        (Shape::In(dir), Some(g)) => {
                             let rules = self.dirs.entry(dir).or_default();
                             rules.globs.push(g);
                             rules.targets.push(target);
@@ -447,7 +443,7 @@ impl Builder {
             None => {
                 // Programs are slow next to globset; the pattern's literal directory says
                 // which paths one is worth running for.
-                let prefix = glob::required_prefix(glob);
+                let prefix = gantry_glob::required_prefix(glob);
                 let index = u32::try_from(self.programs.len()).unwrap_or(u32::MAX);
                 let gate = prefix.rfind('/').filter(|&slash| slash > 0);
                 if let Some(slash) = gate {
@@ -489,7 +485,7 @@ impl Builder {
     }
 
     /// Registers picomatch's "a path equal to the pattern text matches" for a positive use.
-    fn literal(&mut self, glob: &glob::Glob, id: u32) {
+    fn literal(&mut self, glob: &Glob, id: u32) {
         let special = glob
             .body_text
             .chars()
@@ -663,7 +659,7 @@ impl RuleReader<'_> {
     }
 
     fn glob(&mut self, text: &str, at: &str) -> Result<Item, FilterError> {
-        let parsed = glob::parse(text).map_err(|e| FilterError::InvalidGlob {
+        let parsed = gantry_glob::parse(text).map_err(|e| FilterError::InvalidGlob {
             filter: self.filter.to_string(),
             at: at.to_string(),
             glob: text.to_string(),

@@ -27,8 +27,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
+use gantry_glob::Scratch;
+
 use crate::change::{Change, ChangeStatus};
-use crate::filter::{DirRules, FilterSet, GlobTarget, NegationMode, ProgramEntry, Rule, Scratch};
+use crate::filter::{DirRules, FilterSet, GlobTarget, NegationMode, ProgramEntry, Rule};
 
 /// How a filter's rules combine for one file (dorny's `predicate-quantifier` input).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -740,7 +742,7 @@ pub fn synthetic_workload(changes: usize, filters: usize) -> (String, Vec<Change
 mod tests {
     use super::*;
     use crate::filter::FilterOptions;
-    use crate::filter::picomatch_table::TABLE;
+    use gantry_glob::picomatch_table::TABLE;
 
     fn quote(s: &str) -> String {
         format!("'{}'", s.replace('\'', "''"))

@@ -2,14 +2,12 @@
 //! Filter semantics: globs (picomatch with `{dot: true}`, as dorny/paths-filter), the YAML
 //! syntax, change types, quantifiers, negation modes, renames — and every error message.
 
+use gantry_glob::picomatch_table;
 use paths_filter::change::{Change, ChangeStatus};
 use paths_filter::filter::{FilterError, FilterOptions, FilterSet, NegationMode};
 use paths_filter::matching::{
     FileMatch, FilterResult, PredicateQuantifier, Side, synthetic_workload,
 };
-
-#[path = "../src/filter/picomatch_table.rs"]
-mod picomatch_table;
 
 use ChangeStatus::{Added, Copied, Deleted, Modified, Renamed, TypeChange};
 use PredicateQuantifier::{Every, Some as AnyRule, SomeWithExcludes};

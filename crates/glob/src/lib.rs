@@ -36,9 +36,12 @@
 
 use std::fmt;
 
+#[cfg(any(test, feature = "test-util"))]
+pub mod picomatch_table;
+
 /// Why a glob was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum GlobError {
+pub enum GlobError {
     Empty,
     NothingAfterNegation,
     InvalidRange(char, char),
@@ -75,13 +78,13 @@ const MAX_LENGTH: usize = 65536;
 
 /// A parsed glob.
 #[derive(Debug, Clone)]
-pub(crate) struct Glob {
+pub struct Glob {
     /// A leading `!` (odd count) negates the whole pattern.
     pub negated: bool,
     /// The pattern without its negation prefix; a path equal to it matches (picomatch).
     pub body_text: String,
     /// Top-level alternatives (a top-level `|` outside picomatch's fast path).
-    pub alts: Vec<Seq>,
+    pub(crate) alts: Vec<Seq>,
 }
 
 pub(crate) type Seq = Vec<Node>;
@@ -176,7 +179,7 @@ const POSIX_CLASSES: [(&str, &[(char, char)]); 14] = [
 const REGEX_CHARS: &str = "-*+?.^${}(|)[]";
 
 /// Parses one glob as picomatch does with `{dot: true}`.
-pub(crate) fn parse(text: &str) -> Result<Glob, GlobError> {
+pub fn parse(text: &str) -> Result<Glob, GlobError> {
     if text.is_empty() {
         return Err(GlobError::Empty);
     }
@@ -756,7 +759,7 @@ enum Flat<'a> {
 /// `GlobSet`: a monorepo's filters are mostly `dir/**` and `dir/*.ext`, and a path only needs
 /// the globs of the directories it is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Shape {
+pub enum Shape {
     /// No wildcard: matches exactly this path.
     Exact(String),
     /// `dir/**`: matches every path under `dir/`.
@@ -775,14 +778,14 @@ pub(crate) enum Shape {
 /// A file name pattern made of literal text and `*` (any run of characters; a file name has
 /// no `/`), matched without a regex: `*.txt`, `Dockerfile*`, `*_test.*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct NameGlob {
+pub struct NameGlob {
     /// The literal text between the stars: one more piece than there are stars.
     pieces: Vec<String>,
 }
 
 impl NameGlob {
     /// `name` is a file name (no `/`).
-    pub(crate) fn is_match(&self, name: &str) -> bool {
+    pub fn is_match(&self, name: &str) -> bool {
         let [first, middle @ .., last] = self.pieces.as_slice() else {
             return self.pieces.first().is_some_and(|only| only == name);
         };
@@ -819,14 +822,14 @@ fn name_glob(start: &str, rest: &[Flat<'_>]) -> Option<NameGlob> {
 
 /// One globset glob of a pattern: its text in globset's syntax, and its [`Shape`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Printed {
+pub struct Printed {
     pub text: String,
     pub shape: Shape,
 }
 
 /// Globset globs whose union is exactly this glob's body, or `None` when globset cannot
 /// express it (the caller then compiles a [`Program`]).
-pub(crate) fn to_globset(glob: &Glob) -> Option<Vec<Printed>> {
+pub fn to_globset(glob: &Glob) -> Option<Vec<Printed>> {
     let mut variants: Vec<Vec<Flat<'_>>> = vec![];
     for alt in &glob.alts {
         variants.extend(expand(alt)?);
@@ -1042,14 +1045,14 @@ struct Lookahead {
 
 /// Buffers reused across [`Program`] runs.
 #[derive(Debug, Default)]
-pub(crate) struct Scratch {
+pub struct Scratch {
     visited: Vec<bool>,
     stack: Vec<(usize, usize)>,
 }
 
 /// The literal text every path matching `glob` starts with (for a cheap pre-check before
 /// running a [`Program`]).
-pub(crate) fn required_prefix(glob: &Glob) -> String {
+pub fn required_prefix(glob: &Glob) -> String {
     let [seq] = glob.alts.as_slice() else {
         return String::new();
     };
@@ -1070,14 +1073,14 @@ pub(crate) fn required_prefix(glob: &Glob) -> String {
 /// A compiled glob (or `!(...)` body) run by a backtracking search that remembers visited
 /// (instruction, position) pairs, so it is linear in program size × path length.
 #[derive(Debug, Clone)]
-pub(crate) struct Program {
+pub struct Program {
     insts: Vec<Inst>,
     classes: Vec<Class>,
     lookaheads: Vec<Lookahead>,
 }
 
 impl Program {
-    pub(crate) fn compile(glob: &Glob) -> Program {
+    pub fn compile(glob: &Glob) -> Program {
         let mut program = Program {
             insts: vec![],
             classes: vec![],
@@ -1233,13 +1236,13 @@ impl Program {
 
     /// Whole-path match.
     #[cfg(test)]
-    pub(crate) fn is_match(&self, path: &str) -> bool {
+    fn is_match(&self, path: &str) -> bool {
         let chars: Vec<char> = path.chars().collect();
         self.is_match_chars(&chars, &mut Scratch::default())
     }
 
     /// Whole-path match on the path's characters, reusing `scratch` between calls.
-    pub(crate) fn is_match_chars(&self, path: &[char], scratch: &mut Scratch) -> bool {
+    pub fn is_match_chars(&self, path: &[char], scratch: &mut Scratch) -> bool {
         self.run(path, 0, true, scratch)
     }
 
@@ -1336,7 +1339,7 @@ mod tests {
 
     use super::*;
 
-    use crate::filter::picomatch_table as table;
+    use crate::picomatch_table as table;
 
     fn decide(glob: &Glob, path: &str, inner: bool) -> bool {
         let inner = inner || (!glob.negated && path == glob.body_text);

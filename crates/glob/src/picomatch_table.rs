@@ -1,7 +1,8 @@
 //! Glob semantics table: (pattern, path, matches?), each row checked against picomatch 4.0.7
 //! and 2.3.1 with `{dot: true}` (the options dorny/paths-filter uses). Rows where gantry
-//! deliberately differs say so. Shared by the unit tests of `glob.rs` (which run every row
-//! through both matching engines) and `tests/filters.rs` (which runs it through the public API).
+//! deliberately differs say so. Shared by this crate's tests (which run every row through both
+//! matching engines) and, through the feature `test-util`, by paths-filter's tests (which run it
+//! through paths-filter's public API).
 
 pub const TABLE: &[(&str, &str, bool)] = &[
     // picomatch: false. Deliberate: `[!a]` is a negated class (bash, git), not `!` or `a`.
