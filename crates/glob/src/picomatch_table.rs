@@ -4,6 +4,7 @@
 //! matching engines) and, through the feature `test-util`, by paths-filter's tests (which run it
 //! through paths-filter's public API).
 
+/// `(pattern, path, whether the pattern matches the path)`.
 pub const TABLE: &[(&str, &str, bool)] = &[
     // picomatch: false. Deliberate: `[!a]` is a negated class (bash, git), not `!` or `a`.
     ("[!a]x", "bx", true),
