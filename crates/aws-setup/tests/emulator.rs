@@ -3,13 +3,12 @@
 #![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use gantry_aws_setup::{AwsSettings, load};
 use gantry_testkit::Services;
 use gantry_testkit::fault_proxy::{Fault, FaultProxy};
+use gantry_testkit::http::{FakeHttp, Response};
 use gantry_toolkit::capture::Capture;
 use gantry_toolkit::{Env, Runner};
 
@@ -67,43 +66,33 @@ async fn per_service_endpoint_wins_over_a_dead_global_endpoint() {
 /// the request line and headers.
 struct OidcServer {
     url: String,
-    seen: Arc<Mutex<Vec<String>>>,
+    server: FakeHttp,
+}
+
+impl OidcServer {
+    /// The head (request line and headers) of every request so far.
+    fn seen(&self) -> Vec<String> {
+        self.server
+            .requests()
+            .iter()
+            .map(|r| {
+                let mut head = format!("{} {} {}\r\n", r.method, r.path, r.version);
+                for (name, value) in &r.headers {
+                    head.push_str(&format!("{name}: {value}\r\n"));
+                }
+                head
+            })
+            .collect()
+    }
 }
 
 const JWT: &str =
     "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmdhbnRyeSJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
 
 fn oidc_server() -> OidcServer {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!(
-        "http://{}/_apis/token?api-version=2.0",
-        listener.local_addr().unwrap()
-    );
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let mut conn = conn.unwrap();
-            let mut reader = BufReader::new(conn.try_clone().unwrap());
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                    break;
-                }
-                head.push_str(&line);
-            }
-            seen2.lock().unwrap().push(head);
-            let body = format!(r#"{{"value":"{JWT}"}}"#);
-            write!(
-                conn,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            )
-            .unwrap();
-        }
-    });
-    OidcServer { url, seen }
+    let server = FakeHttp::start(|_| Response::json(200, &serde_json::json!({ "value": JWT })));
+    let url = format!("{}/_apis/token?api-version=2.0", server.url());
+    OidcServer { url, server }
 }
 
 #[tokio::test]
@@ -132,7 +121,7 @@ async fn role_to_assume_goes_through_sts_with_a_github_oidc_token() {
         "arn:aws:sts::123456789012:assumed-role/gantry-deploy/gantry-ecs-rollout-4242"
     );
 
-    let seen = oidc.seen.lock().unwrap().clone();
+    let seen = oidc.seen();
     assert_eq!(seen.len(), 1, "one token request: {seen:?}");
     let request = seen[0].to_ascii_lowercase();
     assert!(
