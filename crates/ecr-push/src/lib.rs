@@ -16,8 +16,10 @@
 //! tarball, no daemon: [`layout`], [`archive`]) and `promote` (more tags on an image already in
 //! ECR by its API, no blob moves; or a copy from another account, region or repository over
 //! the registry API: [`remote`]). [`login`] turns ECR's (and optionally ECR Public's) token into
-//! masked credentials and a job-private Docker config. [`run`] strings it together with one deadline and SIGTERM
-//! handling; tags are written last, so a stopped run never leaves a tag on an incomplete image.
+//! masked credentials and a job-private Docker config. Each mode's flow is a module of [`modes`]
+//! (with the repository step before and the scan gate after); [`run`] only strings them
+//! together: inputs, connecting, the mode, outputs and summary, with one deadline and SIGTERM
+//! handling. Tags are written last, so a stopped run never leaves a tag on an incomplete image.
 
 pub mod archive;
 pub mod build;
@@ -26,6 +28,7 @@ pub mod ecr;
 pub mod image;
 pub mod layout;
 pub mod login;
+pub mod modes;
 pub mod outputs;
 pub mod promote;
 pub mod push;

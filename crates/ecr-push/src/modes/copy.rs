@@ -1,0 +1,106 @@
+//! Mode `promote` from another account, region or repository: a copy over the registry API.
+
+use anyhow::{Context as _, anyhow};
+
+use super::{BACKOFF, Session, connect, connect_to, record, scanned_images};
+use crate::config::SourceRepository;
+use crate::ecr::{Ecr, SdkEcr};
+use crate::image::ImageSelector;
+use crate::login;
+use crate::outputs::Outcome;
+use crate::push::{PushOptions, STREAM_ABOVE, push_from};
+use crate::remote::read_remote;
+
+/// Copies an image from another account, region or repository over the registry API: blobs
+/// the target has are skipped; in the same registry they are mounted (no bytes move); from
+/// another registry they are streamed through, one blob per upload slot, each checked against
+/// its digest. Then manifests and tags, as in every push. Returns the digests ECR scans.
+pub async fn run(
+    session: &Session<'_>,
+    from: &SourceRepository,
+    source: &ImageSelector,
+    outcome: &mut Outcome,
+) -> anyhow::Result<Vec<String>> {
+    let Session {
+        runner,
+        config,
+        aws,
+        account,
+        registry,
+        credentials,
+        immutable,
+        ..
+    } = *session;
+    let same_registry = from.account == account && from.region == config.aws.region;
+    let source_host = login::registry_host(&from.account, &from.region);
+    let source_credentials = if from.region == config.aws.region {
+        credentials.clone()
+    } else {
+        // A token is valid in its own region only.
+        let data = SdkEcr::in_region(aws, Some(&from.region))
+            .authorization()
+            .await
+            .with_context(|| format!("cannot log in to ECR in {}", from.region))?;
+        login::credentials(runner, &data)?
+    };
+    let source_registry =
+        connect_to(config, &source_host, &source_credentials, &from.repository).await?;
+    let reference = match source {
+        ImageSelector::Tag(t) => t.clone(),
+        ImageSelector::Digest(d) => d.clone(),
+    };
+    let image = read_remote(&source_registry, &reference)
+        .await
+        .with_context(|| format!("cannot read {source_host}/{}{}", from.repository, source))?;
+    runner.info(&format!(
+        "copying {source_host}/{}{} ({} blobs, {} bytes) {}",
+        from.repository,
+        source,
+        image.blobs.len(),
+        image.blob_bytes(),
+        if same_registry {
+            "by mounting blobs in the same registry"
+        } else {
+            "by streaming blobs between registries"
+        }
+    ));
+    let target = connect(config, registry, credentials).await?;
+    let root = image
+        .root()
+        .ok_or_else(|| anyhow!("the source image has no manifest"))?;
+    outcome.digest = root.digest.clone();
+    outcome.platforms = image.platforms();
+    if config.dry_run {
+        outcome.notes.push(format!(
+            "dry run: {} would be copied and tagged {}",
+            root.digest,
+            config.tags.join(", ")
+        ));
+        return Ok(Vec::new());
+    }
+    let mut mount_from = config.mount_from.clone();
+    if same_registry {
+        mount_from.insert(0, from.repository.clone());
+    }
+    let options = PushOptions {
+        concurrency: config.max_concurrency,
+        retries: config.push_retries,
+        backoff: BACKOFF,
+        mount_from,
+        immutable,
+        stream_above: STREAM_ABOVE,
+    };
+    let _group = runner.group("Copy");
+    let log = |line: String| runner.info(&line);
+    let report = push_from(
+        &target,
+        &image,
+        &config.tags,
+        &options,
+        &source_registry,
+        &log,
+    )
+    .await?;
+    record(outcome, &report);
+    Ok(scanned_images(&image))
+}

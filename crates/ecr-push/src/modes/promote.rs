@@ -1,0 +1,98 @@
+//! Mode `promote` within the repository: more tags on an image already in ECR, by ECR's API
+//! (BatchGetImage, then PutImage per tag). No blob moves.
+
+use std::collections::BTreeMap;
+
+use anyhow::bail;
+
+use super::Session;
+use crate::ecr::{Ecr, PutOutcome};
+use crate::image::{ImageSelector, sha256_digest};
+use crate::outputs::Outcome;
+use crate::promote::{self, TagAction};
+
+/// Tags the image `source` names with the run's tags; returns the digest ECR scans.
+pub async fn run(
+    session: &Session<'_>,
+    source: &ImageSelector,
+    outcome: &mut Outcome,
+) -> anyhow::Result<String> {
+    let Session {
+        runner,
+        config,
+        ecr,
+        account,
+        immutable,
+        ..
+    } = *session;
+    let _group = runner.group("Promote");
+    let image = ecr
+        .get_image(account, &config.repository, source)
+        .await?
+        .ok_or_else(|| promote::PromoteError::SourceMissing {
+            repository: config.repository.clone(),
+            selector: source.to_string(),
+        })?;
+    let manifest_digest = sha256_digest(image.manifest.as_bytes());
+    if image.digest != manifest_digest {
+        let note = format!(
+            "ECR reports digest {} for {source}, but its manifest's sha256 is {manifest_digest}: outputs use the manifest's (a real registry reports the same; the moto emulator does not)",
+            image.digest
+        );
+        runner.warning(&note);
+        outcome.notes.push(note);
+    }
+    let mut current = BTreeMap::new();
+    for tag in &config.tags {
+        let digest = ecr
+            .get_image(
+                account,
+                &config.repository,
+                &ImageSelector::Tag(tag.clone()),
+            )
+            .await?
+            .map(|i| i.digest);
+        current.insert(tag.clone(), digest);
+    }
+    let actions = promote::plan(
+        &config.repository,
+        &image.digest,
+        &current,
+        &config.tags,
+        immutable,
+    )?;
+    outcome.digest = manifest_digest;
+    for action in &actions {
+        let (tag, what) = match action {
+            TagAction::AlreadyThere(tag) => {
+                runner.info(&format!("{tag}: already names this image"));
+                continue;
+            }
+            TagAction::Add(tag) => (tag, "added".to_string()),
+            TagAction::Move { tag, from } => (tag, format!("moved from {from}")),
+        };
+        if config.dry_run {
+            outcome
+                .notes
+                .push(format!("dry run: tag {tag} would be {what}"));
+            continue;
+        }
+        match ecr
+            .put_image(account, &config.repository, &image, tag)
+            .await?
+        {
+            PutOutcome::Tagged => {
+                runner.info(&format!("{tag}: {what}"));
+                outcome.pushed = true;
+            }
+            PutOutcome::AlreadyTagged => runner.info(&format!("{tag}: already names this image")),
+            PutOutcome::TagImmutable(message) => {
+                bail!(
+                    "tag '{tag}' was given to another image while promoting (immutable repository '{}'): {message}",
+                    config.repository
+                )
+            }
+        }
+    }
+    Ok(image.digest)
+}
