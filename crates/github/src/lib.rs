@@ -11,12 +11,12 @@
 //! responses are read with serde structs that name only the fields a tool uses.
 
 pub mod client;
+pub mod error;
 pub mod repository;
 pub mod retry;
 pub mod text;
 
-pub use client::{
-    API_VERSION, Client, ClientOptions, DEFAULT_API_URL, Method, Reply, SetupError, Transport,
-};
+pub use client::{API_VERSION, Client, ClientOptions, DEFAULT_API_URL, Method, Reply, Transport};
+pub use error::SetupError;
 pub use repository::Repository;
 pub use retry::{RateHints, RetryDecision, RetryPolicy, is_rate_limited, retry_decision};

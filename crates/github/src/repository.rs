@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::client::SetupError;
+use crate::error::SetupError;
 
 /// A repository on GitHub, checked against the characters GitHub allows in names.
 #[derive(Debug, Clone, PartialEq, Eq)]
