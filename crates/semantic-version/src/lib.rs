@@ -12,6 +12,7 @@ pub mod git;
 pub mod github;
 pub mod notes;
 pub mod outputs;
+pub mod release_plan;
 pub mod rules;
 pub mod run;
 pub mod tag_format;

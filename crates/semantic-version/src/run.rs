@@ -9,7 +9,7 @@
 //! then visible to the rest of the job at once (a later `git describe`, a build that reads the
 //! tag), it works with any git remote, and the API path would need a second round trip per tag
 //! and leave the local clone without the tag. The GitHub release is made with the API
-//! (octocrab); it needs the token.
+//! (gantry-github); it needs the token. The decisions are [`crate::release_plan`]'s.
 
 use std::path::PathBuf;
 
@@ -23,8 +23,13 @@ use crate::git::{Git, LocalTag};
 use crate::github::{GitHubClient, ReleaseOutcome, ReleaseSpec, ensure_release};
 use crate::notes::{NotesInput, NotesOptions, RepoLinks, prepend_changelog, release_notes};
 use crate::outputs::{self, PackageResult};
+use crate::release_plan::{
+    Base, ChannelKind, Planned, Step, WriteOptions, branch_ref_name, channel_of,
+    higher_release_unseen, newest_prerelease, plan_writes, release_base, release_tag,
+    released_twice,
+};
 use crate::rules::Bump;
-use crate::version::{Channel, PlanReason, VersionInput, cmp_precedence, next_version};
+use crate::version::{Channel, PlanReason, VersionInput, next_version};
 
 pub fn run(runner: &Runner) -> anyhow::Result<()> {
     // Masked before anything could print it.
@@ -50,11 +55,19 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
     let head = git
         .head_sha()
         .context("cannot read the commit to release")?;
-    let ref_name = branch_ref_name(&context);
+    let ref_name = branch_ref_name(
+        context.head_ref.as_deref(),
+        context.git_ref.as_deref(),
+        context.ref_name.as_deref(),
+    );
     let branch = git
         .current_branch(ref_name.as_deref())
         .context("cannot read the current branch")?;
-    let channel_kind = channel_of(&config, branch.as_deref());
+    let channel_kind = channel_of(
+        &config.release_branches,
+        &config.prerelease_branches,
+        branch.as_deref(),
+    );
     runner.info(&format!(
         "releasing {} on {} ({})",
         short(&head),
@@ -168,38 +181,6 @@ struct Run<'a> {
     stop: &'a Stop,
 }
 
-/// `GITHUB_REF_NAME` when it names a branch (on `pull_request` it is `N/merge`: the head
-/// branch is then `GITHUB_HEAD_REF`).
-fn branch_ref_name(context: &GithubContext) -> Option<String> {
-    if let Some(head_ref) = context.head_ref.as_deref().filter(|h| !h.is_empty()) {
-        return Some(head_ref.to_string());
-    }
-    match context.git_ref.as_deref() {
-        Some(r) if r.starts_with("refs/heads/") => context.ref_name.clone(),
-        _ => None,
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum ChannelKind {
-    Stable,
-    Prerelease(String),
-    Dev,
-}
-
-fn channel_of(config: &Config, branch: Option<&str>) -> ChannelKind {
-    let Some(branch) = branch else {
-        return ChannelKind::Dev;
-    };
-    if config.release_branches.iter().any(|b| b == branch) {
-        return ChannelKind::Stable;
-    }
-    match config.prerelease_branches.iter().find(|(b, _)| b == branch) {
-        Some((_, id)) => ChannelKind::Prerelease(id.clone()),
-        None => ChannelKind::Dev,
-    }
-}
-
 fn compute(
     run: &Run<'_>,
     package: &Package,
@@ -231,7 +212,12 @@ fn compute(
             .ensure_history(head, &prefix, config.initial_fetch_depth)
             .context("cannot complete the history of the shallow clone")?;
         if !history.complete
-            && let Some(reason) = higher_release_unseen(package, git, head, &history.remote)?
+            && let Some(reason) = higher_release_unseen(
+                &package.tag_format,
+                &git.tags_merged_into(head, &prefix)
+                    .context("cannot list the tags")?,
+                &history.remote,
+            )
         {
             // The history reaches the nearest release tag; a higher version further down
             // (or on another branch: only the whole history can tell) would be the last
@@ -260,28 +246,7 @@ fn compute(
     let commits_of: std::collections::HashMap<&str, &str> =
         tags.iter().map(|(n, c)| (n.as_str(), c.as_str())).collect();
     let commit_of = |tag: &str| commits_of.get(tag).copied().unwrap_or_default();
-    // Tags at HEAD itself are this commit's release (a re-run): the base is below them.
-    // Of this channel only: a stable release may mark the commit of a prerelease.
-    let channel_id = match channel_kind {
-        ChannelKind::Prerelease(id) => Some(id.as_str()),
-        _ => None,
-    };
-    let at_head: Vec<&(String, Version)> = scan
-        .versions
-        .iter()
-        .filter(|(t, v)| {
-            commit_of(t) == head
-                && match channel_id {
-                    None => v.pre.is_empty(),
-                    Some(id) => v.pre.as_str().split('.').next() == Some(id),
-                }
-        })
-        .collect();
-    let last = scan
-        .versions
-        .iter()
-        .filter(|(t, v)| v.pre.is_empty() && commit_of(t) != head)
-        .max_by(|a, b| cmp_precedence(&a.1, &b.1));
+    let Base { at_head, last } = release_base(&scan.versions, commit_of, head, channel_kind);
     let (last_tag, last_version) = match last {
         Some((t, v)) => (Some(t.clone()), Some(v.clone())),
         None => (None, None),
@@ -329,18 +294,8 @@ fn compute(
                 .filter(|(t, _)| !at_head.iter().any(|(h, _)| h == t))
                 .map(|(_, v)| v)
                 .collect();
-            // The channel's newest prerelease above the last stable release, below HEAD.
-            let newest_pre = scan
-                .versions
-                .iter()
-                .filter(|(t, v)| {
-                    commit_of(t) != head
-                        && v.pre.as_str().split('.').next() == Some(id.as_str())
-                        && last_version
-                            .as_ref()
-                            .is_none_or(|l| cmp_precedence(v, l).is_gt())
-                })
-                .max_by(|a, b| cmp_precedence(&a.1, &b.1));
+            let newest_pre =
+                newest_prerelease(&scan.versions, commit_of, head, id, last_version.as_ref());
             let releasable_since_last_prerelease = match newest_pre {
                 None => None,
                 Some((t, _)) => {
@@ -375,21 +330,10 @@ fn compute(
     })
     .map_err(|e| anyhow::anyhow!("{label}{e}"))?;
 
-    let tag = match (&plan.version, plan.released, &plan.dev_tag) {
-        (Some(v), true, None) => package.tag_format.format(v),
-        (Some(v), false, None) => last_tag
-            .clone()
-            .unwrap_or_else(|| package.tag_format.format(v)),
-        _ => String::new(),
-    };
-    if !at_head.is_empty() && plan.released && !at_head.iter().any(|(t, _)| *t == tag) {
+    let tag = release_tag(&plan, &package.tag_format, last_tag.as_deref());
+    if let Some(released_as) = released_twice(&at_head, plan.released, &tag) {
         anyhow::bail!(
-            "{label}this commit is already released as {}, but its commits now give {tag}: a commit is released once; push a new commit to release again",
-            at_head
-                .iter()
-                .map(|(t, _)| t.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "{label}this commit is already released as {released_as}, but its commits now give {tag}: a commit is released once; push a new commit to release again"
         );
     }
     if plan.released && config.create_tag && plan.dev_tag.is_none() {
@@ -432,149 +376,10 @@ fn compute(
     })
 }
 
-/// One write of the release, in the order they are done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
-    Changelog,
-    Tag,
-    Floating,
-    Push,
-    Release,
-}
-
-/// The writes of one released package (or the whole repository).
-struct Planned<'a> {
-    result: &'a PackageResult,
-    version: &'a Version,
-    step: Step,
-}
-
-impl Planned<'_> {
-    /// What the step does, and what it has done (for the half-done report).
-    fn describe(&self, config: &Config, git: &Git) -> (String, String) {
-        let tag = &self.result.tag;
-        let changelog = || {
-            config
-                .changelog
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        };
-        match self.step {
-            Step::Changelog => (
-                format!("prepending {} to {}", self.version, changelog()),
-                format!("{} prepended to {}", self.version, changelog()),
-            ),
-            Step::Tag => (format!("creating tag {tag}"), format!("tag {tag} created")),
-            Step::Floating => (
-                format!("moving the floating tags of {tag}"),
-                format!("floating tags of {tag} moved"),
-            ),
-            Step::Push => (
-                format!("pushing {tag} to {}", git.remote()),
-                format!("{tag} pushed to {}", git.remote()),
-            ),
-            Step::Release => (
-                format!("creating the GitHub release {tag}"),
-                format!("GitHub release {tag} created"),
-            ),
-        }
-    }
-}
-
-/// Every write of the run, in order: per released package, the CHANGELOG, the tag, the
-/// floating tags, the push, the GitHub release.
-fn plan_writes<'a>(
-    config: &Config,
-    results: &'a [PackageResult],
-    has_remote: bool,
-) -> Vec<Planned<'a>> {
-    let mut steps = Vec::new();
-    for result in results
-        .iter()
-        .filter(|r| r.plan.released && r.dev_tag.is_empty())
-    {
-        let Some(version) = &result.plan.version else {
-            continue;
-        };
-        let mut add = |step| {
-            steps.push(Planned {
-                result,
-                version,
-                step,
-            });
-        };
-        if config.changelog.is_some() {
-            add(Step::Changelog);
-        }
-        if !config.create_tag {
-            continue;
-        }
-        add(Step::Tag);
-        if config.floating_tags && version.pre.is_empty() {
-            add(Step::Floating);
-        }
-        if has_remote {
-            add(Step::Push);
-        }
-        if config.create_release {
-            add(Step::Release);
-        }
-    }
-    steps
-}
-
 /// The release's writes, one after the other. Before each, [`Stop::check`]; the API call is
 /// raced against [`Stop::wait`]. When one fails or the run stops, the error says which writes
 /// were done and which were not: a re-run on the same commit finds the done ones in place
 /// (each is idempotent) and does the rest.
-/// Why a shallow clone must be completed: the remote has a release tag (not a prerelease) of
-/// a higher version than any the clone's history reaches from `head`, and the clone cannot
-/// tell whether it is merged. `None` when it is complete enough.
-fn higher_release_unseen(
-    package: &Package,
-    git: &Git,
-    head: &str,
-    remote: &[(String, String)],
-) -> anyhow::Result<Option<String>> {
-    let highest = |scan: crate::tag_format::TagScan| {
-        scan.versions
-            .into_iter()
-            .filter(|(_, v)| v.pre.is_empty())
-            .max_by(|a, b| cmp_precedence(&a.1, &b.1))
-    };
-    let prefix = package.tag_format.prefix();
-    let merged = git
-        .tags_merged_into(head, prefix)
-        .context("cannot list the tags")?;
-    let reached = highest(
-        package
-            .tag_format
-            .scan(merged.iter().map(|(n, _)| n.as_str())),
-    );
-    let Some((tag, version)) = highest(
-        package
-            .tag_format
-            .scan(remote.iter().map(|(n, _)| n.as_str())),
-    ) else {
-        return Ok(None);
-    };
-    if merged.iter().any(|(name, _)| *name == tag) {
-        return Ok(None);
-    }
-    Ok(match reached {
-        None => Some(format!(
-            "{tag} is on the remote, but the shallow history reaches no release tag"
-        )),
-        Some((near, near_version)) if cmp_precedence(&version, &near_version).is_gt() => {
-            Some(format!(
-                "{tag} is on the remote and higher than {near}, the release tag the shallow history reaches"
-            ))
-        }
-        Some(_) => None,
-    })
-}
-
 fn publish_all(run: &Run<'_>, results: &[PackageResult]) -> anyhow::Result<()> {
     let Run {
         runner,
@@ -587,22 +392,39 @@ fn publish_all(run: &Run<'_>, results: &[PackageResult]) -> anyhow::Result<()> {
         .remote_url()
         .context("cannot read the remote")?
         .is_some();
-    let steps = plan_writes(config, results, has_remote);
+    let options = WriteOptions {
+        changelog: config.changelog.is_some(),
+        create_tag: config.create_tag,
+        floating_tags: config.floating_tags,
+        create_release: config.create_release,
+        has_remote,
+    };
+    let releases: Vec<(usize, &Version)> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.plan.released && r.dev_tag.is_empty())
+        .filter_map(|(index, r)| r.plan.version.as_ref().map(|v| (index, v)))
+        .collect();
+    let steps = plan_writes(options, &releases);
+    let describe = |planned: &Planned<'_>| {
+        planned.describe(
+            &results[planned.index].tag,
+            config.changelog.as_deref(),
+            git.remote(),
+        )
+    };
     let mut done: Vec<String> = Vec::new();
     let mut floating: Vec<String> = Vec::new();
     for (index, planned) in steps.iter().enumerate() {
-        let (doing, did) = planned.describe(config, git);
+        let (doing, did) = describe(planned);
         let attempt = match stop.check(&doing) {
             Err(stopped) => Err(anyhow::Error::new(stopped)),
-            Ok(()) => write_step(run, planned, &mut floating),
+            Ok(()) => write_step(run, &results[planned.index], planned, &mut floating),
         };
         match attempt {
             Ok(()) => done.push(did),
             Err(e) => {
-                let not_done: Vec<String> = steps[index..]
-                    .iter()
-                    .map(|p| p.describe(config, git).0)
-                    .collect();
+                let not_done: Vec<String> = steps[index..].iter().map(|p| describe(p).0).collect();
                 return Err(e.context(half_done(&done, &not_done)));
             }
         }
@@ -647,6 +469,7 @@ fn half_done(done: &[String], not_done: &[String]) -> String {
 
 fn write_step(
     run: &Run<'_>,
+    r: &PackageResult,
     planned: &Planned<'_>,
     floating: &mut Vec<String>,
 ) -> anyhow::Result<()> {
@@ -658,7 +481,6 @@ fn write_step(
         head,
         stop,
     } = *run;
-    let r = planned.result;
     let version = planned.version;
     match planned.step {
         Step::Changelog => {
@@ -737,6 +559,9 @@ fn write_step(
                     reason = stop.wait() => Err(reason),
                 }
             });
+            // A request still running on the blocking pool must not hold the stop: the
+            // runtime is dropped without waiting for it.
+            rt.shutdown_background();
             let outcome = match outcome {
                 Ok(outcome) => outcome,
                 Err(reason) => anyhow::bail!(
