@@ -6,9 +6,10 @@
 //!    paths, platforms, severities, AWS settings) before anything talks to AWS, the registry or
 //!    Docker. The tags are computed there from the GitHub context by [`tags`].
 //! 2. **Pure decisions**: [`tags::compute_tags`], [`repository::plan`] (the repository asked for
-//!    against the one that exists), [`promote::plan`], [`scan::judge`], the order of a push in
-//!    [`push::push`] (blobs, then manifests children first, then tags), the Docker command line
-//!    in [`build::build_args`], outputs in [`outputs`].
+//!    against the one that exists), [`promote::plan`], [`scan::judge`], the decisions of the
+//!    flows in [`plan`] (the flow a mode takes, where the registry is reached), the order of a
+//!    push in [`push::push`] (blobs, then manifests children first, then tags), the Docker
+//!    command line in [`build::build_args`], outputs in [`outputs`].
 //! 3. **Effects behind narrow traits**: [`ecr::Ecr`] (ECR's API, over the AWS SDK) and
 //!    [`push::Registry`] (the registry HTTP API, over `oci-client`), plus Docker in [`build`].
 //!
@@ -30,6 +31,7 @@ pub mod layout;
 pub mod login;
 pub mod modes;
 pub mod outputs;
+pub mod plan;
 pub mod promote;
 pub mod push;
 pub mod remote;

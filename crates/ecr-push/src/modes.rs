@@ -19,11 +19,12 @@ use anyhow::{Context as _, anyhow};
 use gantry_aws_setup::AwsContext;
 use gantry_toolkit::Runner;
 
-use crate::config::Config;
+use crate::config::{Config, RegistryEndpoint};
 use crate::ecr::SdkEcr;
 use crate::image::Image;
 use crate::login::Credentials;
 use crate::outputs::Outcome;
+use crate::plan;
 use crate::push::{OciRegistry, PushOptions, Registry, STREAM_ABOVE, push};
 
 /// The first retry's delay for registry requests.
@@ -81,10 +82,8 @@ async fn connect_to(
     credentials: &Credentials,
     repository: &str,
 ) -> anyhow::Result<OciRegistry> {
-    let (host, insecure) = match &config.registry_endpoint {
-        Some(endpoint) => (endpoint.host.clone(), endpoint.insecure),
-        None => (registry.to_string(), false),
-    };
+    let RegistryEndpoint { host, insecure } =
+        plan::data_plane(config.registry_endpoint.as_ref(), registry);
     OciRegistry::connect(
         &host,
         repository,

@@ -13,11 +13,12 @@ use std::sync::Arc;
 use anyhow::{Context as _, anyhow};
 use gantry_toolkit::{Event, GithubContext, Runner, Stop};
 
-use crate::config::{Config, Mode};
+use crate::config::Config;
 use crate::ecr::{Ecr, SdkEcr};
 use crate::login;
 use crate::modes::{self, Session};
 use crate::outputs::{self, Outcome};
+use crate::plan::{self, Flow};
 use crate::repository::TagMutability;
 use crate::tags::GitInfo;
 
@@ -80,8 +81,8 @@ async fn execute(
         .await
         .context("cannot set up AWS")?;
     let ecr = SdkEcr::new(&aws);
-    let account = match config.registry_ids.first() {
-        Some(id) => id.clone(),
+    let account = match plan::target_account(&config.registry_ids) {
+        Some(id) => id.to_string(),
         None => {
             aws.caller_identity()
                 .await
@@ -131,21 +132,20 @@ async fn execute(
         immutable,
     };
     // What ECR scans: single-platform images, so for an index each image it lists.
-    let scan_targets: Vec<String> = match &config.mode {
-        Mode::Promote {
-            source,
-            from: Some(from),
-        } if from.account != account
-            || from.region != config.aws.region
-            || from.repository != config.repository =>
-        {
+    let scan_targets: Vec<String> = match plan::flow(
+        &config.mode,
+        &account,
+        &config.aws.region,
+        &config.repository,
+    ) {
+        Flow::Copy { from, source } => {
             modes::copy::run(&session, from, source, &mut outcome).await?
         }
-        Mode::Promote { source, .. } => {
+        Flow::Promote(source) => {
             vec![modes::promote::run(&session, source, &mut outcome).await?]
         }
-        Mode::Push { image_path } => modes::push::run(&session, image_path, &mut outcome).await?,
-        Mode::Build(spec) => modes::build::run(&session, spec, context, &mut outcome).await?,
+        Flow::Push(image_path) => modes::push::run(&session, image_path, &mut outcome).await?,
+        Flow::Build(spec) => modes::build::run(&session, spec, context, &mut outcome).await?,
     };
 
     modes::scan::gate(&session, observed.as_ref(), &scan_targets, &mut outcome).await?;

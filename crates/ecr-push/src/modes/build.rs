@@ -1,8 +1,6 @@
 //! Mode `build`: Docker builds the image (skipped when the commit's image is already in the
 //! repository), then it is pushed over the registry API, and the build cache kept in ECR.
 
-use std::path::PathBuf;
-
 use anyhow::{Context as _, anyhow, bail};
 use gantry_toolkit::{GithubContext, Runner};
 
@@ -14,6 +12,7 @@ use crate::ecr::{Ecr, EcrPublic, PUBLIC_REGISTRY, SdkEcrPublic};
 use crate::image::Image;
 use crate::login::{self, Credentials, DockerConfig};
 use crate::outputs::Outcome;
+use crate::plan;
 use crate::push::{PushOptions, STREAM_ABOVE, push};
 use crate::remote::{RemoteError, read_remote};
 use crate::repository::TagMutability;
@@ -73,7 +72,7 @@ pub async fn run(
             .push("dry run: the image would be built and pushed".into());
         Ok(Vec::new())
     } else {
-        let data_host = data_plane_host(config, registry);
+        let data_host = plan::data_plane_host(config.registry_endpoint.as_ref(), registry);
         let cache = match &spec.cache {
             Some(cache) => {
                 let repository = cache
@@ -88,12 +87,15 @@ pub async fn run(
         let cache_ref = cache
             .as_ref()
             .map(|(repository, tag)| format!("{data_host}/{repository}:{tag}"));
-        let mut logins: Vec<(String, Credentials)> = std::iter::once(account.to_string())
-            .chain(config.registry_ids.iter().cloned())
-            .map(|id| login::registry_host(&id, &config.aws.region))
-            .chain(std::iter::once(data_host.clone()))
-            .map(|host| (host, credentials.clone()))
-            .collect();
+        let mut logins: Vec<(String, Credentials)> = plan::build_login_hosts(
+            account,
+            &config.registry_ids,
+            &config.aws.region,
+            &data_host,
+        )
+        .into_iter()
+        .map(|host| (host, credentials.clone()))
+        .collect();
         if spec.login_public {
             let data = SdkEcrPublic::new(aws)
                 .authorization()
@@ -106,16 +108,10 @@ pub async fn run(
             ));
             logins.push((PUBLIC_REGISTRY.to_string(), public));
         }
-        let user_config = runner
-            .env()
-            .get_non_empty("DOCKER_CONFIG")
-            .map(PathBuf::from)
-            .or_else(|| {
-                runner
-                    .env()
-                    .get_non_empty("HOME")
-                    .map(|h| PathBuf::from(h).join(".docker"))
-            });
+        let user_config = plan::user_docker_config(
+            runner.env().get_non_empty("DOCKER_CONFIG"),
+            runner.env().get_non_empty("HOME"),
+        );
         let docker_config =
             DockerConfig::write(&runner_temp(runner), &logins, user_config.as_deref())?;
         let (image, cache_written) = build_image(
@@ -139,14 +135,6 @@ pub async fn run(
             update_inline_cache(runner, config, login, &image, (repository, tag)).await?;
         }
         Ok(scanned_images(&image))
-    }
-}
-
-/// The host the registry API is reached at (the endpoint override, else ECR's).
-fn data_plane_host(config: &Config, registry: &str) -> String {
-    match &config.registry_endpoint {
-        Some(endpoint) => endpoint.host.clone(),
-        None => registry.to_string(),
     }
 }
 

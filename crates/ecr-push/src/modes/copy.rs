@@ -8,6 +8,7 @@ use crate::ecr::{Ecr, SdkEcr};
 use crate::image::ImageSelector;
 use crate::login;
 use crate::outputs::Outcome;
+use crate::plan::{self, CopyRoute};
 use crate::push::{PushOptions, STREAM_ABOVE, push_from};
 use crate::remote::read_remote;
 
@@ -31,17 +32,21 @@ pub async fn run(
         immutable,
         ..
     } = *session;
-    let same_registry = from.account == account && from.region == config.aws.region;
-    let source_host = login::registry_host(&from.account, &from.region);
-    let source_credentials = if from.region == config.aws.region {
-        credentials.clone()
-    } else {
-        // A token is valid in its own region only.
-        let data = SdkEcr::in_region(aws, Some(&from.region))
-            .authorization()
-            .await
-            .with_context(|| format!("cannot log in to ECR in {}", from.region))?;
-        login::credentials(runner, &data)?
+    let CopyRoute {
+        source_host,
+        same_registry,
+        login_region,
+        mount_from,
+    } = plan::copy_route(from, account, &config.aws.region, &config.mount_from);
+    let source_credentials = match login_region {
+        None => credentials.clone(),
+        Some(region) => {
+            let data = SdkEcr::in_region(aws, Some(&region))
+                .authorization()
+                .await
+                .with_context(|| format!("cannot log in to ECR in {region}"))?;
+            login::credentials(runner, &data)?
+        }
     };
     let source_registry =
         connect_to(config, &source_host, &source_credentials, &from.repository).await?;
@@ -77,10 +82,6 @@ pub async fn run(
             config.tags.join(", ")
         ));
         return Ok(Vec::new());
-    }
-    let mut mount_from = config.mount_from.clone();
-    if same_registry {
-        mount_from.insert(0, from.repository.clone());
     }
     let options = PushOptions {
         concurrency: config.max_concurrency,
