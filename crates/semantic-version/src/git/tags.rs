@@ -1,0 +1,179 @@
+//! Creating the release tag and the floating tags, and pushing them in one atomic push.
+
+use super::*;
+
+impl Git {
+    /// The identity for `git tag -a`: the configured one, else [`BOT_NAME`].
+    fn tagger_env(&self) -> Result<Vec<(&'static str, String)>, GitError> {
+        let (name, email) = match &self.tagger {
+            Some((name, email)) => (name.clone(), email.clone()),
+            None => {
+                if self
+                    .repo()
+                    .output(&["var", "GIT_COMMITTER_IDENT"])?
+                    .status
+                    .success()
+                {
+                    return Ok(Vec::new());
+                }
+                (BOT_NAME.to_owned(), BOT_EMAIL.to_owned())
+            }
+        };
+        Ok(vec![
+            ("GIT_COMMITTER_NAME", name.clone()),
+            ("GIT_COMMITTER_EMAIL", email.clone()),
+            ("GIT_AUTHOR_NAME", name),
+            ("GIT_AUTHOR_EMAIL", email),
+        ])
+    }
+
+    /// Create the annotated tag `name` at commit `sha` with `message` (kept as given:
+    /// `--cleanup=whitespace`, so markdown headings starting with `#` stay), unless it exists:
+    /// at this commit it is left alone ([`LocalTag::AlreadyThere`]), at another commit it is
+    /// [`GitError::TagConflict`]. Local only: see [`Git::push_tags`].
+    ///
+    /// # Errors
+    /// An invalid name or commit; the tag at another commit; git fails.
+    pub fn create_annotated_tag(
+        &self,
+        name: &str,
+        sha: &str,
+        message: &str,
+    ) -> Result<LocalTag, GitError> {
+        check_tag_name(name)?;
+        let commit = self.head_commit(sha)?;
+        match plan_tag(self.tag_exists(name)?.as_deref(), &commit) {
+            TagPlan::AlreadyThere => return Ok(LocalTag::AlreadyThere),
+            TagPlan::Conflict { existing } => {
+                return Err(GitError::TagConflict {
+                    tag: name.to_owned(),
+                    existing,
+                    wanted: commit,
+                });
+            }
+            TagPlan::Create => {}
+        }
+        let env = self.tagger_env()?;
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let args = [
+            "tag",
+            "-a",
+            "--cleanup=whitespace",
+            "-F",
+            "-",
+            "--end-of-options",
+            name,
+            commit.as_str(),
+        ];
+        let output = self
+            .repo()
+            .output_with_input(&args, message.as_bytes().to_vec(), &env)?;
+        if !output.status.success() {
+            return Err(self.repo().failed(&args, &output).into());
+        }
+        Ok(LocalTag::Created)
+    }
+
+    /// Point the lightweight tag `name` (a floating `v1`, `v1.2`) at commit `sha`, creating
+    /// or moving it.
+    ///
+    /// # Errors
+    /// An invalid name or commit; git fails.
+    pub fn set_floating_tag(&self, name: &str, sha: &str) -> Result<LocalTag, GitError> {
+        check_tag_name(name)?;
+        let commit = self.head_commit(sha)?;
+        let plan = plan_floating_tag(self.tag_exists(name)?.as_deref(), &commit);
+        if plan == FloatingPlan::AlreadyThere {
+            return Ok(LocalTag::AlreadyThere);
+        }
+        let reference = format!("refs/tags/{name}");
+        self.repo().run(&[
+            "update-ref",
+            "-m",
+            "semantic-version: floating tag",
+            "--end-of-options",
+            &reference,
+            &commit,
+        ])?;
+        Ok(match plan {
+            FloatingPlan::Move { from } => LocalTag::Moved { from },
+            _ => LocalTag::Created,
+        })
+    }
+
+    /// Push the tags `names` to the remote in one atomic `git push` (all or none); with
+    /// `force`, tags that exist there at another commit are moved (floating tags), without
+    /// it they are refused ([`GitError::PushRejected`]). Hooks are not run. Tags pushed with
+    /// the workflow's `GITHUB_TOKEN` do not start other workflows.
+    ///
+    /// # Errors
+    /// An invalid name; the remote refusing a tag or the credentials; git fails.
+    pub fn push_tags(&self, names: &[&str], force: bool) -> Result<Vec<PushedTag>, GitError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut refspecs = Vec::with_capacity(names.len());
+        for name in names {
+            check_tag_name(name)?;
+            let plus = if force { "+" } else { "" };
+            refspecs.push(format!("{plus}refs/tags/{name}:refs/tags/{name}"));
+        }
+        let mut args = vec![
+            "-c",
+            "http.lowSpeedLimit=1000",
+            "-c",
+            "http.lowSpeedTime=60",
+            "push",
+            "--porcelain",
+            "--atomic",
+            "--no-verify",
+            "--end-of-options",
+            self.remote(),
+        ];
+        args.extend(refspecs.iter().map(String::as_str));
+        let output = self.repo().output(&args)?;
+        let results = parse_push_porcelain(&output.stdout);
+        let rejected: Vec<(String, String)> = results
+            .iter()
+            .filter_map(|(name, result)| result.as_ref().err().map(|r| (name.clone(), r.clone())))
+            .collect();
+        if !rejected.is_empty() {
+            return Err(GitError::PushRejected {
+                remote: self.remote().to_owned(),
+                rejected,
+            });
+        }
+        if !output.status.success() {
+            let stderr = stderr_text(&output);
+            let lower = stderr.to_ascii_lowercase();
+            if [
+                "permission to",
+                "denied",
+                "403",
+                "authentication failed",
+                "could not read username",
+                "terminal prompts disabled",
+            ]
+            .iter()
+            .any(|needle| lower.contains(needle))
+            {
+                return Err(GitError::PushDenied {
+                    remote: self.remote().to_owned(),
+                    stderr,
+                });
+            }
+            return Err(self.repo().failed(&args, &output).into());
+        }
+        let pushed: Vec<PushedTag> = results
+            .into_iter()
+            .filter_map(|(name, result)| result.ok().map(|status| PushedTag { name, status }))
+            .collect();
+        self.fetcher.note(format!(
+            "pushed {} tag(s) to {}: {}",
+            pushed.len(),
+            self.remote(),
+            names.join(", ")
+        ));
+        Ok(pushed)
+    }
+}
