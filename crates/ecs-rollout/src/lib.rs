@@ -73,6 +73,7 @@ pub mod ecs;
 pub mod error;
 pub mod image;
 pub mod outputs;
+pub mod plan;
 pub mod pre_deploy;
 pub mod render;
 pub mod rollback;

@@ -16,15 +16,15 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::codedeploy::{self, CodeDeploy, SdkCodeDeploy};
-use crate::config::{CircuitBreakerSetting, Config, Mode, RollbackTarget, TaskDefSource};
+use crate::config::{Changes, CircuitBreakerSetting, Config, Mode, RollbackTarget, TaskDefSource};
 use crate::deploy::{check_deployable, deploy, describe_strategy};
-use crate::diff::{Change, diff};
+use crate::diff::Change;
 use crate::ecs::{Controller, Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
-use crate::image::ImageRef;
 use crate::outputs::{Log, Report, Status, summary};
+use crate::plan::{self, NewTaskDefinition, Running, Source};
 use crate::pre_deploy::{PreDeployTask, run_pre_deploy};
-use crate::render::{image_of, render, target_container};
+use crate::render::target_container;
 use crate::rollback::{last_good, may_deregister, rollback};
 use crate::scope::Scope;
 use crate::taskdef::{family_of, short_name};
@@ -205,55 +205,11 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         .describe_task_definition(&before.task_definition)
         .await?;
 
-    // What to deploy, and whether it has to be registered.
-    let (new_def, existing_arn) = match config.mode {
-        Mode::Rollback => match config.rollback_target.as_ref() {
-            Some(RollbackTarget::TaskDefinition(td)) => {
-                let def = ecs.describe_task_definition(td).await?;
-                let arn = def
-                    .get("taskDefinitionArn")
-                    .and_then(Value::as_str)
-                    .unwrap_or(td)
-                    .to_owned();
-                (def, Some(arn))
-            }
-            Some(RollbackTarget::ImageTag(tag)) => {
-                by_image_tag(ecs, ecr, config, &current, tag, log).await?
-            }
-            None => (current.clone(), Some(before.task_definition.clone())),
-        },
-        Mode::Deploy => match &config.source {
-            TaskDefSource::Service => (render(&current, &config.changes)?, None),
-            TaskDefSource::File { json, .. } => (render(json, &config.changes)?, None),
-            TaskDefSource::Existing(td) => {
-                let def = ecs.describe_task_definition(td).await?;
-                if config.changes.is_empty() {
-                    let arn = def
-                        .get("taskDefinitionArn")
-                        .and_then(Value::as_str)
-                        .unwrap_or(td)
-                        .to_owned();
-                    (def, Some(arn))
-                } else {
-                    (render(&def, &config.changes)?, None)
-                }
-            }
-        },
-    };
-    // Single-container inputs must name a real container even when nothing else changes.
-    if let Some(c) = &config.changes.container {
-        target_container(&new_def, Some(c), "container")?;
-    }
-    let changes = diff(&current, &new_def);
-    // Nothing differs from what runs: deploy the running revision instead of a copy of it.
-    let existing_arn = match existing_arn {
-        None if changes.is_empty() => Some(before.task_definition.clone()),
-        other => other,
-    };
-    // What will be registered must convert completely: checked now, dry run included.
-    if existing_arn.is_none() {
-        crate::taskdef::validate(&new_def)?;
-    }
+    let NewTaskDefinition {
+        definition: new_def,
+        reuse: existing_arn,
+        diff: changes,
+    } = new_task_definition(ecs, ecr, config, &before, &current, log).await?;
     if changes.is_empty() {
         log.info(&format!(
             "the task definition is the same as {}",
@@ -521,6 +477,77 @@ async fn deregister_failed<E: Ecs>(
     }
 }
 
+/// The task definition to deploy: fetches what the inputs name (a revision, the revision that
+/// runs a rollback's image tag) and leaves the choice to [`plan::task_definition`].
+async fn new_task_definition<E: Ecs, R: Ecr>(
+    ecs: &E,
+    ecr: &R,
+    config: &Config,
+    before: &ServiceSnapshot,
+    current: &Value,
+    log: &Log<'_>,
+) -> Result<NewTaskDefinition, RolloutError> {
+    let running = Running {
+        arn: &before.task_definition,
+        definition: current,
+    };
+    // Filled by the arm that fetches them; the source borrows them.
+    let (fetched, arn, retagged): (Value, String, Changes);
+    let (source, changes) = match (config.mode, config.rollback_target.as_ref()) {
+        (Mode::Rollback, Some(RollbackTarget::TaskDefinition(td))) => {
+            fetched = ecs.describe_task_definition(td).await?;
+            arn = plan::arn_of(&fetched, td);
+            let source = Source::AsItIs {
+                arn: &arn,
+                definition: &fetched,
+            };
+            (source, &config.changes)
+        }
+        (Mode::Rollback, Some(RollbackTarget::ImageTag(tag))) => {
+            match by_image_tag(ecs, ecr, config, current, tag, log).await? {
+                ByTag::Revision(found, def) => {
+                    (arn, fetched) = (found, def);
+                    let source = Source::AsItIs {
+                        arn: &arn,
+                        definition: &fetched,
+                    };
+                    (source, &config.changes)
+                }
+                ByTag::Retagged(changes) => {
+                    retagged = *changes;
+                    (Source::Render(current), &retagged)
+                }
+            }
+        }
+        (Mode::Rollback, None) => {
+            let source = Source::AsItIs {
+                arn: &before.task_definition,
+                definition: current,
+            };
+            (source, &config.changes)
+        }
+        (Mode::Deploy, _) => match &config.source {
+            TaskDefSource::Service => (Source::Render(current), &config.changes),
+            TaskDefSource::File { json, .. } => (Source::Render(json), &config.changes),
+            TaskDefSource::Existing(td) => {
+                fetched = ecs.describe_task_definition(td).await?;
+                let source = Source::Revision {
+                    name: td,
+                    definition: &fetched,
+                };
+                (source, &config.changes)
+            }
+        },
+    };
+    plan::task_definition(source, changes, running)
+}
+
+/// A rollback by image tag: a revision that runs the image, or the changes that make one.
+enum ByTag {
+    Revision(String, Value),
+    Retagged(Box<Changes>),
+}
+
 /// Rollback by image tag: the target container's image with `tag`, checked in ECR first; the
 /// newest ACTIVE revision that runs exactly that image when there is one (the version as it
 /// was, environment included), else the current revision with the image swapped.
@@ -531,33 +558,15 @@ async fn by_image_tag<E: Ecs, R: Ecr>(
     current: &Value,
     tag: &str,
     log: &Log<'_>,
-) -> Result<(Value, Option<String>), RolloutError> {
-    let container = target_container(
-        current,
-        config.changes.container.as_deref(),
-        "rollback-image-tag",
-    )?;
-    let image = image_of(current, &container).unwrap_or_default();
-    let Some(parsed) = ImageRef::parse(image) else {
-        return Err(RolloutError::RollbackImage(format!(
-            "container {container} runs '{image}', which is not an image reference ecs-rollout can re-tag"
-        )));
-    };
-    let Some((account, _)) = parsed.ecr() else {
-        return Err(RolloutError::RollbackImage(format!(
-            "container {container} runs '{image}', which is not in a private ECR registry, so the tag cannot be checked before deploying: roll back with rollback-task-definition"
-        )));
-    };
+) -> Result<ByTag, RolloutError> {
+    let retag = plan::retag(current, config.changes.container.as_deref(), tag)?;
     if !ecr
-        .tag_exists(Some(account), &parsed.repository, tag)
+        .tag_exists(Some(&retag.account), &retag.repository, tag)
         .await?
     {
-        return Err(RolloutError::RollbackImage(format!(
-            "tag '{tag}' does not exist in ECR repository {} (registry {account}): nothing was deployed; check the tag (ecr-push outputs it)",
-            parsed.repository
-        )));
+        return Err(retag.missing());
     }
-    let wanted = parsed.with_tag(tag).to_string();
+    let wanted = retag.image.to_string();
     log.info(&format!("{wanted} exists in ECR"));
     let family = family_of(
         current
@@ -573,20 +582,16 @@ async fn by_image_tag<E: Ecs, R: Ecr>(
         .take(50)
     {
         let def = ecs.describe_task_definition(&arn).await?;
-        if image_of(&def, &container) == Some(wanted.as_str()) {
+        if retag.is_run_by(&def) {
             log.info(&format!(
                 "{} runs {wanted}: redeploying it",
                 short_name(&arn)
             ));
-            return Ok((def, Some(arn)));
+            return Ok(ByTag::Revision(arn, def));
         }
     }
-    let changes = crate::config::Changes {
-        images: vec![(container, parsed.with_tag(tag))],
-        ..Default::default()
-    };
     log.info(&format!(
         "no revision of {family} runs {wanted}: registering one from the current revision"
     ));
-    Ok((render(current, &changes)?, None))
+    Ok(ByTag::Retagged(Box::new(retag.changes())))
 }
