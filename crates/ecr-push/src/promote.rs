@@ -2,9 +2,10 @@
 //! (`v1.2.3`, `prod`) by ECR's API: BatchGetImage for its manifest, PutImage with each new
 //! tag. No blob moves.
 //!
-//! The plan is pure ([`plan`]): a tag that already names the image is left alone (success,
-//! even in an immutable repository); a tag naming another image in an immutable repository is
-//! an error found before anything changes; in a mutable repository the tag moves.
+//! The plan is pure ([`plan`], over [`crate::plan::tags_to_write`]): a tag that already names
+//! the image is left alone (success, even in an immutable repository); a tag naming another
+//! image in an immutable repository is an error found before anything changes; in a mutable
+//! repository the tag moves.
 //!
 //! Digests: ECR reports the sha256 of the manifest bytes. The emulator used in tests (moto)
 //! reports something else for images it was given by PutImage (a hash of the layer digests),
@@ -13,17 +14,8 @@
 
 use std::collections::BTreeMap;
 
-/// What to do with one tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TagAction {
-    Add(String),
-    AlreadyThere(String),
-    /// Mutable repository: the tag moves from another image.
-    Move {
-        tag: String,
-        from: String,
-    },
-}
+pub use crate::plan::TagAction;
+use crate::plan::{TagConflict, tags_to_write};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PromoteError {
@@ -53,26 +45,14 @@ pub fn plan(
     tags: &[String],
     immutable: bool,
 ) -> Result<Vec<TagAction>, PromoteError> {
-    let mut actions = Vec::new();
-    for tag in tags {
-        match current.get(tag).cloned().flatten() {
-            None => actions.push(TagAction::Add(tag.clone())),
-            Some(d) if d == digest => actions.push(TagAction::AlreadyThere(tag.clone())),
-            Some(d) if immutable => {
-                return Err(PromoteError::TagImmutable {
-                    repository: repository.to_string(),
-                    tag: tag.clone(),
-                    existing: d,
-                    digest: digest.to_string(),
-                });
-            }
-            Some(d) => actions.push(TagAction::Move {
-                tag: tag.clone(),
-                from: d,
-            }),
+    tags_to_write(current, tags, digest, immutable).map_err(|TagConflict { tag, existing }| {
+        PromoteError::TagImmutable {
+            repository: repository.to_string(),
+            tag,
+            existing,
+            digest: digest.to_string(),
         }
-    }
-    Ok(actions)
+    })
 }
 
 #[cfg(test)]

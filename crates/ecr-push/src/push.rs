@@ -20,6 +20,7 @@ use oci_client::{Reference, RegistryOperation};
 
 use crate::image::{Blob, DOCKER_LIST, DOCKER_MANIFEST, Image, Manifest, OCI_INDEX, OCI_MANIFEST};
 use crate::login::Credentials;
+use crate::plan::{TagAction, TagConflict, tag_action};
 
 /// A registry request that failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -227,7 +228,7 @@ pub async fn push_from<R: Registry, S: BlobSource>(
     let retries = Retried::default();
 
     // Tags first, read-only: an immutable tag naming another image stops the push before a
-    // byte is uploaded; tags already naming this image are left alone.
+    // byte is uploaded; tags already naming this image are left alone ([`tag_action`]).
     let mut tags_to_push = Vec::new();
     let mut tags_unchanged = Vec::new();
     for tag in tags {
@@ -235,16 +236,16 @@ pub async fn push_from<R: Registry, S: BlobSource>(
             registry.manifest_digest(tag)
         })
         .await?;
-        match current {
-            Some(d) if d == root.digest => tags_unchanged.push(tag.clone()),
-            Some(d) if options.immutable => {
+        match tag_action(tag, current.as_deref(), &root.digest, options.immutable) {
+            Ok(TagAction::AlreadyThere(_)) => tags_unchanged.push(tag.clone()),
+            Ok(TagAction::Add(_) | TagAction::Move { .. }) => tags_to_push.push(tag.clone()),
+            Err(TagConflict { existing, .. }) => {
                 return Err(PushError::TagImmutable {
                     tag: tag.clone(),
-                    existing: d,
+                    existing,
                     digest: root.digest.clone(),
                 });
             }
-            _ => tags_to_push.push(tag.clone()),
         }
     }
 

@@ -9,7 +9,7 @@ use super::Session;
 use crate::ecr::{Ecr, PutOutcome};
 use crate::image::{ImageSelector, sha256_digest};
 use crate::outputs::Outcome;
-use crate::promote::{self, TagAction};
+use crate::promote;
 
 /// Tags the image `source` names with the run's tags; returns the digest ECR scans.
 pub async fn run(
@@ -63,13 +63,10 @@ pub async fn run(
     )?;
     outcome.digest = manifest_digest;
     for action in &actions {
-        let (tag, what) = match action {
-            TagAction::AlreadyThere(tag) => {
-                runner.info(&format!("{tag}: already names this image"));
-                continue;
-            }
-            TagAction::Add(tag) => (tag, "added".to_string()),
-            TagAction::Move { tag, from } => (tag, format!("moved from {from}")),
+        let tag = action.tag();
+        let Some(what) = action.change() else {
+            runner.info(&format!("{tag}: already names this image"));
+            continue;
         };
         if config.dry_run {
             outcome
