@@ -40,6 +40,7 @@ mod git;
 pub mod github_releases;
 pub mod http;
 mod probe;
+pub mod redact;
 mod services;
 mod tool_job;
 
