@@ -91,6 +91,7 @@ fn outputs_and_summary_on_a_runner() {
         summary.contains("| api | **yes** | 1 | `services/api/users.rs` |"),
         "{summary}"
     );
+    insta::assert_snapshot!(gantry_testkit::redact::redact(&summary));
     assert_token_masked(&stdout(&out));
     assert!(!summary.contains(TOKEN));
 }
