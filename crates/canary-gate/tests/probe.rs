@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use canary_gate::policy::{ProbeSpec, Statistic};
 use canary_gate::probe::run;
+use gantry_testkit::http::closed_port;
 use support::HttpServer;
 
 fn spec(requests: u32, concurrency: u32) -> ProbeSpec {
@@ -64,10 +65,7 @@ fn latency_is_measured_and_timeouts_fail() {
 
 #[test]
 fn a_closed_port_fails_every_request() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = closed_port();
     let r = run(&spec(3, 1), &format!("http://127.0.0.1:{port}/"));
     assert_eq!((r.requests, r.failures), (3, 3));
 }

@@ -6,13 +6,12 @@
 pub mod cbor_proxy;
 pub mod ecs;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::time::Duration;
 
 use gantry_testkit::Services;
+use gantry_testkit::http::{FakeHttp, Response};
 use gantry_toolkit::{Env, Runner};
 
 /// ARNs of a fresh ALB setup: a listener whose default action and rule forward to `stable`.
@@ -179,8 +178,8 @@ pub async fn rule_weights(
     }
 }
 
-/// A real HTTP/1.1 server on 127.0.0.1, one thread per connection, that answers every request
-/// with the status and after the delay it is told, or fails every n-th request with 500.
+/// A real HTTP/1.1 server on 127.0.0.1 ([`FakeHttp`]: a thread per request) that answers every
+/// request with the status and after the delay it is told, or fails every n-th request with 500.
 #[derive(Debug)]
 pub struct HttpServer {
     pub port: u16,
@@ -188,48 +187,51 @@ pub struct HttpServer {
     delay_ms: Arc<AtomicU64>,
     fail_every: Arc<AtomicU64>,
     requests: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
+    server: FakeHttp,
 }
 
 impl HttpServer {
     pub fn start() -> HttpServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server = HttpServer {
-            port,
-            status: Arc::new(AtomicU16::new(200)),
-            delay_ms: Arc::new(AtomicU64::new(0)),
-            fail_every: Arc::new(AtomicU64::new(0)),
-            requests: Arc::new(AtomicU64::new(0)),
-            stop: Arc::new(AtomicBool::new(false)),
+        let status = Arc::new(AtomicU16::new(200));
+        let delay_ms = Arc::new(AtomicU64::new(0));
+        let fail_every = Arc::new(AtomicU64::new(0));
+        let requests = Arc::new(AtomicU64::new(0));
+        let server = {
+            let (status, delay_ms, fail_every, requests) = (
+                status.clone(),
+                delay_ms.clone(),
+                fail_every.clone(),
+                requests.clone(),
+            );
+            FakeHttp::start(move |_| {
+                let n = requests.fetch_add(1, Ordering::SeqCst) + 1;
+                std::thread::sleep(Duration::from_millis(delay_ms.load(Ordering::SeqCst)));
+                let every = fail_every.load(Ordering::SeqCst);
+                let code = if every > 0 && n.is_multiple_of(every) {
+                    500
+                } else {
+                    status.load(Ordering::SeqCst)
+                };
+                Response::text(code, "ok\n")
+            })
         };
-        let (status, delay, fail_every, requests, stop) = (
-            server.status.clone(),
-            server.delay_ms.clone(),
-            server.fail_every.clone(),
-            server.requests.clone(),
-            server.stop.clone(),
-        );
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let (status, delay, fail_every, requests) = (
-                    status.clone(),
-                    delay.clone(),
-                    fail_every.clone(),
-                    requests.clone(),
-                );
-                std::thread::spawn(move || serve(stream, &status, &delay, &fail_every, &requests));
-            }
-        });
-        server
+        let port = server
+            .url()
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse().ok())
+            .unwrap();
+        HttpServer {
+            port,
+            status,
+            delay_ms,
+            fail_every,
+            requests,
+            server,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("{}{path}", self.server.url())
     }
 
     pub fn set_status(&self, status: u16) {
@@ -248,48 +250,5 @@ impl HttpServer {
 
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for HttpServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
-}
-
-fn serve(
-    mut stream: TcpStream,
-    status: &AtomicU16,
-    delay: &AtomicU64,
-    fail_every: &AtomicU64,
-    requests: &AtomicU64,
-) {
-    loop {
-        // Read one request head (the probes send no body).
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            match stream.read(&mut byte) {
-                Ok(1) => head.push(byte[0]),
-                _ => return,
-            }
-        }
-        let n = requests.fetch_add(1, Ordering::SeqCst) + 1;
-        std::thread::sleep(Duration::from_millis(delay.load(Ordering::SeqCst)));
-        let every = fail_every.load(Ordering::SeqCst);
-        let code = if every > 0 && n.is_multiple_of(every) {
-            500
-        } else {
-            status.load(Ordering::SeqCst)
-        };
-        let body = "ok\n";
-        let response = format!(
-            "HTTP/1.1 {code} Status\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        if stream.write_all(response.as_bytes()).is_err() {
-            return;
-        }
     }
 }
