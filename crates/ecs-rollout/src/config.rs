@@ -208,6 +208,16 @@ pub enum CircuitBreakerSetting {
     Set(CircuitBreaker),
 }
 
+impl CircuitBreakerSetting {
+    /// The circuit breaker to set on the service; `None`: keep the service's.
+    pub fn wanted(self) -> Option<CircuitBreaker> {
+        match self {
+            CircuitBreakerSetting::Keep => None,
+            CircuitBreakerSetting::Set(cb) => Some(cb),
+        }
+    }
+}
+
 /// Changes to the containers of the task definition (pure data for [`crate::render`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Changes {
@@ -864,6 +874,27 @@ mod tests {
         let mut v = BASE.to_vec();
         v.extend_from_slice(extra);
         v
+    }
+
+    #[test]
+    fn the_circuit_breaker_to_set() {
+        let on = CircuitBreaker {
+            enable: true,
+            rollback: true,
+        };
+        // (name, setting, what is set on the service)
+        let table: &[(&str, CircuitBreakerSetting, Option<CircuitBreaker>)] = &[
+            ("keep the service's", CircuitBreakerSetting::Keep, None),
+            ("set", CircuitBreakerSetting::Set(on), Some(on)),
+            (
+                "set off",
+                CircuitBreakerSetting::Set(CircuitBreaker::default()),
+                Some(CircuitBreaker::default()),
+            ),
+        ];
+        for (name, setting, want) in table {
+            assert_eq!(setting.wanted(), *want, "{name}");
+        }
     }
 
     #[test]

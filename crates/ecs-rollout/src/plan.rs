@@ -1,16 +1,51 @@
-//! What a run deploys (pure): which task definition to register or to reuse, and how it goes
-//! back by image tag. Over the tool's own types (task definition JSON, [`Changes`],
-//! [`ImageRef`]), never over SDK types or input strings; [`crate::run`] fetches what these need
-//! and acts on what they decide.
+//! What a run deploys and whether it deploys at all (pure): which controller deploys the
+//! service, which task definition to register or to reuse (and how a rollback by image tag
+//! finds one), whether the run may still change the service, whether anything changes, and the
+//! UpdateService that does it. Over the tool's own types ([`ServiceSnapshot`], task definition
+//! JSON, [`Changes`], [`ImageRef`]), never over SDK types or input strings; [`crate::run`]
+//! fetches what these need and acts on what they decide.
 
+use gantry_toolkit::Signal;
 use serde_json::Value;
 
 use crate::config::Changes;
+use crate::deploy::check_deployable;
 use crate::diff::{Change, diff};
+use crate::ecs::{CircuitBreaker, Deployment, RolloutState, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
 use crate::image::ImageRef;
 use crate::render::{image_of, render, target_container};
-use crate::taskdef;
+use crate::taskdef::{self, short_name};
+
+/// Who deploys the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// ECS itself (rolling update, blue/green, linear, canary): UpdateService, then the
+    /// deployment it started is watched by id.
+    Ecs,
+    /// CodeDeploy, with an AppSpec whose load balancer sends traffic to `container` on `port`.
+    CodeDeploy { container: String, port: i32 },
+}
+
+/// Which controller deploys `before`, refusing what ecs-rollout cannot deploy. A CODE_DEPLOY
+/// service is deployed through CodeDeploy (other callers of [`check_deployable`] refuse it),
+/// and needs a load balancer for the AppSpec. `service`: the service as the caller named it,
+/// for the error.
+pub fn route(before: &ServiceSnapshot, service: &str) -> Result<Route, RolloutError> {
+    match check_deployable(before) {
+        Ok(()) => Ok(Route::Ecs),
+        Err(RolloutError::CodeDeployController { .. }) => match before.load_balancers.first() {
+            Some((container, port)) => Ok(Route::CodeDeploy {
+                container: container.clone(),
+                port: *port,
+            }),
+            None => Err(RolloutError::CodeDeployNoLoadBalancer {
+                service: service.to_owned(),
+            }),
+        },
+        Err(e) => Err(e),
+    }
+}
 
 /// Where the new task definition starts, with what was fetched for it.
 #[derive(Debug, Clone, Copy)]
@@ -152,9 +187,78 @@ impl Retag {
     }
 }
 
+/// Whether the run may go on to change the service: not once the runner cancelled it, nor once
+/// the deadline passed. `revision`: what was registered for the deployment, for the message.
+pub fn go_ahead(
+    signal: Option<Signal>,
+    deadline_passed: bool,
+    revision: &str,
+) -> Result<(), RolloutError> {
+    if let Some(signal) = signal {
+        return Err(RolloutError::CancelledBeforeDeploy(signal));
+    }
+    if deadline_passed {
+        return Err(RolloutError::DeadlineBeforeDeploy(format!(
+            "{} was registered but not deployed",
+            short_name(revision)
+        )));
+    }
+    Ok(())
+}
+
+/// What the run asks of the service besides the revision.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServiceSettings {
+    /// `None`: keep the service's.
+    pub desired_count: Option<i32>,
+    /// Start a deployment even when nothing changes.
+    pub force_new_deployment: bool,
+    /// `None`: keep the service's.
+    pub circuit_breaker: Option<CircuitBreaker>,
+}
+
+/// Nothing to do: the service already runs `revision`, no new deployment is forced, and the
+/// desired count and circuit breaker asked for (if any) are the service's already. Then no
+/// revision is registered (the caller deploys an existing one) and no deployment starts.
+pub fn is_noop(revision: &str, before: &ServiceSnapshot, settings: &ServiceSettings) -> bool {
+    revision == before.task_definition
+        && !settings.force_new_deployment
+        && settings.desired_count.is_none_or(|n| n == before.desired)
+        && settings
+            .circuit_breaker
+            .is_none_or(|cb| Some(cb) == before.circuit_breaker)
+}
+
+/// The UpdateService that deploys `revision` with `settings`. Deploying the revision the
+/// service already runs forces a new deployment: UpdateService would otherwise start none.
+pub fn update(
+    cluster: &str,
+    service: &str,
+    revision: &str,
+    before: &ServiceSnapshot,
+    settings: &ServiceSettings,
+) -> ServiceUpdate {
+    ServiceUpdate {
+        cluster: cluster.to_owned(),
+        service: service.to_owned(),
+        task_definition: Some(revision.to_owned()),
+        desired_count: settings.desired_count,
+        force_new_deployment: settings.force_new_deployment || revision == before.task_definition,
+        circuit_breaker: settings.circuit_breaker,
+    }
+}
+
+/// A deployment of the service still in progress, which ours replaces (worth a warning).
+pub fn superseded(before: &ServiceSnapshot) -> Option<&Deployment> {
+    before
+        .primary()
+        .filter(|p| p.rollout_state == Some(RolloutState::InProgress))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ecs::{Controller, DeploymentStatus, Strategy};
     use serde_json::json;
 
     const RUNNING: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:4";
@@ -176,6 +280,346 @@ mod tests {
 
     fn image(text: &str) -> Option<ImageRef> {
         Some(ImageRef::parse(text).unwrap())
+    }
+
+    fn service(td: &str, desired: i32, circuit_breaker: Option<CircuitBreaker>) -> ServiceSnapshot {
+        ServiceSnapshot {
+            arn: String::new(),
+            name: "api".into(),
+            status: "ACTIVE".into(),
+            task_definition: td.into(),
+            desired,
+            running: desired,
+            pending: 0,
+            controller: Controller::Ecs,
+            strategy: Strategy::Rolling,
+            circuit_breaker,
+            bake_time_minutes: None,
+            launch_type: None,
+            network: None,
+            deployments: vec![],
+            events: vec![],
+            current_service_deployment: None,
+            load_balancers: vec![],
+            traffic_shift: vec![],
+            shift_step: None,
+        }
+    }
+
+    fn deployment(status: DeploymentStatus, state: Option<RolloutState>) -> Deployment {
+        Deployment {
+            id: "ecs-svc/1".into(),
+            status,
+            task_definition: RUNNING.into(),
+            desired: 2,
+            running: 1,
+            pending: 1,
+            failed_tasks: 0,
+            rollout_state: state,
+            rollout_reason: None,
+            created_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn who_deploys_the_service() {
+        let lb = vec![("web".to_owned(), 8080)];
+        let other = |s: &str| Strategy::Other(s.into());
+        // (name, controller, strategy, load balancers, Ok(route) or Err(the error says))
+        type Case<'a> = (
+            &'a str,
+            Controller,
+            Strategy,
+            &'a [(String, i32)],
+            Result<Route, &'a str>,
+        );
+        let table: &[Case] = &[
+            (
+                "rolling update",
+                Controller::Ecs,
+                Strategy::Rolling,
+                &[],
+                Ok(Route::Ecs),
+            ),
+            (
+                "ECS blue/green",
+                Controller::Ecs,
+                Strategy::BlueGreen,
+                &lb,
+                Ok(Route::Ecs),
+            ),
+            (
+                "ECS canary",
+                Controller::Ecs,
+                other("CANARY"),
+                &lb,
+                Ok(Route::Ecs),
+            ),
+            (
+                "ECS linear",
+                Controller::Ecs,
+                other("LINEAR"),
+                &lb,
+                Ok(Route::Ecs),
+            ),
+            (
+                "CodeDeploy with a load balancer",
+                Controller::CodeDeploy,
+                Strategy::Rolling,
+                &lb,
+                Ok(Route::CodeDeploy {
+                    container: "web".into(),
+                    port: 8080,
+                }),
+            ),
+            (
+                "CodeDeploy without one: named as the caller named it",
+                Controller::CodeDeploy,
+                Strategy::Rolling,
+                &[],
+                Err("service 'prod/api' uses the CODE_DEPLOY controller but has no load balancer"),
+            ),
+            (
+                "an external controller",
+                Controller::External,
+                Strategy::Rolling,
+                &lb,
+                Err("EXTERNAL deployment controller"),
+            ),
+            (
+                "an unknown strategy",
+                Controller::Ecs,
+                other("SHADOW"),
+                &[],
+                Err("strategy 'SHADOW'"),
+            ),
+        ];
+        for (name, controller, strategy, lbs, want) in table {
+            let before = ServiceSnapshot {
+                controller: controller.clone(),
+                strategy: strategy.clone(),
+                load_balancers: lbs.to_vec(),
+                ..service(RUNNING, 2, None)
+            };
+            match (route(&before, "prod/api"), want) {
+                (Ok(got), Ok(want)) => assert_eq!(&got, want, "{name}"),
+                (Err(e), Err(says)) => assert!(e.to_string().contains(says), "{name}: {e}"),
+                (got, _) => panic!("{name}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_service_is_changed_only_before_a_signal_and_the_deadline() {
+        // (name, signal, deadline passed, Ok or Err(the error says))
+        type Case<'a> = (&'a str, Option<Signal>, bool, Result<(), &'a str>);
+        let table: &[Case] = &[
+            ("neither", None, false, Ok(())),
+            (
+                "cancelled",
+                Some(Signal::Terminate),
+                false,
+                Err("cancelled by SIGTERM before the service was changed"),
+            ),
+            (
+                "cancelled and late: the signal is the reason",
+                Some(Signal::Interrupt),
+                true,
+                Err("cancelled by SIGINT"),
+            ),
+            (
+                "late",
+                None,
+                true,
+                Err(
+                    "the deadline (timeout-seconds) passed before the service was changed: api:4 was registered but not deployed",
+                ),
+            ),
+        ];
+        for (name, signal, late, want) in table {
+            match (go_ahead(*signal, *late, RUNNING), want) {
+                (Ok(()), Ok(())) => {}
+                (Err(e), Err(says)) => assert!(e.to_string().contains(says), "{name}: {e}"),
+                (got, _) => panic!("{name}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_to_deploy_only_when_nothing_changes() {
+        let on = CircuitBreaker {
+            enable: true,
+            rollback: true,
+        };
+        let off = CircuitBreaker::default();
+        let keep = ServiceSettings::default();
+        // (name, revision, the service's circuit breaker, settings, no-op)
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            Option<CircuitBreaker>,
+            ServiceSettings,
+            bool,
+        );
+        let table: &[Case] = &[
+            (
+                "the same revision, nothing asked",
+                RUNNING,
+                None,
+                keep,
+                true,
+            ),
+            ("another revision", OLDER, None, keep, false),
+            (
+                "forced",
+                RUNNING,
+                None,
+                ServiceSettings {
+                    force_new_deployment: true,
+                    ..keep
+                },
+                false,
+            ),
+            (
+                "the desired count it has",
+                RUNNING,
+                None,
+                ServiceSettings {
+                    desired_count: Some(2),
+                    ..keep
+                },
+                true,
+            ),
+            (
+                "another desired count",
+                RUNNING,
+                None,
+                ServiceSettings {
+                    desired_count: Some(3),
+                    ..keep
+                },
+                false,
+            ),
+            (
+                "the circuit breaker it has",
+                RUNNING,
+                Some(on),
+                ServiceSettings {
+                    circuit_breaker: Some(on),
+                    ..keep
+                },
+                true,
+            ),
+            (
+                "another circuit breaker",
+                RUNNING,
+                Some(off),
+                ServiceSettings {
+                    circuit_breaker: Some(on),
+                    ..keep
+                },
+                false,
+            ),
+            (
+                "a circuit breaker where the service reports none",
+                RUNNING,
+                None,
+                ServiceSettings {
+                    circuit_breaker: Some(off),
+                    ..keep
+                },
+                false,
+            ),
+            ("the circuit breaker kept", RUNNING, Some(on), keep, true),
+        ];
+        for (name, revision, cb, settings, want) in table {
+            let before = service(RUNNING, 2, *cb);
+            assert_eq!(is_noop(revision, &before, settings), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_update_forces_a_deployment_of_the_running_revision() {
+        let on = CircuitBreaker {
+            enable: true,
+            rollback: false,
+        };
+        let before = service(RUNNING, 2, None);
+        // (name, revision, settings, forced)
+        let table: &[(&str, &str, ServiceSettings, bool)] = &[
+            ("a new revision", OLDER, ServiceSettings::default(), false),
+            (
+                "a new revision, forced",
+                OLDER,
+                ServiceSettings {
+                    force_new_deployment: true,
+                    ..ServiceSettings::default()
+                },
+                true,
+            ),
+            (
+                "the running revision with a new count",
+                RUNNING,
+                ServiceSettings {
+                    desired_count: Some(4),
+                    circuit_breaker: Some(on),
+                    ..ServiceSettings::default()
+                },
+                true,
+            ),
+        ];
+        for (name, revision, settings, forced) in table {
+            let u = update("prod", "api", revision, &before, settings);
+            assert_eq!(
+                u,
+                ServiceUpdate {
+                    cluster: "prod".into(),
+                    service: "api".into(),
+                    task_definition: Some((*revision).into()),
+                    desired_count: settings.desired_count,
+                    force_new_deployment: *forced,
+                    circuit_breaker: settings.circuit_breaker,
+                },
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_deployment_in_progress_is_superseded() {
+        use DeploymentStatus::{Active, Primary};
+        // (name, deployments, superseded)
+        let table: &[(&str, Vec<Deployment>, bool)] = &[
+            ("none", vec![], false),
+            (
+                "primary in progress",
+                vec![deployment(Primary, Some(RolloutState::InProgress))],
+                true,
+            ),
+            (
+                "primary completed",
+                vec![deployment(Primary, Some(RolloutState::Completed))],
+                false,
+            ),
+            (
+                "primary failed",
+                vec![deployment(Primary, Some(RolloutState::Failed))],
+                false,
+            ),
+            ("no rollout state", vec![deployment(Primary, None)], false),
+            (
+                "only an active one in progress",
+                vec![deployment(Active, Some(RolloutState::InProgress))],
+                false,
+            ),
+        ];
+        for (name, deployments, want) in table {
+            let before = ServiceSnapshot {
+                deployments: deployments.clone(),
+                ..service(RUNNING, 2, None)
+            };
+            assert_eq!(superseded(&before).is_some(), *want, "{name}");
+        }
     }
 
     #[test]

@@ -16,13 +16,13 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::codedeploy::{self, CodeDeploy, SdkCodeDeploy};
-use crate::config::{Changes, CircuitBreakerSetting, Config, Mode, RollbackTarget, TaskDefSource};
+use crate::config::{Changes, Config, Mode, RollbackTarget, TaskDefSource};
 use crate::deploy::{check_deployable, deploy, describe_strategy};
 use crate::diff::Change;
-use crate::ecs::{Controller, Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
+use crate::ecs::{Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot};
 use crate::error::RolloutError;
 use crate::outputs::{Log, Report, Status, summary};
-use crate::plan::{self, NewTaskDefinition, Running, Source};
+use crate::plan::{self, NewTaskDefinition, Route, Running, ServiceSettings, Source};
 use crate::pre_deploy::{PreDeployTask, run_pre_deploy};
 use crate::render::target_container;
 use crate::rollback::{last_good, may_deregister, rollback};
@@ -144,6 +144,17 @@ pub async fn current_service<E: Ecs>(
     cluster: &str,
     service: &str,
 ) -> Result<ServiceSnapshot, RolloutError> {
+    let snap = described_service(ecs, cluster, service).await?;
+    check_deployable(&snap)?;
+    Ok(snap)
+}
+
+/// The service as it is now, after checking the cluster.
+async fn described_service<E: Ecs>(
+    ecs: &E,
+    cluster: &str,
+    service: &str,
+) -> Result<ServiceSnapshot, RolloutError> {
     if !ecs.cluster_exists(cluster).await? {
         return Err(RolloutError::ClusterMissing(cluster.to_owned()));
     }
@@ -153,7 +164,6 @@ pub async fn current_service<E: Ecs>(
             service: service.to_owned(),
         });
     };
-    check_deployable(&snap)?;
     Ok(snap)
 }
 
@@ -174,24 +184,8 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         log,
         ..
     } = scope;
-    let before = match current_service(ecs, &config.cluster, &config.service).await {
-        // CODE_DEPLOY services are ours to deploy (through CodeDeploy); other callers refuse them.
-        Err(RolloutError::CodeDeployController { .. }) => ecs
-            .describe_service(&config.cluster, &config.service)
-            .await?
-            .ok_or_else(|| RolloutError::ServiceMissing {
-                cluster: config.cluster.clone(),
-                service: config.service.clone(),
-            })?,
-        other => other?,
-    };
-    let via_codedeploy = before.controller == Controller::CodeDeploy;
-    let lb = before.load_balancers.first().cloned();
-    if via_codedeploy && lb.is_none() {
-        return Err(RolloutError::CodeDeployNoLoadBalancer {
-            service: config.service.clone(),
-        });
-    }
+    let before = described_service(ecs, &config.cluster, &config.service).await?;
+    let route = plan::route(&before, &config.service)?;
     log.info(&format!(
         "service {}/{} runs {} ({} of {} tasks running; {})",
         config.cluster,
@@ -224,10 +218,6 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
             log.info(&c.to_string());
         }
     }
-    let circuit_breaker = match config.circuit_breaker {
-        CircuitBreakerSetting::Keep => None,
-        CircuitBreakerSetting::Set(cb) => Some(cb),
-    };
     let mut report = Report {
         cluster: config.cluster.clone(),
         service: config.service.clone(),
@@ -249,9 +239,7 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         report.duration = log.elapsed();
         return Ok((report, changes));
     }
-    if let Some(signal) = cancel.signal() {
-        return Err(RolloutError::CancelledBeforeDeploy(signal));
-    }
+    plan::go_ahead(cancel.signal(), false, "")?;
 
     let (new_arn, registered) = match existing_arn {
         Some(arn) => (arn, false),
@@ -281,21 +269,14 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
             .await
             .map_err(RolloutError::PreDeploy)?;
     }
-    if let Some(signal) = cancel.signal() {
-        return Err(RolloutError::CancelledBeforeDeploy(signal));
-    }
-    if Instant::now() >= deadline {
-        return Err(RolloutError::DeadlineBeforeDeploy(format!(
-            "{} was registered but not deployed",
-            short_name(&new_arn)
-        )));
-    }
+    plan::go_ahead(cancel.signal(), Instant::now() >= deadline, &new_arn)?;
 
-    let unchanged = new_arn == before.task_definition
-        && !config.force_new_deployment
-        && config.desired_count.is_none_or(|n| n == before.desired)
-        && circuit_breaker.is_none_or(|cb| Some(cb) == before.circuit_breaker);
-    if unchanged {
+    let settings = ServiceSettings {
+        desired_count: config.desired_count,
+        force_new_deployment: config.force_new_deployment,
+        circuit_breaker: config.circuit_breaker.wanted(),
+    };
+    if plan::is_noop(&new_arn, &before, &settings) {
         report.reason = format!(
             "service already runs {}: nothing to deploy",
             short_name(&new_arn)
@@ -306,7 +287,7 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         return Ok((report, changes));
     }
 
-    if let (true, Some((container, port))) = (via_codedeploy, lb) {
+    if let Route::CodeDeploy { container, port } = route {
         let revision = codedeploy::NewRevision {
             task_definition: &new_arn,
             container: &container,
@@ -322,24 +303,20 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
     }
 
     let good = last_good(&before);
-    if let Some(p) = before
-        .primary()
-        .filter(|p| p.rollout_state == Some(crate::ecs::RolloutState::InProgress))
-    {
+    if let Some(p) = plan::superseded(&before) {
         log.warning(&format!(
             "deployment {} of {} is still in progress: ours replaces it",
             p.id,
             short_name(&p.task_definition)
         ));
     }
-    let update = ServiceUpdate {
-        cluster: config.cluster.clone(),
-        service: config.service.clone(),
-        task_definition: Some(new_arn.clone()),
-        desired_count: config.desired_count,
-        force_new_deployment: config.force_new_deployment || new_arn == before.task_definition,
-        circuit_breaker,
-    };
+    let update = plan::update(
+        &config.cluster,
+        &config.service,
+        &new_arn,
+        &before,
+        &settings,
+    );
     let mut watcher = deploy(ecs, &before, &update, config.pending_timeout).await?;
     report.deployment_id = watcher.deployment_id().to_owned();
     log.mark(&format!(
