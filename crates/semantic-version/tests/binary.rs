@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use gantry_testkit::http::{FakeHttp, Request, Response};
 use gantry_testkit::{GitRepo, ToolJob};
 
 const TOKEN: &str = "ghs_n0tAr3alT0kenButSecret";
@@ -457,112 +458,75 @@ fn action_contract_lists_inputs_and_outputs() {
     assert_eq!(doc["outputs"][0], "version");
 }
 
-/// One request: method, path, authorization header, JSON body.
-type Recorded = (String, String, String, serde_json::Value);
-
-/// GitHub's release endpoints on loopback: releases kept in memory, every request recorded as
-/// `(method, path, authorization, body)`.
+/// GitHub's release endpoints on loopback: releases kept in memory, every request recorded.
 struct FakeReleases {
     url: String,
-    requests: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
+    server: FakeHttp,
     /// While set, a `POST …/releases` is recorded, then left unanswered for this many
-    /// milliseconds (or until set to 0) and dropped without creating the release (a slow
+    /// milliseconds (or until set to 0) and answered 504 without creating the release (a slow
     /// GitHub that loses the request).
     stall_posts_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl FakeReleases {
     fn start() -> FakeReleases {
-        use std::io::{BufRead, BufReader, Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let log = std::sync::Arc::clone(&requests);
         let stall_posts_ms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let stall = std::sync::Arc::clone(&stall_posts_ms);
-        std::thread::spawn(move || {
-            let mut releases: Vec<serde_json::Value> = Vec::new();
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    continue;
+        let releases = std::sync::Mutex::new(Vec::<serde_json::Value>::new());
+        let server = FakeHttp::start(move |request| {
+            let (method, path) = (request.method.as_str(), request.path.as_str());
+            let stall_ms = stall.load(std::sync::atomic::Ordering::SeqCst);
+            if method == "POST" && stall_ms > 0 {
+                // Until the time is up or the test ends the stall.
+                let until = std::time::Instant::now() + std::time::Duration::from_millis(stall_ms);
+                while std::time::Instant::now() < until
+                    && stall.load(std::sync::atomic::Ordering::SeqCst) > 0
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                let mut parts = line.split_whitespace();
-                let method = parts.next().unwrap_or_default().to_string();
-                let path = parts.next().unwrap_or_default().to_string();
-                let (mut length, mut auth) = (0usize, String::new());
-                loop {
-                    let mut header = String::new();
-                    reader.read_line(&mut header).unwrap();
-                    let header = header.trim_end();
-                    if header.is_empty() {
-                        break;
-                    }
-                    let (name, value) = header.split_once(':').unwrap();
-                    match name.to_ascii_lowercase().as_str() {
-                        "content-length" => length = value.trim().parse().unwrap(),
-                        "authorization" => auth = value.trim().to_string(),
-                        _ => {}
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                let body: serde_json::Value =
-                    serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-                log.lock()
-                    .unwrap()
-                    .push((method.clone(), path.clone(), auth, body.clone()));
-                let stall_ms = stall.load(std::sync::atomic::Ordering::SeqCst);
-                if method == "POST" && stall_ms > 0 {
-                    // Until the time is up or the test ends the stall (the next run's
-                    // requests wait behind this one).
-                    let until =
-                        std::time::Instant::now() + std::time::Duration::from_millis(stall_ms);
-                    while std::time::Instant::now() < until
-                        && stall.load(std::sync::atomic::Ordering::SeqCst) > 0
-                    {
-                        std::thread::sleep(std::time::Duration::from_millis(20));
-                    }
-                    continue;
-                }
-                let (status, reply) = if method == "POST" && path.ends_with("/releases") {
-                    let release = serde_json::json!({
-                        "id": releases.len() + 1,
-                        "tag_name": body["tag_name"],
-                        "name": body["name"],
-                        "body": body["body"],
-                        "draft": body["draft"].as_bool().unwrap_or(false),
-                        "prerelease": body["prerelease"].as_bool().unwrap_or(false),
-                        "html_url": format!("https://github.com/octo/app/releases/tag/{}", body["tag_name"].as_str().unwrap_or_default()),
-                    });
-                    releases.push(release.clone());
-                    (201, release)
-                } else if method == "GET" && path.contains("/releases/tags/") {
-                    let tag = path.rsplit('/').next().unwrap_or_default();
-                    match releases.iter().find(|r| r["tag_name"] == tag) {
-                        Some(r) => (200, r.clone()),
-                        None => (404, serde_json::json!({"message": "Not Found"})),
-                    }
-                } else if method == "GET" && path.contains("/releases") {
-                    (200, serde_json::Value::Array(releases.clone()))
-                } else {
-                    (404, serde_json::json!({"message": "Not Found"}))
-                };
-                let text = reply.to_string();
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
-                    text.len()
-                );
+                return Response::json(504, &serde_json::json!({"message": "stalled"}));
             }
+            let mut releases = releases.lock().unwrap();
+            let (status, reply) = if method == "POST" && path.ends_with("/releases") {
+                let body = request.json();
+                let release = serde_json::json!({
+                    "id": releases.len() + 1,
+                    "tag_name": body["tag_name"],
+                    "name": body["name"],
+                    "body": body["body"],
+                    "draft": body["draft"].as_bool().unwrap_or(false),
+                    "prerelease": body["prerelease"].as_bool().unwrap_or(false),
+                    "html_url": format!("https://github.com/octo/app/releases/tag/{}", body["tag_name"].as_str().unwrap_or_default()),
+                });
+                releases.push(release.clone());
+                (201, release)
+            } else if method == "GET" && path.contains("/releases/tags/") {
+                let tag = path.rsplit('/').next().unwrap_or_default();
+                match releases.iter().find(|r| r["tag_name"] == tag) {
+                    Some(r) => (200, r.clone()),
+                    None => (404, serde_json::json!({"message": "Not Found"})),
+                }
+            } else if method == "GET" && path.contains("/releases") {
+                (200, serde_json::Value::Array(releases.clone()))
+            } else {
+                (404, serde_json::json!({"message": "Not Found"}))
+            };
+            Response::json(status, &reply)
         });
         FakeReleases {
-            url,
-            requests,
+            url: server.url(),
+            server,
             stall_posts_ms,
         }
+    }
+
+    /// The requests of `method` so far.
+    fn requests(&self, method: &str) -> Vec<Request> {
+        self.server
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == method)
+            .collect()
     }
 }
 
@@ -585,23 +549,21 @@ fn the_github_release_is_created_once_with_the_notes() {
     let out = run(&job);
     assert!(out.status.success(), "{}", stdout(&out));
     assert_token_masked(&stdout(&out));
-    let posts: Vec<_> = github
-        .requests
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r.0 == "POST")
-        .cloned()
-        .collect();
+    let posts = github.requests("POST");
     assert_eq!(posts.len(), 1, "{posts:?}");
     assert!(
-        posts[0].1.ends_with("/repos/octo/app/releases"),
+        posts[0].path.ends_with("/repos/octo/app/releases"),
         "{posts:?}"
     );
-    assert!(posts[0].2.contains(TOKEN));
-    assert_eq!(posts[0].3["tag_name"], "v1.3.0");
+    assert!(
+        posts[0]
+            .header("authorization")
+            .unwrap_or_default()
+            .contains(TOKEN)
+    );
+    assert_eq!(posts[0].json()["tag_name"], "v1.3.0");
     assert_eq!(
-        posts[0].3["body"].as_str(),
+        posts[0].json()["body"].as_str(),
         Some(job.output("notes").as_str())
     );
     assert_eq!(job.origin_tags(), ["v1.3.0"]);
@@ -610,11 +572,10 @@ fn the_github_release_is_created_once_with_the_notes() {
     let out = run(&job);
     assert!(out.status.success(), "{}", stdout(&out));
     let writes = github
-        .requests
-        .lock()
-        .unwrap()
+        .server
+        .requests()
         .iter()
-        .filter(|r| r.0 != "GET")
+        .filter(|r| r.method != "GET")
         .count();
     assert_eq!(writes, 1);
 }
@@ -696,13 +657,7 @@ fn release_command(job: &Job, github: &FakeReleases, inputs: &[(&str, &str)]) ->
 }
 
 fn posts(github: &FakeReleases) -> usize {
-    github
-        .requests
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r.0 == "POST")
-        .count()
+    github.requests("POST").len()
 }
 
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
