@@ -279,41 +279,24 @@ exit 1
 "##;
 
 /// A stand-in for ECR Public's API (the emulator has none): every request gets a token for
-/// `AWS:<password>`.
+/// `AWS:<password>`. The server stays up for the rest of the test process.
 fn fake_ecr_public(password: &'static str) -> String {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            let mut reader = BufReader::new(conn.try_clone().unwrap());
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = line.split_once(':')
-                    && k.eq_ignore_ascii_case("content-length")
-                {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            use base64::Engine as _;
-            let token = base64::engine::general_purpose::STANDARD.encode(format!("AWS:{password}"));
-            let answer = format!(
-                r#"{{"authorizationData":{{"authorizationToken":"{token}","expiresAt":1900000000}}}}"#
-            );
-            let _ = write!(
-                conn,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-                answer.len()
-            );
-        }
+    use base64::Engine as _;
+    use gantry_testkit::http::{FakeHttp, Response};
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("AWS:{password}"));
+    let answer = serde_json::json!({
+        "authorizationData": {"authorizationToken": token, "expiresAt": 1_900_000_000}
     });
+    let server = FakeHttp::start(move |_| Response {
+        status: 200,
+        headers: vec![(
+            "Content-Type".to_owned(),
+            "application/x-amz-json-1.1".to_owned(),
+        )],
+        body: answer.to_string().into_bytes(),
+    });
+    let url = server.url();
+    std::mem::forget(server);
     url
 }
 
