@@ -13,8 +13,6 @@
 #![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -22,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
+use gantry_testkit::http::{FakeHttp, Response, closed_port};
 use gantry_testkit::{Act, ActRun, GitRepo, Services, workspace_root};
 use serde_json::{Value, json};
 
@@ -502,9 +501,7 @@ fn a_failing_probe_gate_rolls_the_service_back() {
         ],
     );
     // a port nothing listens on: every probe fails
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/health", closed.local_addr().unwrap());
-    drop(closed);
+    let url = format!("http://127.0.0.1:{}/health", closed_port());
 
     let run = deploy_with(driver, "deploy-gated.yml", &cluster, service, &slow, &url);
     run.assert_failure();
@@ -559,30 +556,11 @@ fn the_coverage_gate_passes_above_and_fails_below_the_minimum() {
     );
 }
 
-/// An HTTP server on loopback that answers every request with `status`; its URL.
-fn http_server(status: u16) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/health", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            std::thread::spawn(move || {
-                let mut seen = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => seen.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-                );
-            });
-        }
-    });
-    url
+/// An HTTP server on loopback that answers every request with `status`, and its `/health` URL.
+fn http_server(status: u16) -> (FakeHttp, String) {
+    let server = FakeHttp::start(move |_| Response::text(status, "ok"));
+    let url = format!("{}/health", server.url());
+    (server, url)
 }
 
 /// Pipeline 2's canary: `api` (stable) and `api-canary` behind an ALB rule; returns the
@@ -599,7 +577,8 @@ fn canary_deploy(canary_status: u16) -> (ActRun, Value, String, String, String) 
         &driver.aws_env(),
         json!({"op": "alb", "name": unique("c").replace('-', "")}),
     );
-    let (stable_url, canary_url) = (http_server(200), http_server(canary_status));
+    let ((_stable, stable_url), (_canary, canary_url)) =
+        (http_server(200), http_server(canary_status));
     let text = |v: &Value| v.as_str().unwrap().to_owned();
     let run = run_caller(
         driver,
@@ -759,7 +738,8 @@ fn native_canary_deploy(canary_status: u16) -> (ActRun, Value, String, Vec<Strin
         std::thread::sleep(Duration::from_millis(200));
     }
     driver.scenario(&cluster, "api", &[Scenario::Healthy { after: 12.0 }]);
-    let (stable_url, canary_url) = (http_server(200), http_server(canary_status));
+    let ((_stable, stable_url), (_canary, canary_url)) =
+        (http_server(200), http_server(canary_status));
     let text = |v: &Value| v.as_str().unwrap().to_owned();
     let run = run_caller(
         driver,
