@@ -7,6 +7,7 @@
 
 mod build;
 mod registry;
+mod repository;
 mod tags;
 
 pub use build::{
@@ -18,4 +19,5 @@ pub use registry::{
     CopyRoute, Flow, build_login_hosts, copy_route, data_plane, data_plane_host, flow,
     target_account, user_docker_config,
 };
+pub use repository::{RepositoryAction, repository_action, scan_on_push, tags_immutable};
 pub use tags::{TagAction, TagConflict, tag_action, tags_to_write};

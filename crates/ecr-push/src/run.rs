@@ -19,7 +19,6 @@ use crate::login;
 use crate::modes::{self, Session};
 use crate::outputs::{self, Outcome};
 use crate::plan::{self, Flow};
-use crate::repository::TagMutability;
 use crate::tags::GitInfo;
 
 pub fn run(runner: &Arc<Runner>) -> anyhow::Result<()> {
@@ -114,12 +113,7 @@ async fn execute(
 
     // Repository.
     let observed = modes::repository::ensure(runner, &ecr, config, &account, &mut outcome).await?;
-    let immutable = observed
-        .as_ref()
-        .map_or(config.repository_settings.tag_mutability, |o| {
-            o.tag_mutability
-        })
-        == TagMutability::Immutable;
+    let immutable = plan::tags_immutable(observed.as_ref(), &config.repository_settings);
 
     let session = Session {
         runner,

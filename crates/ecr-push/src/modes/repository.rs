@@ -7,7 +7,8 @@ use gantry_toolkit::Runner;
 use crate::config::Config;
 use crate::ecr::Ecr;
 use crate::outputs::Outcome;
-use crate::repository::{ObservedRepository, RepositoryPlan, plan};
+use crate::plan::{self, RepositoryAction};
+use crate::repository::{self, ObservedRepository};
 
 /// Reads the repository, creates or updates it as the inputs ask, and returns it as it is now
 /// (`None` on a dry run that would create it).
@@ -23,7 +24,7 @@ pub async fn ensure(
         .describe_repository(account, &config.repository)
         .await
         .context("cannot read the repository")?;
-    let repo_plan = plan(
+    let repo_plan = repository::plan(
         &config.repository,
         account,
         &config.repository_settings,
@@ -31,14 +32,14 @@ pub async fn ensure(
         config.create_repository,
         config.update_repository,
     )?;
-    match repo_plan {
-        RepositoryPlan::Create(settings) => {
-            if config.dry_run {
-                let note = format!("dry run: repository {} would be created", config.repository);
-                runner.info(&note);
-                outcome.notes.push(note);
-                return Ok(None);
-            }
+    match plan::repository_action(repo_plan, config.dry_run) {
+        RepositoryAction::WouldCreate => {
+            let note = format!("dry run: repository {} would be created", config.repository);
+            runner.info(&note);
+            outcome.notes.push(note);
+            Ok(None)
+        }
+        RepositoryAction::Create(settings) => {
             let created = ecr
                 .create_repository(account, &config.repository, &settings)
                 .await
@@ -54,39 +55,52 @@ pub async fn ensure(
             outcome.notes.push(note);
             Ok(Some(created))
         }
-        RepositoryPlan::Existing {
+        RepositoryAction::Keep { differences, warn } => {
+            let Some(observed) = observed else {
+                return Ok(None);
+            };
+            report(runner, config, &differences, warn, outcome);
+            Ok(Some(observed))
+        }
+        RepositoryAction::Update {
             differences,
             changes,
         } => {
             let Some(observed) = observed else {
                 return Ok(None);
             };
-            for difference in &differences {
-                let text = format!("repository {}: {difference}", config.repository);
-                if changes.is_empty() {
-                    runner.warning(&format!(
-                        "{text} (left as is; set input 'update-repository: true' to apply)"
-                    ));
-                } else {
-                    runner.info(&text);
-                }
-                outcome.notes.push(text);
+            report(runner, config, &differences, false, outcome);
+            for change in &changes {
+                ecr.apply(account, &observed, change)
+                    .await
+                    .context("cannot update the repository")?;
             }
-            if !config.dry_run {
-                for change in &changes {
-                    ecr.apply(account, &observed, change)
-                        .await
-                        .context("cannot update the repository")?;
-                }
-                if !changes.is_empty() {
-                    outcome
-                        .notes
-                        .push(format!("applied {} repository change(s)", changes.len()));
-                    // Mutability as it is now.
-                    return Ok(ecr.describe_repository(account, &config.repository).await?);
-                }
-            }
-            Ok(Some(observed))
+            outcome
+                .notes
+                .push(format!("applied {} repository change(s)", changes.len()));
+            // Mutability as it is now.
+            Ok(ecr.describe_repository(account, &config.repository).await?)
         }
+    }
+}
+
+/// Reports each difference between the repository and the inputs: a warning when it stays.
+fn report(
+    runner: &Runner,
+    config: &Config,
+    differences: &[String],
+    warn: bool,
+    outcome: &mut Outcome,
+) {
+    for difference in differences {
+        let text = format!("repository {}: {difference}", config.repository);
+        if warn {
+            runner.warning(&format!(
+                "{text} (left as is; set input 'update-repository: true' to apply)"
+            ));
+        } else {
+            runner.info(&text);
+        }
+        outcome.notes.push(text);
     }
 }

@@ -8,6 +8,7 @@ use anyhow::bail;
 use super::Session;
 use crate::ecr::wait_for_scan;
 use crate::outputs::{self, Outcome};
+use crate::plan;
 use crate::repository::ObservedRepository;
 use crate::scan::{Verdict, judge};
 
@@ -32,8 +33,7 @@ pub async fn gate(
     {
         let _group = runner.group("Scan findings");
         let log = |line: String| runner.info(&line);
-        let scan_on_push =
-            observed.map_or(config.repository_settings.scan_on_push, |o| o.scan_on_push);
+        let scan_on_push = plan::scan_on_push(observed, &config.repository_settings);
         let deadline = tokio::time::Instant::now() + gate.timeout;
         let mut report = crate::scan::ScanReport::default();
         for digest in scan_targets {
