@@ -46,20 +46,6 @@ pub struct Session<'a> {
     pub immutable: bool,
 }
 
-/// The digests ECR scans for `image`: the image, or each image an index lists.
-fn scanned_images(image: &Image) -> Vec<String> {
-    match image.root() {
-        Some(root) if crate::image::is_index(&root.media_type) => image
-            .manifests
-            .iter()
-            .filter(|m| !crate::image::is_index(&m.media_type))
-            .map(|m| m.digest.clone())
-            .collect(),
-        Some(root) => vec![root.digest.clone()],
-        None => Vec::new(),
-    }
-}
-
 fn runner_temp(runner: &Runner) -> PathBuf {
     runner
         .env()

@@ -8,6 +8,7 @@
 mod build;
 mod registry;
 mod repository;
+mod scan;
 mod tags;
 
 pub use build::{
@@ -20,4 +21,5 @@ pub use registry::{
     target_account, user_docker_config,
 };
 pub use repository::{RepositoryAction, repository_action, scan_on_push, tags_immutable};
+pub use scan::{GateFailure, gate_verdict, scan_gate, scanned_images};
 pub use tags::{TagAction, TagConflict, tag_action, tags_to_write};

@@ -18,7 +18,7 @@ use crate::ecr::{Ecr, SdkEcr};
 use crate::login;
 use crate::modes::{self, Session};
 use crate::outputs::{self, Outcome};
-use crate::plan::{self, Flow};
+use crate::plan::{self, Flow, GateFailure};
 use crate::tags::GitInfo;
 
 pub fn run(runner: &Arc<Runner>) -> anyhow::Result<()> {
@@ -50,7 +50,7 @@ pub fn run(runner: &Arc<Runner>) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(async {
+    let (outcome, failure) = runtime.block_on(async {
         match stop.race(execute(runner, &config, &context)).await {
             Ok(outcome) => outcome,
             Err(reason) => Err(anyhow!(
@@ -62,14 +62,18 @@ pub fn run(runner: &Arc<Runner>) -> anyhow::Result<()> {
         runner.set_output(name, &value)?;
     }
     runner.write_summary(&outputs::summary(&outcome))?;
-    Ok(())
+    match failure {
+        // The outputs and the summary above still tell what the scan found.
+        Some(failure) => Err(failure.into()),
+        None => Ok(()),
+    }
 }
 
 async fn execute(
     runner: &Arc<Runner>,
     config: &Config,
     context: &GithubContext,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<(Outcome, Option<GateFailure>)> {
     runner.info(&format!(
         "ecr-push: {} {} with tags {}",
         config.mode.name(),
@@ -142,6 +146,7 @@ async fn execute(
         Flow::Build(spec) => modes::build::run(&session, spec, context, &mut outcome).await?,
     };
 
-    modes::scan::gate(&session, observed.as_ref(), &scan_targets, &mut outcome).await?;
-    Ok(outcome)
+    let failure =
+        modes::scan::gate(&session, observed.as_ref(), &scan_targets, &mut outcome).await?;
+    Ok((outcome, failure))
 }

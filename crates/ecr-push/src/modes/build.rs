@@ -4,7 +4,7 @@
 use anyhow::{Context as _, anyhow};
 use gantry_toolkit::{GithubContext, Runner};
 
-use super::{BACKOFF, Session, connect, connect_to, push_image, runner_temp, scanned_images};
+use super::{BACKOFF, Session, connect, connect_to, push_image, runner_temp};
 use crate::archive::read_archive;
 use crate::build::{self, Output};
 use crate::config::{BuildSpec, Config};
@@ -56,7 +56,7 @@ pub async fn run(
             runner.info(&note);
             outcome.notes.push(note);
             push_image(runner, config, &target, &image, immutable, outcome).await?;
-            Ok(scanned_images(&image))
+            Ok(plan::scanned_images(&image))
         }
         BuildStep::WouldBuild => {
             outcome
@@ -134,7 +134,7 @@ async fn build_and_push(
         // mounting its blobs from the image's repository (no bytes move).
         update_inline_cache(session, &image, cache).await?;
     }
-    Ok(scanned_images(&image))
+    Ok(plan::scanned_images(&image))
 }
 
 /// The cache tag moves with every build: its repository must exist and be mutable.

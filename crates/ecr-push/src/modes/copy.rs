@@ -2,7 +2,7 @@
 
 use anyhow::{Context as _, anyhow};
 
-use super::{BACKOFF, Session, connect, connect_to, record, scanned_images};
+use super::{BACKOFF, Session, connect, connect_to, record};
 use crate::config::SourceRepository;
 use crate::ecr::{Ecr, SdkEcr};
 use crate::image::ImageSelector;
@@ -103,5 +103,5 @@ pub async fn run(
     )
     .await?;
     record(outcome, &report);
-    Ok(scanned_images(&image))
+    Ok(plan::scanned_images(&image))
 }

@@ -5,11 +5,12 @@ use std::path::Path;
 
 use gantry_toolkit::Runner;
 
-use super::{Session, connect, push_image, runner_temp, scanned_images};
+use super::{Session, connect, push_image, runner_temp};
 use crate::archive::read_archive;
 use crate::image::Image;
 use crate::layout::read_layout;
 use crate::outputs::Outcome;
+use crate::plan;
 
 /// Pushes the image at `image_path`; returns the digests ECR scans.
 pub async fn run(
@@ -28,7 +29,7 @@ pub async fn run(
     let image = read_image(runner, image_path)?;
     let target = connect(config, registry, credentials).await?;
     push_image(runner, config, &target, &image, immutable, outcome).await?;
-    Ok(scanned_images(&image))
+    Ok(plan::scanned_images(&image))
 }
 
 fn read_image(runner: &Runner, path: &Path) -> anyhow::Result<Image> {
