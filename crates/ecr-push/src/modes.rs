@@ -15,7 +15,7 @@ pub mod scan;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::{Context as _, bail};
 use gantry_aws_setup::AwsContext;
 use gantry_toolkit::Runner;
 
@@ -25,7 +25,7 @@ use crate::image::Image;
 use crate::login::Credentials;
 use crate::outputs::Outcome;
 use crate::plan;
-use crate::push::{OciRegistry, PushOptions, Registry, STREAM_ABOVE, push};
+use crate::push::{OciRegistry, PushOptions, PushReport, Registry, STREAM_ABOVE, push};
 
 /// The first retry's delay for registry requests.
 const BACKOFF: Duration = Duration::from_millis(200);
@@ -52,6 +52,19 @@ fn runner_temp(runner: &Runner) -> PathBuf {
         .get_non_empty("RUNNER_TEMP")
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir)
+}
+
+/// How the run pushes: the inputs' concurrency and retries, mounting from `mount_from`, to a
+/// repository whose tags are `immutable` or not.
+fn push_options(config: &Config, mount_from: Vec<String>, immutable: bool) -> PushOptions {
+    PushOptions {
+        concurrency: config.max_concurrency,
+        retries: config.push_retries,
+        backoff: BACKOFF,
+        mount_from,
+        immutable,
+        stream_above: STREAM_ABOVE,
+    }
 }
 
 async fn connect(
@@ -91,11 +104,9 @@ async fn push_image(
     immutable: bool,
     outcome: &mut Outcome,
 ) -> anyhow::Result<()> {
-    let root = image
-        .root()
-        .ok_or_else(|| anyhow!("the image has no manifest"))?;
-    outcome.digest = root.digest.clone();
-    outcome.platforms = image.platforms();
+    if !record_image(outcome, image) {
+        bail!("the image has no manifest");
+    }
     if config.dry_run {
         let mut missing = 0usize;
         for blob in &image.blobs {
@@ -111,21 +122,27 @@ async fn push_image(
         return Ok(());
     }
     let _group = runner.group("Push");
-    let options = PushOptions {
-        concurrency: config.max_concurrency,
-        retries: config.push_retries,
-        backoff: BACKOFF,
-        mount_from: config.mount_from.clone(),
-        immutable,
-        stream_above: STREAM_ABOVE,
-    };
+    let options = push_options(config, config.mount_from.clone(), immutable);
     let log = |line: String| runner.info(&line);
     let report = push(target, image, &config.tags, &options, &log).await?;
-    record(outcome, &report);
+    record_push(outcome, &report);
     Ok(())
 }
 
-fn record(outcome: &mut Outcome, report: &crate::push::PushReport) {
+/// Records the image the tags name: its digest (its root manifest's) and platforms. `false`,
+/// recording nothing: the image has no manifest.
+fn record_image(outcome: &mut Outcome, image: &Image) -> bool {
+    let Some(root) = image.root() else {
+        return false;
+    };
+    outcome.digest = root.digest.clone();
+    outcome.platforms = image.platforms();
+    true
+}
+
+/// Records what a push did: whether it wrote anything (blobs, manifests or tags), its blob
+/// counts, and notes for retried requests and tags that already named the image.
+fn record_push(outcome: &mut Outcome, report: &PushReport) {
     if report.retries > 0 {
         outcome
             .notes
@@ -146,4 +163,126 @@ fn record(outcome: &mut Outcome, report: &crate::push::PushReport) {
     outcome.bytes_uploaded = report.bytes_uploaded;
     outcome.blobs_existing = report.blobs_existing;
     outcome.blobs_mounted = report.blobs_mounted;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::{Manifest, OCI_INDEX, OCI_MANIFEST};
+
+    #[test]
+    fn record_image_table() {
+        let manifest = |digest: &str, media_type: &str, platform: Option<&str>| Manifest {
+            digest: digest.into(),
+            media_type: media_type.into(),
+            bytes: Vec::new(),
+            platform: platform.map(String::from),
+        };
+        for (manifests, recorded, digest, platforms) in [
+            (Vec::new(), false, "", &[][..]),
+            (
+                vec![manifest("sha256:m", OCI_MANIFEST, None)],
+                true,
+                "sha256:m",
+                &[][..],
+            ),
+            (
+                vec![
+                    manifest("sha256:a", OCI_MANIFEST, Some("linux/amd64")),
+                    manifest("sha256:b", OCI_MANIFEST, Some("linux/arm64")),
+                    manifest("sha256:i", OCI_INDEX, None),
+                ],
+                true,
+                "sha256:i",
+                &["linux/amd64", "linux/arm64"][..],
+            ),
+        ] {
+            let image = Image {
+                blobs: Vec::new(),
+                manifests,
+                workdir: None,
+            };
+            let mut outcome = Outcome::default();
+            assert_eq!(record_image(&mut outcome, &image), recorded);
+            assert_eq!(outcome.digest, digest);
+            assert_eq!(outcome.platforms, platforms);
+        }
+    }
+
+    #[test]
+    fn record_push_table() {
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let nothing = PushReport {
+            blobs_existing: 3,
+            tags_unchanged: tags(&["v1"]),
+            ..PushReport::default()
+        };
+        let cases = [
+            (nothing, false, &["tags already on this image: v1"][..]),
+            (
+                PushReport {
+                    blobs_uploaded: 2,
+                    bytes_uploaded: 2048,
+                    retries: 1,
+                    ..PushReport::default()
+                },
+                true,
+                &["1 registry request(s) retried"][..],
+            ),
+            (
+                PushReport {
+                    blobs_mounted: 1,
+                    ..PushReport::default()
+                },
+                true,
+                &[][..],
+            ),
+            (
+                PushReport {
+                    manifests_pushed: 1,
+                    ..PushReport::default()
+                },
+                true,
+                &[][..],
+            ),
+            (
+                PushReport {
+                    tags_pushed: tags(&["v2"]),
+                    tags_unchanged: tags(&["sha-1", "v1"]),
+                    retries: 2,
+                    ..PushReport::default()
+                },
+                true,
+                &[
+                    "2 registry request(s) retried",
+                    "tags already on this image: sha-1, v1",
+                ][..],
+            ),
+            (PushReport::default(), false, &[][..]),
+        ];
+        for (report, pushed, notes) in cases {
+            let mut outcome = Outcome {
+                notes: vec!["before".into()],
+                ..Outcome::default()
+            };
+            record_push(&mut outcome, &report);
+            assert_eq!(outcome.pushed, pushed, "{report:?}");
+            assert_eq!(outcome.notes[1..], *notes, "{report:?}");
+            assert_eq!(
+                (
+                    outcome.blobs_uploaded,
+                    outcome.bytes_uploaded,
+                    outcome.blobs_existing,
+                    outcome.blobs_mounted
+                ),
+                (
+                    report.blobs_uploaded,
+                    report.bytes_uploaded,
+                    report.blobs_existing,
+                    report.blobs_mounted
+                ),
+                "{report:?}"
+            );
+        }
+    }
 }

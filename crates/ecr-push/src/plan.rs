@@ -6,6 +6,7 @@
 //! (and the push in [`crate::push`]) carry them out; each has a table test here.
 
 mod build;
+mod outcome;
 mod registry;
 mod repository;
 mod scan;
@@ -16,6 +17,7 @@ pub use build::{
     cache_repository_verdict, cache_target, check_builder, exports_oci_tarball, image_version,
     inline_cache, local_image_name, prebuilt_tag, writes_registry_cache,
 };
+pub use outcome::digest_note;
 pub use registry::{
     CopyRoute, Flow, build_login_hosts, copy_route, data_plane, data_plane_host, flow,
     target_account, user_docker_config,

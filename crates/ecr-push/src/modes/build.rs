@@ -4,7 +4,7 @@
 use anyhow::{Context as _, anyhow};
 use gantry_toolkit::{GithubContext, Runner};
 
-use super::{BACKOFF, Session, connect, connect_to, push_image, runner_temp};
+use super::{Session, connect, connect_to, push_image, push_options, runner_temp};
 use crate::archive::read_archive;
 use crate::build::{self, Output};
 use crate::config::{BuildSpec, Config};
@@ -13,7 +13,7 @@ use crate::image::Image;
 use crate::login::{self, Credentials, DockerConfig};
 use crate::outputs::Outcome;
 use crate::plan::{self, BuildStep, CacheTarget};
-use crate::push::{OciRegistry, PushOptions, STREAM_ABOVE, push};
+use crate::push::{OciRegistry, push};
 use crate::remote::{RemoteError, read_remote};
 use crate::repository::TagMutability;
 
@@ -170,14 +170,7 @@ async fn update_inline_cache(
         ..
     } = *session;
     let target = connect_to(config, registry, credentials, repository).await?;
-    let options = PushOptions {
-        concurrency: config.max_concurrency,
-        retries: config.push_retries,
-        backoff: BACKOFF,
-        mount_from: vec![config.repository.clone()],
-        immutable: false,
-        stream_above: STREAM_ABOVE,
-    };
+    let options = push_options(config, vec![config.repository.clone()], false);
     let log = |line: String| runner.debug(&line);
     let report = push(&target, image, &[tag.to_string()], &options, &log).await?;
     runner.info(&format!(

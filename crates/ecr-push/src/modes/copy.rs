@@ -1,15 +1,15 @@
 //! Mode `promote` from another account, region or repository: a copy over the registry API.
 
-use anyhow::{Context as _, anyhow};
+use anyhow::{Context as _, bail};
 
-use super::{BACKOFF, Session, connect, connect_to, record};
+use super::{Session, connect, connect_to, push_options, record_image, record_push};
 use crate::config::SourceRepository;
 use crate::ecr::{Ecr, SdkEcr};
 use crate::image::ImageSelector;
 use crate::login;
 use crate::outputs::Outcome;
 use crate::plan::{self, CopyRoute};
-use crate::push::{PushOptions, STREAM_ABOVE, push_from};
+use crate::push::push_from;
 use crate::remote::read_remote;
 
 /// Copies an image from another account, region or repository over the registry API: blobs
@@ -70,27 +70,18 @@ pub async fn run(
         }
     ));
     let target = connect(config, registry, credentials).await?;
-    let root = image
-        .root()
-        .ok_or_else(|| anyhow!("the source image has no manifest"))?;
-    outcome.digest = root.digest.clone();
-    outcome.platforms = image.platforms();
+    if !record_image(outcome, &image) {
+        bail!("the source image has no manifest");
+    }
     if config.dry_run {
         outcome.notes.push(format!(
             "dry run: {} would be copied and tagged {}",
-            root.digest,
+            outcome.digest,
             config.tags.join(", ")
         ));
         return Ok(Vec::new());
     }
-    let options = PushOptions {
-        concurrency: config.max_concurrency,
-        retries: config.push_retries,
-        backoff: BACKOFF,
-        mount_from,
-        immutable,
-        stream_above: STREAM_ABOVE,
-    };
+    let options = push_options(config, mount_from, immutable);
     let _group = runner.group("Copy");
     let log = |line: String| runner.info(&line);
     let report = push_from(
@@ -102,6 +93,6 @@ pub async fn run(
         &log,
     )
     .await?;
-    record(outcome, &report);
+    record_push(outcome, &report);
     Ok(plan::scanned_images(&image))
 }

@@ -9,6 +9,7 @@ use super::Session;
 use crate::ecr::{Ecr, PutOutcome};
 use crate::image::{ImageSelector, sha256_digest};
 use crate::outputs::Outcome;
+use crate::plan;
 use crate::promote;
 
 /// Tags the image `source` names with the run's tags; returns the digest ECR scans.
@@ -34,11 +35,7 @@ pub async fn run(
             selector: source.to_string(),
         })?;
     let manifest_digest = sha256_digest(image.manifest.as_bytes());
-    if image.digest != manifest_digest {
-        let note = format!(
-            "ECR reports digest {} for {source}, but its manifest's sha256 is {manifest_digest}: outputs use the manifest's (a real registry reports the same; the moto emulator does not)",
-            image.digest
-        );
+    if let Some(note) = plan::digest_note(&image.digest, &manifest_digest, source) {
         runner.warning(&note);
         outcome.notes.push(note);
     }
