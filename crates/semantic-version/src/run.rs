@@ -691,10 +691,10 @@ fn summary_of(summary: &mut Summary, results: &[PackageResult], dry_run: bool) {
                 .collect::<Vec<_>>()
                 .join("\n");
             summary.details(
-                &format!(
-                    "{} commits are not Conventional Commits (not counted)",
-                    r.analysis.unparseable.len()
-                ),
+                &match r.analysis.unparseable.len() {
+                    1 => "1 commit is not a Conventional Commit (not counted)".to_owned(),
+                    n => format!("{n} commits are not Conventional Commits (not counted)"),
+                },
                 &body,
             );
         }
