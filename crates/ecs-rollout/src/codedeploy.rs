@@ -9,15 +9,18 @@
 use std::future::Future;
 use std::time::Duration;
 
+use gantry_toolkit::Stop;
 use tokio::time::Instant;
 
 use crate::config::{CircuitBreakerSetting, Config};
 use crate::ecs::Ecs;
 pub use crate::error::CdError;
 use crate::error::RolloutError;
-use crate::outputs::{Report, Status};
+use crate::outputs::{Log, Report, Status};
+use crate::rollback::{self, Rollback, Watched};
 use crate::scope::Scope;
 use crate::taskdef::short_name;
+use crate::watch;
 
 use serde_json::{Value, json};
 
@@ -354,9 +357,7 @@ pub async fn run<C: CodeDeploy, E: Ecs>(
         return Ok(report);
     }
 
-    // The watch ends at two thirds of the run's time: the rest is the rollback's.
-    let now = Instant::now();
-    let watch_deadline = now + deadline.saturating_duration_since(now) * 2 / 3;
+    let watch_deadline = watch::deadline(Instant::now(), deadline);
     let mut watcher = CdWatcher::new();
     let mut delay = Duration::from_millis(500);
     let mut errors = 0u32;
@@ -423,59 +424,36 @@ pub async fn run<C: CodeDeploy, E: Ecs>(
     log.mark(&failure);
     report.status = Status::Failed;
     report.reason = failure.clone();
-    if still_running {
-        if !config.rollback_on_failure {
+    let watched = Watched::CodeDeploy {
+        ended: !still_running,
+    };
+    // CodeDeploy knows where back is: no last good revision is needed.
+    match rollback::decide(watched, config.rollback_on_failure, None, new_arn) {
+        Rollback::Skip(_) => {
             report.reason = format!(
                 "{failure}; not stopped (rollback-on-failure: false): CodeDeploy deployment {id} goes on"
             );
             report.duration = log.elapsed();
             return Ok(report);
         }
-        if let Err(e) = cd.stop_deployment(&id).await {
-            report.reason = format!("{failure}; stopping it failed: {e}");
-            report.duration = log.elapsed();
-            return Ok(report);
-        }
-        log.mark(&format!(
-            "stopped CodeDeploy deployment {id} with automatic rollback"
-        ));
-        // CodeDeploy moves the traffic back; wait (within the run's time) until it says so. A
-        // further signal stops the waiting (CodeDeploy goes on) so the outputs get written.
-        let end = deadline.max(Instant::now() + Duration::from_secs(5));
-        let signals = cancel.signals();
-        loop {
-            let d = cd.get_deployment(&id).await?;
-            if matches!(d.status, CdStatus::Stopped | CdStatus::Failed) {
-                break;
-            }
-            if Instant::now() >= end {
-                report.reason = format!(
-                    "{failure}; CodeDeploy deployment {id} was asked to stop but is still {}",
-                    d.status.as_str()
-                );
-                report.duration = log.elapsed();
-                return Ok(report);
-            }
-            if let Some(signal) = cancel
-                .sleep_unless_signalled_beyond(Duration::from_millis(500), signals)
-                .await
-            {
-                report.reason = format!(
-                    "{failure}; CodeDeploy deployment {id} was asked to stop and roll back but not watched to the end: {signal}"
-                );
+        Rollback::StopDeployment => {
+            if let Some(why) = stop(cd, &id, cancel, deadline, log).await? {
+                report.reason = format!("{failure}; {why}");
                 report.duration = log.elapsed();
                 return Ok(report);
             }
         }
+        // CodeDeploy ended it (the others are ECS's): nothing to stop.
+        Rollback::Ended | Rollback::NotNeeded | Rollback::To(_) => {}
     }
     let running = service_task_definition(ecs, config).await?;
-    if running != new_arn && !running.is_empty() {
+    if let Some(back) = rollback::rolled_back_to(&running, new_arn) {
         log.mark(&format!(
             "CodeDeploy rolled back: the service runs {}",
-            short_name(&running)
+            short_name(back)
         ));
         report.status = Status::RolledBack;
-        report.rollback = Some((id, running));
+        report.rollback = Some((id, back.to_owned()));
     } else {
         report.reason = format!(
             "{failure}; the service still runs {}: enable automatic rollback on the deployment group, or roll back with mode: rollback",
@@ -484,6 +462,47 @@ pub async fn run<C: CodeDeploy, E: Ecs>(
     }
     report.duration = log.elapsed();
     Ok(report)
+}
+
+/// StopDeployment with automatic rollback, then waits (within the run's time) until CodeDeploy
+/// says the deployment stopped while it moves the traffic back. A further signal stops the
+/// waiting (CodeDeploy goes on) so the outputs get written. `Some(why)` when the run cannot
+/// know where the service is.
+async fn stop<C: CodeDeploy>(
+    cd: &C,
+    id: &str,
+    cancel: &Stop,
+    deadline: Instant,
+    log: &Log<'_>,
+) -> Result<Option<String>, RolloutError> {
+    if let Err(e) = cd.stop_deployment(id).await {
+        return Ok(Some(format!("stopping it failed: {e}")));
+    }
+    log.mark(&format!(
+        "stopped CodeDeploy deployment {id} with automatic rollback"
+    ));
+    let end = rollback::deadline(Instant::now(), deadline);
+    let signals = cancel.signals();
+    loop {
+        let d = cd.get_deployment(id).await?;
+        if matches!(d.status, CdStatus::Stopped | CdStatus::Failed) {
+            return Ok(None);
+        }
+        if Instant::now() >= end {
+            return Ok(Some(format!(
+                "CodeDeploy deployment {id} was asked to stop but is still {}",
+                d.status.as_str()
+            )));
+        }
+        if let Some(signal) = cancel
+            .sleep_unless_signalled_beyond(Duration::from_millis(500), signals)
+            .await
+        {
+            return Ok(Some(format!(
+                "CodeDeploy deployment {id} was asked to stop and roll back but not watched to the end: {signal}"
+            )));
+        }
+    }
 }
 
 async fn service_task_definition<E: Ecs>(ecs: &E, config: &Config) -> Result<String, RolloutError> {

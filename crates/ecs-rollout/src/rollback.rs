@@ -1,15 +1,24 @@
 //! Going back: to the last task definition that *completed* a deployment before we started
 //! (read from the service's deployments then, not "revision − 1", which may never have run or
 //! may be the broken one), and waiting until the service runs it again.
+//!
+//! The decisions are pure: whether and where to roll back after a deployment did not succeed
+//! ([`decide`], for ECS's and CodeDeploy's deployments alike), how the run ends after the
+//! rollback ([`after_rollback`], [`rolled_back_to`]), whether ECS already rolls back
+//! ([`ecs_rolling_back`]) and whether the failed revision may go ([`deregister`],
+//! [`may_deregister`]). [`rollback`] is the effect.
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::deploy::deploy;
-use crate::ecs::{DeploymentStatus, Ecs, RolloutState, ServiceSnapshot, ServiceUpdate};
+use crate::ecs::{Deployment, DeploymentStatus, Ecs, RolloutState, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
+use crate::outputs::Status;
 use crate::scope::Scope;
 use crate::taskdef::short_name;
-use crate::watch::{WatchOutcome, Watcher, watch};
+use crate::watch::{FailureKind, WatchOutcome, Watcher, watch};
 
 /// The task definition of the last deployment that completed, as the service was before we
 /// changed it: the PRIMARY deployment if it COMPLETED, else a COMPLETED one still ACTIVE (the
@@ -38,6 +47,167 @@ pub fn last_good(before: &ServiceSnapshot) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// How the watch of our deployment ended, as far as a rollback is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watched<'a> {
+    /// ECS ran the deployment (rolling update, blue/green, linear, canary) and the watch came
+    /// to this.
+    Ecs(&'a WatchOutcome),
+    /// CodeDeploy ran it and it did not succeed. `ended`: CodeDeploy ended it itself (failed
+    /// or stopped; it rolls back by itself when the deployment group enables that); else it
+    /// may still run (the watch timed out, was cancelled or lost track of it).
+    CodeDeploy { ended: bool },
+}
+
+/// What to do about a deployment that did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rollback {
+    /// It succeeded: nothing to undo.
+    NotNeeded,
+    /// ECS: deploy this revision again; when ECS already rolls back to it, watch that instead.
+    To(String),
+    /// CodeDeploy: stop the deployment with automatic rollback, then see what the service runs.
+    StopDeployment,
+    /// CodeDeploy ended the deployment itself: nothing to stop; see what the service runs.
+    Ended,
+    /// Leave the service as it is.
+    Skip(Skip),
+}
+
+/// Why the service is left as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// Another deployment took the service after ours: a rollback would undo it, not ours.
+    Replaced,
+    /// The run was asked not to roll back.
+    NotAsked,
+    /// No deployment of the service completed before ours: no revision is known to be good.
+    NoLastGood,
+    /// The last good revision is the one that failed.
+    LastGoodFailed(String),
+}
+
+impl Skip {
+    /// The run's reason, after the `failure`, for an ECS deployment left as it is.
+    pub fn reason(&self, failure: &str) -> String {
+        match self {
+            Skip::Replaced => {
+                format!("{failure}; no rollback: the newer deployment owns the service now")
+            }
+            Skip::NotAsked => format!("{failure}; no rollback (rollback-on-failure: false)"),
+            Skip::NoLastGood => format!(
+                "{failure}; no rollback: no deployment of this service completed before ours, so there is no known good task definition"
+            ),
+            Skip::LastGoodFailed(target) => format!(
+                "{failure}; no rollback: the last good task definition is the one that failed ({})",
+                short_name(target)
+            ),
+        }
+    }
+}
+
+/// Whether and where to roll back after our deployment of `failed` (an ARN), given how its
+/// watch ended, whether the run rolls back at all, and the last good revision before it
+/// ([`last_good`]). An ECS deployment goes back to the last good revision, unless another
+/// deployment than ECS's own rollback took the service, nothing is known to be good, or the
+/// last good one is the one that failed. A CodeDeploy deployment still running is stopped with
+/// automatic rollback (CodeDeploy knows where back is); one CodeDeploy ended needs nothing.
+pub fn decide(
+    watched: Watched<'_>,
+    rollback_on_failure: bool,
+    last_good: Option<&str>,
+    failed: &str,
+) -> Rollback {
+    match watched {
+        Watched::Ecs(WatchOutcome::Succeeded) => Rollback::NotNeeded,
+        Watched::Ecs(outcome) if replaced(outcome, last_good) => Rollback::Skip(Skip::Replaced),
+        Watched::Ecs(_) if !rollback_on_failure => Rollback::Skip(Skip::NotAsked),
+        Watched::Ecs(_) => match last_good {
+            None => Rollback::Skip(Skip::NoLastGood),
+            Some(target) if target == failed => {
+                Rollback::Skip(Skip::LastGoodFailed(target.to_owned()))
+            }
+            Some(target) => Rollback::To(target.to_owned()),
+        },
+        Watched::CodeDeploy { ended: true } => Rollback::Ended,
+        Watched::CodeDeploy { ended: false } if !rollback_on_failure => {
+            Rollback::Skip(Skip::NotAsked)
+        }
+        Watched::CodeDeploy { ended: false } => Rollback::StopDeployment,
+    }
+}
+
+/// Whether a deployment other than ECS's own rollback to the last good revision took the
+/// service from ours: it is someone else's, and a rollback would undo it.
+pub fn replaced(outcome: &WatchOutcome, last_good: Option<&str>) -> bool {
+    match outcome {
+        WatchOutcome::Failed(f) => match &f.kind {
+            FailureKind::Replaced { .. } => true,
+            FailureKind::Gone { task_definition } => {
+                !task_definition.is_empty() && Some(task_definition.as_str()) != last_good
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// How the run ends after its deployment failed with `failure` and it rolled back: rolled
+/// back (the reason stays the failure) when the rollback deployment completed, else failed,
+/// saying what became of the rollback.
+pub fn after_rollback(failure: &str, rollback: &RollbackResult) -> (Status, String) {
+    let target = short_name(&rollback.task_definition);
+    match &rollback.outcome {
+        WatchOutcome::Succeeded => (Status::RolledBack, failure.to_owned()),
+        WatchOutcome::Failed(f) => (
+            Status::Failed,
+            format!(
+                "{failure}; the rollback to {target} failed too: {}",
+                f.reason
+            ),
+        ),
+        WatchOutcome::TimedOut(why) => (
+            Status::Failed,
+            format!("{failure}; the rollback to {target} did not complete in time: {why}"),
+        ),
+        WatchOutcome::Cancelled(signal) => (
+            Status::Failed,
+            format!(
+                "{failure}; rollback to {target} started (deployment {}) but not watched to the end: {signal}",
+                rollback.deployment_id
+            ),
+        ),
+    }
+}
+
+/// Where the service went back to after our CodeDeploy deployment of `failed` did not succeed:
+/// the revision it runs now, unless that is still ours (or unknown).
+pub fn rolled_back_to<'a>(running: &'a str, failed: &str) -> Option<&'a str> {
+    (running != failed && !running.is_empty()).then_some(running)
+}
+
+/// ECS's own rollback (the circuit breaker's) to `target`, when the service's PRIMARY
+/// deployment is one that has not failed: watched instead of starting a second deployment on
+/// top of it.
+pub fn ecs_rolling_back<'a>(now: &'a ServiceSnapshot, target: &str) -> Option<&'a Deployment> {
+    now.primary()
+        .filter(|p| p.task_definition == target && p.rollout_state != Some(RolloutState::Failed))
+}
+
+/// When a rollback must end, at `now`, for a run that must end at `run_deadline`: then, or a
+/// few seconds from now when that is later, since the rollback is what makes the service safe
+/// again.
+pub fn deadline(now: Instant, run_deadline: Instant) -> Instant {
+    run_deadline.max(now + Duration::from_secs(5))
+}
+
+/// Whether to deregister the revision the run deployed, once the run ended with `status`:
+/// only after a deployment that did not succeed and was watched to its end, when asked to,
+/// and only a revision the run registered itself.
+pub fn deregister(status: Status, watched: bool, asked: bool, registered: bool) -> bool {
+    status != Status::Succeeded && watched && asked && registered
 }
 
 /// Whether a failed revision may be deregistered: never one the service still uses in any of
@@ -79,12 +249,7 @@ pub async fn rollback<E: Ecs>(
             service: service.to_owned(),
         });
     };
-    // ECS's own rollback (circuit breaker with rollback) to the same revision: watch it rather
-    // than start a second deployment on top of it.
-    let ecs_rollback = now
-        .primary()
-        .filter(|p| p.task_definition == target && p.rollout_state != Some(RolloutState::Failed));
-    let (mut watcher, by_ecs) = match ecs_rollback {
+    let (mut watcher, by_ecs) = match ecs_rolling_back(&now, target) {
         Some(p) => {
             log.mark(&format!(
                 "ECS is already rolling back to {} (deployment {}): watching it",
@@ -121,7 +286,8 @@ pub async fn rollback<E: Ecs>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecs::{Controller, Deployment, Strategy};
+    use crate::ecs::{Controller, Strategy};
+    use crate::watch::Failure;
 
     fn dep(
         id: &str,
@@ -200,6 +366,369 @@ mod tests {
             vec![dep("a", Primary, "api:1", Some(RolloutState::InProgress))],
         );
         assert_eq!(last_good(&s), None);
+    }
+
+    fn failed(kind: FailureKind) -> WatchOutcome {
+        WatchOutcome::Failed(Failure {
+            kind,
+            reason: "failed".into(),
+        })
+    }
+
+    #[test]
+    fn whether_and_where_to_roll_back() {
+        use Rollback::{Ended, NotNeeded, StopDeployment, To};
+        const NEW: &str = "api:8";
+        let breaker = failed(FailureKind::CircuitBreaker { ecs_rollback: None });
+        let breaker_ecs_rolled_back = failed(FailureKind::CircuitBreaker {
+            ecs_rollback: Some("ecs-svc/2".into()),
+        });
+        let stuck = failed(FailureKind::Stuck);
+        let replaced_by_someone = failed(FailureKind::Replaced {
+            by: "ecs-svc/9".into(),
+            task_definition: "api:9".into(),
+        });
+        let gone_to_last_good = failed(FailureKind::Gone {
+            task_definition: "api:7".into(),
+        });
+        let gone_elsewhere = failed(FailureKind::Gone {
+            task_definition: "api:9".into(),
+        });
+        let gone_with_the_service = failed(FailureKind::Gone {
+            task_definition: String::new(),
+        });
+        let timed_out = WatchOutcome::TimedOut("1 of 2 running".into());
+        let cancelled = WatchOutcome::Cancelled(gantry_toolkit::Signal::Terminate);
+        let ecs = Watched::Ecs;
+        // (name, watched, rollback on failure, last good, expected)
+        type Case<'a> = (&'a str, Watched<'a>, bool, Option<&'a str>, Rollback);
+        let table: &[Case] = &[
+            (
+                "succeeded",
+                ecs(&WatchOutcome::Succeeded),
+                true,
+                Some("api:7"),
+                NotNeeded,
+            ),
+            (
+                "circuit breaker",
+                ecs(&breaker),
+                true,
+                Some("api:7"),
+                To("api:7".into()),
+            ),
+            (
+                "ECS already rolls back: to the same revision (its rollback is watched)",
+                ecs(&breaker_ecs_rolled_back),
+                true,
+                Some("api:7"),
+                To("api:7".into()),
+            ),
+            (
+                "stuck",
+                ecs(&stuck),
+                true,
+                Some("api:7"),
+                To("api:7".into()),
+            ),
+            (
+                "timed out",
+                ecs(&timed_out),
+                true,
+                Some("api:7"),
+                To("api:7".into()),
+            ),
+            (
+                "cancelled",
+                ecs(&cancelled),
+                true,
+                Some("api:7"),
+                To("api:7".into()),
+            ),
+            (
+                "ECS's rollback took the service: not someone else's",
+                ecs(&gone_to_last_good),
+                true,
+                Some("api:7"),
+                To("api:7".into()),
+            ),
+            (
+                "the service itself is gone: not someone else's",
+                ecs(&gone_with_the_service),
+                true,
+                Some("api:7"),
+                To("api:7".into()),
+            ),
+            (
+                "replaced by a newer deployment",
+                ecs(&replaced_by_someone),
+                true,
+                Some("api:7"),
+                Rollback::Skip(Skip::Replaced),
+            ),
+            (
+                "replaced, even when not asked to roll back",
+                ecs(&replaced_by_someone),
+                false,
+                Some("api:7"),
+                Rollback::Skip(Skip::Replaced),
+            ),
+            (
+                "gone to another revision than the last good one",
+                ecs(&gone_elsewhere),
+                true,
+                Some("api:7"),
+                Rollback::Skip(Skip::Replaced),
+            ),
+            (
+                "gone, and nothing was good: someone else's",
+                ecs(&gone_to_last_good),
+                true,
+                None,
+                Rollback::Skip(Skip::Replaced),
+            ),
+            (
+                "not asked to",
+                ecs(&breaker),
+                false,
+                Some("api:7"),
+                Rollback::Skip(Skip::NotAsked),
+            ),
+            (
+                "nothing completed before",
+                ecs(&breaker),
+                true,
+                None,
+                Rollback::Skip(Skip::NoLastGood),
+            ),
+            (
+                "the last good one is the one that failed",
+                ecs(&breaker),
+                true,
+                Some(NEW),
+                Rollback::Skip(Skip::LastGoodFailed(NEW.into())),
+            ),
+            (
+                "CodeDeploy still runs it",
+                Watched::CodeDeploy { ended: false },
+                true,
+                Some("api:7"),
+                StopDeployment,
+            ),
+            (
+                "CodeDeploy still runs it, nothing known to be good: CodeDeploy knows",
+                Watched::CodeDeploy { ended: false },
+                true,
+                None,
+                StopDeployment,
+            ),
+            (
+                "CodeDeploy still runs it, not asked to stop",
+                Watched::CodeDeploy { ended: false },
+                false,
+                Some("api:7"),
+                Rollback::Skip(Skip::NotAsked),
+            ),
+            (
+                "CodeDeploy ended it",
+                Watched::CodeDeploy { ended: true },
+                true,
+                Some("api:7"),
+                Ended,
+            ),
+            (
+                "CodeDeploy ended it, not asked to roll back",
+                Watched::CodeDeploy { ended: true },
+                false,
+                None,
+                Ended,
+            ),
+        ];
+        for (name, watched, asked, good, want) in table {
+            assert_eq!(&decide(*watched, *asked, *good, NEW), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn why_the_service_is_left_as_it_is() {
+        // (name, skip, reason)
+        let table: &[(&str, Skip, &str)] = &[
+            (
+                "replaced",
+                Skip::Replaced,
+                "x; no rollback: the newer deployment owns the service now",
+            ),
+            (
+                "not asked",
+                Skip::NotAsked,
+                "x; no rollback (rollback-on-failure: false)",
+            ),
+            (
+                "nothing good",
+                Skip::NoLastGood,
+                "x; no rollback: no deployment of this service completed before ours, so there is no known good task definition",
+            ),
+            (
+                "the failed one",
+                Skip::LastGoodFailed("arn:aws:ecs:r:1:task-definition/api:8".into()),
+                "x; no rollback: the last good task definition is the one that failed (api:8)",
+            ),
+        ];
+        for (name, skip, want) in table {
+            assert_eq!(skip.reason("x"), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn how_the_run_ends_after_the_rollback() {
+        let rb = |outcome| RollbackResult {
+            deployment_id: "ecs-svc/3".into(),
+            task_definition: "arn:aws:ecs:r:1:task-definition/api:7".into(),
+            outcome,
+            by_ecs: false,
+        };
+        // (name, the rollback's outcome, status, reason)
+        let table: &[(&str, WatchOutcome, Status, &str)] = &[
+            (
+                "completed",
+                WatchOutcome::Succeeded,
+                Status::RolledBack,
+                "x",
+            ),
+            (
+                "failed too",
+                failed(FailureKind::Stuck),
+                Status::Failed,
+                "x; the rollback to api:7 failed too: failed",
+            ),
+            (
+                "too slow",
+                WatchOutcome::TimedOut("1 of 2".into()),
+                Status::Failed,
+                "x; the rollback to api:7 did not complete in time: 1 of 2",
+            ),
+            (
+                "cancelled again",
+                WatchOutcome::Cancelled(gantry_toolkit::Signal::Interrupt),
+                Status::Failed,
+                "x; rollback to api:7 started (deployment ecs-svc/3) but not watched to the end: SIGINT",
+            ),
+        ];
+        for (name, outcome, status, reason) in table {
+            assert_eq!(
+                after_rollback("x", &rb(outcome.clone())),
+                (*status, (*reason).to_owned()),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn where_codedeploy_went_back_to() {
+        // (name, what the service runs, back on)
+        let table: &[(&str, &str, Option<&str>)] = &[
+            ("the previous revision", "api:7", Some("api:7")),
+            ("still ours", "api:8", None),
+            ("unknown", "", None),
+        ];
+        for (name, running, want) in table {
+            assert_eq!(rolled_back_to(running, "api:8"), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn whether_ecs_already_rolls_back() {
+        use DeploymentStatus::*;
+        // (name, deployments, ECS's rollback deployment)
+        let table: &[(&str, Vec<Deployment>, Option<&str>)] = &[
+            (
+                "primary on the target, in progress",
+                vec![
+                    dep("r", Primary, "api:7", Some(RolloutState::InProgress)),
+                    dep("b", Active, "api:8", Some(RolloutState::Failed)),
+                ],
+                Some("r"),
+            ),
+            (
+                "primary on the target, completed",
+                vec![dep("r", Primary, "api:7", Some(RolloutState::Completed))],
+                Some("r"),
+            ),
+            (
+                "primary on the target, without a rollout state",
+                vec![dep("r", Primary, "api:7", None)],
+                Some("r"),
+            ),
+            (
+                "primary on the target but failed",
+                vec![dep("r", Primary, "api:7", Some(RolloutState::Failed))],
+                None,
+            ),
+            (
+                "primary on another revision",
+                vec![dep("b", Primary, "api:8", Some(RolloutState::Failed))],
+                None,
+            ),
+            (
+                "the target only active",
+                vec![
+                    dep("b", Primary, "api:8", Some(RolloutState::InProgress)),
+                    dep("a", Active, "api:7", Some(RolloutState::Completed)),
+                ],
+                None,
+            ),
+        ];
+        for (name, deployments, want) in table {
+            let now = svc("api:7", deployments.clone());
+            assert_eq!(
+                ecs_rolling_back(&now, "api:7").map(|d| d.id.as_str()),
+                *want,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rollback_may_outlive_the_deadline_by_a_few_seconds() {
+        let now = Instant::now();
+        let s = Duration::from_secs;
+        // (name, time left of the run, the rollback's time)
+        let table: &[(&str, Duration, Duration)] = &[
+            ("plenty left", s(300), s(300)),
+            ("a moment left", s(1), s(5)),
+            ("none left", s(0), s(5)),
+        ];
+        for (name, left, want) in table {
+            assert_eq!(deadline(now, now + *left) - now, *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn only_a_failed_revision_the_run_registered_is_deregistered_when_asked() {
+        use Status::{Failed, RolledBack, Succeeded};
+        // (name, status, watched, asked, registered, deregister)
+        let table: &[(&str, Status, bool, bool, bool, bool)] = &[
+            ("rolled back", RolledBack, true, true, true, true),
+            ("failed", Failed, true, true, true, true),
+            ("succeeded", Succeeded, true, true, true, false),
+            ("not watched", Failed, false, true, true, false),
+            ("not asked", RolledBack, true, false, true, false),
+            (
+                "not ours: an existing revision",
+                RolledBack,
+                true,
+                true,
+                false,
+                false,
+            ),
+        ];
+        for (name, status, watched, asked, registered, want) in table {
+            assert_eq!(
+                deregister(*status, *watched, *asked, *registered),
+                *want,
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -19,16 +19,16 @@ use crate::codedeploy::{self, CodeDeploy, SdkCodeDeploy};
 use crate::config::{Changes, Config, Mode, RollbackTarget, TaskDefSource};
 use crate::deploy::{check_deployable, deploy, describe_strategy};
 use crate::diff::Change;
-use crate::ecs::{Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot};
+use crate::ecs::{Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
 use crate::outputs::{Log, Report, Status, summary};
 use crate::plan::{self, NewTaskDefinition, Route, Running, ServiceSettings, Source};
 use crate::pre_deploy::{PreDeployTask, run_pre_deploy};
 use crate::render::target_container;
-use crate::rollback::{last_good, may_deregister, rollback};
+use crate::rollback::{self, Rollback, Watched, last_good, may_deregister, rollback};
 use crate::scope::Scope;
 use crate::taskdef::{family_of, short_name};
-use crate::watch::{FailureKind, WatchOutcome, watch};
+use crate::watch::{self, watch};
 use gantry_toolkit::Stop;
 
 /// The binary's entry: parse and validate everything, then run on a tokio runtime.
@@ -287,149 +287,120 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         return Ok((report, changes));
     }
 
-    if let Route::CodeDeploy { container, port } = route {
-        let revision = codedeploy::NewRevision {
-            task_definition: &new_arn,
-            container: &container,
-            port,
-        };
-        let mut done = codedeploy::run(codedeploy, scope, config, &revision, report).await?;
-        if done.status != Status::Succeeded && config.wait && config.deregister_failed && registered
-        {
-            deregister_failed(ecs, config, &new_arn, last_good(&before).as_deref(), log).await;
-            done.duration = log.elapsed();
-        }
-        return Ok((done, changes));
-    }
-
     let good = last_good(&before);
-    if let Some(p) = plan::superseded(&before) {
+    let mut report = match route {
+        Route::CodeDeploy { container, port } => {
+            let revision = codedeploy::NewRevision {
+                task_definition: &new_arn,
+                container: &container,
+                port,
+            };
+            codedeploy::run(codedeploy, scope, config, &revision, report).await?
+        }
+        Route::Ecs => {
+            let update = plan::update(
+                &config.cluster,
+                &config.service,
+                &new_arn,
+                &before,
+                &settings,
+            );
+            roll(scope, config, &before, &update, good.as_deref(), report).await?
+        }
+    };
+    if rollback::deregister(
+        report.status,
+        config.wait,
+        config.deregister_failed,
+        registered,
+    ) {
+        deregister_failed(ecs, config, &new_arn, good.as_deref(), log).await;
+        report.duration = log.elapsed();
+    }
+    Ok((report, changes))
+}
+
+/// Deploys `update` to the scope's ECS-controlled service, watches the deployment (unless told
+/// not to) and, when it did not succeed, rolls back as [`rollback::decide`] says. Fills in and
+/// returns `report`.
+async fn roll<E: Ecs>(
+    scope: Scope<'_, E>,
+    config: &Config,
+    before: &ServiceSnapshot,
+    update: &ServiceUpdate,
+    good: Option<&str>,
+    mut report: Report,
+) -> Result<Report, RolloutError> {
+    let Scope {
+        ecs,
+        deadline,
+        stop: cancel,
+        log,
+        ..
+    } = scope;
+    let new_arn = update.task_definition.as_deref().unwrap_or_default();
+    if let Some(p) = plan::superseded(before) {
         log.warning(&format!(
             "deployment {} of {} is still in progress: ours replaces it",
             p.id,
             short_name(&p.task_definition)
         ));
     }
-    let update = plan::update(
-        &config.cluster,
-        &config.service,
-        &new_arn,
-        &before,
-        &settings,
-    );
-    let mut watcher = deploy(ecs, &before, &update, config.pending_timeout).await?;
+    let mut watcher = deploy(ecs, before, update, config.pending_timeout).await?;
     report.deployment_id = watcher.deployment_id().to_owned();
     log.mark(&format!(
         "deployment {} of {} started ({})",
         watcher.deployment_id(),
-        short_name(&new_arn),
-        describe_strategy(&before)
+        short_name(new_arn),
+        describe_strategy(before)
     ));
     if !config.wait {
         report.reason = "deployment started; not watched (wait: false)".to_owned();
         report.duration = log.elapsed();
-        return Ok((report, changes));
+        return Ok(report);
     }
 
-    // The watch ends at two thirds of the run's time: the rest is the rollback's.
-    let now = Instant::now();
-    let watch_deadline = now + (deadline.saturating_duration_since(now)) * 2 / 3;
+    let watch_deadline = watch::deadline(Instant::now(), deadline);
     let outcome = watch(scope.until(watch_deadline), &mut watcher, 0).await?;
-    let mut replaced = false;
-    let failure = match outcome {
-        WatchOutcome::Succeeded => {
-            log.mark(&format!(
-                "deployment {} completed: the service runs {}",
-                watcher.deployment_id(),
-                short_name(&new_arn)
-            ));
-            report.reason = format!("{} is running", short_name(&new_arn));
-            report.duration = log.elapsed();
-            return Ok((report, changes));
-        }
-        WatchOutcome::Failed(f) => {
-            // Another deployment than ECS's own rollback to the last good revision took the
-            // service: it is someone else's, and a rollback would undo it.
-            replaced = match &f.kind {
-                FailureKind::Replaced { .. } => true,
-                FailureKind::Gone { task_definition } => {
-                    !task_definition.is_empty() && Some(task_definition) != good.as_ref()
-                }
-                _ => false,
-            };
-            f.reason
-        }
-        WatchOutcome::TimedOut(why) => format!("timed out: {why}"),
-        WatchOutcome::Cancelled(signal) => format!("cancelled by {signal} during the rollout"),
+    let Some(failure) = outcome.failure() else {
+        log.mark(&format!(
+            "deployment {} completed: the service runs {}",
+            watcher.deployment_id(),
+            short_name(new_arn)
+        ));
+        report.reason = format!("{} is running", short_name(new_arn));
+        report.duration = log.elapsed();
+        return Ok(report);
     };
     log.mark(&failure);
     report.status = Status::Failed;
     report.reason = failure.clone();
 
-    match (&good, config.rollback_on_failure) {
-        // Someone deployed after us: rolling back would undo their deployment, not ours.
-        _ if replaced => {
-            report.reason =
-                format!("{failure}; no rollback: the newer deployment owns the service now");
-        }
-        (_, false) => {
-            report.reason = format!("{failure}; no rollback (rollback-on-failure: false)");
-        }
-        (None, true) => {
-            report.reason = format!(
-                "{failure}; no rollback: no deployment of this service completed before ours, so there is no known good task definition"
-            );
-        }
-        (Some(target), true) if *target == new_arn => {
-            report.reason = format!(
-                "{failure}; no rollback: the last good task definition is the one that failed ({})",
-                short_name(target)
-            );
-        }
-        (Some(target), true) => {
+    match rollback::decide(
+        Watched::Ecs(&outcome),
+        config.rollback_on_failure,
+        good,
+        new_arn,
+    ) {
+        Rollback::To(target) => {
             let signals = cancel.signals();
-            // The rollback may outlive the run's deadline by a few seconds: it is what makes
-            // the service safe again.
-            let rollback_scope = scope.until(deadline.max(Instant::now() + Duration::from_secs(5)));
-            let rb = rollback(rollback_scope, target, config.pending_timeout, signals).await?;
+            let rollback_scope = scope.until(rollback::deadline(Instant::now(), deadline));
+            let rb = rollback(rollback_scope, &target, config.pending_timeout, signals).await?;
             report.rollback = Some((rb.deployment_id.clone(), rb.task_definition.clone()));
-            match rb.outcome {
-                WatchOutcome::Succeeded => {
-                    log.mark(&format!(
-                        "rollback completed: the service runs {} again",
-                        short_name(target)
-                    ));
-                    report.status = Status::RolledBack;
-                }
-                WatchOutcome::Failed(f) => {
-                    report.reason = format!(
-                        "{failure}; the rollback to {} failed too: {}",
-                        short_name(target),
-                        f.reason
-                    );
-                }
-                WatchOutcome::TimedOut(why) => {
-                    report.reason = format!(
-                        "{failure}; the rollback to {} did not complete in time: {why}",
-                        short_name(target)
-                    );
-                }
-                WatchOutcome::Cancelled(signal) => {
-                    report.reason = format!(
-                        "{failure}; rollback to {} started (deployment {}) but not watched to the end: {signal}",
-                        short_name(target),
-                        rb.deployment_id
-                    );
-                }
+            (report.status, report.reason) = rollback::after_rollback(&failure, &rb);
+            if report.status == Status::RolledBack {
+                log.mark(&format!(
+                    "rollback completed: the service runs {} again",
+                    short_name(&target)
+                ));
             }
         }
-    }
-
-    if config.deregister_failed && registered {
-        deregister_failed(ecs, config, &new_arn, good.as_deref(), log).await;
+        Rollback::Skip(skip) => report.reason = skip.reason(&failure),
+        // CodeDeploy's: not for a deployment ECS runs.
+        Rollback::NotNeeded | Rollback::StopDeployment | Rollback::Ended => {}
     }
     report.duration = log.elapsed();
-    Ok((report, changes))
+    Ok(report)
 }
 
 async fn deregister_failed<E: Ecs>(

@@ -331,6 +331,26 @@ pub enum WatchOutcome {
     Cancelled(Signal),
 }
 
+impl WatchOutcome {
+    /// Why the deployment did not succeed, for the log and the reason; `None` when it did.
+    pub fn failure(&self) -> Option<String> {
+        match self {
+            WatchOutcome::Succeeded => None,
+            WatchOutcome::Failed(f) => Some(f.reason.clone()),
+            WatchOutcome::TimedOut(why) => Some(format!("timed out: {why}")),
+            WatchOutcome::Cancelled(signal) => {
+                Some(format!("cancelled by {signal} during the rollout"))
+            }
+        }
+    }
+}
+
+/// When the watch of a deployment must end, at `now`, for a run that must end at `deadline`:
+/// at two thirds of the time left, so that a rollback always has the last third.
+pub fn deadline(now: Instant, run_deadline: Instant) -> Instant {
+    now + run_deadline.saturating_duration_since(now) * 2 / 3
+}
+
 /// Polls the scope's service until `watcher` decides, the scope's deadline passes, or more than
 /// `signals_seen` signals arrived. Events and progress go to the scope's log. Throttling and
 /// network errors are waited out (with a longer wait); other errors end the watch.
@@ -873,6 +893,56 @@ mod tests {
                 Some("lifecycle stage CLEAN_UP (SUCCESSFUL)".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn why_a_watch_failed() {
+        let failed = WatchOutcome::Failed(Failure {
+            kind: FailureKind::Stuck,
+            reason: "no task started".into(),
+        });
+        // (name, outcome, the failure)
+        let table: &[(&str, WatchOutcome, Option<&str>)] = &[
+            ("succeeded", WatchOutcome::Succeeded, None),
+            (
+                "failed: the watcher's reason",
+                failed,
+                Some("no task started"),
+            ),
+            (
+                "timed out",
+                WatchOutcome::TimedOut("2 of 3 running".into()),
+                Some("timed out: 2 of 3 running"),
+            ),
+            (
+                "cancelled",
+                WatchOutcome::Cancelled(Signal::Terminate),
+                Some("cancelled by SIGTERM during the rollout"),
+            ),
+        ];
+        for (name, outcome, want) in table {
+            assert_eq!(outcome.failure().as_deref(), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_watch_leaves_a_third_of_the_time_to_the_rollback() {
+        let now = Instant::now();
+        let s = Duration::from_secs;
+        // (name, time left, the watch's share)
+        let table: &[(&str, Option<Duration>, Duration)] = &[
+            ("15 minutes", Some(s(900)), s(600)),
+            ("3 seconds", Some(s(3)), s(2)),
+            ("nothing left", Some(s(0)), s(0)),
+            ("already past", None, s(0)),
+        ];
+        for (name, left, want) in table {
+            let run_deadline = match left {
+                Some(left) => now + *left,
+                None => now.checked_sub(s(10)).unwrap_or(now),
+            };
+            assert_eq!(deadline(now, run_deadline) - now, *want, "{name}");
+        }
     }
 
     #[test]
