@@ -6,10 +6,11 @@
 //!    paths, platforms, severities, AWS settings) before anything talks to AWS, the registry or
 //!    Docker. The tags are computed there from the GitHub context by [`tags`].
 //! 2. **Pure decisions**: [`tags::compute_tags`], [`repository::plan`] (the repository asked for
-//!    against the one that exists), [`promote::plan`], [`scan::judge`], the decisions of the
-//!    flows in [`plan`] (the flow a mode takes, where the registry is reached), the order of a
-//!    push in [`push::push`] (blobs, then manifests children first, then tags), the Docker
-//!    command line in [`build::build_args`], outputs in [`outputs`].
+//!    against the one that exists), [`promote::plan`], [`scan::judge`], every decision of the
+//!    flows in [`plan`] (the flow a mode takes, where the registry is reached, which tags are
+//!    written, build or only retag, the build cache, the repository step, the scan gate), the
+//!    order of a push in [`push::push`] (blobs, then manifests children first, then tags), the
+//!    Docker command line in [`build::build_args`], outputs in [`outputs`].
 //! 3. **Effects behind narrow traits**: [`ecr::Ecr`] (ECR's API, over the AWS SDK) and
 //!    [`push::Registry`] (the registry HTTP API, over `oci-client`), plus Docker in [`build`].
 //!

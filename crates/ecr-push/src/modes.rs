@@ -1,9 +1,10 @@
-//! The flows of a run, one module each: [`build`] (Docker, then the registry push), [`push`]
-//! (an OCI layout or `docker save` tarball), [`promote`] (more tags by ECR's API) and [`copy`]
-//! (an image from another account, region or repository over the registry API); and the steps
-//! every mode shares, [`repository`] (before) and [`scan`] (the gate, after). Here: what they
-//! share, a [`Session`] (the registry pushed to, logged in), connecting to the registry, the
-//! push of an [`Image`] and how a push is recorded in the [`Outcome`].
+//! The flows of a run, one module each: [`build`] (Docker, then the registry push),
+//! [`push`](mod@push) (an OCI layout or `docker save` tarball), [`promote`] (more tags by ECR's
+//! API) and [`copy`] (an image from another account, region or repository over the registry
+//! API); and the steps every mode shares, [`repository`] (before) and [`scan`] (the gate,
+//! after). The decisions they carry out are [`crate::plan`]'s. Here: what the flows share, a
+//! [`Session`] (the registry pushed to, logged in), connecting to the registry, the push of an
+//! [`Image`], and what a push records in the [`Outcome`] ([`record_image`], [`record_push`]).
 
 pub mod build;
 pub mod copy;
@@ -131,7 +132,7 @@ async fn push_image(
 
 /// Records the image the tags name: its digest (its root manifest's) and platforms. `false`,
 /// recording nothing: the image has no manifest.
-fn record_image(outcome: &mut Outcome, image: &Image) -> bool {
+pub fn record_image(outcome: &mut Outcome, image: &Image) -> bool {
     let Some(root) = image.root() else {
         return false;
     };
@@ -142,7 +143,7 @@ fn record_image(outcome: &mut Outcome, image: &Image) -> bool {
 
 /// Records what a push did: whether it wrote anything (blobs, manifests or tags), its blob
 /// counts, and notes for retried requests and tags that already named the image.
-fn record_push(outcome: &mut Outcome, report: &PushReport) {
+pub fn record_push(outcome: &mut Outcome, report: &PushReport) {
     if report.retries > 0 {
         outcome
             .notes
