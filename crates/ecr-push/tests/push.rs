@@ -44,6 +44,10 @@ fn pushes_a_layout_and_tags_it_then_a_second_push_moves_nothing() {
     assert_eq!(registry_digest(&repo, "candidate"), Some(digest.clone()));
     let summary = job.tool.summary();
     assert!(summary.contains("4 uploaded"), "{summary}");
+    insta::assert_snapshot!(gantry_testkit::redact::redact_with(
+        &summary,
+        &[(&repo, "[repository]")]
+    ));
 
     // Again: every blob is there, every tag already names the image.
     let out = job.run(&[
