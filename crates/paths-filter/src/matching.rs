@@ -29,7 +29,9 @@ use std::str::FromStr;
 
 use gantry_glob::Scratch;
 
-use crate::change::{Change, ChangeStatus};
+/// Which path of a change matched.
+pub use crate::change::Side;
+use crate::change::{Change, ChangeStatus, Listing};
 use crate::filter::{DirRules, FilterSet, GlobTarget, NegationMode, ProgramEntry, Rule};
 
 /// How a filter's rules combine for one file (dorny's `predicate-quantifier` input).
@@ -89,15 +91,6 @@ impl FromStr for PredicateQuantifier {
     }
 }
 
-/// Which path of a change matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
-    /// `Change::path` (for renames and copies, the new path).
-    New,
-    /// `Change::previous_path` of a rename, seen as deleted.
-    Old,
-}
-
 /// One matching file of a filter: an index into the evaluated changes and which of its paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FileMatch {
@@ -147,6 +140,15 @@ impl FilterResult {
     /// The matching paths, for the `_files` output.
     pub fn paths<'a>(&self, changes: &'a [Change]) -> Vec<&'a str> {
         self.files.iter().filter_map(|f| f.path(changes)).collect()
+    }
+
+    /// Puts the files in the order the source listed them (see [`Listing`]); evaluation
+    /// gives them in change order.
+    pub fn sort_by_listing(&mut self, listing: &Listing) {
+        if !listing.is_change_order() {
+            self.files
+                .sort_unstable_by_key(|m| listing.rank(m.change, m.side));
+        }
     }
 }
 

@@ -74,9 +74,12 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
     )?;
     detected.report(runner);
 
-    let results = config
+    let mut results = config
         .filters
         .evaluate(&detected.changes, config.quantifier);
+    for result in &mut results {
+        result.sort_by_listing(&detected.listing);
+    }
     let outcomes = outputs::outcomes(&results, &detected.changes);
 
     stop.check("writing the outputs")?;

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use gantry_testkit::{GitRepo, ToolJob};
+use serde_json::Value;
 
 const TOKEN: &str = "ghs_n0tAr3alT0kenButSecret";
 
@@ -247,4 +248,211 @@ fn as_a_cli_it_prints_name_value_lines_and_no_workflow_commands() {
         "{stderr}"
     );
     let _ = Path::new("");
+}
+
+// ---- the order of the file list --------------------------------------------------------------
+
+/// The paths `git diff --no-renames --name-only -z base head` prints in `repo`: dorny's file
+/// list, in its order.
+fn git_no_renames(repo: &GitRepo, base: &str, head: &str) -> Vec<String> {
+    let out = repo.git_output(["diff", "--no-renames", "--name-only", "-z", base, head]);
+    assert!(out.status.success(), "{out:?}");
+    out.stdout
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8(p.to_vec()).unwrap())
+        .collect()
+}
+
+/// How many renames `git diff -M` finds in `repo` (so a test knows it is about renames).
+fn git_renames(repo: &GitRepo, base: &str, head: &str) -> usize {
+    repo.git(["diff", "-M", "--name-status", base, head])
+        .lines()
+        .filter(|l| l.starts_with('R'))
+        .count()
+}
+
+/// A `list-files: json` output as a list.
+fn json_list(job: &Job, name: &str) -> Vec<String> {
+    let value = job
+        .output(name)
+        .unwrap_or_else(|| panic!("no output {name}: {:?}", job.outputs()));
+    serde_json::from_str(&value).unwrap()
+}
+
+/// The result file of the last run.
+fn result_document(job: &Job) -> Value {
+    let path = job.output("result-file").unwrap();
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Content git pairs with nothing else: a rename keeps it, so git finds the rename by it.
+/// (Lines that differ only in a name are not enough: git's similarity hashes short lines
+/// into few buckets.)
+fn unique_content(tag: &str) -> String {
+    // FNV-1a of the tag, then one step of a 64-bit LCG per line.
+    let mut x = tag.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut text = format!("{tag}\n");
+    for _ in 0..16 {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        text.push_str(&format!("{x:016x} {:016x}\n", x.rotate_left(29)));
+    }
+    text
+}
+
+/// Renames whose old path sorts before, after and right next to the new one: each file is
+/// listed where `git diff --no-renames` lists it, the old path as deleted and the new path as
+/// renamed (with `previous_path`) in the result file, in every output that lists files.
+#[test]
+fn files_are_listed_in_git_no_renames_order_when_git_finds_renames() {
+    let job = Job::new();
+    let repo = &job.repo;
+    let moves = [
+        ("src/old_name.rs", "lib/new_name.rs"),
+        ("services/web/legacy/config.toml", "config.toml"),
+        ("README.md", "zz/README.md"),
+        ("lib/util.rs", "lib/util/mod.rs"),
+        ("services/api/v1.rs", "services/api/v1/mod.rs"),
+    ];
+    for (old, _) in moves {
+        repo.write(old, unique_content(old));
+    }
+    repo.write("docs/old-guide.md", "old guide\n");
+    let base = repo.commit("chore: files to move");
+    for (old, new) in moves {
+        repo.remove(old);
+        repo.write(new, unique_content(old));
+    }
+    repo.remove("docs/old-guide.md");
+    repo.write("docs/new.md", "new\n");
+    repo.write("services/api/main.rs", "fn main() { changed() }\n");
+    repo.write("lib/util-extra.rs", "// extra\n");
+    let head = repo.commit("refactor: move files");
+    assert_eq!(git_renames(repo, &base, &head), moves.len());
+    let want = git_no_renames(repo, &base, &head);
+
+    let filters = "all: '**'\nsrc: ['src/**', 'lib/**']\napi: services/api/**\nmoved:\n  - renamed: '**'\n";
+    let out = job.run(&[
+        ("filters", filters),
+        ("base", &base),
+        ("list-files", "json"),
+    ]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(json_list(&job, "all_files"), want);
+    let under = |dirs: &[&str]| -> Vec<String> {
+        want.iter()
+            .filter(|p| dirs.iter().any(|d| p.starts_with(d)))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(json_list(&job, "src_files"), under(&["src/", "lib/"]));
+    assert_eq!(json_list(&job, "api_files"), under(&["services/api/"]));
+    // A `renamed` rule sees one renamed file, under its new path.
+    let new_paths: Vec<&str> = moves.iter().map(|(_, new)| *new).collect();
+    let mut moved = new_paths.clone();
+    moved.sort_unstable();
+    assert_eq!(json_list(&job, "moved_files"), moved);
+
+    // The result file and the matrix list the same files in the same order; rename detection
+    // still gives the new path's status and previous path.
+    let doc = result_document(&job);
+    let files = doc["filters"]["all"]["files"].as_array().unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, want);
+    for (old, new) in moves {
+        let entry = |path: &str| files.iter().find(|f| f["path"] == path).unwrap();
+        assert_eq!(entry(new)["status"], "renamed", "{new}");
+        assert_eq!(entry(new)["previous_path"], old, "{new}");
+        assert_eq!(entry(old)["status"], "deleted", "{old}");
+    }
+    let matrix: Value = serde_json::from_str(&job.output("matrix").unwrap()).unwrap();
+    assert_eq!(matrix["include"][0]["filter"], "all");
+    assert_eq!(matrix["include"][0]["files"], serde_json::json!(want));
+    assert_eq!(
+        job.output("all_count").as_deref(),
+        Some(want.len().to_string().as_str())
+    );
+}
+
+/// A real history: the files changed in yargs from v15.4.1 to v16.0.0 (21 renames, most of
+/// them of a file next to its new name), replayed with made-up contents in a repository
+/// where each rename keeps its content. The list is the one git printed for the real
+/// history with `--no-renames`, and the one it prints for the replay.
+#[test]
+fn a_real_history_with_renames_is_listed_in_git_no_renames_order() {
+    let fixture = include_str!("fixtures/yargs-v15.4.1-v16.0.0.txt");
+    let mut sections: Vec<Vec<Vec<&str>>> = Vec::new();
+    for line in fixture.lines().filter(|l| !l.starts_with('#')) {
+        if line.starts_with('[') {
+            sections.push(Vec::new());
+        } else if let Some(section) = sections.last_mut() {
+            section.push(line.split('\t').collect());
+        }
+    }
+    let [renames, no_renames] = sections.as_slice() else {
+        panic!("two sections expected");
+    };
+    let real_order: Vec<String> = no_renames.iter().map(|r| r[1].to_owned()).collect();
+
+    let job = Job::new();
+    let repo = &job.repo;
+    for record in renames {
+        match record.as_slice() {
+            ["A", _] => {}
+            [_, path] => {
+                repo.write(path, unique_content(&format!("{path} before")));
+            }
+            [_, old, _] => {
+                repo.write(old, unique_content(old));
+            }
+            _ => panic!("{record:?}"),
+        }
+    }
+    let base = repo.commit("v15.4.1");
+    for record in renames {
+        match record.as_slice() {
+            ["D", path] => {
+                repo.remove(path);
+            }
+            [_, path] => {
+                repo.write(path, unique_content(&format!("{path} after")));
+            }
+            [_, old, new] => {
+                repo.remove(old);
+                repo.write(new, unique_content(old));
+            }
+            _ => panic!("{record:?}"),
+        }
+    }
+    let head = repo.commit("v16.0.0");
+    let real_renames = renames.iter().filter(|r| r[0].starts_with('R')).count();
+    assert_eq!(real_renames, 21);
+    assert_eq!(git_renames(repo, &base, &head), real_renames);
+    assert_eq!(git_no_renames(repo, &base, &head), real_order);
+
+    let out = job.run(&[
+        ("filters", "all: '**'\ntests: test/**\n"),
+        ("base", &base),
+        ("list-files", "json"),
+    ]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(json_list(&job, "all_files"), real_order);
+    let tests: Vec<String> = real_order
+        .iter()
+        .filter(|p| p.starts_with("test/"))
+        .cloned()
+        .collect();
+    assert_eq!(json_list(&job, "tests_files"), tests);
+    let doc = result_document(&job);
+    let renamed = doc["filters"]["all"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "renamed")
+        .count();
+    assert_eq!(renamed, real_renames);
 }

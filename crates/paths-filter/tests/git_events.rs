@@ -9,7 +9,7 @@ use std::process::Command;
 use gantry_testkit::GitRepo;
 use gantry_toolkit::EventPayload;
 use paths_filter::base::{BaseInputs, ChangeSource, Plan, plan};
-use paths_filter::change::Change;
+use paths_filter::change::{Change, ChangeStatus, Side};
 use paths_filter::git::{
     DetectError, Detected, Git, GitError, MAX_DEEPEN_ROUNDS, RepoError, detect_changes,
 };
@@ -814,6 +814,48 @@ fn base_head_lists_uncommitted_changes_including_untracked_files() {
             "renamed old.txt -> new.txt",
         ]
     );
+}
+
+/// Every path of the changes (the old path of a rename too) in the order they are listed.
+fn listed(detected: &Detected) -> Vec<&str> {
+    let mut entries = Vec::new();
+    for (i, c) in detected.changes.iter().enumerate() {
+        entries.push((detected.listing.rank(i, Side::New), c.path.as_str()));
+        if let (ChangeStatus::Renamed, Some(old)) = (c.status, &c.previous_path) {
+            entries.push((detected.listing.rank(i, Side::Old), old.as_str()));
+        }
+    }
+    entries.sort_unstable();
+    entries.into_iter().map(|(_, path)| path).collect()
+}
+
+#[test]
+fn base_head_lists_files_as_git_diff_no_renames_head_then_the_untracked_ones() {
+    let repo = GitRepo::new();
+    repo.commit_files(
+        &[
+            ("b.txt", "b\n"),
+            ("z-old.txt", "a file long enough for git to follow it\n"),
+        ],
+        "one",
+    );
+    repo.git(["mv", "z-old.txt", "a-new.txt"]);
+    repo.write("b.txt", "changed\n");
+    repo.write("0-untracked.txt", "u\n");
+    let (_, detected) = run(repo.path(), None, base("HEAD"), 1);
+    assert_eq!(
+        lines(&detected.changes),
+        [
+            "added 0-untracked.txt",
+            "modified b.txt",
+            "renamed z-old.txt -> a-new.txt"
+        ]
+    );
+    let git = repo.git(["diff", "--no-renames", "--name-only", "HEAD"]);
+    let mut want: Vec<&str> = git.lines().collect();
+    assert_eq!(want, ["a-new.txt", "b.txt", "z-old.txt"]);
+    want.push("0-untracked.txt");
+    assert_eq!(listed(&detected), want);
 }
 
 #[test]

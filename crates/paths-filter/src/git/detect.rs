@@ -7,6 +7,9 @@ use super::*;
 pub struct Detected {
     /// The changes, in git's (or the API's) order.
     pub changes: Vec<Change>,
+    /// The order the files are listed in: as `git diff --no-renames` for git (each old path of
+    /// a rename where it sorts), change order for the API.
+    pub listing: Listing,
     /// What was actually compared, e.g. `git diff 1a2b3c4..5d6e7f8 (merge-base of main and HEAD)`.
     pub compared: String,
     /// For `::warning::` and the job summary (the plan's warnings included).
@@ -115,6 +118,7 @@ pub fn detect_changes(
                         changes.len()
                     ),
                     changes,
+                    listing: Listing::default(),
                     warnings,
                     notes: Vec::new(),
                 },
@@ -188,6 +192,7 @@ impl Git {
         }
         Ok(Detected {
             changes: parsed.changes,
+            listing: parsed.listing,
             compared,
             warnings,
             notes: self.take_notes(),

@@ -8,7 +8,8 @@
 //! passed after `--end-of-options`.
 //!
 //! Renames and type changes are reported as such (`git diff -M`): `R100\0old\0new` becomes
-//! [`Change::renamed`], `T` becomes [`ChangeStatus::TypeChange`].
+//! [`Change::renamed`], `T` becomes [`ChangeStatus::TypeChange`]. The files are listed as
+//! `git diff --no-renames` (dorny's command) lists them: [`Detected::listing`].
 //!
 //! Three parts: `detect` decides, per event, which git commands answer "what changed";
 //! `repo` is the clone as those commands see it (fetching, deepening, resolving); `parse`
@@ -26,7 +27,7 @@ use gantry_git_cli::{self as cli, Fetcher, Repo, next_field};
 use gantry_toolkit::Runner;
 
 use crate::base::{ChangeSource, Plan, is_sha};
-use crate::change::{Change, ChangeStatus};
+use crate::change::{Change, ChangeStatus, Listing};
 use crate::github::{GitHubError, PrFiles, PullRequestFiles};
 
 /// The remote fetched from.

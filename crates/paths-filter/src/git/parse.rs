@@ -11,6 +11,9 @@ pub(super) type QuickDiff = Option<(String, Parsed)>;
 pub(super) struct Parsed {
     pub(super) changes: Vec<Change>,
     pub(super) lossy: usize,
+    /// The order `git diff --no-renames` would list the paths in (for a diff; the changes
+    /// added after it, such as untracked files, come after).
+    pub(super) listing: Listing,
 }
 
 pub(super) fn path_string(bytes: &[u8]) -> (String, bool) {
@@ -102,5 +105,6 @@ pub(super) fn parse(reader: &mut impl BufRead) -> Result<Parsed, String> {
         };
         parsed.changes.push(change);
     }
+    parsed.listing = Listing::git_no_renames(&parsed.changes);
     Ok(parsed)
 }

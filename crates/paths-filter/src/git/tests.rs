@@ -33,6 +33,7 @@ fn report_prints_notes_what_was_compared_and_warnings() {
         compared: "git diff 1111111..2222222".to_owned(),
         warnings: vec!["careful".to_owned()],
         notes: vec!["fetched base main from origin (depth 10)".to_owned()],
+        listing: Listing::default(),
     }
     .report(&runner);
     assert_eq!(
