@@ -12,11 +12,12 @@ use std::time::Duration;
 use gantry_toolkit::Stop;
 use tokio::time::Instant;
 
-use crate::config::{CircuitBreakerSetting, Config};
+use crate::config::{CodeDeployInputs, Config};
 use crate::ecs::Ecs;
 pub use crate::error::CdError;
 use crate::error::RolloutError;
 use crate::outputs::{Log, Report, Status};
+use crate::plan::ServiceSettings;
 use crate::rollback::{self, Rollback, Watched};
 use crate::scope::Scope;
 use crate::taskdef::short_name;
@@ -297,6 +298,36 @@ pub struct NewRevision<'a> {
     pub port: i32,
 }
 
+/// The CreateDeployment of `revision` for `service` of `cluster` (names or ARNs): the
+/// application and deployment group given, else AWS's default names, and the AppSpec with the
+/// hooks given.
+pub fn request(
+    cluster: &str,
+    service: &str,
+    inputs: &CodeDeployInputs,
+    revision: &NewRevision<'_>,
+) -> CdRequest {
+    let cluster = cluster.rsplit('/').next().unwrap_or(cluster);
+    let service = service.rsplit('/').next().unwrap_or(service);
+    CdRequest {
+        application: inputs
+            .application
+            .clone()
+            .unwrap_or_else(|| default_application(cluster, service)),
+        deployment_group: inputs
+            .deployment_group
+            .clone()
+            .unwrap_or_else(|| default_deployment_group(cluster, service)),
+        appspec: appspec(
+            revision.task_definition,
+            revision.container,
+            revision.port,
+            &inputs.hooks,
+        ),
+        description: format!("ecs-rollout: {}", short_name(revision.task_definition)),
+    }
+}
+
 /// Deploys the new revision to the scope's CODE_DEPLOY service: CreateDeployment, watch it until
 /// two thirds of the time left, then (failure, timeout, signal) StopDeployment with automatic
 /// rollback. Fills in and returns `report`.
@@ -314,31 +345,19 @@ pub async fn run<C: CodeDeploy, E: Ecs>(
         log,
         ..
     } = scope;
-    let NewRevision {
-        task_definition: new_arn,
-        container,
-        port,
-    } = *revision;
-    let cluster = config.cluster.rsplit('/').next().unwrap_or(&config.cluster);
-    let service = config.service.rsplit('/').next().unwrap_or(&config.service);
-    let request = CdRequest {
-        application: config
-            .codedeploy
-            .application
-            .clone()
-            .unwrap_or_else(|| default_application(cluster, service)),
-        deployment_group: config
-            .codedeploy
-            .deployment_group
-            .clone()
-            .unwrap_or_else(|| default_deployment_group(cluster, service)),
-        appspec: appspec(new_arn, container, port, &config.codedeploy.hooks),
-        description: format!("ecs-rollout: {}", short_name(new_arn)),
+    let new_arn = revision.task_definition;
+    let request = request(
+        &config.cluster,
+        &config.service,
+        &config.codedeploy,
+        revision,
+    );
+    let settings = ServiceSettings {
+        desired_count: config.desired_count,
+        force_new_deployment: config.force_new_deployment,
+        circuit_breaker: config.circuit_breaker.wanted(),
     };
-    if config.desired_count.is_some()
-        || config.force_new_deployment
-        || matches!(config.circuit_breaker, CircuitBreakerSetting::Set(_))
-    {
+    if !settings.is_empty() {
         log.warning(
             "desired-count, force-new-deployment and circuit-breaker do not apply to CODE_DEPLOY services: ignored",
         );
@@ -598,6 +617,66 @@ mod tests {
         assert_eq!(spec["Hooks"][0]["AfterAllowTraffic"], "check-api");
         let plain: Value = serde_json::from_str(&appspec(OURS, "web", 80, &[])).unwrap();
         assert!(plain.get("Hooks").is_none());
+    }
+
+    #[test]
+    fn the_create_deployment_request() {
+        let revision = NewRevision {
+            task_definition: OURS,
+            container: "web",
+            port: 8080,
+        };
+        let named = CodeDeployInputs {
+            application: Some("app".into()),
+            deployment_group: Some("group".into()),
+            hooks: vec![("AfterAllowTraffic".into(), "check".into())],
+        };
+        // (name, cluster, service, inputs, application, deployment group, hooks)
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            &'a str,
+            CodeDeployInputs,
+            &'a str,
+            &'a str,
+            bool,
+        );
+        let table: &[Case] = &[
+            (
+                "AWS's default names",
+                "prod",
+                "api",
+                CodeDeployInputs::default(),
+                "AppECS-prod-api",
+                "DgpECS-prod-api",
+                false,
+            ),
+            (
+                "default names from ARNs",
+                "arn:aws:ecs:us-east-1:1:cluster/prod",
+                "arn:aws:ecs:us-east-1:1:service/prod/api",
+                CodeDeployInputs::default(),
+                "AppECS-prod-api",
+                "DgpECS-prod-api",
+                false,
+            ),
+            ("names given", "prod", "api", named, "app", "group", true),
+        ];
+        for (name, cluster, service, inputs, app, group, hooks) in table {
+            let r = request(cluster, service, inputs, &revision);
+            assert_eq!(
+                (r.application.as_str(), r.deployment_group.as_str()),
+                (*app, *group),
+                "{name}"
+            );
+            assert_eq!(
+                r.appspec,
+                appspec(OURS, "web", 8080, &inputs.hooks),
+                "{name}"
+            );
+            assert_eq!(r.appspec.contains("Hooks"), *hooks, "{name}");
+            assert_eq!(r.description, "ecs-rollout: api:2", "{name}");
+        }
     }
 
     #[test]

@@ -14,10 +14,13 @@
 //!   service, controller, containers and task definition JSON, all checked before a revision
 //!   is registered or the service updated.
 //!
-//! Layers: inputs → [`config::Config`]; pure decisions ([`render`], [`diff`], [`watch`],
-//! [`rollback::last_good`], [`pre_deploy::judge`]); effects behind [`ecs::Ecs`] / [`ecs::Ecr`]
-//! ([`ecs::SdkEcs`] over the AWS SDK). [`run`] strings them together. Other tools (canary-gate)
-//! reuse [`deploy::deploy`], [`watch::watch`] and [`rollback::rollback`] over any [`ecs::Ecs`].
+//! Layers: inputs → [`config::Config`]; pure decisions over the tool's own types
+//! ([`plan::task_definition`], [`plan::is_noop`] and the rest of [`plan`], [`render`], [`diff`],
+//! [`mod@watch`], [`rollback::decide`], [`rollback::last_good`], [`pre_deploy::judge`]); effects
+//! behind [`ecs::Ecs`] / [`ecs::Ecr`] ([`ecs::SdkEcs`] over the AWS SDK) and
+//! [`codedeploy::CodeDeploy`]. [`run`] only strings them together: it fetches what a decision
+//! needs and acts on what it decides. Other tools (canary-gate) reuse [`deploy::deploy`],
+//! [`watch::watch`] and [`rollback::rollback`] over any [`ecs::Ecs`].
 //!
 //! Rolling a service from another tool (what canary-gate does with its stable service):
 //!

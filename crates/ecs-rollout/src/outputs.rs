@@ -58,6 +58,56 @@ pub struct Report {
 }
 
 impl Report {
+    /// A run on `service` of `cluster` (as the inputs name them) that has deployed nothing
+    /// yet, with the service on `previous`.
+    pub fn new(cluster: &str, service: &str, previous: &str, dry_run: bool) -> Report {
+        Report {
+            cluster: cluster.to_owned(),
+            service: service.to_owned(),
+            status: Status::Succeeded,
+            reason: String::new(),
+            task_definition_arn: String::new(),
+            previous_task_definition_arn: previous.to_owned(),
+            deployment_id: String::new(),
+            rollback: None,
+            duration: Duration::ZERO,
+            dry_run,
+        }
+    }
+
+    /// A run that stopped with an error (`reason`) and reported nothing else.
+    pub fn failed(
+        cluster: &str,
+        service: &str,
+        reason: String,
+        duration: Duration,
+        dry_run: bool,
+    ) -> Report {
+        Report {
+            status: Status::Failed,
+            reason,
+            duration,
+            ..Report::new(cluster, service, "", dry_run)
+        }
+    }
+
+    /// How the step ends: `Ok` when the run succeeded, else the error it fails with (the
+    /// reason, and where a rollback went).
+    pub fn result(&self) -> Result<(), String> {
+        match self.status {
+            Status::Succeeded => Ok(()),
+            Status::RolledBack => Err(format!(
+                "{} (rolled back to {})",
+                self.reason,
+                self.rollback
+                    .as_ref()
+                    .map(|(_, td)| short_name(td))
+                    .unwrap_or("?")
+            )),
+            Status::Failed => Err(self.reason.clone()),
+        }
+    }
+
     pub fn outputs(&self) -> Vec<(&'static str, String)> {
         vec![
             ("task-definition-arn", self.task_definition_arn.clone()),
@@ -199,6 +249,62 @@ pub fn summary(report: &Report, diff: &[Change], timeline: &[(Duration, String)]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn how_the_step_ends() {
+        let report = |status, rollback: Option<&str>| Report {
+            status,
+            reason: "deployment x FAILED".into(),
+            rollback: rollback.map(|td| ("ecs-svc/2".to_owned(), td.to_owned())),
+            ..Report::new("prod", "api", "api:4", false)
+        };
+        // (name, report, result)
+        let table: &[(&str, Report, Result<(), &str>)] = &[
+            ("succeeded", report(Status::Succeeded, None), Ok(())),
+            (
+                "failed",
+                report(Status::Failed, None),
+                Err("deployment x FAILED"),
+            ),
+            (
+                "failed after a rollback that did not complete",
+                report(
+                    Status::Failed,
+                    Some("arn:aws:ecs:r:1:task-definition/api:4"),
+                ),
+                Err("deployment x FAILED"),
+            ),
+            (
+                "rolled back",
+                report(
+                    Status::RolledBack,
+                    Some("arn:aws:ecs:r:1:task-definition/api:4"),
+                ),
+                Err("deployment x FAILED (rolled back to api:4)"),
+            ),
+            (
+                "rolled back, the revision unknown",
+                report(Status::RolledBack, None),
+                Err("deployment x FAILED (rolled back to ?)"),
+            ),
+        ];
+        for (name, r, want) in table {
+            assert_eq!(r.result(), want.map_err(str::to_owned), "{name}");
+        }
+        let failed = Report::failed("prod", "api", "no".into(), Duration::from_secs(3), true);
+        assert_eq!(
+            (failed.status, failed.reason.as_str(), failed.dry_run),
+            (Status::Failed, "no", true)
+        );
+        assert_eq!(
+            failed.outputs()[..3],
+            [
+                ("task-definition-arn", String::new()),
+                ("previous-task-definition-arn", String::new()),
+                ("deployment-id", String::new()),
+            ]
+        );
+    }
 
     #[test]
     fn outputs_in_order_and_summary_with_timeline() {

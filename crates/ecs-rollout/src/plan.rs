@@ -217,6 +217,13 @@ pub struct ServiceSettings {
     pub circuit_breaker: Option<CircuitBreaker>,
 }
 
+impl ServiceSettings {
+    /// Nothing asked beside the revision (what CODE_DEPLOY services take).
+    pub fn is_empty(&self) -> bool {
+        *self == ServiceSettings::default()
+    }
+}
+
 /// Nothing to do: the service already runs `revision`, no new deployment is forced, and the
 /// desired count and circuit breaker asked for (if any) are the service's already. Then no
 /// revision is registered (the caller deploys an existing one) and no deployment starts.
@@ -535,6 +542,42 @@ mod tests {
         for (name, revision, cb, settings, want) in table {
             let before = service(RUNNING, 2, *cb);
             assert_eq!(is_noop(revision, &before, settings), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn settings_that_ask_nothing() {
+        let keep = ServiceSettings::default();
+        // (name, settings, asks nothing)
+        let table: &[(&str, ServiceSettings, bool)] = &[
+            ("keep everything", keep, true),
+            (
+                "a desired count",
+                ServiceSettings {
+                    desired_count: Some(0),
+                    ..keep
+                },
+                false,
+            ),
+            (
+                "forced",
+                ServiceSettings {
+                    force_new_deployment: true,
+                    ..keep
+                },
+                false,
+            ),
+            (
+                "a circuit breaker, even off",
+                ServiceSettings {
+                    circuit_breaker: Some(CircuitBreaker::default()),
+                    ..keep
+                },
+                false,
+            ),
+        ];
+        for (name, settings, want) in table {
+            assert_eq!(settings.is_empty(), *want, "{name}");
         }
     }
 

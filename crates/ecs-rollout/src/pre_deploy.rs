@@ -96,6 +96,12 @@ pub fn judge(task: &TaskSnapshot, essential: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// When the pre-deploy task must have stopped, started at `now`: `timeout` later, and never
+/// after the run's own deadline.
+pub fn deadline(now: Instant, timeout: Duration, run_deadline: Instant) -> Instant {
+    (now + timeout).min(run_deadline)
+}
+
 /// The one-off task a deploy runs first: which revision, its JSON (for the essential containers
 /// and the log location), the container and its command, and the region (for the log link).
 #[derive(Debug, Clone, Copy)]
@@ -229,6 +235,21 @@ mod tests {
         assert!(e.contains("no exit code"), "{e}");
         let e = judge(&task(vec![("other", Some(0))]), &essential).unwrap_err();
         assert!(e.contains("none of its essential containers"), "{e}");
+    }
+
+    #[test]
+    fn the_task_has_its_timeout_within_the_run() {
+        let now = Instant::now();
+        let s = Duration::from_secs;
+        // (name, pre-deploy timeout, time left of the run, the task's time)
+        let table: &[(&str, Duration, Duration, Duration)] = &[
+            ("its own timeout first", s(600), s(900), s(600)),
+            ("the run ends first", s(600), s(300), s(300)),
+            ("both at once", s(60), s(60), s(60)),
+        ];
+        for (name, timeout, left, want) in table {
+            assert_eq!(deadline(now, *timeout, now + *left) - now, *want, "{name}");
+        }
     }
 
     #[test]

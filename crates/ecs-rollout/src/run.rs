@@ -1,13 +1,13 @@
 //! One run of the tool: inputs → config → (AWS) service and task definitions → render → dry-run
 //! diff, or register → pre-deploy task → deploy → watch → rollback when it failed → outputs and
-//! summary. The only module that strings the layers together.
+//! summary. The only module that strings the layers together; what to do at each step is
+//! decided elsewhere ([`crate::plan`], [`mod@crate::rollback`]), here it is only done.
 //!
 //! One deadline (`timeout-seconds`) covers the whole run: the watch of our deployment ends at
 //! two thirds of it, so that a rollback always has the last third to complete.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use gantry_aws_setup::AwsSettings;
@@ -23,7 +23,7 @@ use crate::ecs::{Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
 use crate::outputs::{Log, Report, Status, summary};
 use crate::plan::{self, NewTaskDefinition, Route, Running, ServiceSettings, Source};
-use crate::pre_deploy::{PreDeployTask, run_pre_deploy};
+use crate::pre_deploy::{self, PreDeployTask, run_pre_deploy};
 use crate::render::target_container;
 use crate::rollback::{self, Rollback, Watched, last_good, may_deregister, rollback};
 use crate::scope::Scope;
@@ -92,37 +92,21 @@ async fn run_async(
     let (report, changes) = match result {
         Ok(done) => done,
         Err(e) => {
-            let message = gantry_toolkit::error_chain(&e);
-            let report = Report {
-                cluster: config.cluster.clone(),
-                service: config.service.clone(),
-                status: Status::Failed,
-                reason: message.clone(),
-                task_definition_arn: String::new(),
-                previous_task_definition_arn: String::new(),
-                deployment_id: String::new(),
-                rollback: None,
-                duration: log.elapsed(),
-                dry_run: config.dry_run,
-            };
+            let report = Report::failed(
+                &config.cluster,
+                &config.service,
+                gantry_toolkit::error_chain(&e),
+                log.elapsed(),
+                config.dry_run,
+            );
             finish(&runner, &report, &[], &log)?;
             return Err(e.into());
         }
     };
     finish(&runner, &report, &changes, &log)?;
-    match report.status {
-        Status::Succeeded => Ok(()),
-        Status::RolledBack => Err(anyhow::anyhow!(
-            "{} (rolled back to {})",
-            report.reason,
-            report
-                .rollback
-                .as_ref()
-                .map(|(_, td)| short_name(td))
-                .unwrap_or("?")
-        )),
-        Status::Failed => Err(anyhow::anyhow!("{}", report.reason)),
-    }
+    report
+        .result()
+        .map_err(|reason| anyhow::anyhow!("{reason}"))
 }
 
 fn finish(
@@ -204,31 +188,15 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         reuse: existing_arn,
         diff: changes,
     } = new_task_definition(ecs, ecr, config, &before, &current, log).await?;
-    if changes.is_empty() {
-        log.info(&format!(
-            "the task definition is the same as {}",
-            short_name(&before.task_definition)
-        ));
-    } else {
-        log.info(&format!(
-            "task definition changes against {}:",
-            short_name(&before.task_definition)
-        ));
-        for c in &changes {
-            log.info(&c.to_string());
-        }
-    }
+    log_changes(log, &before.task_definition, &changes);
     let mut report = Report {
-        cluster: config.cluster.clone(),
-        service: config.service.clone(),
-        status: Status::Succeeded,
-        reason: String::new(),
         task_definition_arn: existing_arn.clone().unwrap_or_default(),
-        previous_task_definition_arn: before.task_definition.clone(),
-        deployment_id: String::new(),
-        rollback: None,
-        duration: Duration::ZERO,
-        dry_run: config.dry_run,
+        ..Report::new(
+            &config.cluster,
+            &config.service,
+            &before.task_definition,
+            config.dry_run,
+        )
     };
     if config.dry_run {
         report.reason = format!(
@@ -257,7 +225,8 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
             config.changes.container.as_deref(),
             "pre-deploy-command",
         )?;
-        let pre_deadline = (Instant::now() + config.pre_deploy_timeout).min(deadline);
+        let pre_deadline =
+            pre_deploy::deadline(Instant::now(), config.pre_deploy_timeout, deadline);
         let task = PreDeployTask {
             task_definition: &new_arn,
             definition: &new_def,
@@ -401,6 +370,24 @@ async fn roll<E: Ecs>(
     }
     report.duration = log.elapsed();
     Ok(report)
+}
+
+/// What the new task definition changes against the `running` one, line by line.
+fn log_changes(log: &Log<'_>, running: &str, changes: &[Change]) {
+    if changes.is_empty() {
+        log.info(&format!(
+            "the task definition is the same as {}",
+            short_name(running)
+        ));
+        return;
+    }
+    log.info(&format!(
+        "task definition changes against {}:",
+        short_name(running)
+    ));
+    for c in changes {
+        log.info(&c.to_string());
+    }
 }
 
 async fn deregister_failed<E: Ecs>(
