@@ -1,6 +1,6 @@
 //! What one analysis gathers and how it ends, shared by both ways canary-gate runs a canary:
 //! traffic it moves itself ([`crate::run`]) and ECS's own CANARY/LINEAR deployments
-//! ([`crate::ecs_native`]).
+//! ([`crate::ecs_native`]). [`action_for`] is what the gate does with a verdict.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -8,15 +8,51 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context as _;
 use gantry_toolkit::{Signal, StopReason};
 
-use crate::config::Config;
+use crate::config::{Config, OnInconclusive};
 use crate::duration::human;
-use crate::judge::{Interval, Samples};
+use crate::judge::{Decision, Interval, Samples};
 use crate::metrics::{CloudWatch, interval_from, queries_for};
 use crate::outputs::Outcome;
 use crate::policy::{MetricQuery, ProbeSpec, Source};
 use crate::probe::{self, ProbeResult};
 use crate::steps::Weights;
 use crate::summary::WeightChange;
+
+/// What the gate does after a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Go on: keep watching the step, then the next one.
+    Continue,
+    /// Promote the canary.
+    Promote,
+    /// Put all traffic back on stable.
+    RollBack,
+    /// Leave the traffic as it is and fail the step, for a person (or a re-run) to decide.
+    Hold,
+}
+
+/// Where the analysis is when a verdict comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// During a step, with more looks or steps to come.
+    Step,
+    /// After the last look: the analysis is over.
+    End,
+}
+
+/// What the gate does for the judge's `decision` at a look: a rollback verdict rolls back at
+/// once, wherever the analysis is; any other verdict goes on until the end, where a promote
+/// verdict promotes and an inconclusive one does what `on_inconclusive` says.
+pub fn action_for(decision: Decision, on_inconclusive: OnInconclusive, at: At) -> Action {
+    match (decision, at, on_inconclusive) {
+        (Decision::Rollback, _, _) => Action::RollBack,
+        (Decision::Promote | Decision::Inconclusive, At::Step, _) => Action::Continue,
+        (Decision::Promote, At::End, _) => Action::Promote,
+        (Decision::Inconclusive, At::End, OnInconclusive::Promote) => Action::Promote,
+        (Decision::Inconclusive, At::End, OnInconclusive::Rollback) => Action::RollBack,
+        (Decision::Inconclusive, At::End, OnInconclusive::Hold) => Action::Hold,
+    }
+}
 
 /// Everything observed during the run, kept for the outputs and the summary whatever happens.
 #[derive(Debug)]
@@ -172,5 +208,90 @@ fn align(t: SystemTime, period: Duration) -> SystemTime {
     match t.duration_since(SystemTime::UNIX_EPOCH) {
         Ok(d) => SystemTime::UNIX_EPOCH + Duration::from_secs(d.as_secs() - d.as_secs() % step),
         Err(_) => t,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_gate_does_with_a_verdict() {
+        use Action::{Continue, Hold, Promote, RollBack};
+        use Decision as D;
+        use OnInconclusive as On;
+        // (name, decision, on-inconclusive, where, action)
+        let table: &[(&str, Decision, OnInconclusive, At, Action)] = &[
+            (
+                "rollback mid-step: at once",
+                D::Rollback,
+                On::Promote,
+                At::Step,
+                RollBack,
+            ),
+            (
+                "rollback at the end",
+                D::Rollback,
+                On::Hold,
+                At::End,
+                RollBack,
+            ),
+            (
+                "promote mid-step: the steps go on",
+                D::Promote,
+                On::Rollback,
+                At::Step,
+                Continue,
+            ),
+            (
+                "inconclusive mid-step: the steps go on",
+                D::Inconclusive,
+                On::Rollback,
+                At::Step,
+                Continue,
+            ),
+            (
+                "inconclusive mid-step, even on-inconclusive hold",
+                D::Inconclusive,
+                On::Hold,
+                At::Step,
+                Continue,
+            ),
+            (
+                "promote at the end",
+                D::Promote,
+                On::Rollback,
+                At::End,
+                Promote,
+            ),
+            (
+                "inconclusive at the end, on-inconclusive promote",
+                D::Inconclusive,
+                On::Promote,
+                At::End,
+                Promote,
+            ),
+            (
+                "inconclusive at the end, on-inconclusive rollback",
+                D::Inconclusive,
+                On::Rollback,
+                At::End,
+                RollBack,
+            ),
+            (
+                "inconclusive at the end, on-inconclusive hold",
+                D::Inconclusive,
+                On::Hold,
+                At::End,
+                Hold,
+            ),
+        ];
+        for (name, decision, on_inconclusive, at, want) in table {
+            assert_eq!(
+                action_for(*decision, *on_inconclusive, *at),
+                *want,
+                "{name}"
+            );
+        }
     }
 }

@@ -42,7 +42,7 @@ use crate::metrics::CloudWatch;
 use crate::outputs::Outcome;
 use gantry_toolkit::Stop;
 
-use crate::analysis::{Done, Evidence, Halt, Session};
+use crate::analysis::{Action, At, Done, Evidence, Halt, Session, action_for};
 use crate::steps::Weights;
 use crate::traffic::{ElbTraffic, Traffic};
 
@@ -141,18 +141,20 @@ pub enum Effect {
     RollBack,
 }
 
-/// The pure rule: a rollback verdict rolls back at once; promote lets ECS continue;
-/// inconclusive waits while ECS still shifts (`shifting_done` false), and once all traffic is on
-/// the new revision follows `on-inconclusive` (hold cannot hold an ECS deployment: it rolls back).
+/// The pure rule, the gate's [`action_for`] on ECS's deployment: a rollback verdict rolls back
+/// at once; promote lets ECS continue; inconclusive waits while ECS still shifts
+/// (`shifting_done` false), and once all traffic is on the new revision follows
+/// `on-inconclusive` (hold cannot hold an ECS deployment: it rolls back).
 pub fn effect(decision: Decision, shifting_done: bool, on_inconclusive: OnInconclusive) -> Effect {
-    match (decision, shifting_done, on_inconclusive) {
-        (Decision::Rollback, _, _) => Effect::RollBack,
-        (Decision::Promote, _, _) => Effect::Continue,
-        (Decision::Inconclusive, false, _) => Effect::Wait,
-        (Decision::Inconclusive, true, OnInconclusive::Promote) => Effect::Continue,
-        (Decision::Inconclusive, true, OnInconclusive::Rollback | OnInconclusive::Hold) => {
-            Effect::RollBack
-        }
+    let at = if shifting_done { At::End } else { At::Step };
+    match action_for(decision, on_inconclusive, at) {
+        Action::RollBack => Effect::RollBack,
+        // ECS cannot pause a deployment: holding it is rolling it back.
+        Action::Hold => Effect::RollBack,
+        Action::Promote => Effect::Continue,
+        // A promote verdict lets ECS go on at any look; anything else keeps judging.
+        Action::Continue if decision == Decision::Promote => Effect::Continue,
+        Action::Continue => Effect::Wait,
     }
 }
 
@@ -730,23 +732,84 @@ mod tests {
 
     #[test]
     fn verdicts_map_to_effects_on_the_service_deployment() {
+        use Decision as D;
         use OnInconclusive::{Hold, Promote, Rollback};
-        assert_eq!(effect(Decision::Rollback, false, Promote), Effect::RollBack);
-        assert_eq!(effect(Decision::Rollback, true, Promote), Effect::RollBack);
-        assert_eq!(effect(Decision::Promote, false, Rollback), Effect::Continue);
-        assert_eq!(
-            effect(Decision::Inconclusive, false, Rollback),
-            Effect::Wait
-        );
-        assert_eq!(
-            effect(Decision::Inconclusive, true, Rollback),
-            Effect::RollBack
-        );
-        assert_eq!(effect(Decision::Inconclusive, true, Hold), Effect::RollBack);
-        assert_eq!(
-            effect(Decision::Inconclusive, true, Promote),
-            Effect::Continue
-        );
+        // (name, decision, shifting done, on-inconclusive, effect)
+        let table: &[(&str, Decision, bool, OnInconclusive, Effect)] = &[
+            (
+                "rollback while shifting",
+                D::Rollback,
+                false,
+                Promote,
+                Effect::RollBack,
+            ),
+            (
+                "rollback after shifting",
+                D::Rollback,
+                true,
+                Promote,
+                Effect::RollBack,
+            ),
+            (
+                "promote while shifting",
+                D::Promote,
+                false,
+                Rollback,
+                Effect::Continue,
+            ),
+            (
+                "promote after shifting",
+                D::Promote,
+                true,
+                Hold,
+                Effect::Continue,
+            ),
+            (
+                "inconclusive while shifting",
+                D::Inconclusive,
+                false,
+                Rollback,
+                Effect::Wait,
+            ),
+            (
+                "inconclusive while shifting, on-inconclusive hold",
+                D::Inconclusive,
+                false,
+                Hold,
+                Effect::Wait,
+            ),
+            (
+                "inconclusive while shifting, on-inconclusive promote",
+                D::Inconclusive,
+                false,
+                Promote,
+                Effect::Wait,
+            ),
+            (
+                "inconclusive after shifting, on-inconclusive rollback",
+                D::Inconclusive,
+                true,
+                Rollback,
+                Effect::RollBack,
+            ),
+            (
+                "inconclusive after shifting, on-inconclusive hold: ECS cannot hold",
+                D::Inconclusive,
+                true,
+                Hold,
+                Effect::RollBack,
+            ),
+            (
+                "inconclusive after shifting, on-inconclusive promote",
+                D::Inconclusive,
+                true,
+                Promote,
+                Effect::Continue,
+            ),
+        ];
+        for (name, decision, done, on_inconclusive, want) in table {
+            assert_eq!(effect(*decision, *done, *on_inconclusive), *want, "{name}");
+        }
     }
 
     #[test]

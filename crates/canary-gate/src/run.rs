@@ -16,9 +16,9 @@ use anyhow::{Context as _, anyhow};
 use gantry_aws_setup::AwsSettings;
 use gantry_toolkit::{Runner, Stop, StopReason};
 
-use crate::analysis::{Done, Evidence, Halt, Session};
+use crate::analysis::{Action, At, Done, Evidence, Halt, Session, action_for};
 use crate::canary_service::{CanaryService, NoCanaryService};
-use crate::config::{Config, Mode, OnInconclusive};
+use crate::config::{Config, Mode};
 use crate::duration::human;
 use crate::ecs_canary::EcsCanaryService;
 use crate::ecs_native::{Native, NativeOutputs};
@@ -365,7 +365,7 @@ async fn watch_steps<T: Traffic, C: CloudWatch>(
             }
             let verdict = judge(&session.samples, &config.policy);
             runner.info(&format!("  {}", verdict.reason));
-            if verdict.decision == Decision::Rollback {
+            if action_for(verdict.decision, config.on_inconclusive, At::Step) == Action::RollBack {
                 return Ok(verdict);
             }
         }
@@ -400,32 +400,21 @@ async fn decide<T: Traffic, S: CanaryService>(
         traffic.set_weights(w).await?;
         anyhow::Ok((w, reason))
     };
-    match (decision, config.on_inconclusive) {
-        (Decision::Promote, _) => {
+    match action_for(decision, config.on_inconclusive, At::End) {
+        Action::Promote => {
+            let (reason, why) = if decision == Decision::Inconclusive {
+                (
+                    format!("promote (on-inconclusive: promote): {reason}"),
+                    "promoted (inconclusive)",
+                )
+            } else {
+                (reason, "promoted")
+            };
             let (w, reason) = match promote(reason).await {
                 Ok(done) => done,
                 Err(e) => return promotion_failed(traffic, service, session, metrics, e).await,
             };
-            session.log_weight(w, "promoted");
-            Ok((
-                Outcome {
-                    decision,
-                    reason,
-                    final_weight: w.canary_percent(),
-                    verdicts: metrics,
-                },
-                None,
-            ))
-        }
-        (Decision::Inconclusive, OnInconclusive::Promote) => {
-            let (w, reason) =
-                match promote(format!("promote (on-inconclusive: promote): {reason}")).await {
-                    Ok(done) => done,
-                    Err(e) => {
-                        return promotion_failed(traffic, service, session, metrics, e).await;
-                    }
-                };
-            session.log_weight(w, "promoted (inconclusive)");
+            session.log_weight(w, why);
             Ok((
                 Outcome {
                     decision: Decision::Promote,
@@ -436,7 +425,7 @@ async fn decide<T: Traffic, S: CanaryService>(
                 None,
             ))
         }
-        (Decision::Inconclusive, OnInconclusive::Hold) => {
+        Action::Hold => {
             if config.interval < Duration::from_secs(60)
                 && config
                     .policy
@@ -465,7 +454,8 @@ async fn decide<T: Traffic, S: CanaryService>(
                 Some(reason),
             ))
         }
-        (Decision::Rollback, _) | (Decision::Inconclusive, OnInconclusive::Rollback) => {
+        // After the last look nothing continues: the safe side is stable.
+        Action::RollBack | Action::Continue => {
             traffic.set_weights(Weights::STABLE).await?;
             session.log_weight(Weights::STABLE, decision.as_str());
             service.rollback().await.map_err(|e| {
@@ -558,7 +548,7 @@ async fn probe_mode<C: CloudWatch>(
             }
             verdict = judge(&session.samples, &config.policy);
             runner.info(&format!("round {}/{rounds}: {}", round + 1, verdict.reason));
-            if verdict.decision == Decision::Rollback {
+            if action_for(verdict.decision, config.on_inconclusive, At::Step) == Action::RollBack {
                 break;
             }
         }
@@ -580,10 +570,10 @@ async fn probe_mode<C: CloudWatch>(
         reason,
         metrics,
     } = verdict;
-    let (decision, failure) = match (decision, config.on_inconclusive) {
-        (Decision::Promote, _) => (Decision::Promote, None),
-        (Decision::Inconclusive, OnInconclusive::Promote) => (Decision::Promote, None),
-        (d, _) => (d, Some(reason.clone())),
+    // Probe mode moves no traffic: anything but a promotion fails the step with the verdict.
+    let (decision, failure) = match action_for(decision, config.on_inconclusive, At::End) {
+        Action::Promote => (Decision::Promote, None),
+        Action::RollBack | Action::Hold | Action::Continue => (decision, Some(reason.clone())),
     };
     Ok((
         Outcome {
