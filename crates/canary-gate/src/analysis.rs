@@ -13,7 +13,7 @@ use crate::duration::human;
 use crate::judge::{Decision, Interval, Samples};
 use crate::metrics::{CloudWatch, interval_from, queries_for};
 use crate::outputs::Outcome;
-use crate::policy::{MetricQuery, ProbeSpec, Source};
+use crate::policy::{MetricQuery, Policy, ProbeSpec, Source};
 use crate::probe::{self, ProbeResult};
 use crate::steps::Weights;
 use crate::summary::WeightChange;
@@ -51,6 +51,48 @@ pub fn action_for(decision: Decision, on_inconclusive: OnInconclusive, at: At) -
         (Decision::Inconclusive, At::End, OnInconclusive::Promote) => Action::Promote,
         (Decision::Inconclusive, At::End, OnInconclusive::Rollback) => Action::RollBack,
         (Decision::Inconclusive, At::End, OnInconclusive::Hold) => Action::Hold,
+    }
+}
+
+/// How many looks a span (a step, the probe window) gets at one every `interval`: at least one.
+pub fn looks(span: Duration, interval: Duration) -> u128 {
+    (span.as_millis() / interval.as_millis().max(1)).max(1)
+}
+
+/// A warning when the policy reads the ALB's metrics, which it publishes once a minute, more
+/// often than that: most windows would be empty.
+pub fn sparse_alb_windows(interval: Duration, policy: &Policy) -> Option<String> {
+    let reads_alb = policy
+        .metrics
+        .iter()
+        .any(|m| matches!(m.source, Source::Alb { .. }));
+    (interval < Duration::from_secs(60) && reads_alb).then(|| {
+        format!(
+            "interval {} is shorter than a minute, but the ALB publishes its metrics once a minute: most windows will be empty",
+            human(interval)
+        )
+    })
+}
+
+/// How a canary run that stopped early (`why`) ends, once it tried to put all traffic back on
+/// stable (`restore_error` when that failed) and then to roll back the canary service
+/// (`service_error` when that failed): the reason, and the canary's final share, which stays
+/// `share` when stable could not be restored.
+pub fn after_halt(
+    why: &str,
+    restore_error: Option<&str>,
+    service_error: Option<&str>,
+    share: u8,
+) -> (String, u8) {
+    match restore_error {
+        Some(e) => (
+            format!("{why}: restoring stable FAILED ({e}): set the weights by hand"),
+            share,
+        ),
+        None => {
+            let service = service_error.map(|e| format!("; {e}")).unwrap_or_default();
+            (format!("{why}: stable restored to 100 %{service}"), 0)
+        }
     }
 }
 
@@ -214,6 +256,90 @@ fn align(t: SystemTime, period: Duration) -> SystemTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_span_gets_whole_looks_and_at_least_one() {
+        let s = Duration::from_secs;
+        // (name, span, interval, looks)
+        let table: &[(&str, Duration, Duration, u128)] = &[
+            ("five minutes a minute apart", s(300), s(60), 5),
+            ("a part look is not taken", s(150), s(60), 2),
+            ("shorter than the interval", s(30), s(60), 1),
+            ("a probe window of 0 s: one round", s(0), s(60), 1),
+            ("an interval of 0", s(3), Duration::ZERO, 3000),
+        ];
+        for (name, span, interval, want) in table {
+            assert_eq!(looks(*span, *interval), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn sparse_alb_windows_are_warned_of() {
+        let alb = crate::policy::parse(
+            "metrics:\n  errors: {source: alb, kind: error-rate, max: 0.05}\n",
+        )
+        .unwrap();
+        let probe = crate::policy::parse(
+            "metrics:\n  health: {source: probe, kind: success-rate, url: 'http://127.0.0.1:9/', min: 0.9}\n",
+        )
+        .unwrap();
+        let s = Duration::from_secs;
+        // (name, interval, policy, warned)
+        let table: &[(&str, Duration, &Policy, bool)] = &[
+            ("ALB metrics every 30 s", s(30), &alb, true),
+            ("ALB metrics every minute", s(60), &alb, false),
+            ("probes every 10 s", s(10), &probe, false),
+        ];
+        for (name, interval, policy, warned) in table {
+            let got = sparse_alb_windows(*interval, policy);
+            assert_eq!(got.is_some(), *warned, "{name}: {got:?}");
+        }
+        assert_eq!(
+            sparse_alb_windows(s(30), &alb).as_deref(),
+            Some(
+                "interval 30s is shorter than a minute, but the ALB publishes its metrics once a minute: most windows will be empty"
+            )
+        );
+    }
+
+    #[test]
+    fn a_run_stopped_early_ends_on_stable_when_it_can() {
+        // (name, restore error, service error, share before, reason, final share)
+        type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, u8, &'a str, u8);
+        let table: &[Case] = &[
+            (
+                "restored",
+                None,
+                None,
+                25,
+                "cancelled by SIGTERM: stable restored to 100 %",
+                0,
+            ),
+            (
+                "restored, the canary service not scaled down",
+                None,
+                Some("scaling canary service 'c' to 0: denied"),
+                25,
+                "cancelled by SIGTERM: stable restored to 100 %; scaling canary service 'c' to 0: denied",
+                0,
+            ),
+            (
+                "not restored: the canary keeps its share",
+                Some("throttled"),
+                None,
+                25,
+                "cancelled by SIGTERM: restoring stable FAILED (throttled): set the weights by hand",
+                25,
+            ),
+        ];
+        for (name, restore, service, share, reason, left) in table {
+            assert_eq!(
+                after_halt("cancelled by SIGTERM", *restore, *service, *share),
+                ((*reason).to_owned(), *left),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn what_the_gate_does_with_a_verdict() {

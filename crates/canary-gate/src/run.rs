@@ -10,13 +10,15 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context as _, anyhow};
 use gantry_aws_setup::AwsSettings;
 use gantry_toolkit::{Runner, Stop, StopReason};
 
-use crate::analysis::{Action, At, Done, Evidence, Halt, Session, action_for};
+use crate::analysis::{
+    Action, At, Done, Evidence, Halt, Session, action_for, after_halt, looks, sparse_alb_windows,
+};
 use crate::canary_service::{CanaryService, NoCanaryService};
 use crate::config::{Config, Mode};
 use crate::duration::human;
@@ -25,7 +27,6 @@ use crate::ecs_native::{Native, NativeOutputs};
 use crate::judge::{Decision, Samples, Verdict, judge};
 use crate::metrics::{CloudWatch, SdkCloudWatch};
 use crate::outputs::{self, Outcome};
-use crate::policy::Source;
 use crate::steps::{Weights, plan};
 use crate::summary;
 use crate::traffic::{ElbTraffic, Traffic};
@@ -214,17 +215,8 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
     evidence: &Evidence<'_, C>,
     session: &mut Session,
 ) -> anyhow::Result<Done> {
-    if config.interval < Duration::from_secs(60)
-        && config
-            .policy
-            .metrics
-            .iter()
-            .any(|m| matches!(m.source, Source::Alb { .. }))
-    {
-        runner.warning(&format!(
-            "interval {} is shorter than a minute, but the ALB publishes its metrics once a minute: most windows will be empty",
-            human(config.interval)
-        ));
+    if let Some(warning) = sparse_alb_windows(config.interval, &config.policy) {
+        runner.warning(&warning);
     }
     let live = traffic.weights().await?;
     let plan = plan(&config.steps, live, config.resume);
@@ -234,25 +226,7 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
     ));
     session.log_weight(live, "found at start");
     if config.dry_run {
-        let steps: Vec<String> = plan
-            .steps
-            .iter()
-            .map(|s| format!("{} % for {}", s.percent, human(s.duration)))
-            .collect();
-        let reason = format!(
-            "dry run: would {}walk {} and judge every {}; no traffic moved",
-            if plan.restore_first {
-                "restore stable to 100 %, then "
-            } else {
-                ""
-            },
-            if steps.is_empty() {
-                "no steps".to_string()
-            } else {
-                steps.join(", ")
-            },
-            human(config.interval)
-        );
+        let reason = plan.dry_run(config.interval);
         runner.info(&reason);
         return Ok((
             Outcome {
@@ -306,21 +280,20 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
     let before = session.weights.last().map_or(0, |w| w.canary_percent);
     let restored = traffic.set_weights(Weights::STABLE).await;
     let why = stop.why(config.timeout);
-    let result = match &restored {
-        Ok(()) => "stable restored to 100 %".to_string(),
-        Err(e) => format!("restoring stable FAILED ({e}): set the weights by hand"),
-    };
-    let mut result = result;
-    let final_weight = if restored.is_ok() {
-        session.log_weight(Weights::STABLE, why.clone());
-        if let Err(e) = service.rollback().await {
-            result.push_str(&format!("; {e}"));
+    let service_error = match &restored {
+        Ok(()) => {
+            session.log_weight(Weights::STABLE, why.clone());
+            service.rollback().await.err().map(|e| e.to_string())
         }
-        0
-    } else {
-        before
+        Err(_) => None,
     };
-    let reason = format!("{why}: {result}");
+    let restore_error = restored.err().map(|e| e.to_string());
+    let (reason, final_weight) = after_halt(
+        &why,
+        restore_error.as_deref(),
+        service_error.as_deref(),
+        before,
+    );
     let verdict = judge(&session.samples, &config.policy);
     Ok((
         Outcome {
@@ -357,8 +330,7 @@ async fn watch_steps<T: Traffic, C: CloudWatch>(
             step.percent,
             human(step.duration)
         ));
-        let looks = (step.duration.as_millis() / config.interval.as_millis().max(1)).max(1);
-        for _ in 0..looks {
+        for _ in 0..looks(step.duration, config.interval) {
             tokio::time::sleep(config.interval).await;
             for (name, interval) in evidence.collect(step.percent).await? {
                 session.samples.push(&name, interval);
@@ -426,17 +398,8 @@ async fn decide<T: Traffic, S: CanaryService>(
             ))
         }
         Action::Hold => {
-            if config.interval < Duration::from_secs(60)
-                && config
-                    .policy
-                    .metrics
-                    .iter()
-                    .any(|m| matches!(m.source, Source::Alb { .. }))
-            {
-                runner.warning(&format!(
-            "interval {} is shorter than a minute, but the ALB publishes its metrics once a minute: most windows will be empty",
-            human(config.interval)
-        ));
+            if let Some(warning) = sparse_alb_windows(config.interval, &config.policy) {
+                runner.warning(&warning);
             }
             let live = traffic.weights().await?;
             let reason = format!(
@@ -536,7 +499,7 @@ async fn probe_mode<C: CloudWatch>(
             None,
         ));
     }
-    let rounds = (config.window.as_millis() / config.interval.as_millis().max(1)).max(1);
+    let rounds = looks(config.window, config.interval);
     let watch = async {
         let mut verdict = judge(&session.samples, &config.policy);
         for round in 0..rounds {

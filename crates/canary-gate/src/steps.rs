@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use crate::duration::human;
+
 /// The ALB's largest target-group weight (moto accepts 1000; AWS does not).
 pub const MAX_WEIGHT: u16 = 999;
 
@@ -128,6 +130,32 @@ pub struct Plan {
     pub already_promoted: bool,
     /// For the log: why this plan.
     pub note: String,
+}
+
+impl Plan {
+    /// What a dry run would do: restore stable first or not, walk the steps, judge every
+    /// `interval`.
+    pub fn dry_run(&self, interval: Duration) -> String {
+        let steps: Vec<String> = self
+            .steps
+            .iter()
+            .map(|s| format!("{} % for {}", s.percent, human(s.duration)))
+            .collect();
+        format!(
+            "dry run: would {}walk {} and judge every {}; no traffic moved",
+            if self.restore_first {
+                "restore stable to 100 %, then "
+            } else {
+                ""
+            },
+            if steps.is_empty() {
+                "no steps".to_string()
+            } else {
+                steps.join(", ")
+            },
+            human(interval)
+        )
+    }
 }
 
 /// How to treat a canary share that is already live when the run starts.
@@ -293,6 +321,45 @@ mod tests {
             assert!(
                 e.contains(says) && e.contains("strictly increasing"),
                 "{raw}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_a_dry_run_would_do() {
+        let steps = vec![s(10, 60), s(50, 300)];
+        // (name, live weights, resume, the dry run says)
+        let table: &[(&str, Weights, Resume, &str)] = &[
+            (
+                "from the start",
+                Weights::STABLE,
+                Resume::Continue,
+                "dry run: would walk 10 % for 1m, 50 % for 5m and judge every 30s; no traffic moved",
+            ),
+            (
+                "restarting",
+                Weights::for_percent(10),
+                Resume::Restart,
+                "dry run: would restore stable to 100 %, then walk 10 % for 1m, 50 % for 5m and judge every 30s; no traffic moved",
+            ),
+            (
+                "continuing",
+                Weights::for_percent(50),
+                Resume::Continue,
+                "dry run: would walk 50 % for 5m and judge every 30s; no traffic moved",
+            ),
+            (
+                "already promoted",
+                Weights::for_percent(100),
+                Resume::Continue,
+                "dry run: would walk no steps and judge every 30s; no traffic moved",
+            ),
+        ];
+        for (name, live, resume, want) in table {
+            assert_eq!(
+                plan(&steps, *live, *resume).dry_run(Duration::from_secs(30)),
+                *want,
+                "{name}"
             );
         }
     }
