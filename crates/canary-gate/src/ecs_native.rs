@@ -95,6 +95,117 @@ pub fn roles_swapped(live: Weights) -> bool {
     live.canary > live.stable
 }
 
+/// Which input group is the baseline: the one the first run left on the service as a tag
+/// (`remembered`, for a re-run of the deployment in progress, which the weights cannot tell once
+/// the new revision has most of the traffic), else the one with the traffic. `true` when that
+/// is the input's `canary-target-group`.
+pub fn baseline_swapped(remembered: Option<&str>, alb: &AlbTarget, live: Weights) -> bool {
+    match remembered {
+        Some(tg) if tg == alb.canary_target_group => true,
+        Some(tg) if tg == alb.stable_target_group => false,
+        _ => roles_swapped(live),
+    }
+}
+
+/// What a run finds the service doing with the new revision when it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// The service runs it alone, its deployment no longer in progress: a previous run
+    /// promoted it.
+    Promoted,
+    /// Its deployment is in progress (a re-run): judge that deployment, start no other.
+    Adopt,
+    /// Deploy it.
+    Deploy,
+}
+
+/// What to do about `task_definition` (an ARN) on `service` as it is at the start.
+pub fn start(service: &ServiceSnapshot, task_definition: &str) -> Start {
+    let primary = service.primary();
+    let ours = primary.is_some_and(|d| d.task_definition == task_definition);
+    let in_progress = primary.is_some_and(|d| {
+        d.rollout_state
+            .as_ref()
+            .is_none_or(|r| *r == RolloutState::InProgress)
+    });
+    match (ours, in_progress) {
+        (true, true) => Start::Adopt,
+        (true, false) if service.deployments.len() == 1 => Start::Promoted,
+        _ => Start::Deploy,
+    }
+}
+
+/// The revision a re-run's deployment of `task_definition` replaces: the other revision the
+/// service still deploys, else the last that completed a deployment (empty when none).
+pub fn previous_revision(service: &ServiceSnapshot, task_definition: &str) -> String {
+    service
+        .deployments
+        .iter()
+        .find(|d| d.task_definition != task_definition)
+        .map(|d| d.task_definition.clone())
+        .or_else(|| last_good(service))
+        .unwrap_or_default()
+}
+
+/// Whether ECS is done shifting traffic to the new revision (`green` % of it, at lifecycle
+/// stage `stage`): all of it, or the stages after the shift. Then nothing is left to compare.
+pub fn shifting_done(green: u8, stage: Option<&str>) -> bool {
+    green >= 100 || matches!(stage, Some("BAKE_TIME" | "CLEAN_UP"))
+}
+
+/// Whether both revisions serve traffic, so that a look's evidence compares them.
+pub fn both_serve(green: u8) -> bool {
+    (1..100).contains(&green)
+}
+
+/// ECS's rollback of a stopped service deployment of `service`, once it ended: what
+/// happened; `None` while it goes on.
+pub fn rollback_ended(info: &ServiceDeploymentInfo, service: &str) -> Option<String> {
+    match info.status.as_str() {
+        "ROLLBACK_SUCCESSFUL" | "STOPPED" => Some(format!(
+            "ECS rolled {service} back ({}): all traffic on the previous revision",
+            info.status
+        )),
+        "ROLLBACK_FAILED" => Some(format!(
+            "ECS's rollback of {service} FAILED ({}): check the service",
+            info.status_reason.as_deref().unwrap_or_default()
+        )),
+        _ => None,
+    }
+}
+
+/// The reason of a promotion: the verdict's, and ECS finished deploying `task_definition`.
+pub fn promoted_reason(verdict: &Verdict, task_definition: &str) -> String {
+    match verdict.decision {
+        Decision::Promote => format!(
+            "{}; ECS finished the deployment of {}",
+            verdict.reason,
+            short_name(task_definition)
+        ),
+        _ => format!(
+            "promote (on-inconclusive: promote): {}; ECS finished the deployment of {}",
+            verdict.reason,
+            short_name(task_definition)
+        ),
+    }
+}
+
+/// Why the run rolls the deployment back on `verdict`: its reason, and for an inconclusive
+/// one what `on_inconclusive` made of it (hold cannot pause an ECS deployment).
+pub fn rollback_why(verdict: &Verdict, on_inconclusive: OnInconclusive) -> String {
+    match verdict.decision {
+        Decision::Inconclusive => format!(
+            "{} (on-inconclusive: {})",
+            verdict.reason,
+            match on_inconclusive {
+                OnInconclusive::Hold => "hold, which cannot pause an ECS deployment: rolled back",
+                _ => "rollback",
+            }
+        ),
+        _ => verdict.reason.clone(),
+    }
+}
+
 /// Where a service deployment is, from DescribeServiceDeployments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
@@ -226,14 +337,8 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
         // progress cannot tell from the weights (LINEAR past half gives green the most), so the
         // first run leaves the baseline on the service as a tag.
         let live = self.traffic.weights().await?;
-        let primary = service.primary();
-        let ours = primary.is_some_and(|d| d.task_definition == task_definition);
-        let in_progress = primary.is_some_and(|d| {
-            d.rollout_state
-                .as_ref()
-                .is_none_or(|r| *r == RolloutState::InProgress)
-        });
-        let remembered = if ours && in_progress {
+        let start = start(&service, &task_definition);
+        let remembered = if start == Start::Adopt {
             self.ecs
                 .resource_tag(&service.arn, BASELINE_TAG)
                 .await
@@ -242,11 +347,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
         } else {
             None
         };
-        let swapped = match remembered {
-            Some(tg) if tg == self.alb.canary_target_group => true,
-            Some(tg) if tg == self.alb.stable_target_group => false,
-            _ => roles_swapped(live),
-        };
+        let swapped = baseline_swapped(remembered.as_deref(), self.alb, live);
         let (traffic, alb) = if swapped {
             (self.traffic.swapped(), self.alb.swapped())
         } else {
@@ -299,7 +400,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
             ));
         }
 
-        let arn = if ours && !in_progress && service.deployments.len() == 1 {
+        let arn = if start == Start::Promoted {
             let reason = format!(
                 "promote: {service_name} already runs {} (a previous run promoted it)",
                 short_name(&task_definition)
@@ -310,14 +411,8 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                 (outcome(Decision::Promote, reason, 100, None), None),
                 outputs,
             ));
-        } else if ours && in_progress {
-            outputs.previous = service
-                .deployments
-                .iter()
-                .find(|d| d.task_definition != task_definition)
-                .map(|d| d.task_definition.clone())
-                .or_else(|| last_good(&service))
-                .unwrap_or_default();
+        } else if start == Start::Adopt {
+            outputs.previous = previous_revision(&service, &task_definition);
             self.log.mark(&format!(
                 "judging the deployment of {} already in progress (a re-run)",
                 short_name(&task_definition)
@@ -365,18 +460,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
         };
         let done = match watched {
             Ok(Ended::Finished(verdict)) => {
-                let reason = match verdict.decision {
-                    Decision::Promote => format!(
-                        "{}; ECS finished the deployment of {}",
-                        verdict.reason,
-                        short_name(&task_definition)
-                    ),
-                    _ => format!(
-                        "promote (on-inconclusive: promote): {}; ECS finished the deployment of {}",
-                        verdict.reason,
-                        short_name(&task_definition)
-                    ),
-                };
+                let reason = promoted_reason(&verdict, &task_definition);
                 session.log_weight(Weights::for_percent(100), "promoted: ECS finished");
                 outputs.stable = task_definition.clone();
                 (outcome(Decision::Promote, reason, 100, Some(verdict)), None)
@@ -396,18 +480,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                 )
             }
             Ok(Ended::Judged(verdict)) => {
-                let why = match verdict.decision {
-                    Decision::Inconclusive => format!(
-                        "{} (on-inconclusive: {})",
-                        verdict.reason,
-                        match self.config.on_inconclusive {
-                            OnInconclusive::Hold =>
-                                "hold, which cannot pause an ECS deployment: rolled back",
-                            _ => "rollback",
-                        }
-                    ),
-                    _ => verdict.reason.clone(),
-                };
+                let why = rollback_why(&verdict, self.config.on_inconclusive);
                 let (result, green) = self
                     .roll_back(&arn, &outputs.previous, &traffic, session, &why)
                     .await;
@@ -491,15 +564,14 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                 // Decided: ECS finishes at its own pace (bake time); nothing left to compare.
                 continue;
             }
-            let shifting_done = green >= 100
-                || matches!(&last_stage, Some(s) if s == "BAKE_TIME" || s == "CLEAN_UP");
-            if (1..100).contains(&green) {
+            let shifting_done = shifting_done(green, last_stage.as_deref());
+            if both_serve(green) {
                 for (name, interval) in evidence.collect(green).await? {
                     session.samples.push(&name, interval);
                 }
             }
             let verdict = judge(&session.samples, &self.config.policy);
-            if (1..100).contains(&green) {
+            if both_serve(green) {
                 self.runner.info(&format!("  {}", verdict.reason));
             }
             match effect(verdict.decision, shifting_done, self.config.on_inconclusive) {
@@ -585,23 +657,12 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
         let service = &self.target.stable_service;
         let until = tokio::time::Instant::now() + Duration::from_secs(300);
         while tokio::time::Instant::now() < until {
-            match self.ecs.describe_service_deployment(arn).await {
-                Ok(Some(info))
-                    if info.status == "ROLLBACK_SUCCESSFUL" || info.status == "STOPPED" =>
-                {
-                    return format!(
-                        "ECS rolled {service} back ({}): all traffic on the previous revision",
-                        info.status
-                    );
-                }
-                Ok(Some(info)) if info.status == "ROLLBACK_FAILED" => {
-                    return format!(
-                        "ECS's rollback of {service} FAILED ({}): check the service",
-                        info.status_reason.unwrap_or_default()
-                    );
-                }
-                _ => tokio::time::sleep(Duration::from_secs(1)).await,
+            if let Ok(Some(info)) = self.ecs.describe_service_deployment(arn).await
+                && let Some(ended) = rollback_ended(&info, service)
+            {
+                return ended;
             }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
         format!("ECS is still rolling {service} back after 5 min: check the service")
     }
@@ -669,6 +730,7 @@ fn epoch_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ecs_rollout::ecs::{Controller, Deployment, DeploymentStatus};
 
     fn alb(rule: Option<&str>) -> AlbTarget {
         AlbTarget {
@@ -809,6 +871,301 @@ mod tests {
         ];
         for (name, decision, done, on_inconclusive, want) in table {
             assert_eq!(effect(*decision, *done, *on_inconclusive), *want, "{name}");
+        }
+    }
+
+    const OURS: &str = "arn:aws:ecs:us-east-1:1:task-definition/api:8";
+    const LIVE: &str = "arn:aws:ecs:us-east-1:1:task-definition/api:7";
+
+    fn dep(id: &str, primary: bool, td: &str, state: Option<RolloutState>) -> Deployment {
+        Deployment {
+            id: id.into(),
+            status: if primary {
+                DeploymentStatus::Primary
+            } else {
+                DeploymentStatus::Active
+            },
+            task_definition: td.into(),
+            desired: 2,
+            running: 2,
+            pending: 0,
+            failed_tasks: 0,
+            rollout_state: state,
+            rollout_reason: None,
+            created_at_ms: None,
+        }
+    }
+
+    fn service(deployments: Vec<Deployment>) -> ServiceSnapshot {
+        ServiceSnapshot {
+            arn: "arn:aws:ecs:us-east-1:1:service/prod/api".into(),
+            name: "api".into(),
+            status: "ACTIVE".into(),
+            task_definition: deployments
+                .first()
+                .map(|d| d.task_definition.clone())
+                .unwrap_or_default(),
+            desired: 2,
+            running: 2,
+            pending: 0,
+            controller: Controller::Ecs,
+            strategy: Strategy::Other("CANARY".into()),
+            circuit_breaker: None,
+            bake_time_minutes: None,
+            launch_type: None,
+            network: None,
+            deployments,
+            events: vec![],
+            current_service_deployment: None,
+            load_balancers: vec![],
+            traffic_shift: vec![],
+            shift_step: None,
+        }
+    }
+
+    fn verdict(decision: Decision) -> Verdict {
+        Verdict {
+            decision,
+            reason: format!("{}: because", decision.as_str()),
+            metrics: vec![],
+        }
+    }
+
+    #[test]
+    fn the_baseline_is_the_remembered_group_else_the_live_one() {
+        let live_on_stable = Weights::STABLE;
+        let live_on_canary = Weights::for_percent(100);
+        let linear_past_half = Weights::for_percent(70);
+        // (name, remembered tag, live weights, swapped)
+        let table: &[(&str, Option<&str>, Weights, bool)] = &[
+            (
+                "nothing remembered, stable live",
+                None,
+                live_on_stable,
+                false,
+            ),
+            (
+                "nothing remembered, canary live",
+                None,
+                live_on_canary,
+                true,
+            ),
+            (
+                "remembered stable, past half on the new revision",
+                Some("tg-a"),
+                linear_past_half,
+                false,
+            ),
+            (
+                "remembered canary, whatever the weights",
+                Some("tg-b"),
+                live_on_stable,
+                true,
+            ),
+            (
+                "a tag for another group: the weights",
+                Some("tg-x"),
+                live_on_canary,
+                true,
+            ),
+        ];
+        for (name, remembered, live, want) in table {
+            assert_eq!(
+                baseline_swapped(*remembered, &alb(None), *live),
+                *want,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_a_run_finds_at_the_start() {
+        use RolloutState::{Completed, Failed, InProgress};
+        // (name, deployments, start)
+        let table: &[(&str, Vec<Deployment>, Start)] = &[
+            (
+                "the service runs another revision",
+                vec![dep("a", true, LIVE, Some(Completed))],
+                Start::Deploy,
+            ),
+            (
+                "ours in progress: a re-run",
+                vec![
+                    dep("b", true, OURS, Some(InProgress)),
+                    dep("a", false, LIVE, Some(Completed)),
+                ],
+                Start::Adopt,
+            ),
+            (
+                "ours without a rollout state: in progress",
+                vec![dep("b", true, OURS, None)],
+                Start::Adopt,
+            ),
+            (
+                "ours completed, alone: promoted before",
+                vec![dep("b", true, OURS, Some(Completed))],
+                Start::Promoted,
+            ),
+            (
+                "ours completed, another still draining",
+                vec![
+                    dep("b", true, OURS, Some(Completed)),
+                    dep("a", false, LIVE, Some(Completed)),
+                ],
+                Start::Deploy,
+            ),
+            (
+                "ours alone, no longer in progress, even failed",
+                vec![dep("b", true, OURS, Some(Failed))],
+                Start::Promoted,
+            ),
+            (
+                "ours failed, ECS rolling back",
+                vec![
+                    dep("b", true, OURS, Some(Failed)),
+                    dep("a", false, LIVE, Some(InProgress)),
+                ],
+                Start::Deploy,
+            ),
+            ("no deployment", vec![], Start::Deploy),
+        ];
+        for (name, deployments, want) in table {
+            assert_eq!(start(&service(deployments.clone()), OURS), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_revision_a_rerun_replaces() {
+        use RolloutState::{Completed, InProgress};
+        // (name, deployments, previous)
+        let table: &[(&str, Vec<Deployment>, &str)] = &[
+            (
+                "the other revision still deployed",
+                vec![
+                    dep("b", true, OURS, Some(InProgress)),
+                    dep("a", false, LIVE, Some(Completed)),
+                ],
+                LIVE,
+            ),
+            (
+                "only ours: the last good one",
+                vec![dep("b", true, OURS, Some(Completed))],
+                OURS,
+            ),
+            (
+                "only ours, nothing completed",
+                vec![dep("b", true, OURS, Some(InProgress))],
+                "",
+            ),
+        ];
+        for (name, deployments, want) in table {
+            assert_eq!(
+                previous_revision(&service(deployments.clone()), OURS),
+                *want,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn when_the_shift_is_done_and_both_serve() {
+        // (name, green %, stage, shifting done, both serve)
+        let table: &[(&str, u8, Option<&str>, bool, bool)] = &[
+            ("not started", 0, Some("SCALE_UP"), false, false),
+            (
+                "shifting",
+                10,
+                Some("PRODUCTION_TRAFFIC_SHIFT"),
+                false,
+                true,
+            ),
+            ("no stage known", 50, None, false, true),
+            ("all traffic on green", 100, None, true, false),
+            ("baking at 99 %", 99, Some("BAKE_TIME"), true, true),
+            ("cleaning up", 100, Some("CLEAN_UP"), true, false),
+        ];
+        for (name, green, stage, done, both) in table {
+            assert_eq!(
+                (shifting_done(*green, *stage), both_serve(*green)),
+                (*done, *both),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn when_ecs_rollback_ended() {
+        // (name, status, what happened)
+        let table: &[(&str, &str, Option<&str>)] = &[
+            (
+                "rolled back",
+                "ROLLBACK_SUCCESSFUL",
+                Some(
+                    "ECS rolled api back (ROLLBACK_SUCCESSFUL): all traffic on the previous revision",
+                ),
+            ),
+            (
+                "stopped",
+                "STOPPED",
+                Some("ECS rolled api back (STOPPED): all traffic on the previous revision"),
+            ),
+            (
+                "the rollback failed",
+                "ROLLBACK_FAILED",
+                Some("ECS's rollback of api FAILED (alarm): check the service"),
+            ),
+            ("still rolling back", "ROLLBACK_IN_PROGRESS", None),
+            ("asked to stop", "STOP_REQUESTED", None),
+        ];
+        for (name, status, want) in table {
+            let info = ServiceDeploymentInfo {
+                arn: "a".into(),
+                status: (*status).into(),
+                lifecycle_stage: None,
+                status_reason: Some("alarm".into()),
+            };
+            assert_eq!(rollback_ended(&info, "api").as_deref(), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn reasons_of_a_promotion_and_a_rollback() {
+        use OnInconclusive::{Hold, Promote, Rollback};
+        // (name, decision, on-inconclusive, promoted reason, rollback why)
+        let table: &[(&str, Decision, OnInconclusive, &str, &str)] = &[
+            (
+                "promote",
+                Decision::Promote,
+                Rollback,
+                "promote: because; ECS finished the deployment of api:8",
+                "promote: because",
+            ),
+            (
+                "inconclusive, promoted",
+                Decision::Inconclusive,
+                Promote,
+                "promote (on-inconclusive: promote): inconclusive: because; ECS finished the deployment of api:8",
+                "inconclusive: because (on-inconclusive: rollback)",
+            ),
+            (
+                "inconclusive, hold",
+                Decision::Inconclusive,
+                Hold,
+                "promote (on-inconclusive: promote): inconclusive: because; ECS finished the deployment of api:8",
+                "inconclusive: because (on-inconclusive: hold, which cannot pause an ECS deployment: rolled back)",
+            ),
+            (
+                "rollback",
+                Decision::Rollback,
+                Hold,
+                "promote (on-inconclusive: promote): rollback: because; ECS finished the deployment of api:8",
+                "rollback: because",
+            ),
+        ];
+        for (name, decision, on_inconclusive, promoted, why) in table {
+            let v = verdict(*decision);
+            assert_eq!(promoted_reason(&v, OURS), *promoted, "{name}");
+            assert_eq!(rollback_why(&v, *on_inconclusive), *why, "{name}");
         }
     }
 
