@@ -15,7 +15,8 @@
 //!    [`probe`] from HTTP probes — and [`judge::judge`] rules on the whole history.
 //! 4. A failing critical metric puts all traffic back on the stable group at once. After the
 //!    last step the canary is promoted (100 %), or an inconclusive analysis (too little traffic)
-//!    is handled as `on-inconclusive` says. SIGTERM and the timeout restore stable.
+//!    is handled as `on-inconclusive` says ([`analysis::action_for`] decides what every
+//!    verdict does). SIGTERM and the timeout restore stable.
 //! 5. [`outputs`] and the job [`summary`] (verdict table, a mermaid chart per metric, weights).
 //!
 //! [`run`] strings these together; everything else is pure or behind a narrow trait

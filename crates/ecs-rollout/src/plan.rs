@@ -188,7 +188,8 @@ impl Retag {
 }
 
 /// Whether the run may go on to change the service: not once the runner cancelled it, nor once
-/// the deadline passed. `revision`: what was registered for the deployment, for the message.
+/// the deadline passed (checked after the pre-deploy task). `revision`: what was registered for
+/// the deployment, named in the deadline's message.
 pub fn go_ahead(
     signal: Option<Signal>,
     deadline_passed: bool,

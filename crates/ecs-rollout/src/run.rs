@@ -365,7 +365,8 @@ async fn roll<E: Ecs>(
             }
         }
         Rollback::Skip(skip) => report.reason = skip.reason(&failure),
-        // CodeDeploy's: not for a deployment ECS runs.
+        // Not after a failed ECS deployment: the first is for a success, the others are
+        // CodeDeploy's.
         Rollback::NotNeeded | Rollback::StopDeployment | Rollback::Ended => {}
     }
     report.duration = log.elapsed();
