@@ -1,6 +1,6 @@
 //! What changes from run to run in a tool's job summary, replaced by a stable word, so that a
 //! summary can be an insta snapshot: commit SHAs, image digests, loopback ports, temporary
-//! paths, account ids, dates, times and durations. A test adds the values it knows (a
+//! paths, account ids, ECS and CodeDeploy deployment ids, dates, times and durations. A test adds the values it knows (a
 //! repository's SHAs, a cluster's name) with [`redact_with`].
 //!
 //! ```
@@ -24,6 +24,9 @@ fn rules() -> &'static [(Regex, &'static str)] {
             (r"sha256:[0-9a-f]{64}", "sha256:[digest]"),
             (r"\b[0-9a-f]{40}\b", "[sha]"),
             (r"(127\.0\.0\.1|localhost):\d+", "$1:[port]"),
+            // ECS deployment ids, CodeDeploy deployment ids.
+            (r"\becs-svc/\d+", "ecs-svc/[id]"),
+            (r"\bd-[A-Z0-9]{9}\b", "d-[id]"),
             (r"(/tmp|/var/folders)/[^\s`|)\]]+", "[tmp]"),
             (r"\b\d{12}\b", "[account]"),
             (
@@ -98,6 +101,14 @@ mod tests {
             ),
             ("at 2026-12-07T12:01:02Z".to_owned(), "at [date]".to_owned()),
             ("at 12:01:02".to_owned(), "at [time]".to_owned()),
+            (
+                "deployment ecs-svc/4587114888 of".to_owned(),
+                "deployment ecs-svc/[id] of".to_owned(),
+            ),
+            (
+                "CodeDeploy d-ABCDEF123 failed".to_owned(),
+                "CodeDeploy d-[id] failed".to_owned(),
+            ),
             (
                 "took 12.4 s, 80ms, 3s, 1m 05s".to_owned(),
                 "took [duration], [duration], [duration], [duration]".to_owned(),
