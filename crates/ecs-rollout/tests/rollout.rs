@@ -272,6 +272,15 @@ fn deploy_succeeds_and_reports_the_new_revision() {
         summary.contains("succeeded") && summary.contains("Timeline"),
         "{summary}"
     );
+    insta::assert_snapshot!(gantry_testkit::redact::redact_with(
+        &summary,
+        &[
+            (&f.cluster, "[cluster]"),
+            (&f.service, "[service]"),
+            (&f.family, "[family]"),
+            (&f.repo, "[repository]"),
+        ]
+    ));
     // roles and tags carried over
     let td = rt().block_on(async {
         f.ecs
