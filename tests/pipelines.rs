@@ -700,6 +700,8 @@ fn a_failing_canary_is_rolled_back() {
         run.report()
     );
     assert!(run.log().contains("rolled back | true"), "{}", run.report());
+    // The canary service's rollout succeeded; the deploy did not.
+    assert!(run.log().contains("rollout | rolled-back"), "{}", run.report());
 }
 
 /// A deploy through `deploy.yml` with `gate: canary` and no canary service, for a service on
