@@ -35,9 +35,8 @@ pub const INPUTS: &[InputSpec] = &[
     .flag("Release tag format, with `${version}` once."),
     InputSpec::new(
         "release-branches",
-        "Branches that make releases, one a line or comma-separated.",
+        "Branches that make releases, one a line or comma-separated; empty: the repository's default branch (from the event), `main` and `master`.",
     )
-    .default("main, master")
     .flag("Branches that release, one a line."),
     InputSpec::new(
         "prerelease-branches",
@@ -274,7 +273,10 @@ impl Config {
                 )
                 .into());
             }
-            if release_branches.iter().any(|b| b == branch) {
+            if crate::release_plan::release_branches(&release_branches, None)
+                .iter()
+                .any(|b| b == branch)
+            {
                 return Err(ConfigError::Conflict(format!(
                     "branch '{branch}' is in both 'release-branches' and 'prerelease-branches'"
                 )));

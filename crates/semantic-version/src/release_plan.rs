@@ -38,6 +38,54 @@ pub fn branch_ref_name(
     }
 }
 
+/// The release branches when `release-branches` is empty: the conventional names.
+pub const DEFAULT_RELEASE_BRANCHES: [&str; 2] = ["main", "master"];
+
+/// The branches that release: the input's (`configured`) when given; otherwise the repository's
+/// default branch (`default_branch`, from the event payload) and [`DEFAULT_RELEASE_BRANCHES`],
+/// so a repository whose default branch is `trunk` or `develop` releases from it.
+pub fn release_branches(configured: &[String], default_branch: Option<&str>) -> Vec<String> {
+    if !configured.is_empty() {
+        return configured.to_vec();
+    }
+    let mut branches: Vec<String> = default_branch
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    for name in DEFAULT_RELEASE_BRANCHES {
+        if !branches.iter().any(|b| b == name) {
+            branches.push(name.to_owned());
+        }
+    }
+    branches
+}
+
+/// Why a run is a dev build, for the log and the summary: the branch is none of the branches
+/// that release.
+pub fn dev_build_reason(
+    branch: Option<&str>,
+    release_branches: &[String],
+    prerelease_branches: &[(String, String)],
+) -> String {
+    let Some(branch) = branch else {
+        return "a detached HEAD (no branch) is a dev build: nothing is released".to_owned();
+    };
+    let prerelease = if prerelease_branches.is_empty() {
+        "none".to_owned()
+    } else {
+        prerelease_branches
+            .iter()
+            .map(|(b, _)| b.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "branch '{branch}' is a dev build: nothing is released, because it is not a release branch ({}) nor a prerelease branch ({prerelease}); set `release-branches` or `prerelease-branches` to release from it",
+        release_branches.join(", ")
+    )
+}
+
 /// The channel of `branch` (`None`: detached) given the release and prerelease branches.
 pub fn channel_of(
     release_branches: &[String],
@@ -245,8 +293,8 @@ impl Planned<'_> {
 
 /// Every write of the run, in order: for each released package (`releases`: its index and
 /// version), the CHANGELOG, the tag, the floating tags (stable versions only), the push (when
-/// there is a remote), the GitHub release. Without `create-tag` only the CHANGELOG is
-/// written: a release needs its tag.
+/// there is a remote), the GitHub release (after the push, so never without a remote). Without
+/// `create-tag` only the CHANGELOG is written: a release needs its tag.
 pub fn plan_writes<'a>(
     options: WriteOptions,
     releases: &[(usize, &'a Version)],
@@ -273,7 +321,8 @@ pub fn plan_writes<'a>(
         if options.has_remote {
             add(Step::Push);
         }
-        if options.create_release {
+        // The release names a tag that must be on the remote: none without one.
+        if options.create_release && options.has_remote {
             add(Step::Release);
         }
     }
@@ -341,6 +390,49 @@ mod tests {
         ];
         for (branch, channel) in cases {
             assert_eq!(channel_of(&release, &pre, branch), channel, "{branch:?}");
+        }
+    }
+
+    #[test]
+    fn the_default_branch_releases_unless_release_branches_are_given() {
+        let list = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        let cases = [
+            (list(&[]), None, list(&["main", "master"])),
+            (list(&[]), Some("trunk"), list(&["trunk", "main", "master"])),
+            (list(&[]), Some("main"), list(&["main", "master"])),
+            (list(&[]), Some(""), list(&["main", "master"])),
+            (list(&["release"]), Some("trunk"), list(&["release"])),
+            (list(&["develop", "main"]), None, list(&["develop", "main"])),
+        ];
+        for (configured, default_branch, branches) in cases {
+            assert_eq!(
+                release_branches(&configured, default_branch),
+                branches,
+                "{configured:?} {default_branch:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_dev_build_says_why() {
+        let release = vec!["trunk".to_owned(), "main".to_owned()];
+        let pre = vec![("next".to_owned(), "rc".to_owned())];
+        let cases = [
+            (
+                Some("feature/x"),
+                vec![],
+                "branch 'feature/x' is a dev build: nothing is released, because it is not a release branch (trunk, main) nor a prerelease branch (none)",
+            ),
+            (
+                Some("develop"),
+                pre.clone(),
+                "not a release branch (trunk, main) nor a prerelease branch (next)",
+            ),
+            (None, vec![], "a detached HEAD (no branch) is a dev build"),
+        ];
+        for (branch, prerelease, fragment) in cases {
+            let reason = dev_build_reason(branch, &release, &prerelease);
+            assert!(reason.contains(fragment), "{branch:?}: {reason}");
         }
     }
 
@@ -570,6 +662,7 @@ mod tests {
                 vec![(1, &pre)],
                 vec![(1, Changelog), (1, Tag), (1, Push), (1, Release)],
             ),
+            // No remote: the tags stay local and no release names them.
             (
                 WriteOptions {
                     changelog: false,
@@ -577,13 +670,7 @@ mod tests {
                     ..all
                 },
                 vec![(0, &stable), (2, &pre)],
-                vec![
-                    (0, Tag),
-                    (0, Floating),
-                    (0, Release),
-                    (2, Tag),
-                    (2, Release),
-                ],
+                vec![(0, Tag), (0, Floating), (2, Tag)],
             ),
             // No tag, no release: the CHANGELOG only.
             (

@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use gantry_toolkit::{GithubContext, Runner, Stop, Summary};
+use gantry_toolkit::{EventPayload, GithubContext, Runner, Stop, Summary};
 use semver::Version;
 
 use crate::analyze::{AnalyzeOptions, analyze};
@@ -24,9 +24,9 @@ use crate::github::{GitHubClient, ReleaseOutcome, ReleaseSpec, ensure_release};
 use crate::notes::{NotesInput, NotesOptions, RepoLinks, prepend_changelog, release_notes};
 use crate::outputs::{self, PackageResult};
 use crate::release_plan::{
-    Base, ChannelKind, Planned, Step, WriteOptions, branch_ref_name, channel_of,
-    higher_release_unseen, newest_prerelease, plan_writes, release_base, release_tag,
-    released_twice,
+    Base, ChannelKind, Planned, Step, WriteOptions, branch_ref_name, channel_of, dev_build_reason,
+    higher_release_unseen, newest_prerelease, plan_writes, release_base, release_branches,
+    release_tag, released_twice,
 };
 use crate::rules::Bump;
 use crate::version::{Channel, PlanReason, VersionInput, next_version};
@@ -63,11 +63,28 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
     let branch = git
         .current_branch(ref_name.as_deref())
         .context("cannot read the current branch")?;
+    // The repository's default branch releases unless `release-branches` says otherwise.
+    let event = EventPayload::from_env(runner.env()).context("cannot read the event payload")?;
+    let default_branch = event
+        .as_ref()
+        .and_then(|e| e.raw.pointer("/repository/default_branch"))
+        .and_then(|v| v.as_str());
+    let release_branches = release_branches(&config.release_branches, default_branch);
     let channel_kind = channel_of(
-        &config.release_branches,
+        &release_branches,
         &config.prerelease_branches,
         branch.as_deref(),
     );
+    let dev_reason = (channel_kind == ChannelKind::Dev).then(|| {
+        dev_build_reason(
+            branch.as_deref(),
+            &release_branches,
+            &config.prerelease_branches,
+        )
+    });
+    if let Some(reason) = &dev_reason {
+        runner.notice(reason);
+    }
     runner.info(&format!(
         "releasing {} on {} ({})",
         short(&head),
@@ -159,7 +176,12 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         runner.set_output(&name, &value)?;
     }
     let mut summary = Summary::new();
-    summary_of(&mut summary, &results, config.dry_run);
+    summary_of(
+        &mut summary,
+        &results,
+        config.dry_run,
+        dev_reason.as_deref(),
+    );
     runner.write_summary(&summary)?;
 
     if config.dry_run {
@@ -524,15 +546,34 @@ fn write_step(
             }
         }
         Step::Push => {
-            git.push_tags(&[r.tag.as_str()], false)
-                .with_context(|| format!("cannot push tag {}", r.tag))?;
+            // One atomic push: the remote gets the version tag and its floating tags, or none.
             let names: Vec<&str> = floating.iter().map(String::as_str).collect();
-            git.push_tags(&names, true)
-                .context("cannot push the floating tags")?;
+            git.push_release(&r.tag, &names)
+                .with_context(|| format!("cannot push tag {}", r.tag))?;
             floating.clear();
             runner.info(&format!("pushed {} to {}", r.tag, git.remote()));
         }
         Step::Release => {
+            // GitHub creates a missing tag at the default branch's head: release only a tag
+            // the remote has at this commit, and name the commit too.
+            match git
+                .remote_tag_commit(&r.tag)
+                .with_context(|| format!("cannot check tag {} on {}", r.tag, git.remote()))?
+            {
+                Some(commit) if commit == head => {}
+                Some(commit) => anyhow::bail!(
+                    "tag {} is at commit {} on {}, not at this commit {}: no release was created",
+                    r.tag,
+                    short(&commit),
+                    git.remote(),
+                    short(head)
+                ),
+                None => anyhow::bail!(
+                    "tag {} is not on {} after the push: no release was created",
+                    r.tag,
+                    git.remote()
+                ),
+            }
             let token = config.token.clone().unwrap_or_default();
             let repository = context
                 .repository
@@ -545,6 +586,7 @@ fn write_step(
                 prerelease: r.plan.prerelease,
                 draft: false,
                 make_latest: None,
+                target_commitish: Some(head.to_owned()),
             };
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -627,10 +669,18 @@ fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn summary_of(summary: &mut Summary, results: &[PackageResult], dry_run: bool) {
+fn summary_of(
+    summary: &mut Summary,
+    results: &[PackageResult],
+    dry_run: bool,
+    dev_reason: Option<&str>,
+) {
     summary.heading(2, "semantic-version");
     if dry_run {
         summary.paragraph("Dry run: nothing was written.");
+    }
+    if let Some(reason) = dev_reason {
+        summary.paragraph(&format!("Dev build: {reason}."));
     }
     for r in results {
         if !r.package.is_empty() {

@@ -142,10 +142,65 @@ fn first_release_is_1_0_0_and_is_tagged_and_pushed() {
         "{summary}"
     );
     assert!(summary.contains("not a conventional commit"), "{summary}");
-    assert!(summary.contains("1 commit is not a Conventional Commit"), "{summary}");
+    assert!(
+        summary.contains("1 commit is not a Conventional Commit"),
+        "{summary}"
+    );
     insta::assert_snapshot!(gantry_testkit::redact::redact(&summary));
     assert_token_masked(&stdout(&out));
     assert!(!summary.contains(TOKEN));
+}
+
+/// The repository's default branch releases, whatever its name; another branch is a dev build
+/// that says why.
+#[test]
+fn the_default_branch_releases_and_a_dev_build_says_why() {
+    let run_on = |branch: &str, release_branches: &str| {
+        let job = released_job();
+        job.repo.git(["checkout", "-q", "-b", branch]);
+        job.commit("feat: on the branch");
+        let event = job.repo.path().join("event.json");
+        std::fs::write(
+            &event,
+            r#"{"ref": "refs/heads/x", "repository": {"default_branch": "trunk", "full_name": "octo/app"}}"#,
+        )
+        .unwrap();
+        let mut cmd = job.command(job.repo.path());
+        cmd.env("GITHUB_REPOSITORY", "octo/app")
+            .env("GITHUB_EVENT_NAME", "push")
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_REF", format!("refs/heads/{branch}"))
+            .env("GITHUB_REF_NAME", branch);
+        ToolJob::inputs(
+            &mut cmd,
+            &[("release-branches", release_branches), ("dry-run", "true")],
+        );
+        let out = ToolJob::run(&mut cmd);
+        assert!(out.status.success(), "{}", stdout(&out));
+        (job, stdout(&out))
+    };
+    let (job, printed) = run_on("trunk", "");
+    assert_eq!(job.output("released"), "true", "{printed}");
+    assert_eq!(job.output("version"), "1.3.0", "{printed}");
+    assert!(!printed.contains("dev build"), "{printed}");
+
+    // Configured otherwise: trunk is then a dev build, and says so.
+    let (job, printed) = run_on("trunk", "main");
+    assert_eq!(job.output("released"), "false", "{printed}");
+    assert!(
+        printed.contains(
+            "::notice::branch 'trunk' is a dev build: nothing is released, because it is not a release branch (main)"
+        ),
+        "{printed}"
+    );
+    assert!(job.tool.summary().contains("Dev build: branch 'trunk'"));
+
+    let (job, printed) = run_on("feature/x", "");
+    assert_eq!(job.output("released"), "false", "{printed}");
+    assert!(
+        printed.contains("not a release branch (trunk, main, master)"),
+        "{printed}"
+    );
 }
 
 #[test]
@@ -563,6 +618,12 @@ fn the_github_release_is_created_once_with_the_notes() {
             .contains(TOKEN)
     );
     assert_eq!(posts[0].json()["tag_name"], "v1.3.0");
+    // Named by commit, so GitHub can never put a missing tag at the default branch's head.
+    let head = job.repo.git(["rev-parse", "HEAD"]);
+    assert_eq!(
+        posts[0].json()["target_commitish"].as_str(),
+        Some(head.trim())
+    );
     assert_eq!(
         posts[0].json()["body"].as_str(),
         Some(job.output("notes").as_str())

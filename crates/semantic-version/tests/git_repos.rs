@@ -658,6 +658,26 @@ fn tags_are_created_once_and_pushed_release_tags_never_move() {
         Err(GitError::InvalidTagName { .. })
     ));
     assert!(git.push_tags(&[], false).unwrap().is_empty());
+
+    // A release is one atomic push: the refused version tag keeps the floating tag from moving.
+    let c3 = repo.commit("fix: three");
+    git.create_annotated_tag("v1.0.2", &c3, "1.0.2").unwrap();
+    git_in(remote.path(), &["tag", "v1.0.2", &c1]);
+    git.set_floating_tag("v1", &c3).unwrap();
+    let error = git.push_release("v1.0.2", &["v1"]).unwrap_err();
+    assert!(matches!(error, GitError::PushRejected { .. }), "{error}");
+    assert_eq!(git_in(remote.path(), &["rev-parse", "v1^{commit}"]), c2);
+    // Accepted: both land, the floating tag moved.
+    git_in(remote.path(), &["tag", "-d", "v1.0.2"]);
+    let pushed = git.push_release("v1.0.2", &["v1"]).unwrap();
+    assert_eq!(pushed.len(), 2, "{pushed:?}");
+    assert_eq!(git_in(remote.path(), &["rev-parse", "v1.0.2^{commit}"]), c3);
+    assert_eq!(git_in(remote.path(), &["rev-parse", "v1^{commit}"]), c3);
+    assert_eq!(
+        git.remote_tag_commit("v1.0.2").unwrap().as_deref(),
+        Some(c3.as_str())
+    );
+    assert_eq!(git.remote_tag_commit("v9.9.9").unwrap(), None);
 }
 
 #[test]

@@ -356,6 +356,7 @@ fn spec(tag: &str, body: &str) -> ReleaseSpec {
         prerelease: false,
         draft: false,
         make_latest: None,
+        target_commitish: None,
     }
 }
 

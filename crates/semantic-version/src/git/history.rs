@@ -140,6 +140,26 @@ impl Git {
         Ok(self.fetcher.unshallow(purpose)?)
     }
 
+    /// The commit the remote's tag `tag` marks (annotated tags peeled); `None` when the remote
+    /// has no such tag.
+    ///
+    /// # Errors
+    /// An invalid name; the remote cannot be listed.
+    pub fn remote_tag_commit(&self, tag: &str) -> Result<Option<String>, GitError> {
+        check_tag_name(tag)?;
+        // The `*` also matches the peeled line (`refs/tags/<tag>^{}`) of an annotated tag.
+        match self.remote_tags(&format!("refs/tags/{tag}*"))? {
+            Ok(tags) => Ok(tags
+                .into_iter()
+                .find(|(name, _)| name == tag)
+                .map(|(_, commit)| commit)),
+            Err(stderr) => Err(GitError::RemoteUnreadable {
+                remote: self.remote().to_owned(),
+                stderr,
+            }),
+        }
+    }
+
     /// The remote's tags under `pattern` as `(name, commit)` (annotated tags peeled); git's
     /// message when the remote cannot be listed.
     fn remote_tags(

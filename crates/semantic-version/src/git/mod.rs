@@ -126,6 +126,14 @@ pub enum GitError {
         /// What git printed.
         stderr: String,
     },
+    /// The remote's tags could not be listed.
+    #[error("cannot list the tags of '{remote}': {stderr}")]
+    RemoteUnreadable {
+        /// The remote.
+        remote: String,
+        /// What git printed.
+        stderr: String,
+    },
 }
 
 fn describe_rejected(rejected: &[(String, String)]) -> String {

@@ -109,13 +109,32 @@ impl Git {
     /// # Errors
     /// An invalid name; the remote refusing a tag or the credentials; git fails.
     pub fn push_tags(&self, names: &[&str], force: bool) -> Result<Vec<PushedTag>, GitError> {
-        if names.is_empty() {
+        let tags: Vec<(&str, bool)> = names.iter().map(|name| (*name, force)).collect();
+        self.push_tag_set(&tags)
+    }
+
+    /// Push a release in one atomic `git push`: its version tag `tag` (never moved: refused
+    /// when the remote has it at another commit) and its floating tags `floating` (moved), so
+    /// the remote gets all of them or none.
+    ///
+    /// # Errors
+    /// See [`Git::push_tags`].
+    pub fn push_release(&self, tag: &str, floating: &[&str]) -> Result<Vec<PushedTag>, GitError> {
+        let mut tags = vec![(tag, false)];
+        tags.extend(floating.iter().map(|name| (*name, true)));
+        self.push_tag_set(&tags)
+    }
+
+    /// `tags` (name, forced) in one atomic push.
+    fn push_tag_set(&self, tags: &[(&str, bool)]) -> Result<Vec<PushedTag>, GitError> {
+        if tags.is_empty() {
             return Ok(Vec::new());
         }
-        let mut refspecs = Vec::with_capacity(names.len());
-        for name in names {
+        let names: Vec<&str> = tags.iter().map(|(name, _)| *name).collect();
+        let mut refspecs = Vec::with_capacity(tags.len());
+        for (name, force) in tags {
             check_tag_name(name)?;
-            let plus = if force { "+" } else { "" };
+            let plus = if *force { "+" } else { "" };
             refspecs.push(format!("{plus}refs/tags/{name}:refs/tags/{name}"));
         }
         let mut args = vec![

@@ -209,6 +209,9 @@ fn release_json(spec: &ReleaseSpec, with_tag: bool) -> Value {
     });
     if with_tag {
         body["tag_name"] = json!(spec.tag);
+        if let Some(commit) = &spec.target_commitish {
+            body["target_commitish"] = json!(commit);
+        }
     }
     if let Some(latest) = spec.make_latest {
         body["make_latest"] = json!(if latest { "true" } else { "false" });

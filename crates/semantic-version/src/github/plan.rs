@@ -97,6 +97,9 @@ pub struct ReleaseSpec {
     pub draft: bool,
     /// GitHub's `make_latest` (`None`: GitHub decides, by date and semver).
     pub make_latest: Option<bool>,
+    /// The commit the tag marks (`target_commitish`): were the tag missing on GitHub, GitHub
+    /// would create it here, not at the default branch's head.
+    pub target_commitish: Option<String>,
 }
 
 /// What to do about a release, given the one that exists for its tag.
@@ -194,6 +197,7 @@ mod tests {
             prerelease,
             draft,
             make_latest: None,
+            target_commitish: None,
         }
     }
 
