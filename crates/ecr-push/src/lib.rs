@@ -21,7 +21,9 @@
 //! masked credentials and a job-private Docker config. Each mode's flow is a module of [`modes`]
 //! (with the repository step before and the scan gate after); [`run`] only strings them
 //! together: inputs, connecting, the mode, outputs and summary, with one deadline and SIGTERM
-//! handling. Tags are written last, so a stopped run never leaves a tag on an incomplete image.
+//! handling. Every flow pushes the image by digest and leaves its tags pending
+//! ([`modes::Pending`]); they are written only after the scan gate passes, so neither a stopped
+//! run nor an image that fails the gate gets a new tag.
 
 pub mod archive;
 pub mod build;

@@ -21,12 +21,15 @@ use gantry_aws_setup::AwsContext;
 use gantry_toolkit::Runner;
 
 use crate::config::{Config, RegistryEndpoint};
-use crate::ecr::SdkEcr;
+use crate::ecr::{EcrImage, SdkEcr};
 use crate::image::Image;
 use crate::login::Credentials;
 use crate::outputs::Outcome;
 use crate::plan;
-use crate::push::{OciRegistry, PushOptions, PushReport, Registry, STREAM_ABOVE, push};
+use crate::plan::{CacheTarget, TagAction};
+use crate::push::{
+    OciRegistry, PushOptions, PushReport, Registry, STREAM_ABOVE, Staged, stage, write_tags,
+};
 
 /// The first retry's delay for registry requests.
 const BACKOFF: Duration = Duration::from_millis(200);
@@ -97,14 +100,74 @@ async fn connect_to(
     .with_context(|| format!("cannot reach the registry at {host}"))
 }
 
-async fn push_image(
+/// What a flow leaves for after the scan gate: the tags. Written by [`write_pending`] only when
+/// the gate passes (or there is none), so an image that fails it gets no new tag.
+// One value per run: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Pending {
+    /// No tag to write (a dry run).
+    Nothing,
+    /// The tags of an image pushed by digest, over the registry API; then, with an inline
+    /// build cache, the image tagged as the cache too.
+    Registry {
+        target: OciRegistry,
+        staged: Staged,
+        inline_cache: Option<(Image, CacheTarget)>,
+    },
+    /// PutImage per tag, for an image already in the repository (promote).
+    Promote {
+        image: EcrImage,
+        actions: Vec<TagAction>,
+    },
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pending::Nothing => f.write_str("Nothing"),
+            Pending::Registry {
+                staged,
+                inline_cache,
+                ..
+            } => f
+                .debug_struct("Registry")
+                .field("staged", staged)
+                .field("inline_cache", &inline_cache.as_ref().map(|(_, c)| c))
+                .finish_non_exhaustive(),
+            Pending::Promote { image, actions } => f
+                .debug_struct("Promote")
+                .field("image", image)
+                .field("actions", actions)
+                .finish(),
+        }
+    }
+}
+
+/// What a flow did before the gate: the digests ECR scans and the tags left to write.
+#[derive(Debug)]
+pub struct Staging {
+    pub scan_targets: Vec<String>,
+    pub pending: Pending,
+}
+
+impl Staging {
+    pub(crate) fn nothing() -> Staging {
+        Staging {
+            scan_targets: Vec::new(),
+            pending: Pending::Nothing,
+        }
+    }
+}
+
+/// Pushes `image` to `target` by digest (blobs, then manifests); the tags are left pending.
+async fn stage_image(
     runner: &Runner,
     config: &Config,
-    target: &OciRegistry,
+    target: OciRegistry,
     image: &Image,
     immutable: bool,
     outcome: &mut Outcome,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Staging> {
     if !record_image(outcome, image) {
         bail!("the image has no manifest");
     }
@@ -120,14 +183,56 @@ async fn push_image(
             image.blobs.len(),
             config.tags.join(", ")
         ));
-        return Ok(());
+        return Ok(Staging::nothing());
     }
     let _group = runner.group("Push");
     let options = push_options(config, config.mount_from.clone(), immutable);
     let log = |line: String| runner.info(&line);
-    let report = push(target, image, &config.tags, &options, &log).await?;
-    record_push(outcome, &report);
-    Ok(())
+    let staged = stage(&target, image, &config.tags, &options, &log).await?;
+    record_push(outcome, &staged.report);
+    Ok(Staging {
+        scan_targets: plan::scanned_images(image),
+        pending: Pending::Registry {
+            target,
+            staged,
+            inline_cache: None,
+        },
+    })
+}
+
+/// Writes the tags a flow left pending (after the scan gate passed).
+pub async fn write_pending(
+    session: &Session<'_>,
+    pending: Pending,
+    outcome: &mut Outcome,
+) -> anyhow::Result<()> {
+    match pending {
+        Pending::Nothing => Ok(()),
+        Pending::Registry {
+            target,
+            staged,
+            inline_cache,
+        } => {
+            let Session {
+                runner,
+                config,
+                immutable,
+                ..
+            } = *session;
+            let _group = runner.group("Tag");
+            let options = push_options(config, Vec::new(), immutable);
+            let log = |line: String| runner.info(&line);
+            let report = write_tags(&target, staged, &options, &log).await?;
+            record_push(outcome, &report);
+            if let Some((image, cache)) = inline_cache {
+                build::update_inline_cache(session, &image, &cache).await?;
+            }
+            Ok(())
+        }
+        Pending::Promote { image, actions } => {
+            promote::write_tags(session, &image, &actions, outcome).await
+        }
+    }
 }
 
 /// Records the image the tags name: its digest (its root manifest's) and platforms. `false`,

@@ -36,11 +36,18 @@ pub struct Outcome {
     pub blobs_mounted: usize,
     pub scan: Option<ScanReport>,
     pub dry_run: bool,
+    /// The scan gate failed: no tag was written (output `tags` is `[]`).
+    pub gate_failed: bool,
 }
 
 impl Outcome {
+    /// The tags the run wrote or found in place: none when the gate failed.
+    pub fn tags_written(&self) -> &[String] {
+        if self.gate_failed { &[] } else { &self.tags }
+    }
+
     pub fn image(&self) -> String {
-        match self.tags.first() {
+        match self.tags_written().first() {
             Some(tag) => format!("{}/{}:{tag}", self.registry, self.repository),
             None => format!("{}/{}", self.registry, self.repository),
         }
@@ -64,7 +71,7 @@ pub fn values(o: &Outcome) -> Vec<(&'static str, String)> {
         ("image-ref", o.image_ref()),
         (
             "tags",
-            serde_json::to_string(&o.tags).unwrap_or_else(|_| "[]".into()),
+            serde_json::to_string(o.tags_written()).unwrap_or_else(|_| "[]".into()),
         ),
         (
             "pushed",
@@ -104,12 +111,15 @@ pub fn summary(o: &Outcome) -> Summary {
         format!("ecr-push ({})", o.mode)
     };
     s.heading(3, &title);
-    let tags = o
+    let mut tags = o
         .tags
         .iter()
         .map(|t| format!("`{t}`"))
         .collect::<Vec<_>>()
         .join(" ");
+    if o.gate_failed {
+        tags = format!("none written: the scan gate failed (would have been {tags})");
+    }
     let mut rows = vec![
         vec![
             "image".to_string(),

@@ -1,7 +1,9 @@
 //! Pushing an [`Image`] over the registry HTTP API: blobs in parallel (skipped when the
 //! registry has them, mounted from another repository where possible, uploaded otherwise),
 //! then manifests by digest, children first, and only then the tags. A tag therefore never
-//! names an image whose parts are not all in place. Every request is retried with exponential
+//! names an image whose parts are not all in place. The two steps are apart ([`stage_from`],
+//! then [`write_tags`]) so that the scan gate stands between them: an image that fails it is
+//! in the registry by digest only. Every request is retried with exponential
 //! backoff on connection errors and 5xx/429 answers.
 //!
 //! The registry sits behind the narrow [`Registry`] trait; [`OciRegistry`] implements it with
@@ -215,6 +217,17 @@ pub async fn push<R: Registry>(
     push_from(registry, image, tags, options, &Files, log).await
 }
 
+/// [`stage_from`] with the blobs in files.
+pub async fn stage<R: Registry>(
+    registry: &R,
+    image: &Image,
+    tags: &[String],
+    options: &PushOptions,
+    log: &dyn Fn(String),
+) -> Result<Staged, PushError> {
+    stage_from(registry, image, tags, options, &Files, log).await
+}
+
 /// [`push`], reading blobs to upload from `source` (files, or another registry when copying).
 pub async fn push_from<R: Registry, S: BlobSource>(
     registry: &R,
@@ -224,6 +237,33 @@ pub async fn push_from<R: Registry, S: BlobSource>(
     source: &S,
     log: &dyn Fn(String),
 ) -> Result<PushReport, PushError> {
+    let staged = stage_from(registry, image, tags, options, source, log).await?;
+    write_tags(registry, staged, options, log).await
+}
+
+/// An image pushed by digest whose tags are not written yet: every blob and manifest is in
+/// place, nothing names it but its digest. [`write_tags`] finishes the push; dropping it
+/// leaves an untagged image (which the "expire untagged" lifecycle rule removes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staged {
+    /// The push so far (`tags_pushed` still empty).
+    pub report: PushReport,
+    /// The root manifest the tags will name.
+    pub root: Manifest,
+    /// The tags to write: new, or moving in a mutable repository.
+    pub tags_to_push: Vec<String>,
+}
+
+/// Everything of [`push_from`] but the tags: the tags are checked (read-only), then blobs,
+/// then manifests by digest, children first.
+pub async fn stage_from<R: Registry, S: BlobSource>(
+    registry: &R,
+    image: &Image,
+    tags: &[String],
+    options: &PushOptions,
+    source: &S,
+    log: &dyn Fn(String),
+) -> Result<Staged, PushError> {
     let root = image.root().ok_or(PushError::Empty)?;
     let retries = Retried::default();
 
@@ -315,17 +355,41 @@ pub async fn push_from<R: Registry, S: BlobSource>(
             report.manifests_pushed += 1;
         }
     }
-    // Only now the tags.
+    report.tags_unchanged = tags_unchanged;
+    report.retries = retries.count();
+    for line in retries.take() {
+        log(line);
+    }
+    Ok(Staged {
+        report,
+        root: root.clone(),
+        tags_to_push,
+    })
+}
+
+/// Writes the tags of a [`Staged`] push: the last step, once nothing stands in the way (the
+/// scan gate has passed).
+pub async fn write_tags<R: Registry>(
+    registry: &R,
+    staged: Staged,
+    options: &PushOptions,
+    log: &dyn Fn(String),
+) -> Result<PushReport, PushError> {
+    let Staged {
+        mut report,
+        root,
+        tags_to_push,
+    } = staged;
+    let retries = Retried::default();
     for tag in &tags_to_push {
         with_retries(options.retries, options.backoff, &retries, || {
-            registry.put_manifest(tag, root)
+            registry.put_manifest(tag, &root)
         })
         .await?;
         log(format!("tagged {tag} → {}", root.digest));
     }
     report.tags_pushed = tags_to_push;
-    report.tags_unchanged = tags_unchanged;
-    report.retries = retries.count();
+    report.retries += retries.count();
     for line in retries.take() {
         log(line);
     }

@@ -1,9 +1,13 @@
 //! One run: inputs → config → AWS (login) → the repository step → the mode's flow (build, push,
-//! promote or copy, [`crate::modes`]) → the scan gate → outputs and summary. The only module
-//! that strings the layers together; it decides nothing itself.
+//! promote or copy, [`crate::modes`]: the image pushed by digest, its tags left pending) → the
+//! scan gate → the tags → outputs and summary. The only module that strings the layers
+//! together; it decides nothing itself.
+//!
+//! Tags are written last, after the scan gate: an image that fails the gate is in the
+//! repository by digest only, with no new tag (a promote writes no PutImage).
 //!
 //! Cancellation: the run has one deadline (`timeout-seconds`) and stops on SIGTERM or Ctrl-C
-//! (how the runner cancels a job). Tags are written last, so a run stopped at any point leaves
+//! (how the runner cancels a job). As tags are written last, a run stopped at any point leaves
 //! no tag naming an incomplete image: at most blobs and untagged manifests, which the "expire
 //! untagged" lifecycle rule removes, and which a re-run reuses.
 
@@ -129,8 +133,9 @@ async fn execute(
         credentials: &credentials,
         immutable,
     };
-    // What ECR scans: single-platform images, so for an index each image it lists.
-    let scan_targets: Vec<String> = match plan::flow(
+    // The image by digest; what ECR scans (single-platform images, so for an index each image
+    // it lists) and the tags left to write.
+    let staging = match plan::flow(
         &config.mode,
         &account,
         &config.aws.region,
@@ -139,14 +144,30 @@ async fn execute(
         Flow::Copy { from, source } => {
             modes::copy::run(&session, from, source, &mut outcome).await?
         }
-        Flow::Promote(source) => {
-            vec![modes::promote::run(&session, source, &mut outcome).await?]
-        }
+        Flow::Promote(source) => modes::promote::run(&session, source, &mut outcome).await?,
         Flow::Push(image_path) => modes::push::run(&session, image_path, &mut outcome).await?,
         Flow::Build(spec) => modes::build::run(&session, spec, context, &mut outcome).await?,
     };
 
-    let failure =
-        modes::scan::gate(&session, observed.as_ref(), &scan_targets, &mut outcome).await?;
+    let failure = modes::scan::gate(
+        &session,
+        observed.as_ref(),
+        &staging.scan_targets,
+        &mut outcome,
+    )
+    .await?;
+    match &failure {
+        // Only an image that passed gets its tags.
+        None => modes::write_pending(&session, staging.pending, &mut outcome).await?,
+        Some(_) => {
+            let note = format!(
+                "no tag was written: the image is in the repository as {} only",
+                outcome.digest
+            );
+            runner.warning(&note);
+            outcome.notes.push(note);
+            outcome.gate_failed = true;
+        }
+    }
     Ok((outcome, failure))
 }

@@ -193,6 +193,7 @@ fn the_build_cache_lives_in_a_mutable_repository() {
 
 /// A stand-in for a docker CLI whose buildx has a docker-container builder (none exists on
 /// this machine): it logs its arguments and "builds" by copying a prepared OCI tarball.
+#[cfg(unix)]
 const FAKE_BUILDX: &str = r##"#!/bin/sh
 echo "$*" >> "$FAKE_DOCKER_LOG"
 case "$1 $2" in
@@ -268,6 +269,7 @@ fn a_docker_container_builder_writes_an_oci_tarball_with_a_registry_cache() {
 
 /// A docker CLI without buildx that shows the Docker config the build gets, and "saves" a
 /// prepared image.
+#[cfg(unix)]
 const FAKE_DOCKER: &str = r##"#!/bin/sh
 echo "$*" >> "$FAKE_DOCKER_LOG"
 case "$1" in
@@ -280,6 +282,7 @@ exit 1
 
 /// A stand-in for ECR Public's API (the emulator has none): every request gets a token for
 /// `AWS:<password>`. The server stays up for the rest of the test process.
+#[cfg(unix)]
 fn fake_ecr_public(password: &'static str) -> String {
     use base64::Engine as _;
     use gantry_testkit::http::{FakeHttp, Response};

@@ -16,3 +16,4 @@ mod promote;
 mod push;
 mod registry;
 mod repository;
+mod scan_gate;

@@ -4,7 +4,9 @@
 use anyhow::{Context as _, anyhow};
 use gantry_toolkit::{GithubContext, Runner};
 
-use super::{Session, connect, connect_to, push_image, push_options, runner_temp};
+use super::{
+    Pending, Session, Staging, connect, connect_to, push_options, runner_temp, stage_image,
+};
 use crate::archive::read_archive;
 use crate::build::{self, Output};
 use crate::config::{BuildSpec, Config};
@@ -17,13 +19,14 @@ use crate::push::{OciRegistry, push};
 use crate::remote::{RemoteError, read_remote};
 use crate::repository::TagMutability;
 
-/// Builds and pushes the image `spec` describes; returns the digests ECR scans.
+/// Builds the image `spec` describes and pushes it by digest; its tags are left for after the
+/// scan gate.
 pub async fn run(
     session: &Session<'_>,
     spec: &BuildSpec,
     context: &GithubContext,
     outcome: &mut Outcome,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Staging> {
     let Session {
         runner,
         config,
@@ -55,27 +58,27 @@ pub async fn run(
             );
             runner.info(&note);
             outcome.notes.push(note);
-            push_image(runner, config, &target, &image, immutable, outcome).await?;
-            Ok(plan::scanned_images(&image))
+            stage_image(runner, config, target, &image, immutable, outcome).await
         }
         BuildStep::WouldBuild => {
             outcome
                 .notes
                 .push("dry run: the image would be built and pushed".into());
-            Ok(Vec::new())
+            Ok(Staging::nothing())
         }
-        BuildStep::Build => build_and_push(session, spec, context, &target, outcome).await,
+        BuildStep::Build => build_and_push(session, spec, context, target, outcome).await,
     }
 }
 
-/// Builds the image, pushes it to `target`, and keeps the build cache.
+/// Builds the image, pushes it to `target` by digest, and keeps the build cache (an inline
+/// cache is tagged with the image's tags, after the gate).
 async fn build_and_push(
     session: &Session<'_>,
     spec: &BuildSpec,
     context: &GithubContext,
-    target: &OciRegistry,
+    target: OciRegistry,
     outcome: &mut Outcome,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Staging> {
     let Session {
         runner,
         config,
@@ -128,13 +131,16 @@ async fn build_and_push(
     )
     .await?;
     drop(docker_config);
-    push_image(runner, config, target, &image, immutable, outcome).await?;
-    if let Some(cache) = plan::inline_cache(cache.as_ref(), cache_written) {
-        // The inline cache travels in the image: tag it as the cache too, by
-        // mounting its blobs from the image's repository (no bytes move).
-        update_inline_cache(session, &image, cache).await?;
+    let mut staging = stage_image(runner, config, target, &image, immutable, outcome).await?;
+    if let (Some(cache), Pending::Registry { inline_cache, .. }) = (
+        plan::inline_cache(cache.as_ref(), cache_written),
+        &mut staging.pending,
+    ) {
+        // The inline cache travels in the image: it is tagged as the cache too (by mounting
+        // its blobs from the image's repository, no bytes move), once the gate has passed.
+        *inline_cache = Some((image, cache.clone()));
     }
-    Ok(plan::scanned_images(&image))
+    Ok(staging)
 }
 
 /// The cache tag moves with every build: its repository must exist and be mutable.
@@ -157,7 +163,7 @@ async fn check_cache_repository(
 }
 
 /// Tags `image` as the build cache `repository:tag` too.
-async fn update_inline_cache(
+pub(super) async fn update_inline_cache(
     session: &Session<'_>,
     image: &Image,
     CacheTarget { repository, tag }: &CacheTarget,

@@ -2,26 +2,28 @@
 
 use anyhow::{Context as _, bail};
 
-use super::{Session, connect, connect_to, push_options, record_image, record_push};
+use super::{
+    Pending, Session, Staging, connect, connect_to, push_options, record_image, record_push,
+};
 use crate::config::SourceRepository;
 use crate::ecr::{Ecr, SdkEcr};
 use crate::image::ImageSelector;
 use crate::login;
 use crate::outputs::Outcome;
 use crate::plan::{self, CopyRoute};
-use crate::push::push_from;
+use crate::push::stage_from;
 use crate::remote::read_remote;
 
 /// Copies an image from another account, region or repository over the registry API: blobs
 /// the target has are skipped; in the same registry they are mounted (no bytes move); from
 /// another registry they are streamed through, one blob per upload slot, each checked against
-/// its digest. Then manifests and tags, as in every push. Returns the digests ECR scans.
+/// its digest. Then the manifests, as in every push; the tags are left for after the scan gate.
 pub async fn run(
     session: &Session<'_>,
     from: &SourceRepository,
     source: &ImageSelector,
     outcome: &mut Outcome,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Staging> {
     let Session {
         runner,
         config,
@@ -79,12 +81,12 @@ pub async fn run(
             outcome.digest,
             config.tags.join(", ")
         ));
-        return Ok(Vec::new());
+        return Ok(Staging::nothing());
     }
     let options = push_options(config, mount_from, immutable);
     let _group = runner.group("Copy");
     let log = |line: String| runner.info(&line);
-    let report = push_from(
+    let staged = stage_from(
         &target,
         &image,
         &config.tags,
@@ -93,6 +95,13 @@ pub async fn run(
         &log,
     )
     .await?;
-    record_push(outcome, &report);
-    Ok(plan::scanned_images(&image))
+    record_push(outcome, &staged.report);
+    Ok(Staging {
+        scan_targets: plan::scanned_images(&image),
+        pending: Pending::Registry {
+            target,
+            staged,
+            inline_cache: None,
+        },
+    })
 }

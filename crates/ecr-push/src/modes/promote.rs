@@ -1,23 +1,26 @@
 //! Mode `promote` within the repository: more tags on an image already in ECR, by ECR's API
-//! (BatchGetImage, then PutImage per tag). No blob moves.
+//! (BatchGetImage, then PutImage per tag). No blob moves. The tags are planned (and an
+//! immutable tag naming another image refused) before the scan gate, and written after it: the
+//! source digest's findings are checked before any PutImage.
 
 use std::collections::BTreeMap;
 
 use anyhow::bail;
 
-use super::Session;
-use crate::ecr::{Ecr, PutOutcome};
+use super::{Pending, Session, Staging};
+use crate::ecr::{Ecr, EcrImage, PutOutcome};
 use crate::image::{ImageSelector, sha256_digest};
 use crate::outputs::Outcome;
 use crate::plan;
 use crate::promote;
 
-/// Tags the image `source` names with the run's tags; returns the digest ECR scans.
+/// Plans the tags for the image `source` names; they are written after the scan gate
+/// ([`write_tags`]), which checks that image's digest.
 pub async fn run(
     session: &Session<'_>,
     source: &ImageSelector,
     outcome: &mut Outcome,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Staging> {
     let Session {
         runner,
         config,
@@ -59,20 +62,47 @@ pub async fn run(
         immutable,
     )?;
     outcome.digest = manifest_digest;
-    for action in &actions {
+    if config.dry_run {
+        for action in &actions {
+            if let Some(what) = action.change() {
+                outcome
+                    .notes
+                    .push(format!("dry run: tag {} would be {what}", action.tag()));
+            }
+        }
+    }
+    Ok(Staging {
+        scan_targets: vec![image.digest.clone()],
+        pending: Pending::Promote { image, actions },
+    })
+}
+
+/// PutImage for each tag `actions` adds or moves.
+pub async fn write_tags(
+    session: &Session<'_>,
+    image: &EcrImage,
+    actions: &[promote::TagAction],
+    outcome: &mut Outcome,
+) -> anyhow::Result<()> {
+    let Session {
+        runner,
+        config,
+        ecr,
+        account,
+        ..
+    } = *session;
+    let _group = runner.group("Tag");
+    for action in actions {
         let tag = action.tag();
         let Some(what) = action.change() else {
             runner.info(&format!("{tag}: already names this image"));
             continue;
         };
         if config.dry_run {
-            outcome
-                .notes
-                .push(format!("dry run: tag {tag} would be {what}"));
             continue;
         }
         match ecr
-            .put_image(account, &config.repository, &image, tag)
+            .put_image(account, &config.repository, image, tag)
             .await?
         {
             PutOutcome::Tagged => {
@@ -88,5 +118,5 @@ pub async fn run(
             }
         }
     }
-    Ok(image.digest)
+    Ok(())
 }

@@ -5,19 +5,18 @@ use std::path::Path;
 
 use gantry_toolkit::Runner;
 
-use super::{Session, connect, push_image, runner_temp};
+use super::{Session, Staging, connect, runner_temp, stage_image};
 use crate::archive::read_archive;
 use crate::image::Image;
 use crate::layout::read_layout;
 use crate::outputs::Outcome;
-use crate::plan;
 
-/// Pushes the image at `image_path`; returns the digests ECR scans.
+/// Pushes the image at `image_path` by digest; its tags are left for after the scan gate.
 pub async fn run(
     session: &Session<'_>,
     image_path: &Path,
     outcome: &mut Outcome,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Staging> {
     let Session {
         runner,
         config,
@@ -28,8 +27,7 @@ pub async fn run(
     } = *session;
     let image = read_image(runner, image_path)?;
     let target = connect(config, registry, credentials).await?;
-    push_image(runner, config, &target, &image, immutable, outcome).await?;
-    Ok(plan::scanned_images(&image))
+    stage_image(runner, config, target, &image, immutable, outcome).await
 }
 
 fn read_image(runner: &Runner, path: &Path) -> anyhow::Result<Image> {
