@@ -132,6 +132,20 @@ pub fn build_args(
         args.push("--build-arg".into());
         args.push(format!("{k}={v}"));
     }
+    for secret in &spec.secrets {
+        args.push("--secret".into());
+        args.push(secret.arg());
+    }
+    for ssh in &spec.ssh {
+        args.push("--ssh".into());
+        args.push(ssh.clone());
+    }
+    if spec.no_cache {
+        args.push("--no-cache".into());
+    }
+    if spec.pull {
+        args.push("--pull".into());
+    }
     if let Some(cache) = cache {
         match output {
             Output::OciTarball(_) => {
@@ -170,6 +184,23 @@ pub fn build_args(
     }
     args.push(spec.context.display().to_string());
     args
+}
+
+/// `args` as the log shows them: the values of `--build-arg` and `--label` replaced by `…`
+/// (names only: a value may be a credential or private). `--secret` holds names and paths only.
+pub fn shown_args(args: &[String]) -> String {
+    let mut shown = Vec::with_capacity(args.len());
+    let mut hide_value = false;
+    for arg in args {
+        if hide_value {
+            let name = arg.split_once('=').map_or(arg.as_str(), |(k, _)| k);
+            shown.push(format!("{name}=…"));
+        } else {
+            shown.push(arg.clone());
+        }
+        hide_value = matches!(arg.as_str(), "--build-arg" | "--label");
+    }
+    shown.join(" ")
 }
 
 /// Which builder `docker` offers: buildx (and its current builder's driver, from
@@ -341,6 +372,10 @@ mod tests {
             cache: None,
             login_public: false,
             docker: "docker".into(),
+            secrets: Vec::new(),
+            ssh: Vec::new(),
+            no_cache: false,
+            pull: false,
         }
     }
 
@@ -384,6 +419,48 @@ mod tests {
                 "/w/api",
             ]
         );
+    }
+
+    #[test]
+    fn secrets_ssh_no_cache_pull_and_what_the_log_shows() {
+        let mut s = spec();
+        s.secrets = vec![
+            crate::config::BuildSecret {
+                id: "npm".into(),
+                source: crate::config::SecretSource::Env {
+                    name: "NPM_TOKEN".into(),
+                    value: "s3cret".into(),
+                },
+            },
+            crate::config::BuildSecret {
+                id: "aws".into(),
+                source: crate::config::SecretSource::File(PathBuf::from("/w/aws")),
+            },
+        ];
+        s.ssh = vec!["default".into()];
+        s.no_cache = true;
+        s.pull = true;
+        let args = build_args(&s, &[], Builder::Plain, &Output::Engine("x"), None);
+        let text = args.join(" ");
+        for want in [
+            "--secret id=npm,env=NPM_TOKEN",
+            "--secret id=aws,src=/w/aws",
+            "--ssh default",
+            "--no-cache",
+            "--pull",
+        ] {
+            assert!(text.contains(want), "{want} in {text}");
+        }
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(!format!("{s:?}").contains("s3cret"));
+        let shown = shown_args(&args);
+        assert!(shown.contains("--build-arg VERSION=… "), "{shown}");
+        assert!(shown.contains("--label team=… "), "{shown}");
+        assert!(
+            !shown.contains("1.2.3") && !shown.contains("core"),
+            "{shown}"
+        );
+        assert!(shown.contains("--secret id=npm,env=NPM_TOKEN"), "{shown}");
     }
 
     #[test]

@@ -21,9 +21,10 @@ use gantry_aws_setup::{AwsSettings, SettingsError};
 use gantry_toolkit::input::{InputError, Inputs};
 use semver::Version;
 
+pub use build::{BuildSecret, SecretSource};
 pub use build::{BuildSpec, CacheSpec};
 pub use inputs::INPUTS;
-pub use mode::Mode;
+pub use mode::{MODES, Mode};
 pub use registry::RegistryEndpoint;
 pub use repository::validate_repository;
 pub use scan::ScanGate;
@@ -52,7 +53,18 @@ pub struct Config {
     pub push_retries: u32,
     pub timeout: Duration,
     pub version: Option<Version>,
-    pub aws: AwsSettings,
+    /// `None` only in mode `build-only` without a region: it talks to no AWS.
+    pub aws: Option<AwsSettings>,
+}
+
+impl Config {
+    /// The AWS region (empty in a `build-only` run without one).
+    pub fn region(&self) -> &str {
+        self.aws
+            .as_ref()
+            .map(|a| a.region.as_str())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,8 +102,17 @@ impl Config {
         workspace: &Path,
         git: &GitInfo,
     ) -> Result<Config, ConfigError> {
-        let repository = inputs.get_required("repository")?;
-        validate_repository("repository", &repository)?;
+        // Mode login needs no repository: it opens the whole registry.
+        let login = inputs.get("mode").as_deref() == Some("login");
+        let repository = match inputs.get("repository") {
+            None if login => String::new(),
+            None => return Err(InputError::missing("repository").into()),
+            Some(repository) => {
+                validate_repository("repository", &repository)?;
+                repository
+            }
+        };
+        let mode = mode::mode(inputs, workspace, env)?;
 
         let registry_ids = registry::registry_ids(inputs)?;
         let registry_endpoint = registry::registry_endpoint(inputs)?;
@@ -99,8 +120,10 @@ impl Config {
         let (rules, options) = tag_rules::tag_rules(inputs)?;
         let version = options.version.clone();
 
-        let mode = mode::mode(inputs, workspace, env.get("PATH"))?;
-        let tags = tags::compute_tags(&rules, git, &options)?;
+        let tags = match mode {
+            Mode::Login => Vec::new(),
+            _ => tags::compute_tags(&rules, git, &options)?,
+        };
 
         let mut mount_from = Vec::new();
         for repo in inputs.get_list("mount-from") {
@@ -129,7 +152,12 @@ impl Config {
         let dry_run = inputs.get_required_bool("dry-run")?;
         let create_repository = inputs.get_required_bool("create-repository")?;
         let update_repository = inputs.get_required_bool("update-repository")?;
-        let aws = AwsSettings::from_inputs("ecr-push", inputs, env)?;
+        let aws = match (AwsSettings::from_inputs("ecr-push", inputs, env), &mode) {
+            (Ok(aws), _) => Some(aws),
+            // A build-only run talks to no AWS: a region is not needed.
+            (Err(SettingsError::MissingRegion), Mode::BuildOnly(_)) => None,
+            (Err(e), _) => return Err(e.into()),
+        };
         Ok(Config {
             repository,
             registry_ids,
@@ -152,7 +180,7 @@ impl Config {
     }
 }
 
-/// `KEY=VALUE` lines. Build-arg names are shell-like identifiers; label keys are
+/// `KEY=VALUE` lines; an error shows the key only. Build-arg names are shell-like identifiers; label keys are
 /// reverse-DNS-ish (`org.opencontainers.image.title`).
 fn key_values(
     inputs: &Inputs,
@@ -170,6 +198,8 @@ fn key_values(
             return Err(invalid(name, &line, expected));
         };
         let key = key.trim();
+        // A message names the key, never the value (a build argument or label may be private).
+        let shown = format!("{key}=…");
         let ok = if identifier {
             key.chars()
                 .next()
@@ -182,7 +212,7 @@ fn key_values(
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         };
         if !ok {
-            return Err(invalid(name, &line, expected));
+            return Err(invalid(name, &shown, expected));
         }
         out.push((key.to_string(), value.to_string()));
     }

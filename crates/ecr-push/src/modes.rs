@@ -151,7 +151,7 @@ pub struct Staging {
 }
 
 impl Staging {
-    pub(crate) fn nothing() -> Staging {
+    pub fn nothing() -> Staging {
         Staging {
             scan_targets: Vec::new(),
             pending: Pending::Nothing,

@@ -2,6 +2,7 @@
 
 use gantry_toolkit::Summary;
 
+use crate::login::Credentials;
 use crate::scan::{ScanReport, summary_rows};
 
 /// Every output, in the order of `action.yml`.
@@ -13,6 +14,8 @@ pub const OUTPUTS: &[&str] = &[
     "tags",
     "pushed",
     "scan-findings",
+    "docker-username",
+    "docker-password",
 ];
 
 /// What a run came to.
@@ -38,6 +41,10 @@ pub struct Outcome {
     pub dry_run: bool,
     /// The scan gate failed: no tag was written (output `tags` is `[]`).
     pub gate_failed: bool,
+    /// Mode `build-only`: the image's name in the local engine.
+    pub local_image: Option<String>,
+    /// Mode `login`: the registry's credentials (the password masked when they were made).
+    pub login: Option<Credentials>,
 }
 
 impl Outcome {
@@ -47,6 +54,9 @@ impl Outcome {
     }
 
     pub fn image(&self) -> String {
+        if let Some(local) = &self.local_image {
+            return local.clone();
+        }
         match self.tags_written().first() {
             Some(tag) => format!("{}/{}:{tag}", self.registry, self.repository),
             None => format!("{}/{}", self.registry, self.repository),
@@ -54,7 +64,7 @@ impl Outcome {
     }
 
     pub fn image_ref(&self) -> String {
-        if self.digest.is_empty() {
+        if self.digest.is_empty() || self.registry.is_empty() {
             String::new()
         } else {
             format!("{}/{}@{}", self.registry, self.repository, self.digest)
@@ -84,6 +94,20 @@ pub fn values(o: &Outcome) -> Vec<(&'static str, String)> {
                 .map(ScanReport::counts_json)
                 .unwrap_or_else(|| "{}".into()),
         ),
+        (
+            "docker-username",
+            o.login
+                .as_ref()
+                .map(|c| c.username.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "docker-password",
+            o.login
+                .as_ref()
+                .map(|c| c.password.clone())
+                .unwrap_or_default(),
+        ),
     ]
 }
 
@@ -111,6 +135,19 @@ pub fn summary(o: &Outcome) -> Summary {
         format!("ecr-push ({})", o.mode)
     };
     s.heading(3, &title);
+    if o.login.is_some() {
+        s.table(
+            ["", "value"],
+            [vec![
+                "registry".to_string(),
+                format!(
+                    "`{}` (credentials in outputs `docker-username`, `docker-password`, masked)",
+                    o.registry
+                ),
+            ]],
+        );
+        return s;
+    }
     let mut tags = o
         .tags
         .iter()

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, anyhow};
 use gantry_toolkit::{Event, GithubContext, Runner, Stop};
 
-use crate::config::Config;
+use crate::config::{Config, Mode};
 use crate::ecr::{Ecr, SdkEcr};
 use crate::login;
 use crate::modes::{self, Session};
@@ -55,7 +55,24 @@ pub fn run(runner: &Arc<Runner>) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let (outcome, failure) = runtime.block_on(async {
-        match stop.race(execute(runner, &config, &context)).await {
+        let work = async {
+            match &config.mode {
+                // No AWS at all: a pull request's build.
+                Mode::BuildOnly(spec) => {
+                    let mut outcome = Outcome {
+                        mode: config.mode.name().to_string(),
+                        repository: config.repository.clone(),
+                        tags: config.tags.clone(),
+                        dry_run: config.dry_run,
+                        ..Outcome::default()
+                    };
+                    modes::build::build_only(runner, &config, spec, &context, &mut outcome).await?;
+                    Ok((outcome, None))
+                }
+                _ => execute(runner, &config, &context).await,
+            }
+        };
+        match stop.race(work).await {
             Ok(outcome) => outcome,
             Err(reason) => Err(anyhow!(
                 "ecr-push stopped: {reason}; no tag was written for an incomplete image"
@@ -84,7 +101,11 @@ async fn execute(
         config.repository,
         config.tags.join(", ")
     ));
-    let aws = gantry_aws_setup::load(config.aws.clone(), runner.clone())
+    let settings = config
+        .aws
+        .clone()
+        .context("no AWS region: give input 'aws-region' or set AWS_REGION")?;
+    let aws = gantry_aws_setup::load(settings, runner.clone())
         .await
         .context("cannot set up AWS")?;
     let ecr = SdkEcr::new(&aws);
@@ -97,7 +118,7 @@ async fn execute(
                 .account
         }
     };
-    let registry = login::registry_host(&account, &config.aws.region);
+    let registry = login::registry_host(&account, config.region());
     let mut outcome = Outcome {
         mode: config.mode.name().to_string(),
         registry: registry.clone(),
@@ -118,6 +139,11 @@ async fn execute(
         ));
         credentials
     };
+    if config.mode == Mode::Login {
+        // Only the login: the password is masked already (login::credentials).
+        outcome.login = Some(credentials);
+        return Ok((outcome, None));
+    }
 
     // Repository.
     let observed = modes::repository::ensure(runner, &ecr, config, &account, &mut outcome).await?;
@@ -135,18 +161,15 @@ async fn execute(
     };
     // The image by digest; what ECR scans (single-platform images, so for an index each image
     // it lists) and the tags left to write.
-    let staging = match plan::flow(
-        &config.mode,
-        &account,
-        &config.aws.region,
-        &config.repository,
-    ) {
+    let staging = match plan::flow(&config.mode, &account, config.region(), &config.repository) {
         Flow::Copy { from, source } => {
             modes::copy::run(&session, from, source, &mut outcome).await?
         }
         Flow::Promote(source) => modes::promote::run(&session, source, &mut outcome).await?,
         Flow::Push(image_path) => modes::push::run(&session, image_path, &mut outcome).await?,
         Flow::Build(spec) => modes::build::run(&session, spec, context, &mut outcome).await?,
+        // Handled above.
+        Flow::BuildOnly(_) | Flow::Login => modes::Staging::nothing(),
     };
 
     let failure = modes::scan::gate(

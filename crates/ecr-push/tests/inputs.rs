@@ -25,7 +25,7 @@ const CASES: &[(&str, &str, &str, &[&str])] = &[
         "push",
         "mode",
         "deploy",
-        &["'deploy'", "one of build, push, promote"],
+        &["'deploy'", "one of build, build-only, push, promote, login"],
     ),
     ("push", "registry-ids", "12345", &["'12345'", "12 digits"]),
     (
@@ -64,7 +64,7 @@ const CASES: &[(&str, &str, &str, &[&str])] = &[
         "nope/Dockerfile",
         &["'nope/Dockerfile'", "existing file"],
     ),
-    ("build", "build-args", "1BAD=x", &["'1BAD=x'", "KEY=VALUE"]),
+    ("build", "build-args", "1BAD=x", &["'1BAD=…'", "KEY=VALUE"]),
     (
         "build",
         "build-args",
@@ -98,6 +98,42 @@ const CASES: &[(&str, &str, &str, &[&str])] = &[
         "cache-repository",
         "team/cache",
         &["only applies together with 'cache-tag'"],
+    ),
+    (
+        "build",
+        "secrets",
+        "id=npm",
+        &["'id=npm'", "id=<id>,env=<VARIABLE>", "src=<file>"],
+    ),
+    (
+        "build",
+        "secrets",
+        "id=npm,env=GANTRY_UNSET_TOKEN",
+        &[
+            "'id=npm,env=GANTRY_UNSET_TOKEN'",
+            "GANTRY_UNSET_TOKEN is not set",
+        ],
+    ),
+    (
+        "build",
+        "secrets",
+        "id=aws,src=missing.txt",
+        &["'id=aws,src=missing.txt'", "is not a file"],
+    ),
+    (
+        "build",
+        "ssh",
+        "default",
+        &["'default'", "SSH_AUTH_SOCK is not set"],
+    ),
+    ("build", "ssh", "bad id=key", &["'bad id=key'", "`default`"]),
+    ("build", "no-cache", "yes", &["'yes'", "true, True"]),
+    ("build", "pull", "always", &["'always'", "true, True"]),
+    (
+        "build-only",
+        "build-args",
+        "1BAD=x",
+        &["'1BAD=…'", "KEY=VALUE"],
     ),
     (
         "build",
@@ -249,7 +285,9 @@ fn inputs_of_another_mode_are_refused() {
         ("build-args", "A=1"),
     ]));
     assert!(
-        text.contains("input 'build-args' only applies to mode 'build', and mode is 'push'"),
+        text.contains(
+            "input 'build-args' only applies to modes 'build' and 'build-only', and mode is 'push'"
+        ),
         "{text}"
     );
     let text = failed(&job.run(&[("repository", "team/api"), ("mode", "promote")]));

@@ -8,6 +8,7 @@ mod common;
 
 mod action_e2e;
 mod build;
+mod build_secrets;
 mod cancel;
 mod copy;
 mod faults;

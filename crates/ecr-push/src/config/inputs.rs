@@ -9,17 +9,18 @@ use gantry_toolkit::InputSpec;
 pub const INPUTS: &[InputSpec] = &[
     InputSpec::new(
         "repository",
-        "The ECR repository, such as `team/api`. Required.",
+        "The ECR repository, such as `team/api`. Required (but for mode `login`).",
     )
-    .required()
     .flag("The ECR repository."),
     InputSpec::new(
         "mode",
-        "`build` (Docker build, then push), `push` (an OCI layout directory or `docker save` \
-         tarball) or `promote` (add tags to an image already in ECR, no pull).",
+        "`build` (Docker build, then push), `build-only` (Docker build and report, push \
+         nothing, no AWS: for pull requests), `push` (an OCI layout directory or `docker save` \
+         tarball), `promote` (add tags to an image already in ECR, no pull) or `login` (log in \
+         only: outputs the registry and masked Docker credentials).",
     )
     .default("build")
-    .flag("build, push or promote."),
+    .flag("build, build-only, push, promote or login."),
     InputSpec::new(
         "tags",
         "Tag rules, comma-separated or one a line: `sha`, `semver`, `dev`, `branch`, `pr`, \
@@ -95,8 +96,22 @@ pub const INPUTS: &[InputSpec] = &[
     .default("7"),
     InputSpec::new(
         "build-args",
-        "Build arguments, one `KEY=VALUE` a line (mode build).",
+        "Build arguments, one `KEY=VALUE` a line (mode build). Only names are printed; for \
+         credentials use `secrets` (a build argument's value stays in the image's history).",
     ),
+    InputSpec::new(
+        "secrets",
+        "BuildKit secrets for `RUN --mount=type=secret,id=<id>`, one a line: \
+         `id=<id>,env=<VARIABLE>` or `id=<id>,src=<file>` (relative to the workspace). The \
+         value is masked and is in no layer, history or log.",
+    ),
+    InputSpec::new(
+        "ssh",
+        "SSH for `RUN --mount=type=ssh`, one a line: `default` (the agent at `SSH_AUTH_SOCK`) \
+         or `<id>=<key or socket path>`.",
+    ),
+    InputSpec::new("no-cache", "Build every step again (`--no-cache`).").default("false"),
+    InputSpec::new("pull", "Pull newer versions of base images (`--pull`).").default("false"),
     InputSpec::new("target", "Build stage to stop at (mode build)."),
     InputSpec::new(
         "platforms",
@@ -104,8 +119,8 @@ pub const INPUTS: &[InputSpec] = &[
     ),
     InputSpec::new(
         "labels",
-        "Extra image labels, one `key=value` a line; the OCI source, revision, version and \
-         created labels are always set.",
+        "Extra image labels, one `key=value` a line (only keys are printed); the OCI source, \
+         revision, version and created labels are always set.",
     ),
     InputSpec::new(
         "provenance",

@@ -14,6 +14,10 @@ use crate::image::ImageSelector;
 pub enum Mode {
     /// Build with Docker, then push the saved image over the registry API.
     Build(BuildSpec),
+    /// Build with Docker and report; push nothing, talk to no AWS (pull requests).
+    BuildOnly(BuildSpec),
+    /// Log in only: the registry and the masked Docker credentials as outputs.
+    Login,
     /// Push an OCI image layout directory or a `docker save` tarball.
     Push { image_path: PathBuf },
     /// Add tags to an image already in the repository, by ECR's API (no pull, no push); or,
@@ -28,22 +32,37 @@ impl Mode {
     pub fn name(&self) -> &'static str {
         match self {
             Mode::Build(_) => "build",
+            Mode::BuildOnly(_) => "build-only",
+            Mode::Login => "login",
             Mode::Push { .. } => "push",
             Mode::Promote { .. } => "promote",
         }
     }
+
+    /// Whether the mode builds with Docker.
+    pub fn build_spec(&self) -> Option<&BuildSpec> {
+        match self {
+            Mode::Build(spec) | Mode::BuildOnly(spec) => Some(spec),
+            _ => None,
+        }
+    }
 }
 
-/// Input `mode` with what it needs (`workspace`: where relative paths start; `path_var`:
-/// `PATH`, to find the docker CLI).
+/// The spellings of input `mode`.
+pub const MODES: &str = "one of build, build-only, push, promote, login";
+
+/// Input `mode` with what it needs (`workspace`: where relative paths start; `env`: `PATH`, to
+/// find the docker CLI, and the variables of build secrets).
 pub(super) fn mode(
     inputs: &Inputs,
     workspace: &Path,
-    path_var: Option<&str>,
+    env: &gantry_toolkit::Env,
 ) -> Result<Mode, ConfigError> {
     let mode_name = inputs.get_required("mode")?;
     let mode = match mode_name.as_str() {
-        "build" => Mode::Build(build_spec(inputs, workspace, path_var)?),
+        "build" => Mode::Build(build_spec(inputs, workspace, env)?),
+        "build-only" => Mode::BuildOnly(build_spec(inputs, workspace, env)?),
+        "login" => Mode::Login,
         "push" => {
             let raw = inputs.get("image-path").ok_or_else(|| {
                 ConfigError::Conflict(
@@ -69,13 +88,21 @@ pub(super) fn mode(
             let (source, from) = parse_source(&raw)?;
             Mode::Promote { source, from }
         }
-        _ => return Err(invalid("mode", &mode_name, "one of build, push, promote")),
+        _ => return Err(invalid("mode", &mode_name, MODES)),
     };
-    if !matches!(mode, Mode::Build(_)) {
-        for name in ["build-args", "target", "platforms", "labels", "dockerfile"] {
+    if mode.build_spec().is_none() {
+        for name in [
+            "build-args",
+            "target",
+            "platforms",
+            "labels",
+            "dockerfile",
+            "secrets",
+            "ssh",
+        ] {
             if inputs.get(name).is_some() {
                 return Err(ConfigError::Conflict(format!(
-                    "input '{name}' only applies to mode 'build', and mode is '{}'",
+                    "input '{name}' only applies to modes 'build' and 'build-only', and mode is '{}'",
                     mode.name()
                 )));
             }

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::archive::read_archive;
 use crate::build::{self, Output};
-use crate::config::{BuildSpec, Config};
+use crate::config::{BuildSpec, Config, SecretSource};
 use crate::ecr::{Ecr, EcrPublic, PUBLIC_REGISTRY, SdkEcrPublic};
 use crate::image::Image;
 use crate::login::{self, Credentials, DockerConfig};
@@ -95,15 +95,11 @@ async fn build_and_push(
         check_cache_repository(ecr, account, cache, &config.repository, immutable).await?;
     }
     let cache_ref = cache.as_ref().map(|cache| cache.reference(&data_host));
-    let mut logins: Vec<(String, Credentials)> = plan::build_login_hosts(
-        account,
-        &config.registry_ids,
-        &config.aws.region,
-        &data_host,
-    )
-    .into_iter()
-    .map(|host| (host, credentials.clone()))
-    .collect();
+    let mut logins: Vec<(String, Credentials)> =
+        plan::build_login_hosts(account, &config.registry_ids, config.region(), &data_host)
+            .into_iter()
+            .map(|host| (host, credentials.clone()))
+            .collect();
     if spec.login_public {
         let data = SdkEcrPublic::new(aws)
             .authorization()
@@ -126,7 +122,7 @@ async fn build_and_push(
         config,
         spec,
         context,
-        &docker_config,
+        Some(&docker_config),
         cache_ref.as_deref(),
     )
     .await?;
@@ -186,24 +182,80 @@ pub(super) async fn update_inline_cache(
     Ok(())
 }
 
+/// Mode `build-only`: builds the image as a push would, reads it, and reports it; no AWS, no
+/// registry, no tag written anywhere but the engine's local name.
+pub async fn build_only(
+    runner: &Runner,
+    config: &Config,
+    spec: &BuildSpec,
+    context: &GithubContext,
+    outcome: &mut Outcome,
+) -> anyhow::Result<()> {
+    if spec.cache.is_some() {
+        outcome.notes.push(
+            "build-only: the build cache in ECR is neither read nor written (no AWS login)".into(),
+        );
+    }
+    let spec = BuildSpec {
+        cache: None,
+        ..spec.clone()
+    };
+    let (image, _) = build_image(runner, config, &spec, context, None, None).await?;
+    if !super::record_image(outcome, &image) {
+        anyhow::bail!("the build made an image with no manifest");
+    }
+    outcome.local_image = Some(plan::local_image_name(&config.repository, &config.tags));
+    outcome.notes.push(format!(
+        "build-only: built {} ({} blobs, {} bytes); nothing was pushed",
+        outcome.digest,
+        image.blobs.len(),
+        image.blob_bytes()
+    ));
+    Ok(())
+}
+
+/// Builds the image; `docker_config` is the job-private Docker config with the registry logins
+/// (`None`: the user's own, for a build-only run).
 async fn build_image(
     runner: &Runner,
     config: &Config,
     spec: &BuildSpec,
     context: &GithubContext,
-    docker_config: &DockerConfig,
+    docker_config: Option<&DockerConfig>,
     cache: Option<&str>,
 ) -> anyhow::Result<(Image, bool)> {
     let _group = runner.group("Build");
-    let mut env = vec![
-        (
+    let mut env = vec![("DOCKER_BUILDKIT".to_string(), "1".to_string())];
+    if let Some(docker_config) = docker_config {
+        env.push((
             "DOCKER_CONFIG".to_string(),
             docker_config.path().display().to_string(),
-        ),
-        ("DOCKER_BUILDKIT".to_string(), "1".to_string()),
-    ];
+        ));
+    }
     if let Some(host) = runner.env().get_non_empty("DOCKER_HOST") {
         env.push(("DOCKER_HOST".to_string(), host.to_string()));
+    }
+    // Secrets: masked before docker can print them; docker reads `env=` variables from its
+    // own environment.
+    for secret in &spec.secrets {
+        match &secret.source {
+            SecretSource::Env { name, value } => {
+                runner.add_mask(value);
+                env.push((name.clone(), value.clone()));
+            }
+            SecretSource::File(path) => {
+                if let Ok(text) = std::fs::read_to_string(path) {
+                    runner.add_mask(text.trim());
+                }
+            }
+        }
+    }
+    if let Some(sock) = runner
+        .env()
+        .get_non_empty("SSH_AUTH_SOCK")
+        .filter(|_| !spec.ssh.is_empty())
+    {
+        env.push(("SSH_AUTH_SOCK".to_string(), sock.to_string()));
     }
     let builder = build::detect_builder(&spec.docker, &env);
     // Runner::info masks every registered secret.
@@ -223,12 +275,15 @@ async fn build_image(
     let tarball = dir.path().join("image.tar");
     if plan::exports_oci_tarball(builder) {
         let args = build::build_args(spec, &labels, builder, &Output::OciTarball(&tarball), cache);
-        runner.info(&format!("docker {}", args.join(" ")));
+        runner.info(&format!("docker {}", build::shown_args(&args)));
         build::docker(&spec.docker, &args, &env, &show).await?;
     } else {
         let local = plan::local_image_name(&config.repository, &config.tags);
         let args = build::build_args(spec, &labels, builder, &Output::Engine(&local), cache);
-        runner.info(&format!("DOCKER_BUILDKIT=1 docker {}", args.join(" ")));
+        runner.info(&format!(
+            "DOCKER_BUILDKIT=1 docker {}",
+            build::shown_args(&args)
+        ));
         build::docker(&spec.docker, &args, &env, &show).await?;
         let save = vec![
             "save".to_string(),

@@ -39,7 +39,7 @@ pub async fn run(
         same_registry,
         login_region,
         mount_from,
-    } = plan::copy_route(from, account, &config.aws.region, &config.mount_from);
+    } = plan::copy_route(from, account, config.region(), &config.mount_from);
     let source_credentials = match login_region {
         None => credentials.clone(),
         Some(region) => {

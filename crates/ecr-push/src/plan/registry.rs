@@ -45,6 +45,10 @@ pub enum Flow<'a> {
         from: &'a SourceRepository,
         source: &'a ImageSelector,
     },
+    /// Build with Docker and report; no AWS, no push.
+    BuildOnly(&'a BuildSpec),
+    /// Log in only.
+    Login,
 }
 
 /// The flow of `mode` for the repository `repository` of `account` in `region`: a promote
@@ -61,6 +65,8 @@ pub fn flow<'a>(mode: &'a Mode, account: &str, region: &str, repository: &str) -
         Mode::Promote { source, .. } => Flow::Promote(source),
         Mode::Push { image_path } => Flow::Push(image_path),
         Mode::Build(spec) => Flow::Build(spec),
+        Mode::BuildOnly(spec) => Flow::BuildOnly(spec),
+        Mode::Login => Flow::Login,
     }
 }
 
@@ -202,6 +208,10 @@ mod tests {
                     cache: None,
                     login_public: false,
                     docker: "docker".into(),
+                    secrets: Vec::new(),
+                    ssh: Vec::new(),
+                    no_cache: false,
+                    pull: false,
                 }),
                 "build",
             ),
@@ -212,6 +222,8 @@ mod tests {
                 Flow::Push(_) => "push",
                 Flow::Promote(_) => "promote",
                 Flow::Copy { .. } => "copy",
+                Flow::BuildOnly(_) => "build-only",
+                Flow::Login => "login",
             };
             assert_eq!(got, *want, "{mode:?}");
         }
