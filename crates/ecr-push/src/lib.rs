@@ -10,7 +10,8 @@
 //!    flows in [`plan`] (the flow a mode takes, where the registry is reached, which tags are
 //!    written, build or only retag, the build cache, the repository step, the scan gate), the
 //!    order of a push in [`push::push`] (blobs, then manifests children first, then tags), the
-//!    Docker command line in [`build::build_args`], outputs in [`outputs`].
+//!    Docker command line in [`build::build_args`], outputs in [`outputs`], ECR's lifecycle
+//!    evaluation and the retention policy that never expires a release image in [`lifecycle`].
 //! 3. **Effects behind narrow traits**: [`ecr::Ecr`] (ECR's API, over the AWS SDK) and
 //!    [`push::Registry`] (the registry HTTP API, over `oci-client`), plus Docker in [`build`].
 //!
@@ -31,6 +32,7 @@ pub mod config;
 pub mod ecr;
 pub mod image;
 pub mod layout;
+pub mod lifecycle;
 pub mod login;
 pub mod modes;
 pub mod outputs;
