@@ -131,6 +131,15 @@ pub enum TagError {
         reason: String,
     },
     #[error(
+        "tag rule '{rule}' makes tag '{tag}' from {git_ref}, and {reason}: refused before anything is pushed, so that it cannot overwrite or be mistaken for that tag"
+    )]
+    Reserved {
+        rule: String,
+        tag: String,
+        git_ref: String,
+        reason: &'static str,
+    },
+    #[error(
         "no tag rule produced a tag for this event (rules: {rules}; ref: {git_ref}): add `sha` or a raw:<tag> rule"
     )]
     NoTags { rules: String, git_ref: String },
@@ -189,7 +198,43 @@ pub fn version_of_tag(tag: &str) -> Option<Version> {
     Version::parse(tag.strip_prefix('v').unwrap_or(tag)).ok()
 }
 
-/// The tags the rules give for `git`, in rule order, without duplicates.
+/// Why `tag` is reserved for the rule that owns its shape, or `None`: release-shaped tags
+/// (`vX.Y.Z` with any prerelease, `X.Y.Z`, `vX`, `vX.Y`) come only from `semver`, `sha-…` only
+/// from `sha`, and `latest` only from `latest`. Lifecycle rules and deploys rely on those
+/// shapes (a release tag is never expired; `sha-` names one commit).
+pub fn reserved(tag: &str) -> Option<&'static str> {
+    if tag == "latest" {
+        return Some("'latest' comes only from the `latest` rule");
+    }
+    if tag.starts_with("sha-") {
+        return Some("'sha-…' tags come only from the `sha` rule");
+    }
+    let numbers = |s: &str| {
+        let parts: Vec<&str> = s.split('.').collect();
+        parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            .then_some(parts.len())
+    };
+    let release = match tag.strip_prefix('v') {
+        Some(rest) => Version::parse(rest).is_ok() || matches!(numbers(rest), Some(1..=3)),
+        None => Version::parse(tag).is_ok() || numbers(tag) == Some(3),
+    };
+    release
+        .then_some("release-shaped tags (vX.Y.Z, X.Y.Z, vX, vX.Y) come only from the `semver` rule")
+}
+
+fn describe_ref(git_ref: &GitRef) -> String {
+    match git_ref {
+        GitRef::Branch(b) => format!("branch {b}"),
+        GitRef::Tag(t) => format!("tag {t}"),
+        GitRef::PullRequest(n) => format!("pull request {n}"),
+        GitRef::Other => "none".into(),
+    }
+}
+
+/// The tags the rules give for `git`, in rule order, without duplicates. A `branch`, `pr` or
+/// `raw:` rule that makes a tag [`reserved`] for another rule is an error.
 pub fn compute_tags(
     rules: &[TagRule],
     git: &GitInfo,
@@ -238,10 +283,19 @@ pub fn compute_tags(
     let mut out: Vec<String> = Vec::new();
     for (rule, tag) in tags {
         validate_tag(&tag).map_err(|reason| TagError::Invalid {
-            rule,
+            rule: rule.clone(),
             tag: tag.clone(),
             reason,
         })?;
+        let owned = matches!(rule.as_str(), "sha" | "semver" | "dev" | "latest");
+        if !owned && let Some(reason) = reserved(&tag) {
+            return Err(TagError::Reserved {
+                rule,
+                tag,
+                git_ref: describe_ref(&git.git_ref),
+                reason,
+            });
+        }
         if !out.contains(&tag) {
             out.push(tag);
         }
@@ -249,12 +303,7 @@ pub fn compute_tags(
     if out.is_empty() {
         return Err(TagError::NoTags {
             rules: rules.iter().map(rule_name).collect::<Vec<_>>().join(", "),
-            git_ref: match &git.git_ref {
-                GitRef::Branch(b) => format!("branch {b}"),
-                GitRef::Tag(t) => format!("tag {t}"),
-                GitRef::PullRequest(n) => format!("pull request {n}"),
-                GitRef::Other => "none".into(),
-            },
+            git_ref: describe_ref(&git.git_ref),
         });
     }
     Ok(out)
@@ -388,6 +437,82 @@ mod tests {
             let tags = compute_tags(&rules(rule_text), &git, &options).unwrap();
             assert_eq!(&tags, expected, "{git_ref} {rule_text}");
         }
+    }
+
+    #[test]
+    fn reserved_tags_table() {
+        for (tag, reserved_for) in [
+            ("v1.2.3", Some("semver")),
+            ("v1.2.3-rc.1", Some("semver")),
+            ("1.2.3", Some("semver")),
+            ("v1", Some("semver")),
+            ("v1.2", Some("semver")),
+            ("sha-0123456", Some("sha")),
+            ("latest", Some("latest")),
+            ("main", None),
+            ("1.2", None),
+            ("2024", None),
+            ("v1.2.3.4", None),
+            ("version-1", None),
+            ("vnext", None),
+            ("release-1.2.3", None),
+            ("Latest", None),
+            ("pr-12", None),
+            ("shaky", None),
+        ] {
+            let got = reserved(tag);
+            match reserved_for {
+                Some(rule) => assert!(
+                    got.is_some_and(|r| r.contains(&format!("`{rule}` rule"))),
+                    "{tag}: {got:?}"
+                ),
+                None => assert_eq!(got, None, "{tag}"),
+            }
+        }
+    }
+
+    #[test]
+    fn rules_that_would_make_a_reserved_tag_are_refused_naming_rule_and_ref() {
+        for (git_ref, rule_text, rule, tag) in [
+            ("refs/heads/v1.2.3", "sha, branch", "branch", "v1.2.3"),
+            ("refs/heads/release/v2", "branch", "branch", "release-v2"),
+            ("refs/heads/v2", "branch", "branch", "v2"),
+            ("refs/heads/latest", "branch", "branch", "latest"),
+            ("refs/heads/sha-deadbee", "branch", "branch", "sha-deadbee"),
+            ("refs/heads/main", "raw:v1.0", "raw:v1.0", "v1.0"),
+            ("refs/heads/main", "raw:1.0.0", "raw:1.0.0", "1.0.0"),
+            ("refs/heads/main", "raw:latest", "raw:latest", "latest"),
+            ("refs/heads/main", "raw:sha-abc", "raw:sha-abc", "sha-abc"),
+        ] {
+            let git = GitInfo::from_context(Some(git_ref), Some(SHA), None);
+            let result = compute_tags(&rules(rule_text), &git, &opts());
+            if tag == "release-v2" {
+                // Not release-shaped: a branch tag like any other.
+                assert_eq!(result.unwrap(), [tag], "{git_ref}");
+                continue;
+            }
+            let err = result.unwrap_err();
+            assert!(
+                matches!(&err, TagError::Reserved { rule: r, tag: t, .. } if r == rule && t == tag),
+                "{git_ref} {rule_text}: {err:?}"
+            );
+            let text = err.to_string();
+            let branch = git_ref.trim_start_matches("refs/heads/");
+            assert!(text.contains(&format!("'{rule}'")), "{text}");
+            assert!(text.contains(&format!("branch {branch}")), "{text}");
+        }
+        // The rules that own the shapes still make them.
+        let git = GitInfo::from_context(Some("refs/tags/v1.2.3"), Some(SHA), None);
+        let tags = compute_tags(
+            &rules("sha, semver, latest"),
+            &git,
+            &TagOptions {
+                semver_floating: true,
+                ..opts()
+            },
+        )
+        .unwrap();
+        assert_eq!(tags, ["sha-0123456", "v1.2.3", "v1.2", "v1", "latest"]);
     }
 
     #[test]

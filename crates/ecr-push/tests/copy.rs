@@ -16,7 +16,7 @@ fn source_image(job: &Job, seed: u64) -> (String, String) {
         ("repository", &repo),
         ("mode", "push"),
         ("image-path", &format!("image-{seed}")),
-        ("tags", "raw:v1"),
+        ("tags", "raw:one"),
     ]));
     (repo, digest)
 }
@@ -32,7 +32,7 @@ fn a_copy_within_the_registry_mounts_every_blob() {
         ("mode", "promote"),
         (
             "source",
-            &format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{source}:v1"),
+            &format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{source}:one"),
         ),
         ("tags", "raw:prod"),
     ]));

@@ -149,7 +149,7 @@ fn tags_are_written_only_after_every_blob_and_manifest() {
             ("repository", &repo),
             ("mode", "push"),
             ("image-path", "image"),
-            ("tags", "sha, raw:v1"),
+            ("tags", "sha, raw:one"),
         ],
     ));
     stop.store(true, Ordering::SeqCst);
@@ -177,7 +177,7 @@ fn tags_are_written_only_after_every_blob_and_manifest() {
             .path
             .ends_with(&digest)
     );
-    assert_eq!(registry_digest(&repo, "v1"), Some(digest));
+    assert_eq!(registry_digest(&repo, "one"), Some(digest));
 }
 
 #[test]

@@ -189,6 +189,15 @@ const CASES: &[(&str, &str, &str, &[&str])] = &[
     ),
     (
         "push",
+        "tags",
+        "sha, raw:v1.2.3",
+        &[
+            "tag rule 'raw:v1.2.3' makes tag 'v1.2.3' from branch main",
+            "come only from the `semver` rule",
+        ],
+    ),
+    (
+        "push",
         "repository-tags",
         "novalue",
         &["'novalue'", "key=value"],
@@ -308,4 +317,61 @@ fn a_missing_default_dockerfile_is_named() {
     ]));
     assert!(text.contains("input 'dockerfile'"), "{text}");
     assert!(text.contains("svc/Dockerfile"), "{text}");
+}
+
+/// Issue 20, item 3: a branch named like a release cannot become a release tag. Refused before
+/// any request, naming the rule and the ref.
+#[test]
+fn a_branch_named_like_a_release_or_latest_is_refused_before_any_request() {
+    let aws = FaultProxy::start(&Services::get().moto_url());
+    let registry = FaultProxy::start(&Services::get().registry());
+    let job = Job::new();
+    let dir = layout_dir(&job, "image");
+    layout(&dir, 202, 1, 10);
+    for (branch, tag, reason) in [
+        ("v1.2.3", "v1.2.3", "release-shaped tags"),
+        (
+            "latest",
+            "latest",
+            "'latest' comes only from the `latest` rule",
+        ),
+        (
+            "sha-0123456",
+            "sha-0123456",
+            "'sha-…' tags come only from the `sha` rule",
+        ),
+    ] {
+        let mut cmd = job.command();
+        cmd.env("AWS_ENDPOINT_URL", aws.url())
+            .env("INPUT_REGISTRY-ENDPOINT", registry.url())
+            .env("GITHUB_REF", format!("refs/heads/{branch}"))
+            .env("GITHUB_REF_NAME", branch);
+        gantry_testkit::ToolJob::inputs(
+            &mut cmd,
+            &[
+                ("repository", "team/api"),
+                ("mode", "push"),
+                ("image-path", "image"),
+                ("tags", "sha, branch"),
+            ],
+        );
+        let text = failed(&gantry_testkit::ToolJob::run(&mut cmd));
+        let error = text
+            .lines()
+            .find(|l| l.starts_with("::error"))
+            .unwrap_or_else(|| panic!("{branch}: no error annotation:\n{text}"));
+        assert!(
+            error.contains(&format!(
+                "input 'tags': tag rule 'branch' makes tag '{tag}' from branch {branch}"
+            )),
+            "{error}"
+        );
+        assert!(error.contains(reason), "{error}");
+    }
+    assert!(
+        aws.requests().is_empty(),
+        "AWS was called: {:?}",
+        aws.requests()
+    );
+    assert!(registry.requests().is_empty(), "the registry was called");
 }

@@ -103,7 +103,7 @@ fn promote_to_a_tag_of_another_image_in_an_immutable_repository_fails_clearly() 
         ("repository", &repo),
         ("mode", "promote"),
         ("source", "sha-1111111"),
-        ("tags", "raw:prod, raw:v9"),
+        ("tags", "raw:prod, raw:nine"),
     ]));
     assert!(
         text.contains(&format!(
@@ -112,7 +112,7 @@ fn promote_to_a_tag_of_another_image_in_an_immutable_repository_fails_clearly() 
         "{text}"
     );
     // Nothing changed, not even the tag that was free.
-    assert_eq!(moto_digest(&repo, "v9"), None);
+    assert_eq!(moto_digest(&repo, "nine"), None);
 }
 
 #[test]

@@ -108,11 +108,11 @@ fn pushes_a_multi_platform_index() {
         ("repository", &repo),
         ("mode", "push"),
         ("image-path", "image"),
-        ("tags", "raw:v1"),
+        ("tags", "raw:one"),
     ]);
     ok(&out);
     assert_eq!(job.output("digest"), digest);
-    assert_eq!(registry_digest(&repo, "v1"), Some(digest));
+    assert_eq!(registry_digest(&repo, "one"), Some(digest));
     assert!(job.tool.summary().contains("linux/amd64, linux/arm64"));
 }
 
