@@ -45,6 +45,8 @@ pub struct Config {
     pub mount_from: Vec<String>,
     pub create_repository: bool,
     pub update_repository: bool,
+    /// Input `lifecycle-preview`: report which images the lifecycle policy expires today.
+    pub lifecycle_preview: bool,
     pub repository_settings: RepositorySettings,
     pub scan: Option<ScanGate>,
     pub force: bool,
@@ -152,6 +154,7 @@ impl Config {
         let dry_run = inputs.get_required_bool("dry-run")?;
         let create_repository = inputs.get_required_bool("create-repository")?;
         let update_repository = inputs.get_required_bool("update-repository")?;
+        let lifecycle_preview = inputs.get_required_bool("lifecycle-preview")?;
         let aws = match (AwsSettings::from_inputs("ecr-push", inputs, env), &mode) {
             (Ok(aws), _) => Some(aws),
             // A build-only run talks to no AWS: a region is not needed.
@@ -167,6 +170,7 @@ impl Config {
             mount_from,
             create_repository,
             update_repository,
+            lifecycle_preview,
             repository_settings,
             scan,
             force,

@@ -119,6 +119,13 @@ pub trait Ecr {
         repository: &str,
         digest: &str,
     ) -> Result<ScanState, EcrError>;
+    /// Every image of the repository with its tags and push time (DescribeImages), for the
+    /// lifecycle preview.
+    async fn list_images(
+        &self,
+        registry_id: &str,
+        repository: &str,
+    ) -> Result<Vec<crate::lifecycle::Image>, EcrError>;
     /// StartImageScan (for a repository without scan on push). `Ok(false)` when ECR refuses
     /// because the image was scanned today already (its limit).
     async fn start_scan(
@@ -219,6 +226,32 @@ impl Ecr for SdkEcr {
             token: data.authorization_token().unwrap_or_default().to_string(),
             proxy_endpoint: data.proxy_endpoint().unwrap_or_default().to_string(),
         })
+    }
+
+    async fn list_images(
+        &self,
+        registry_id: &str,
+        repository: &str,
+    ) -> Result<Vec<crate::lifecycle::Image>, EcrError> {
+        let mut pages = self
+            .client
+            .describe_images()
+            .registry_id(registry_id)
+            .repository_name(repository)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sdk_error("DescribeImages", e))?;
+            for detail in page.image_details() {
+                out.push(crate::lifecycle::Image {
+                    digest: detail.image_digest().unwrap_or_default().to_string(),
+                    tags: detail.image_tags().to_vec(),
+                    pushed_at: detail.image_pushed_at().map_or(0, |t| t.secs()),
+                });
+            }
+        }
+        Ok(out)
     }
 
     async fn describe_repository(

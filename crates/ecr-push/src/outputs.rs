@@ -2,6 +2,7 @@
 
 use gantry_toolkit::Summary;
 
+use crate::lifecycle::Preview;
 use crate::login::Credentials;
 use crate::scan::{ScanReport, summary_rows};
 
@@ -45,6 +46,8 @@ pub struct Outcome {
     pub local_image: Option<String>,
     /// Mode `login`: the registry's credentials (the password masked when they were made).
     pub login: Option<Credentials>,
+    /// Input `lifecycle-preview`: what the lifecycle policy would expire today.
+    pub lifecycle_preview: Option<Preview>,
 }
 
 impl Outcome {
@@ -197,7 +200,64 @@ pub fn summary(o: &Outcome) -> Summary {
             );
         }
     }
+    if let Some(preview) = &o.lifecycle_preview {
+        lifecycle_section(&mut s, preview);
+    }
     s
+}
+
+/// The most images the preview lists in its table.
+const PREVIEW_ROWS: usize = 50;
+
+fn lifecycle_section(s: &mut Summary, preview: &Preview) {
+    s.heading(4, "Lifecycle preview (nothing was expired)");
+    match preview {
+        Preview::NoRepository => {
+            s.paragraph("The repository does not exist yet: nothing to expire.");
+        }
+        Preview::NoPolicy => {
+            s.paragraph("The repository has no lifecycle policy: no image expires.");
+        }
+        Preview::Unreadable(reason) => {
+            s.paragraph(&format!(
+                "ecr-push cannot evaluate this policy: {}",
+                gantry_toolkit::summary::escape_html(reason)
+            ));
+        }
+        Preview::Evaluated { images, expiring } => {
+            s.paragraph(&format!(
+                "{} of {images} images would expire today.",
+                expiring.len()
+            ));
+            if !expiring.is_empty() {
+                let rows: Vec<Vec<String>> = expiring
+                    .iter()
+                    .take(PREVIEW_ROWS)
+                    .map(|r| {
+                        let tags = if r.tags.is_empty() {
+                            "(untagged)".to_string()
+                        } else {
+                            r.tags
+                                .iter()
+                                .map(|t| format!("`{t}`"))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        };
+                        vec![
+                            format!("`{}`", r.digest),
+                            tags,
+                            format!("{} days ago", r.age_days),
+                            r.rule.clone(),
+                        ]
+                    })
+                    .collect();
+                s.table(["image", "tags", "pushed", "expired by"], rows);
+                if expiring.len() > PREVIEW_ROWS {
+                    s.paragraph(&format!("… and {} more.", expiring.len() - PREVIEW_ROWS));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -39,46 +39,27 @@ impl std::fmt::Display for Encryption {
     }
 }
 
-/// The lifecycle rules gantry manages.
+/// The lifecycle rules gantry manages ([`crate::lifecycle::Retention`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lifecycle {
-    /// Keep the last N images (tagged or not); older ones expire.
+    /// Keep the last N images of each tag family.
     pub keep_last: Option<u32>,
     /// Untagged images expire N days after their push.
     pub expire_untagged_days: Option<u32>,
+    /// Never expire an image that carries a release tag.
+    pub protect_releases: bool,
 }
 
 impl Lifecycle {
-    /// The ECR lifecycle policy document, or `None` without rules. The `any` rule must have the
-    /// highest priority number (ECR evaluates it last), so the untagged rule comes first.
+    /// The ECR lifecycle policy document, or `None` without rules.
     pub fn policy(&self) -> Option<serde_json::Value> {
-        let mut rules = Vec::new();
-        if let Some(days) = self.expire_untagged_days {
-            rules.push(serde_json::json!({
-                "rulePriority": rules.len() + 1,
-                "description": format!("expire untagged images {days} days after push"),
-                "selection": {
-                    "tagStatus": "untagged",
-                    "countType": "sinceImagePushed",
-                    "countUnit": "days",
-                    "countNumber": days
-                },
-                "action": { "type": "expire" }
-            }));
+        crate::lifecycle::Retention {
+            keep_last: self.keep_last,
+            expire_untagged_days: self.expire_untagged_days,
+            protect_releases: self.protect_releases,
         }
-        if let Some(n) = self.keep_last {
-            rules.push(serde_json::json!({
-                "rulePriority": rules.len() + 1,
-                "description": format!("keep the last {n} images"),
-                "selection": {
-                    "tagStatus": "any",
-                    "countType": "imageCountMoreThan",
-                    "countNumber": n
-                },
-                "action": { "type": "expire" }
-            }));
-        }
-        (!rules.is_empty()).then(|| serde_json::json!({ "rules": rules }))
+        .policy()
+        .map(|p| p.to_json())
     }
 }
 
@@ -183,7 +164,13 @@ pub fn plan(
             observed.encryption, desired.encryption
         ));
     }
-    match (desired.lifecycle.policy(), &observed.lifecycle_policy) {
+    let want = desired.lifecycle.policy();
+    if let Some(have) = &observed.lifecycle_policy
+        && want.as_ref() != Some(have)
+    {
+        differences.extend(release_risks(have));
+    }
+    match (want, &observed.lifecycle_policy) {
         (Some(want), Some(have)) if &want == have => {}
         (Some(want), have) => {
             differences.push(if have.is_some() {
@@ -223,6 +210,25 @@ pub fn plan(
     })
 }
 
+/// What an existing policy can do to release images, one line a rule that can expire an image
+/// carrying a release tag ([`crate::lifecycle::release_risks`]), or why it cannot be checked.
+pub fn release_risks(policy: &serde_json::Value) -> Vec<String> {
+    use crate::lifecycle::{Policy, RELEASE_PATTERN};
+    match Policy::parse(policy) {
+        Ok(policy) => crate::lifecycle::release_risks(&policy)
+            .into_iter()
+            .map(|rule| {
+                format!(
+                    "the lifecycle policy's {rule} can expire images that carry a release tag ({RELEASE_PATTERN})"
+                )
+            })
+            .collect(),
+        Err(e) => vec![format!(
+            "the lifecycle policy cannot be checked for rules that expire release images: {e}"
+        )],
+    }
+}
+
 /// A KMS repository created without a key reports the AWS-managed key's ARN: asking for
 /// "KMS" without a key matches any KMS key.
 fn same_encryption(observed: &Encryption, desired: &Encryption) -> bool {
@@ -249,6 +255,7 @@ mod tests {
             lifecycle: Lifecycle {
                 keep_last: Some(10),
                 expire_untagged_days: Some(7),
+                protect_releases: true,
             },
             tags: BTreeMap::from([("team".to_string(), "core".to_string())]),
         }
@@ -361,18 +368,63 @@ mod tests {
     fn lifecycle_policy_document() {
         let p = desired().lifecycle.policy().unwrap();
         let rules = p["rules"].as_array().unwrap();
-        assert_eq!(rules.len(), 2);
-        assert_eq!(rules[0]["selection"]["tagStatus"], "untagged");
-        assert_eq!(rules[1]["selection"]["tagStatus"], "any");
-        assert_eq!(rules[1]["rulePriority"], 2);
-        assert_eq!(rules[1]["selection"]["countNumber"], 10);
+        assert_eq!(rules.len(), 6);
+        assert_eq!(rules[0]["selection"]["tagPatternList"][0], "v*.*.*");
+        assert_eq!(rules[1]["selection"]["tagStatus"], "untagged");
+        assert_eq!(rules[5]["selection"]["tagStatus"], "any");
+        assert_eq!(rules[5]["rulePriority"], 6);
+        assert_eq!(rules[5]["selection"]["countNumber"], 10);
         assert!(
             Lifecycle {
                 keep_last: None,
-                expire_untagged_days: None
+                expire_untagged_days: None,
+                protect_releases: true,
             }
             .policy()
             .is_none()
+        );
+    }
+
+    #[test]
+    fn a_policy_that_can_expire_releases_is_reported_naming_the_rule() {
+        let mut o = observed_matching();
+        o.lifecycle_policy = Some(serde_json::json!({ "rules": [{
+            "rulePriority": 1,
+            "description": "keep the last 10 images",
+            "selection": { "tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 10 },
+            "action": { "type": "expire" }
+        }] }));
+        let RepositoryPlan::Existing {
+            differences,
+            changes,
+        } = plan("api", "r", &desired(), Some(&o), false, false).unwrap()
+        else {
+            panic!("not existing")
+        };
+        assert_eq!(
+            differences,
+            [
+                "the lifecycle policy's rule 1 (\"keep the last 10 images\") can expire images that carry a release tag (v*.*.*)",
+                "the lifecycle policy differs from the one the inputs describe",
+            ]
+        );
+        assert!(changes.is_empty());
+        // The policy the inputs describe, with releases not protected (the user's choice): no
+        // warning once the repository has it.
+        let mut d = desired();
+        d.lifecycle.protect_releases = false;
+        o.lifecycle_policy = d.lifecycle.policy();
+        let RepositoryPlan::Existing { differences, .. } =
+            plan("api", "r", &d, Some(&o), false, false).unwrap()
+        else {
+            panic!("not existing")
+        };
+        assert!(differences.is_empty(), "{differences:?}");
+        assert_eq!(
+            release_risks(&serde_json::json!({"rules": 1})),
+            [
+                "the lifecycle policy cannot be checked for rules that expire release images: lifecycle policy: no \"rules\" list"
+            ]
         );
     }
 

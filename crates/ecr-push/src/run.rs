@@ -148,6 +148,11 @@ async fn execute(
     // Repository.
     let observed = modes::repository::ensure(runner, &ecr, config, &account, &mut outcome).await?;
     let immutable = plan::tags_immutable(observed.as_ref(), &config.repository_settings);
+    if config.lifecycle_preview {
+        outcome.lifecycle_preview = Some(
+            modes::repository::preview(runner, &ecr, config, &account, observed.as_ref()).await?,
+        );
+    }
 
     let session = Session {
         runner,

@@ -189,6 +189,18 @@ const CASES: &[(&str, &str, &str, &[&str])] = &[
     ),
     (
         "push",
+        "lifecycle-protect-releases",
+        "always",
+        &["'always'", "true, True"],
+    ),
+    (
+        "push",
+        "lifecycle-preview",
+        "maybe",
+        &["'maybe'", "true, True"],
+    ),
+    (
+        "push",
         "tags",
         "sha, raw:v1.2.3",
         &[

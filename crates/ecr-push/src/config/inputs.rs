@@ -186,7 +186,8 @@ pub const INPUTS: &[InputSpec] = &[
     ),
     InputSpec::new(
         "lifecycle-keep-last",
-        "Lifecycle rule: keep the last N images (0: no such rule).",
+        "Lifecycle rules: keep the last N images of each tag family (`pr-`, `dev-`, `sha-`, \
+         then branch and other tags; 0: no such rules).",
     )
     .default("10"),
     InputSpec::new(
@@ -194,6 +195,19 @@ pub const INPUTS: &[InputSpec] = &[
         "Lifecycle rule: expire untagged images after N days (0: no such rule).",
     )
     .default("7"),
+    InputSpec::new(
+        "lifecycle-protect-releases",
+        "Lifecycle rule: never expire an image that carries a release tag (`v*.*.*`, as the \
+         `semver` rule writes them; ECR keeps the newest 9999). `false` lets the other rules \
+         expire release images.",
+    )
+    .default("true"),
+    InputSpec::new(
+        "lifecycle-preview",
+        "List in the summary which images the repository's lifecycle policy would expire \
+         today; changes nothing.",
+    )
+    .default("false"),
     InputSpec::new(
         "repository-tags",
         "AWS resource tags for the repository, one `key=value` a line.",

@@ -93,6 +93,7 @@ pub(super) fn repository_settings(inputs: &Inputs) -> Result<RepositorySettings,
         lifecycle: Lifecycle {
             keep_last: (keep_last > 0).then_some(keep_last),
             expire_untagged_days: (expire_untagged_days > 0).then_some(expire_untagged_days),
+            protect_releases: inputs.get_required_bool("lifecycle-protect-releases")?,
         },
         tags,
     })

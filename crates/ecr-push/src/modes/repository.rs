@@ -6,6 +6,7 @@ use gantry_toolkit::Runner;
 
 use crate::config::Config;
 use crate::ecr::Ecr;
+use crate::lifecycle;
 use crate::outputs::Outcome;
 use crate::plan::{self, RepositoryAction};
 use crate::repository::{self, ObservedRepository};
@@ -60,6 +61,7 @@ pub async fn ensure(
                 return Ok(None);
             };
             report(runner, config, &differences, warn, outcome);
+            show_lifecycle_diff(runner, config, &observed, false);
             Ok(Some(observed))
         }
         RepositoryAction::Update {
@@ -70,6 +72,7 @@ pub async fn ensure(
                 return Ok(None);
             };
             report(runner, config, &differences, false, outcome);
+            show_lifecycle_diff(runner, config, &observed, true);
             for change in &changes {
                 ecr.apply(account, &observed, change)
                     .await
@@ -103,4 +106,77 @@ fn report(
         }
         outcome.notes.push(text);
     }
+}
+
+/// Prints the lifecycle policy change (`-` the repository's, `+` the inputs') when the two
+/// differ: the one being applied, or the one `update-repository` would apply.
+fn show_lifecycle_diff(
+    runner: &Runner,
+    config: &Config,
+    observed: &ObservedRepository,
+    applying: bool,
+) {
+    let want = config.repository_settings.lifecycle.policy();
+    if want.as_ref() == observed.lifecycle_policy.as_ref() {
+        return;
+    }
+    let head = if applying {
+        "lifecycle policy change being applied"
+    } else if config.update_repository {
+        "lifecycle policy change that update-repository would apply (dry run)"
+    } else {
+        "lifecycle policy change that 'update-repository: true' would apply"
+    };
+    runner.info(&format!(
+        "repository {}: {head}:\n{}",
+        config.repository,
+        lifecycle::diff(observed.lifecycle_policy.as_ref(), want.as_ref())
+    ));
+}
+
+/// Input `lifecycle-preview`: which images the lifecycle policy in effect would expire today
+/// (the repository's after the repository step; on a dry run with `update-repository`, the one
+/// it would apply). Reads only: nothing is expired, and ECR's own lifecycle preview (which
+/// moto lacks) is not started.
+pub async fn preview(
+    runner: &Runner,
+    ecr: &impl Ecr,
+    config: &Config,
+    account: &str,
+    observed: Option<&ObservedRepository>,
+) -> anyhow::Result<lifecycle::Preview> {
+    let _group = runner.group("Lifecycle preview");
+    let Some(observed) = observed else {
+        return Ok(lifecycle::Preview::NoRepository);
+    };
+    let desired = config.repository_settings.lifecycle.policy();
+    let policy = if config.dry_run && config.update_repository {
+        desired.as_ref()
+    } else {
+        observed.lifecycle_policy.as_ref()
+    };
+    let images = ecr
+        .list_images(account, &config.repository)
+        .await
+        .context("cannot list the repository's images for the lifecycle preview")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let preview = lifecycle::preview(policy, &images, now);
+    if let lifecycle::Preview::Evaluated { images, expiring } = &preview {
+        runner.info(&format!(
+            "lifecycle preview: {} of {images} images would expire today",
+            expiring.len()
+        ));
+        for row in expiring {
+            runner.info(&format!(
+                "  {} [{}] pushed {} days ago: {}",
+                row.digest,
+                row.tags.join(", "),
+                row.age_days,
+                row.rule
+            ));
+        }
+    }
+    Ok(preview)
 }

@@ -74,6 +74,7 @@ mod tests {
             lifecycle: Lifecycle {
                 keep_last: None,
                 expire_untagged_days: None,
+                protect_releases: true,
             },
             tags: BTreeMap::new(),
         }
