@@ -296,6 +296,153 @@ fn monorepo_build_of_all_services_pushes_every_image() {
     );
 }
 
+/// The base image with a shell for `RUN` steps (nothing can be pulled here): the host's own
+/// `dash` and C library, imported once.
+#[cfg(unix)]
+fn shell_base_image() -> &'static str {
+    const BASE: &str = "gantry-test/pipelines-sh:1";
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        for (from, to) in [
+            ("/bin/dash", "bin/sh"),
+            (
+                "/lib/x86_64-linux-gnu/libc.so.6",
+                "lib/x86_64-linux-gnu/libc.so.6",
+            ),
+            ("/lib64/ld-linux-x86-64.so.2", "lib64/ld-linux-x86-64.so.2"),
+        ] {
+            let to = root.join(to);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(from, &to).unwrap_or_else(|e| panic!("needs {from}: {e}"));
+        }
+        let tar = dir.path().join("base.tar");
+        let ok = Command::new("tar")
+            .arg("-C")
+            .arg(&root)
+            .arg("-cf")
+            .arg(&tar)
+            .arg(".")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let out = Services::get()
+            .docker_command()
+            .arg("import")
+            .arg(&tar)
+            .arg(BASE)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    BASE
+}
+
+/// The docker CLI with `--network=none` added to `docker build`: this machine's engine has no
+/// bridge network, which `RUN` steps need otherwise. Everything else is the tool's.
+#[cfg(unix)]
+fn docker_without_network(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let docker = Services::get().docker().display().to_string();
+    let path = dir.join("docker-net-none");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = build ]; then shift; exec {docker} build --network=none \"$@\"; fi\nexec {docker} \"$@\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// Pipeline 1 on a pull request: each service built as its `builds` entry says (api: another
+/// Dockerfile, a target, a build-arg and the build secret `npm`, which its RUN step checks;
+/// web: a cache tag), and nothing pushed: no image, no tag, no AWS call needed.
+#[cfg(unix)]
+#[test]
+fn a_pull_request_builds_each_service_as_configured_and_pushes_nothing() {
+    const SECRET: &str = "npm-pipeline-s3cret-5e1d";
+    let services = Services::get();
+    let base = shell_base_image();
+    let prefix = format!("gantry-test/{}", unique("pipelines-pr"));
+    let repo = GitRepo::new();
+    let tools = tempfile::tempdir().unwrap();
+    let docker = docker_without_network(tools.path());
+    install_caller(
+        &repo,
+        "build-pr.yml",
+        &[
+            ("__PREFIX__", &prefix),
+            ("__REGISTRY__", &services.registry()),
+            ("__DOCKER__", &docker.display().to_string()),
+            ("__ARG__", "from-the-pipeline"),
+        ],
+    );
+    repo.write(
+        "services/api/build/Dockerfile.prod",
+        format!(
+            "FROM {base} AS final\nARG GREETING\n\
+             RUN --mount=type=secret,id=npm read x < /run/secrets/npm; [ \"${{#x}}\" = \"{}\" ] && [ \"${{#GREETING}}\" = \"{}\" ] && echo ok > /ok\n\
+             FROM scratch AS unused\n",
+            SECRET.len(),
+            "from-the-pipeline".len()
+        ),
+    );
+    repo.write(
+        "services/web/Dockerfile",
+        "FROM scratch\nCOPY app.txt /app.txt\n",
+    );
+    repo.write("services/web/app.txt", "web 1\n");
+    repo.write("services/api/app.txt", "api 1\n");
+    let before = repo.commit("feat: two services");
+    repo.write("services/api/app.txt", "api 2\n");
+    let after = repo.commit("feat: a change");
+    repo.git(["branch", "-M", "main"]);
+    let event = json!({
+        "action": "synchronize",
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "head": {"sha": after, "ref": "feature"},
+            "base": {"sha": before, "ref": "main"}
+        },
+        "repository": { "default_branch": "main", "full_name": "acme/shop" }
+    });
+    let run = act(&repo, "build-pr.yml")
+        .event("pull_request")
+        .event_json(event)
+        .secret("BUILD_SECRETS", &format!("other=x\nnpm={SECRET}"))
+        .env("DOCKER_HOST", services.docker_host())
+        .run();
+    run.assert_success();
+    let log = run.log();
+    assert!(log.contains("nothing was pushed"), "{}", run.report());
+    assert!(log.contains("--secret id=npm,src="), "{}", run.report());
+    assert!(log.contains("--target final"), "{}", run.report());
+    assert!(log.contains("--build-arg GREETING=…"), "{}", run.report());
+    assert!(!log.contains(SECRET), "the build secret is in the log");
+    assert!(
+        !log.contains("from-the-pipeline"),
+        "a build-arg value is in the log"
+    );
+    let short = &after[..7];
+    for service in ["api", "web"] {
+        let digest = aws(
+            &services.aws_env(),
+            json!({"op": "registry-digest", "registry": services.registry(),
+                   "repository": format!("{prefix}/{service}"), "tag": format!("sha-{short}")}),
+        );
+        assert!(digest["digest"].is_null(), "{service} was pushed: {digest}");
+    }
+}
+
 /// Creates `cluster`/`service` on `family:1` running `image`, and waits for its first
 /// deployment to complete.
 fn ecs_service(driver: &EcsDriver, cluster: &str, service: &str, family: &str, image: &str) {
@@ -701,7 +848,11 @@ fn a_failing_canary_is_rolled_back() {
     );
     assert!(run.log().contains("rolled back | true"), "{}", run.report());
     // The canary service's rollout succeeded; the deploy did not.
-    assert!(run.log().contains("rollout | rolled-back"), "{}", run.report());
+    assert!(
+        run.log().contains("rollout | rolled-back"),
+        "{}",
+        run.report()
+    );
 }
 
 /// A deploy through `deploy.yml` with `gate: canary` and no canary service, for a service on

@@ -205,12 +205,14 @@ pub async fn build_only(
         anyhow::bail!("the build made an image with no manifest");
     }
     outcome.local_image = Some(plan::local_image_name(&config.repository, &config.tags));
-    outcome.notes.push(format!(
+    let note = format!(
         "build-only: built {} ({} blobs, {} bytes); nothing was pushed",
         outcome.digest,
         image.blobs.len(),
         image.blob_bytes()
-    ));
+    );
+    runner.info(&note);
+    outcome.notes.push(note);
     Ok(())
 }
 
