@@ -1,4 +1,4 @@
-//! The builds teams run, with the real Docker engine of scripts/services: BuildKit secrets,
+//! The builds teams run, with the real Docker engine of scripts/services: BuildKit secrets and SSH,
 //! build-only (no AWS), values that never reach the log, build output that cannot become a
 //! workflow command, and mode login.
 //!
@@ -274,4 +274,146 @@ fn mode_login_outputs_the_registry_and_masked_credentials_and_needs_no_repositor
         text.contains("input 'secrets' only applies to modes 'build' and 'build-only'"),
         "{text}"
     );
+}
+
+/// A real OpenSSH agent holding a throwaway key, killed (with its directory) on drop.
+struct Agent {
+    child: std::process::Child,
+    sock: PathBuf,
+    key: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Agent {
+    fn start() -> Agent {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("id_ed25519");
+        let out = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "gantry-test", "-f"])
+            .arg(&key)
+            .output()
+            .unwrap_or_else(|e| panic!("this test needs ssh-keygen (openssh-client): {e}"));
+        assert!(out.status.success(), "{out:?}");
+        let sock = dir.path().join("agent.sock");
+        let child = std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("this test needs ssh-agent (openssh-client): {e}"));
+        let agent = Agent {
+            child,
+            sock,
+            key: std::fs::read_to_string(&key).unwrap(),
+            _dir: dir,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !agent.sock.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "ssh-agent never listened"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = std::process::Command::new("ssh-add")
+            .arg(&key)
+            .env("SSH_AUTH_SOCK", &agent.sock)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "ssh-add: {out:?}");
+        agent
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_build_with_ssh_reaches_the_agent_and_shows_the_key_nowhere() {
+    base_image();
+    let agent = Agent::start();
+    let job = Job::new();
+    std::fs::create_dir_all(job.path().join("svc")).unwrap();
+    // Fails unless BuildKit mounted the forwarded agent socket in the step.
+    std::fs::write(
+        job.path().join("svc/Dockerfile"),
+        format!(
+            "FROM {BASE}\n\
+             RUN --mount=type=ssh test -S \"$SSH_AUTH_SOCK\" && echo ssh > /ssh-ok\n"
+        ),
+    )
+    .unwrap();
+    let docker = docker_wrapper(job.path(), false);
+    let build = |ssh: Option<&str>| {
+        let services = Services::get();
+        let mut cmd = job.command();
+        for (name, _) in services.aws_env() {
+            cmd.env_remove(name);
+        }
+        cmd.env("DOCKER_HOST", services.docker_host())
+            .env("SSH_AUTH_SOCK", &agent.sock)
+            .env("RUNNER_DEBUG", "1");
+        let repo = unique_repo("build-ssh");
+        let docker = docker.display().to_string();
+        let mut inputs = vec![
+            ("repository", repo.as_str()),
+            ("mode", "build-only"),
+            ("context", "svc"),
+            ("docker", docker.as_str()),
+            // The step must run in both builds: no cache hit from the other.
+            ("no-cache", "true"),
+        ];
+        if let Some(ssh) = ssh {
+            inputs.push(("ssh", ssh));
+        }
+        gantry_testkit::ToolJob::inputs(&mut cmd, &inputs);
+        gantry_testkit::ToolJob::run(&mut cmd)
+    };
+
+    // Without the input, the agent is not forwarded and the step fails.
+    let text = failed(&build(None));
+    assert!(!text.contains("--ssh"), "{text}");
+    // On that step, not before it.
+    assert!(
+        text.contains("test -S \"$SSH_AUTH_SOCK\" && echo ssh > /ssh-ok]: exit code: 1"),
+        "{text}"
+    );
+
+    let out = build(Some("default"));
+    let text = ok(&out);
+    assert!(text.contains("--ssh default"), "{text}");
+    let summary = job.tool.summary();
+    let outputs = std::fs::read_to_string(job.tool.file("output")).unwrap();
+    let image = job.output("image");
+    let history = Services::get()
+        .docker_command()
+        .args([
+            "history",
+            "--no-trunc",
+            "--format",
+            "{{.CreatedBy}}",
+            &image,
+        ])
+        .output()
+        .unwrap();
+    assert!(history.status.success());
+    let history = String::from_utf8_lossy(&history.stdout);
+    assert!(history.contains("test -S"), "{history}");
+    // The key's whole text, and each line of its body.
+    let body = agent
+        .key
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("-----"));
+    for value in std::iter::once(agent.key.trim()).chain(body) {
+        assert!(!text.contains(value), "the key in the log: {value}");
+        assert!(!summary.contains(value), "the key in the summary");
+        assert!(!outputs.contains(value), "the key in the outputs");
+        assert!(!history.contains(value), "the key in the history");
+    }
+    assert_eq!(job.output("pushed"), "false");
 }
