@@ -22,11 +22,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use ecs_rollout::Scope;
-use ecs_rollout::ecs::{Ecs, ServiceSnapshot, ServiceUpdate};
 use ecs_rollout::outputs::Log;
 use ecs_rollout::rollback::last_good;
-use ecs_rollout::taskdef::short_name;
 use ecs_rollout::watch::WatchOutcome;
+use gantry_ecs::taskdef::short_name;
+use gantry_ecs::{Ecs, ServiceSnapshot, ServiceUpdate};
 use gantry_toolkit::Stop;
 use tokio::time::Instant;
 

@@ -24,14 +24,14 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, anyhow, bail};
 use ecs_rollout::Scope;
-use ecs_rollout::ecs::{
+use ecs_rollout::outputs::Log;
+use ecs_rollout::rollback::last_good;
+use ecs_rollout::watch::WatchOutcome;
+use gantry_ecs::taskdef::short_name;
+use gantry_ecs::{
     Ecs, RolloutState, ServiceDeploymentInfo, ServiceSnapshot, ServiceUpdate, Strategy,
     TrafficShift,
 };
-use ecs_rollout::outputs::Log;
-use ecs_rollout::rollback::last_good;
-use ecs_rollout::taskdef::short_name;
-use ecs_rollout::watch::WatchOutcome;
 use gantry_toolkit::Runner;
 
 use crate::config::{AlbTarget, Config, EcsTarget, OnInconclusive};
@@ -730,7 +730,7 @@ fn epoch_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ecs_rollout::ecs::{Controller, Deployment, DeploymentStatus};
+    use gantry_ecs::{Controller, Deployment, DeploymentStatus};
 
     fn alb(rule: Option<&str>) -> AlbTarget {
         AlbTarget {

@@ -124,8 +124,7 @@ async fn execute(
                     if let Some(url) = aws.endpoint_for("ECS") {
                         conf = conf.endpoint_url(url);
                     }
-                    let ecs =
-                        ecs_rollout::SdkEcs::new(aws_sdk_ecs::Client::from_conf(conf.build()));
+                    let ecs = gantry_ecs::SdkEcs::new(aws_sdk_ecs::Client::from_conf(conf.build()));
                     let log = ecs_rollout::outputs::Log::new(Some(&runner));
                     match target.canary_service.clone() {
                         Some(canary_service) => {

@@ -13,15 +13,15 @@ use gantry_toolkit::Stop;
 use tokio::time::Instant;
 
 use crate::config::{CodeDeployInputs, Config};
-use crate::ecs::Ecs;
 pub use crate::error::CdError;
 use crate::error::RolloutError;
 use crate::outputs::{Log, Report, Status};
 use crate::plan::ServiceSettings;
 use crate::rollback::{self, Rollback, Watched};
 use crate::scope::Scope;
-use crate::taskdef::short_name;
 use crate::watch;
+use gantry_ecs::Ecs;
+use gantry_ecs::taskdef::short_name;
 
 use serde_json::{Value, json};
 

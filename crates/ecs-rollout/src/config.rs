@@ -8,8 +8,8 @@ use gantry_toolkit::InputSpec;
 use gantry_toolkit::input::{InputError, Inputs};
 use serde_json::Value;
 
-use crate::ecs::CircuitBreaker;
-use crate::image::{IMAGE_HELP, ImageRef, is_valid_tag};
+use gantry_ecs::CircuitBreaker;
+use gantry_ecs::image::{IMAGE_HELP, ImageRef, is_valid_tag};
 
 /// Every input of the action but the AWS ones ([`gantry_aws_setup::AWS_INPUTS`], which follow
 /// it), declared once ([`gantry_toolkit::spec`]): the CLI flags, the defaults of empty inputs and
@@ -486,7 +486,7 @@ impl Config {
         let source = match inputs.get("task-definition") {
             None => TaskDefSource::Service,
             Some(v) if v.starts_with("arn:") => {
-                if !v.contains(":task-definition/") || crate::taskdef::revision_of(&v) == 0 {
+                if !v.contains(":task-definition/") || gantry_ecs::taskdef::revision_of(&v) == 0 {
                     return Err(InputError::invalid(
                         "task-definition",
                         &v,
@@ -588,14 +588,14 @@ impl Config {
                     expected: "a JSON object such as {\"logDriver\": \"awslogs\", \"options\": {\"awslogs-group\": \"/ecs/api\"}}".into(),
                     detail: Some(e.to_string()),
                 })?;
-                crate::taskdef::log_configuration(&v, "log-configuration").map_err(|e| {
-                    InputError::Invalid {
+                gantry_ecs::taskdef::sdk::log_configuration(&v, "log-configuration").map_err(
+                    |e| InputError::Invalid {
                         name: "log-configuration".into(),
                         value: raw.clone(),
                         expected: "a JSON object with logDriver, options and secretOptions".into(),
                         detail: Some(e.to_string()),
-                    }
-                })?;
+                    },
+                )?;
                 Some(v)
             }
         };
@@ -668,7 +668,7 @@ impl Config {
         if let Some(td) = &by_td {
             let ok = (td.starts_with("arn:")
                 && td.contains(":task-definition/")
-                && crate::taskdef::revision_of(td) > 0)
+                && gantry_ecs::taskdef::revision_of(td) > 0)
                 || td
                     .split_once(':')
                     .is_some_and(|(f, r)| name_ok(f) && r.parse::<u64>().is_ok_and(|n| n > 0));

@@ -10,9 +10,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::ecs::{Controller, DeploymentStatus, Ecs, ServiceSnapshot, ServiceUpdate, Strategy};
 use crate::error::RolloutError;
 use crate::watch::Watcher;
+use gantry_ecs::{Controller, DeploymentStatus, Ecs, ServiceSnapshot, ServiceUpdate, Strategy};
 
 /// How ECS will roll the service, for messages.
 pub fn describe_strategy(snap: &ServiceSnapshot) -> String {

@@ -1,16 +1,25 @@
-//! The library's errors: each says what went wrong and what to do.
+//! The tool's errors: each says what went wrong and what to do, naming the input where one is
+//! to blame. [`gantry_ecs`]'s errors name only AWS resources; the `From` impls here turn those
+//! that ecs-rollout has more to say about into its own variants.
 
-use crate::ecs::EcsError;
+use gantry_ecs::EcsError;
+use gantry_ecs::taskdef::TaskDefError;
+
 use crate::render::RenderError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RolloutError {
     #[error(transparent)]
-    Ecs(#[from] EcsError),
+    Ecs(EcsError),
     #[error(transparent)]
     Render(#[from] RenderError),
     #[error(transparent)]
-    TaskDefinition(#[from] crate::taskdef::TaskDefError),
+    TaskDefinition(TaskDefError),
+    /// [`TaskDefError::Unsupported`]: the field (its path) and what to do instead.
+    #[error(
+        "the task definition sets '{0}', which ecs-rollout cannot carry into a new revision yet: remove it or register the revision yourself and pass its ARN"
+    )]
+    CannotCarry(String),
     #[error(
         "input 'cluster': cluster '{0}' does not exist in this account and region: check the name and aws-region"
     )]
@@ -49,6 +58,24 @@ pub enum RolloutError {
     CancelledBeforeDeploy(gantry_toolkit::Signal),
     #[error("the deadline (timeout-seconds) passed before the service was changed: {0}")]
     DeadlineBeforeDeploy(String),
+}
+
+impl From<TaskDefError> for RolloutError {
+    fn from(e: TaskDefError) -> Self {
+        match e {
+            TaskDefError::Unsupported(field) => RolloutError::CannotCarry(field),
+            other => RolloutError::TaskDefinition(other),
+        }
+    }
+}
+
+impl From<EcsError> for RolloutError {
+    fn from(e: EcsError) -> Self {
+        match e {
+            EcsError::TaskDefinition(e) => e.into(),
+            other => RolloutError::Ecs(other),
+        }
+    }
 }
 
 /// A CodeDeploy call failed (here, beside [`RolloutError`], so that the CodeDeploy module

@@ -15,22 +15,22 @@
 //!   is registered or the service updated.
 //!
 //! Layers: inputs → [`config::Config`]; pure decisions over the tool's own types
-//! ([`plan::task_definition`], [`plan::is_noop`] and the rest of [`plan`], [`render`], [`diff`],
+//! ([`plan::task_definition`], [`plan::is_noop`] and the rest of [`plan`], [`render`], [`gantry_ecs::diff`],
 //! [`mod@watch`], [`rollback::decide`], [`rollback::last_good`], [`pre_deploy::judge`]); effects
-//! behind [`ecs::Ecs`] / [`ecs::Ecr`] ([`ecs::SdkEcs`] over the AWS SDK) and
+//! behind [`gantry_ecs::Ecs`] / [`gantry_ecs::Ecr`] ([`gantry_ecs::SdkEcs`] over the AWS SDK) and
 //! [`codedeploy::CodeDeploy`]. [`run`] only strings them together: it fetches what a decision
 //! needs and acts on what it decides. Other tools (canary-gate) reuse [`deploy::deploy`],
-//! [`watch::watch`] and [`rollback::rollback`] over any [`ecs::Ecs`].
+//! [`watch::watch`] and [`rollback::rollback`] over any [`gantry_ecs::Ecs`].
 //!
 //! Rolling a service from another tool (what canary-gate does with its stable service):
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use ecs_rollout::ecs::ServiceUpdate;
+//! use gantry_ecs::ServiceUpdate;
 //! use ecs_rollout::{outputs::Log, rollback::last_good, watch::WatchOutcome};
 //! use gantry_toolkit::Stop;
 //!
-//! # async fn roll(ecs: &ecs_rollout::SdkEcs) -> Result<(), ecs_rollout::RolloutError> {
+//! # async fn roll(ecs: &gantry_ecs::SdkEcs) -> Result<(), ecs_rollout::RolloutError> {
 //! let (cluster, service) = ("prod", "api-stable");
 //! let before = ecs_rollout::run::current_service(ecs, cluster, service).await?;
 //! let good = last_good(&before);
@@ -71,10 +71,7 @@
 pub mod codedeploy;
 pub mod config;
 pub mod deploy;
-pub mod diff;
-pub mod ecs;
 pub mod error;
-pub mod image;
 pub mod outputs;
 pub mod plan;
 pub mod pre_deploy;
@@ -82,11 +79,9 @@ pub mod render;
 pub mod rollback;
 pub mod run;
 pub mod scope;
-pub mod taskdef;
 pub mod watch;
 
 pub use deploy::deploy;
-pub use ecs::{Ecr, Ecs, SdkEcr, SdkEcs};
 pub use error::RolloutError;
 pub use rollback::rollback;
 pub use scope::Scope;

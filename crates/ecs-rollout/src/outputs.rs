@@ -7,8 +7,8 @@ use std::time::Duration;
 use gantry_toolkit::{Runner, Summary};
 use tokio::time::Instant;
 
-use crate::diff::Change;
-use crate::taskdef::short_name;
+use gantry_ecs::diff::Change;
+use gantry_ecs::taskdef::short_name;
 
 /// Outputs, in the order of `action.yml`.
 pub const OUTPUTS: &[&str] = &[

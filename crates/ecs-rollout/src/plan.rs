@@ -10,12 +10,13 @@ use serde_json::Value;
 
 use crate::config::Changes;
 use crate::deploy::check_deployable;
-use crate::diff::{Change, diff};
-use crate::ecs::{CircuitBreaker, Deployment, RolloutState, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
-use crate::image::ImageRef;
-use crate::render::{image_of, render, target_container};
-use crate::taskdef::{self, short_name};
+use crate::render::{render, target_container};
+use gantry_ecs::diff::{Change, diff};
+use gantry_ecs::image::ImageRef;
+use gantry_ecs::taskdef::image_of;
+use gantry_ecs::taskdef::{self, short_name};
+use gantry_ecs::{CircuitBreaker, Deployment, RolloutState, ServiceSnapshot, ServiceUpdate};
 
 /// Who deploys the service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,7 +267,7 @@ pub fn superseded(before: &ServiceSnapshot) -> Option<&Deployment> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecs::{Controller, DeploymentStatus, Strategy};
+    use gantry_ecs::{Controller, DeploymentStatus, Strategy};
     use serde_json::json;
 
     const RUNNING: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:4";

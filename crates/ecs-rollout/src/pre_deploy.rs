@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::ecs::{Ecs, EcsError, ServiceSnapshot, TaskRun, TaskSnapshot};
 use crate::scope::Scope;
+use gantry_ecs::{Ecs, EcsError, ServiceSnapshot, TaskRun, TaskSnapshot};
 
 /// Where a container's logs go, from its `logConfiguration` (awslogs only; other drivers are
 /// named as they are).

@@ -1,22 +1,13 @@
 //! Render the new task definition (pure): start from a base (the service's current revision, a
-//! file, or an ARN), apply the [`Changes`], strip the read-only fields. Roles, tags and every
-//! field not named by an input are kept as they are.
+//! file, or an ARN), apply the [`Changes`] the inputs ask for, strip the read-only fields. Roles,
+//! tags and every field not named by an input are kept as they are. What a task definition is
+//! (its read-only fields, containers, images) is [`gantry_ecs::taskdef`]'s; which container an
+//! input applies to, and the errors that name the input, are the tool's and are here.
 
 use serde_json::{Map, Value, json};
 
 use crate::config::Changes;
-
-/// Fields DescribeTaskDefinition returns that RegisterTaskDefinition refuses.
-pub const READ_ONLY: &[&str] = &[
-    "taskDefinitionArn",
-    "revision",
-    "status",
-    "requiresAttributes",
-    "compatibilities",
-    "registeredAt",
-    "registeredBy",
-    "deregisteredAt",
-];
+use gantry_ecs::taskdef::{self, container_names, strip_read_only};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RenderError {
@@ -41,49 +32,12 @@ pub enum RenderError {
     NoContainers,
 }
 
-/// The base without read-only fields: ready for RegisterTaskDefinition.
-pub fn strip_read_only(def: &Value) -> Value {
-    let mut out = def.clone();
-    if let Some(m) = out.as_object_mut() {
-        for key in READ_ONLY {
-            m.remove(*key);
-        }
-    }
-    out
-}
-
 fn containers(def: &Value) -> Result<&Vec<Value>, RenderError> {
-    def.get("containerDefinitions")
-        .and_then(Value::as_array)
-        .ok_or(RenderError::NoContainers)
-}
-
-/// The container names of a task definition, in order.
-pub fn container_names(def: &Value) -> Vec<String> {
-    containers(def)
-        .map(|cs| {
-            cs.iter()
-                .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    taskdef::containers(def).ok_or(RenderError::NoContainers)
 }
 
 fn family(def: &Value) -> String {
-    def.get("family")
-        .and_then(Value::as_str)
-        .unwrap_or("?")
-        .to_owned()
-}
-
-/// The image of `container`.
-pub fn image_of<'a>(def: &'a Value, container: &str) -> Option<&'a str> {
-    containers(def)
-        .ok()?
-        .iter()
-        .find(|c| c.get("name").and_then(Value::as_str) == Some(container))?
-        .get("image")?
-        .as_str()
+    taskdef::family(def).unwrap_or("?").to_owned()
 }
 
 /// The container that single-container inputs (`image-ref`, `environment`, `secrets`,
@@ -210,7 +164,8 @@ pub fn render(base: &Value, changes: &Changes) -> Result<Value, RenderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::ImageRef;
+    use gantry_ecs::image::ImageRef;
+    use gantry_ecs::taskdef::READ_ONLY;
 
     fn current() -> Value {
         json!({

@@ -13,18 +13,18 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::deploy::deploy;
-use crate::ecs::{Deployment, DeploymentStatus, Ecs, RolloutState, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
 use crate::outputs::Status;
 use crate::scope::Scope;
-use crate::taskdef::short_name;
 use crate::watch::{FailureKind, WatchOutcome, Watcher, watch};
+use gantry_ecs::taskdef::short_name;
+use gantry_ecs::{Deployment, DeploymentStatus, Ecs, RolloutState, ServiceSnapshot, ServiceUpdate};
 
 /// The task definition of the last deployment that completed, as the service was before we
 /// changed it: the PRIMARY deployment if it COMPLETED, else a COMPLETED one still ACTIVE (the
 /// service was mid-deployment or on a FAILED one). `None` when nothing completed.
 pub fn last_good(before: &ServiceSnapshot) -> Option<String> {
-    let completed = |d: &&crate::ecs::Deployment| d.rollout_state == Some(RolloutState::Completed);
+    let completed = |d: &&gantry_ecs::Deployment| d.rollout_state == Some(RolloutState::Completed);
     if let Some(p) = before
         .deployments
         .iter()
@@ -286,8 +286,8 @@ pub async fn rollback<E: Ecs>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecs::{Controller, Strategy};
     use crate::watch::Failure;
+    use gantry_ecs::{Controller, Strategy};
 
     fn dep(
         id: &str,

@@ -18,8 +18,6 @@ use tokio::time::Instant;
 use crate::codedeploy::{self, CodeDeploy, SdkCodeDeploy};
 use crate::config::{Changes, Config, Mode, RollbackTarget, TaskDefSource};
 use crate::deploy::{check_deployable, deploy, describe_strategy};
-use crate::diff::Change;
-use crate::ecs::{Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
 use crate::error::RolloutError;
 use crate::outputs::{Log, Report, Status, summary};
 use crate::plan::{self, NewTaskDefinition, Route, Running, ServiceSettings, Source};
@@ -27,8 +25,10 @@ use crate::pre_deploy::{self, PreDeployTask, run_pre_deploy};
 use crate::render::target_container;
 use crate::rollback::{self, Rollback, Watched, last_good, may_deregister, rollback};
 use crate::scope::Scope;
-use crate::taskdef::{family_of, short_name};
 use crate::watch::{self, watch};
+use gantry_ecs::diff::Change;
+use gantry_ecs::taskdef::{family_of, short_name};
+use gantry_ecs::{Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
 use gantry_toolkit::Stop;
 
 /// The binary's entry: parse and validate everything, then run on a tokio runtime.

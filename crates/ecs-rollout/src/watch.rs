@@ -16,12 +16,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::ecs::{
-    DeploymentStatus, Ecs, EcsError, RolloutState, ServiceDeploymentInfo, ServiceSnapshot,
-};
 use crate::outputs::Log;
 use crate::scope::Scope;
-use crate::taskdef::short_name;
+use gantry_ecs::taskdef::short_name;
+use gantry_ecs::{
+    DeploymentStatus, Ecs, EcsError, RolloutState, ServiceDeploymentInfo, ServiceSnapshot,
+};
 use gantry_toolkit::Signal;
 
 /// Why a deployment did not succeed.
@@ -503,7 +503,7 @@ async fn follow_lifecycle<E: Ecs>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecs::{Controller, Deployment, ServiceEvent, Strategy};
+    use gantry_ecs::{Controller, Deployment, ServiceEvent, Strategy};
 
     const OLD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:4";
     const NEW: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:5";

@@ -184,11 +184,11 @@ impl Ecs for SdkEcs {
                 message: format!("no task definition {name} in the answer"),
             });
         };
-        Ok(taskdef::to_json(td, out.tags())?)
+        Ok(taskdef::sdk::to_json(td, out.tags())?)
     }
 
     async fn register_task_definition(&self, def: &Value) -> Result<String, EcsError> {
-        let request = taskdef::register_request(self.client.register_task_definition(), def)?;
+        let request = taskdef::sdk::register_request(self.client.register_task_definition(), def)?;
         let out = request
             .send()
             .await

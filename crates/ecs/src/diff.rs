@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::render::strip_read_only;
+use crate::taskdef::strip_read_only;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {

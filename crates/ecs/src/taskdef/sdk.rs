@@ -1,42 +1,25 @@
-//! Task definitions as RegisterTaskDefinition JSON (the shape of `aws ecs
-//! register-task-definition --cli-input-json`, camelCase), and the conversions between that JSON
-//! and the SDK.
+//! Task definition JSON to and from the SDK's types: DescribeTaskDefinition's answer read into
+//! RegisterTaskDefinition JSON ([`to_json`]), and that JSON built into a RegisterTaskDefinition
+//! request ([`register_request`], [`validate`]).
 //!
-//! The tool renders JSON, because a task definition given as a file is JSON and because a JSON
-//! diff is what a person reads. The conversions cover the fields services use; a field that is
-//! set but not carried is an error naming it, never silently dropped from the new revision.
+//! The conversions cover the fields services use, from a list kept by hand; a field that is set
+//! but not carried is an error naming it ([`TaskDefError::Unsupported`]), never silently dropped
+//! from the new revision.
 
 use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
 use aws_sdk_ecs::types as sdk;
 use serde_json::{Map, Value, json};
 
+/// A task definition that cannot be converted. The messages name the field, never a tool's
+/// input: a tool that wants to say what to do instead maps the variant to its own words.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TaskDefError {
-    #[error(
-        "the task definition sets '{0}', which ecs-rollout cannot carry into a new revision yet: remove it or register the revision yourself and pass its ARN"
-    )]
+    /// A field the conversion does not carry (its path in the JSON).
+    #[error("the task definition sets '{0}', which gantry cannot carry into a new revision yet")]
     Unsupported(String),
+    /// The JSON does not have the shape RegisterTaskDefinition takes.
     #[error("the task definition is not valid: {0}")]
     Invalid(String),
-}
-
-/// `family` of `arn:…:task-definition/family:3` or `family:3`.
-pub fn family_of(arn: &str) -> &str {
-    let name = arn.rsplit('/').next().unwrap_or(arn);
-    name.split(':').next().unwrap_or(name)
-}
-
-/// `3` of `…/family:3`; 0 when there is none.
-pub fn revision_of(arn: &str) -> u64 {
-    arn.rsplit(':')
-        .next()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
-}
-
-/// `family:3` of an ARN, for messages.
-pub fn short_name(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 fn kv_list(items: &[sdk::KeyValuePair]) -> Value {
@@ -249,7 +232,7 @@ fn container_to_json(c: &sdk::ContainerDefinition, not_carried: &mut Vec<String>
 pub const NOT_CARRIED: &str = "x-gantry-not-carried";
 
 /// A described task definition as JSON: every field RegisterTaskDefinition takes, plus the
-/// read-only ones (ARN, revision, status, …) that [`crate::render::strip_read_only`] removes.
+/// read-only ones (ARN, revision, status, …) that [`crate::taskdef::strip_read_only`] removes.
 pub fn to_json(td: &sdk::TaskDefinition, tags: &[sdk::Tag]) -> Result<Value, TaskDefError> {
     let unsupported = [
         ("proxyConfiguration", td.proxy_configuration().is_some()),
@@ -806,15 +789,6 @@ pub fn register_request(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_of_arns() {
-        let arn = "arn:aws:ecs:us-east-1:123:task-definition/web-api:12";
-        assert_eq!(family_of(arn), "web-api");
-        assert_eq!(revision_of(arn), 12);
-        assert_eq!(short_name(arn), "web-api:12");
-        assert_eq!(family_of("web:3"), "web");
-    }
 
     #[test]
     fn unknown_fields_are_refused_not_dropped() {

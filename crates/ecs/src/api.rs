@@ -1,8 +1,9 @@
-//! The effects: ECS and ECR behind narrow traits ([`Ecs`], [`Ecr`]) over the tool's own types,
-//! and their implementations over the AWS SDK clients ([`SdkEcs`], [`SdkEcr`]).
+//! What gantry asks of ECS and ECR: two narrow traits ([`Ecs`], [`Ecr`]) over gantry's own
+//! types ([`ServiceSnapshot`], [`ServiceUpdate`], task definition JSON, ...), and their
+//! implementations over the AWS SDK clients ([`SdkEcs`], [`SdkEcr`]).
 //!
 //! Every decision (render, watch, rollback target) works on the types here, never on SDK types,
-//! so it is tested with plain values and so canary-gate can reuse it over any implementation.
+//! so it is tested with plain values, and every tool can run it over any implementation.
 
 use std::future::Future;
 
@@ -177,6 +178,7 @@ pub struct ServiceDeploymentInfo {
     pub status_reason: Option<String>,
 }
 
+/// An ECS or ECR call failed, or its task definition could not be converted.
 #[derive(Debug, thiserror::Error)]
 pub enum EcsError {
     #[error("{operation} failed: {message}")]
@@ -226,8 +228,8 @@ where
     }
 }
 
-/// What ecs-rollout needs from ECS. Implemented over the SDK ([`SdkEcs`]); tests and other
-/// tools can implement it over anything.
+/// What gantry's tools need from ECS. Implemented over the SDK ([`SdkEcs`]); tests can
+/// implement it over anything.
 pub trait Ecs: Send + Sync {
     /// `None` when the cluster exists but the service does not (or is INACTIVE).
     fn describe_service(
@@ -329,7 +331,7 @@ pub trait Ecs: Send + Sync {
     }
 }
 
-/// What ecs-rollout needs from ECR: does an image tag exist (rollback by image tag).
+/// What gantry's tools need from ECR: does an image tag exist (a rollback by image tag).
 pub trait Ecr: Send + Sync {
     fn tag_exists(
         &self,
