@@ -21,11 +21,11 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ecs_rollout::Scope;
-use ecs_rollout::outputs::Log;
-use ecs_rollout::rollback::last_good;
-use ecs_rollout::watch::WatchOutcome;
+use gantry_ecs::Log;
+use gantry_ecs::Scope;
+use gantry_ecs::rollback::last_good;
 use gantry_ecs::taskdef::short_name;
+use gantry_ecs::watch::WatchOutcome;
 use gantry_ecs::{Ecs, ServiceSnapshot, ServiceUpdate};
 use gantry_toolkit::Stop;
 use tokio::time::Instant;
@@ -128,7 +128,7 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
     }
 
     async fn service(&self, name: &str) -> Result<ServiceSnapshot, CanaryServiceError> {
-        ecs_rollout::run::current_service(&self.ecs, &self.target.cluster, name)
+        gantry_ecs::deploy::current_service(&self.ecs, &self.target.cluster, name)
             .await
             .map_err(|e| CanaryServiceError(format!("service '{name}': {e}")))
     }
@@ -159,10 +159,10 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
             ..ServiceUpdate::default()
         };
         let seen = self.cancel.signals();
-        let mut watcher = ecs_rollout::deploy(&self.ecs, before, &update, PENDING_TIMEOUT)
+        let mut watcher = gantry_ecs::deploy(&self.ecs, before, &update, PENDING_TIMEOUT)
             .await
             .map_err(|e| CanaryServiceError(format!("deploying service '{service}': {e}")))?;
-        ecs_rollout::watch(self.scope(&service), &mut watcher, seen)
+        gantry_ecs::watch(self.scope(&service), &mut watcher, seen)
             .await
             .map_err(|e| CanaryServiceError(format!("watching service '{service}': {e}")))
     }
@@ -246,7 +246,7 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
             self.target.canary_desired_count,
             stable.name,
             short_name(&stable.task_definition),
-            ecs_rollout::deploy::describe_strategy(&stable)
+            gantry_ecs::deploy::describe_strategy(&stable)
         ));
         // A re-run that continues a canary finds it already up: do not restart its tasks
         // under live traffic.
@@ -299,7 +299,7 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
             let why = failure(&outcome);
             let back = match good {
                 Some(target) => {
-                    let rolled = ecs_rollout::rollback(
+                    let rolled = gantry_ecs::rollback(
                         self.scope(&before.name),
                         &target,
                         PENDING_TIMEOUT,

@@ -23,11 +23,11 @@
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, anyhow, bail};
-use ecs_rollout::Scope;
-use ecs_rollout::outputs::Log;
-use ecs_rollout::rollback::last_good;
-use ecs_rollout::watch::WatchOutcome;
+use gantry_ecs::Log;
+use gantry_ecs::Scope;
+use gantry_ecs::rollback::last_good;
 use gantry_ecs::taskdef::short_name;
+use gantry_ecs::watch::WatchOutcome;
 use gantry_ecs::{
     Ecs, RolloutState, ServiceDeploymentInfo, ServiceSnapshot, ServiceUpdate, Strategy,
     TrafficShift,
@@ -313,13 +313,13 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
     ) -> anyhow::Result<(Done, NativeOutputs)> {
         let cluster = &self.target.cluster;
         let service_name = &self.target.stable_service;
-        let service = ecs_rollout::run::current_service(self.ecs, cluster, service_name)
+        let service = gantry_ecs::deploy::current_service(self.ecs, cluster, service_name)
             .await
             .map_err(|e| anyhow!("service '{service_name}': {e}"))?;
         if !shifts_traffic_itself(&service.strategy) {
             bail!(
                 "'canary-service' is empty, so canary-gate would judge ECS's own CANARY or LINEAR deployment of '{service_name}', but it deploys with {}: give 'canary-service' to run a canary service beside it, or set its deploymentConfiguration.strategy to CANARY or LINEAR",
-                ecs_rollout::deploy::describe_strategy(&service)
+                gantry_ecs::deploy::describe_strategy(&service)
             );
         }
         check_traffic_shift(&service.traffic_shift, self.alb)
@@ -436,14 +436,14 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                 task_definition: Some(task_definition.clone()),
                 ..ServiceUpdate::default()
             };
-            ecs_rollout::deploy(self.ecs, &service, &update, PENDING_TIMEOUT)
+            gantry_ecs::deploy(self.ecs, &service, &update, PENDING_TIMEOUT)
                 .await
                 .map_err(|e| anyhow!("deploying {service_name}: {e}"))?;
             self.log.mark(&format!(
                 "deployment of {} to {service_name} started",
                 short_name(&task_definition)
             ));
-            let after = ecs_rollout::run::current_service(self.ecs, cluster, service_name)
+            let after = gantry_ecs::deploy::current_service(self.ecs, cluster, service_name)
                 .await
                 .map_err(|e| anyhow!("service '{service_name}': {e}"))?;
             self.deployment_arn(&after, started_ms).await?
@@ -621,7 +621,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                     stop: self.rollout_cancel,
                     log: self.log,
                 };
-                match ecs_rollout::rollback(
+                match gantry_ecs::rollback(
                     scope,
                     previous,
                     PENDING_TIMEOUT,
@@ -713,7 +713,7 @@ fn short_tg(arn: &str) -> &str {
 }
 
 fn strategy_name(service: &ServiceSnapshot) -> String {
-    let name = ecs_rollout::deploy::describe_strategy(service);
+    let name = gantry_ecs::deploy::describe_strategy(service);
     match service.shift_step {
         Some((percent, Some(bake))) => format!("{name} ({percent} % steps, {bake} min bake)"),
         Some((percent, None)) => format!("{name} ({percent} % steps)"),

@@ -125,7 +125,7 @@ async fn execute(
                         conf = conf.endpoint_url(url);
                     }
                     let ecs = gantry_ecs::SdkEcs::new(aws_sdk_ecs::Client::from_conf(conf.build()));
-                    let log = ecs_rollout::outputs::Log::new(Some(&runner));
+                    let log = gantry_ecs::Log::new(Some(&runner));
                     match target.canary_service.clone() {
                         Some(canary_service) => {
                             let service = EcsCanaryService::new(

@@ -3,6 +3,7 @@
 //! that ecs-rollout has more to say about into its own variants.
 
 use gantry_ecs::EcsError;
+use gantry_ecs::codedeploy::CdError;
 use gantry_ecs::taskdef::TaskDefError;
 
 use crate::render::RenderError;
@@ -11,6 +12,9 @@ use crate::render::RenderError;
 pub enum RolloutError {
     #[error(transparent)]
     Ecs(EcsError),
+    /// What [`gantry_ecs::Error`] says as it is (its variants not mapped below).
+    #[error(transparent)]
+    Service(gantry_ecs::Error),
     #[error(transparent)]
     Render(#[from] RenderError),
     #[error(transparent)]
@@ -32,10 +36,6 @@ pub enum RolloutError {
         "service '{service}' uses the EXTERNAL deployment controller: its tasks are placed by a third-party controller through task sets, which ecs-rollout does not drive; deploy it with that controller"
     )]
     ExternalController { service: String },
-    #[error(
-        "service '{service}' uses the CODE_DEPLOY deployment controller, which this caller does not drive: deploy it with ecs-rollout (which creates a CodeDeploy deployment) or with CodeDeploy"
-    )]
-    CodeDeployController { service: String },
     #[error(transparent)]
     CodeDeploy(#[from] CdError),
     #[error(
@@ -46,10 +46,6 @@ pub enum RolloutError {
         "service '{service}' uses deployment controller or strategy '{what}', which ecs-rollout does not know"
     )]
     UnknownController { service: String, what: String },
-    #[error(
-        "UpdateService answered without a new deployment of {task_definition}: ECS started nothing to watch"
-    )]
-    NoDeployment { task_definition: String },
     #[error("the pre-deploy task failed, so the service was not touched: {0}")]
     PreDeploy(String),
     #[error("input 'rollback-image-tag': {0}")]
@@ -78,11 +74,22 @@ impl From<EcsError> for RolloutError {
     }
 }
 
-/// A CodeDeploy call failed (here, beside [`RolloutError`], so that the CodeDeploy module
-/// depends on the errors and not the other way round).
-#[derive(Debug, thiserror::Error)]
-#[error("CodeDeploy {operation} failed: {message}")]
-pub struct CdError {
-    pub operation: &'static str,
-    pub message: String,
+/// The cluster and service as the inputs name them, and the controllers ecs-rollout does not
+/// drive, in ecs-rollout's words.
+impl From<gantry_ecs::Error> for RolloutError {
+    fn from(e: gantry_ecs::Error) -> Self {
+        use gantry_ecs::Error as E;
+        match e {
+            E::Ecs(e) => e.into(),
+            E::ClusterMissing { cluster } => RolloutError::ClusterMissing(cluster),
+            E::ServiceMissing { cluster, service } => {
+                RolloutError::ServiceMissing { cluster, service }
+            }
+            E::ExternalController { service } => RolloutError::ExternalController { service },
+            E::UnknownController { service, what } => {
+                RolloutError::UnknownController { service, what }
+            }
+            other => RolloutError::Service(other),
+        }
+    }
 }

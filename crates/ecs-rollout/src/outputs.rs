@@ -1,11 +1,9 @@
-//! What the run reports: the outputs, the job summary with its timeline, and [`Log`], which
-//! prints as the run goes and remembers the moments that make the timeline.
+//! What the run reports: the outputs and the job summary with its timeline (the moments
+//! [`gantry_ecs::Log`] remembered as the run went).
 
-use std::sync::Mutex;
 use std::time::Duration;
 
-use gantry_toolkit::{Runner, Summary};
-use tokio::time::Instant;
+use gantry_toolkit::Summary;
 
 use gantry_ecs::diff::Change;
 use gantry_ecs::taskdef::short_name;
@@ -123,65 +121,6 @@ impl Report {
                 format!("{}", self.duration.as_secs_f64().round()),
             ),
         ]
-    }
-}
-
-/// Prints through the runner (when there is one) and keeps a timeline of the moments that
-/// matter, with the seconds since the start.
-#[derive(Debug)]
-pub struct Log<'a> {
-    runner: Option<&'a Runner>,
-    start: Instant,
-    timeline: Mutex<Vec<(Duration, String)>>,
-}
-
-impl<'a> Log<'a> {
-    pub fn new(runner: Option<&'a Runner>) -> Log<'a> {
-        Log {
-            runner,
-            start: Instant::now(),
-            timeline: Mutex::new(Vec::new()),
-        }
-    }
-
-    pub fn elapsed(&self) -> Duration {
-        self.start.elapsed()
-    }
-
-    /// A line of progress (printed, not in the timeline).
-    pub fn info(&self, message: &str) {
-        if let Some(r) = self.runner {
-            r.info(message);
-        }
-    }
-
-    /// A service event: printed and in the timeline.
-    pub fn event(&self, message: &str) {
-        self.info(&format!("event: {message}"));
-        self.push(message);
-    }
-
-    /// A step of ours: printed and in the timeline.
-    pub fn mark(&self, message: &str) {
-        self.info(message);
-        self.push(message);
-    }
-
-    pub fn warning(&self, message: &str) {
-        if let Some(r) = self.runner {
-            r.warning(message);
-        }
-        self.push(&format!("warning: {message}"));
-    }
-
-    fn push(&self, message: &str) {
-        if let Ok(mut t) = self.timeline.lock() {
-            t.push((self.start.elapsed(), message.to_owned()));
-        }
-    }
-
-    pub fn timeline(&self) -> Vec<(Duration, String)> {
-        self.timeline.lock().map(|t| t.clone()).unwrap_or_default()
     }
 }
 

@@ -8,15 +8,15 @@
 use gantry_toolkit::Signal;
 use serde_json::Value;
 
-use crate::config::Changes;
-use crate::deploy::check_deployable;
-use crate::error::RolloutError;
-use crate::render::{render, target_container};
+use gantry_ecs::deploy::check_deployable;
 use gantry_ecs::diff::{Change, diff};
 use gantry_ecs::image::ImageRef;
-use gantry_ecs::taskdef::image_of;
-use gantry_ecs::taskdef::{self, short_name};
+use gantry_ecs::taskdef::{self, image_of, short_name};
 use gantry_ecs::{CircuitBreaker, Deployment, RolloutState, ServiceSnapshot, ServiceUpdate};
+
+use crate::config::Changes;
+use crate::error::RolloutError;
+use crate::render::{render, target_container};
 
 /// Who deploys the service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,16 +35,18 @@ pub enum Route {
 pub fn route(before: &ServiceSnapshot, service: &str) -> Result<Route, RolloutError> {
     match check_deployable(before) {
         Ok(()) => Ok(Route::Ecs),
-        Err(RolloutError::CodeDeployController { .. }) => match before.load_balancers.first() {
-            Some((container, port)) => Ok(Route::CodeDeploy {
-                container: container.clone(),
-                port: *port,
-            }),
-            None => Err(RolloutError::CodeDeployNoLoadBalancer {
-                service: service.to_owned(),
-            }),
-        },
-        Err(e) => Err(e),
+        Err(gantry_ecs::Error::CodeDeployController { .. }) => {
+            match before.load_balancers.first() {
+                Some((container, port)) => Ok(Route::CodeDeploy {
+                    container: container.clone(),
+                    port: *port,
+                }),
+                None => Err(RolloutError::CodeDeployNoLoadBalancer {
+                    service: service.to_owned(),
+                }),
+            }
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::scope::Scope;
+use gantry_ecs::Scope;
 use gantry_ecs::{Ecs, EcsError, ServiceSnapshot, TaskRun, TaskSnapshot};
 
 /// Where a container's logs go, from its `logConfiguration` (awslogs only; other drivers are

@@ -1,7 +1,9 @@
 //! One run of the tool: inputs → config → (AWS) service and task definitions → render → dry-run
 //! diff, or register → pre-deploy task → deploy → watch → rollback when it failed → outputs and
 //! summary. The only module that strings the layers together; what to do at each step is
-//! decided elsewhere ([`crate::plan`], [`mod@crate::rollback`]), here it is only done.
+//! decided elsewhere ([`crate::plan`], [`gantry_ecs::rollback::decide`], [`crate::outcome`]),
+//! here it is only done, with [`gantry_ecs`]'s deploy, watch and rollback. A CODE_DEPLOY
+//! service goes through [`codedeploy`].
 //!
 //! One deadline (`timeout-seconds`) covers the whole run: the watch of our deployment ends at
 //! two thirds of it, so that a rollback always has the last third to complete.
@@ -15,21 +17,24 @@ use gantry_toolkit::{GithubContext, Runner};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::codedeploy::{self, CodeDeploy, SdkCodeDeploy};
+use gantry_ecs::codedeploy::{CodeDeploy, SdkCodeDeploy};
+use gantry_ecs::deploy::{deploy, describe_strategy, described_service};
+use gantry_ecs::diff::Change;
+use gantry_ecs::rollback::{self, Rollback, Watched, last_good, may_deregister, rollback};
+use gantry_ecs::taskdef::{family_of, short_name};
+use gantry_ecs::watch::{self, watch};
+use gantry_ecs::{Ecr, Ecs, Log, Scope, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
+use gantry_toolkit::Stop;
+
 use crate::config::{Changes, Config, Mode, RollbackTarget, TaskDefSource};
-use crate::deploy::{check_deployable, deploy, describe_strategy};
 use crate::error::RolloutError;
-use crate::outputs::{Log, Report, Status, summary};
+use crate::outcome;
+use crate::outputs::{Report, Status, summary};
 use crate::plan::{self, NewTaskDefinition, Route, Running, ServiceSettings, Source};
 use crate::pre_deploy::{self, PreDeployTask, run_pre_deploy};
 use crate::render::target_container;
-use crate::rollback::{self, Rollback, Watched, last_good, may_deregister, rollback};
-use crate::scope::Scope;
-use crate::watch::{self, watch};
-use gantry_ecs::diff::Change;
-use gantry_ecs::taskdef::{family_of, short_name};
-use gantry_ecs::{Ecr, Ecs, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
-use gantry_toolkit::Stop;
+
+pub mod codedeploy;
 
 /// The binary's entry: parse and validate everything, then run on a tokio runtime.
 pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
@@ -120,35 +125,6 @@ fn finish(
     }
     runner.write_summary(&summary(report, changes, &log.timeline()))?;
     Ok(())
-}
-
-/// The service as it is now, after checking the cluster and that we can deploy it.
-pub async fn current_service<E: Ecs>(
-    ecs: &E,
-    cluster: &str,
-    service: &str,
-) -> Result<ServiceSnapshot, RolloutError> {
-    let snap = described_service(ecs, cluster, service).await?;
-    check_deployable(&snap)?;
-    Ok(snap)
-}
-
-/// The service as it is now, after checking the cluster.
-async fn described_service<E: Ecs>(
-    ecs: &E,
-    cluster: &str,
-    service: &str,
-) -> Result<ServiceSnapshot, RolloutError> {
-    if !ecs.cluster_exists(cluster).await? {
-        return Err(RolloutError::ClusterMissing(cluster.to_owned()));
-    }
-    let Some(snap) = ecs.describe_service(cluster, service).await? else {
-        return Err(RolloutError::ServiceMissing {
-            cluster: cluster.to_owned(),
-            service: service.to_owned(),
-        });
-    };
-    Ok(snap)
 }
 
 /// Everything after the inputs, on the scope's service until its deadline: returns the report
@@ -277,7 +253,7 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
             roll(scope, config, &before, &update, good.as_deref(), report).await?
         }
     };
-    if rollback::deregister(
+    if outcome::deregister(
         report.status,
         config.wait,
         config.deregister_failed,
@@ -356,7 +332,7 @@ async fn roll<E: Ecs>(
             let rollback_scope = scope.until(rollback::deadline(Instant::now(), deadline));
             let rb = rollback(rollback_scope, &target, config.pending_timeout, signals).await?;
             report.rollback = Some((rb.deployment_id.clone(), rb.task_definition.clone()));
-            (report.status, report.reason) = rollback::after_rollback(&failure, &rb);
+            (report.status, report.reason) = outcome::after_rollback(&failure, &rb);
             if report.status == Status::RolledBack {
                 log.mark(&format!(
                     "rollback completed: the service runs {} again",
@@ -364,7 +340,7 @@ async fn roll<E: Ecs>(
                 ));
             }
         }
-        Rollback::Skip(skip) => report.reason = skip.reason(&failure),
+        Rollback::Skip(skip) => report.reason = outcome::skipped(&skip, &failure),
         // Not after a failed ECS deployment: the first is for a success, the others are
         // CodeDeploy's.
         Rollback::NotNeeded | Rollback::StopDeployment | Rollback::Ended => {}

@@ -1,18 +1,52 @@
-//! Starting a deployment: check the service can be deployed by us, UpdateService, and find the
-//! deployment ECS created for it (by id), which is what [`crate::watch`] follows.
+//! Starting a deployment: find the service and check that UpdateService can deploy it
+//! ([`current_service`], [`check_deployable`]), send UpdateService, and find the deployment ECS
+//! created for it (by id), which is what [`crate::watch()`] follows ([`deploy()`]).
 //!
-//! The strategy is the service's own: a rolling update and ECS native blue/green both start with
-//! UpdateService and show up as a new PRIMARY deployment; ECS runs the strategy (bake time
-//! included). For blue/green the watch also follows the lifecycle stages of the service
-//! deployment (ListServiceDeployments, DescribeServiceDeployments). CODE_DEPLOY services are
-//! refused here (the `run` module deploys them through [`crate::codedeploy`]), EXTERNAL always.
+//! The strategy is the service's own (ecspresso chooses the same way): a rolling update and
+//! ECS native blue/green, CANARY and LINEAR all start with UpdateService and show up as a new
+//! PRIMARY deployment; ECS runs the strategy (bake time included). For those other than rolling
+//! the watch also follows the lifecycle stages of the service deployment
+//! (ListServiceDeployments, DescribeServiceDeployments). CODE_DEPLOY services are refused here
+//! (they are deployed through a CodeDeploy deployment: [`crate::codedeploy`]), EXTERNAL always.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::error::RolloutError;
+use crate::api::{Controller, DeploymentStatus, Ecs, ServiceSnapshot, ServiceUpdate, Strategy};
+use crate::error::Error;
 use crate::watch::Watcher;
-use gantry_ecs::{Controller, DeploymentStatus, Ecs, ServiceSnapshot, ServiceUpdate, Strategy};
+
+/// The service as it is now, after checking the cluster and that UpdateService can deploy it
+/// ([`check_deployable`]).
+pub async fn current_service<E: Ecs>(
+    ecs: &E,
+    cluster: &str,
+    service: &str,
+) -> Result<ServiceSnapshot, Error> {
+    let snap = described_service(ecs, cluster, service).await?;
+    check_deployable(&snap)?;
+    Ok(snap)
+}
+
+/// The service as it is now, after checking the cluster (whatever deploys it).
+pub async fn described_service<E: Ecs>(
+    ecs: &E,
+    cluster: &str,
+    service: &str,
+) -> Result<ServiceSnapshot, Error> {
+    if !ecs.cluster_exists(cluster).await? {
+        return Err(Error::ClusterMissing {
+            cluster: cluster.to_owned(),
+        });
+    }
+    let Some(snap) = ecs.describe_service(cluster, service).await? else {
+        return Err(Error::ServiceMissing {
+            cluster: cluster.to_owned(),
+            service: service.to_owned(),
+        });
+    };
+    Ok(snap)
+}
 
 /// How ECS will roll the service, for messages.
 pub fn describe_strategy(snap: &ServiceSnapshot) -> String {
@@ -29,15 +63,16 @@ pub fn describe_strategy(snap: &ServiceSnapshot) -> String {
     }
 }
 
-/// Refuses services whose deployments ecs-rollout cannot drive and watch.
-pub fn check_deployable(snap: &ServiceSnapshot) -> Result<(), RolloutError> {
+/// Refuses services whose deployments UpdateService cannot start and [`crate::watch()`] cannot
+/// follow: EXTERNAL and CODE_DEPLOY controllers, and controllers or strategies unknown here.
+pub fn check_deployable(snap: &ServiceSnapshot) -> Result<(), Error> {
     let service = snap.name.clone();
     match &snap.controller {
         Controller::Ecs => {}
-        Controller::External => return Err(RolloutError::ExternalController { service }),
-        Controller::CodeDeploy => return Err(RolloutError::CodeDeployController { service }),
+        Controller::External => return Err(Error::ExternalController { service }),
+        Controller::CodeDeploy => return Err(Error::CodeDeployController { service }),
         Controller::Other(what) => {
-            return Err(RolloutError::UnknownController {
+            return Err(Error::UnknownController {
                 service,
                 what: what.clone(),
             });
@@ -47,7 +82,7 @@ pub fn check_deployable(snap: &ServiceSnapshot) -> Result<(), RolloutError> {
         Strategy::Rolling | Strategy::BlueGreen => Ok(()),
         // LINEAR and CANARY roll like blue/green as far as deployments go; watch them the same.
         Strategy::Other(s) if s == "LINEAR" || s == "CANARY" => Ok(()),
-        Strategy::Other(what) => Err(RolloutError::UnknownController {
+        Strategy::Other(what) => Err(Error::UnknownController {
             service,
             what: what.clone(),
         }),
@@ -61,7 +96,7 @@ pub async fn deploy<E: Ecs>(
     before: &ServiceSnapshot,
     update: &ServiceUpdate,
     pending_timeout: Duration,
-) -> Result<Watcher, RolloutError> {
+) -> Result<Watcher, Error> {
     let task_definition = update
         .task_definition
         .clone()
@@ -71,11 +106,10 @@ pub async fn deploy<E: Ecs>(
         .ok()
         .and_then(|d| i64::try_from(d.as_millis()).ok());
     let after = ecs.update_service(update).await?;
-    let id = new_deployment(before, &after, &task_definition).ok_or_else(|| {
-        RolloutError::NoDeployment {
+    let id =
+        new_deployment(before, &after, &task_definition).ok_or_else(|| Error::NoDeployment {
             task_definition: task_definition.clone(),
-        }
-    })?;
+        })?;
     let known = before
         .events
         .iter()

@@ -16,13 +16,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::outputs::Log;
-use crate::scope::Scope;
-use gantry_ecs::taskdef::short_name;
-use gantry_ecs::{
+use gantry_toolkit::Signal;
+
+use crate::api::{
     DeploymentStatus, Ecs, EcsError, RolloutState, ServiceDeploymentInfo, ServiceSnapshot,
 };
-use gantry_toolkit::Signal;
+use crate::log::Log;
+use crate::scope::Scope;
+use crate::taskdef::short_name;
 
 /// Why a deployment did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -503,7 +504,7 @@ async fn follow_lifecycle<E: Ecs>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gantry_ecs::{Controller, Deployment, ServiceEvent, Strategy};
+    use crate::api::{Controller, Deployment, ServiceEvent, Strategy};
 
     const OLD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:4";
     const NEW: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:5";

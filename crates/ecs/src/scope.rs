@@ -1,11 +1,11 @@
-//! What every ECS step of a run shares: the client, the service it acts on, the deadline the step
-//! must keep, the run's cancellation and its log. One value, passed whole, instead of the same
-//! six arguments in a row of every step.
+//! What every ECS step shares: the client, the service it acts on, the deadline the step must
+//! keep, the run's cancellation and its log. One value, passed whole, instead of the same six
+//! arguments in a row of every step ([`crate::watch()`], [`crate::rollback()`], ...).
 
 use gantry_toolkit::Stop;
 use tokio::time::Instant;
 
-use crate::outputs::Log;
+use crate::log::Log;
 
 /// One ECS service as a step of a run acts on it.
 #[derive(Debug)]
@@ -41,7 +41,8 @@ impl<'a, E> Scope<'a, E> {
         Scope { deadline, ..self }
     }
 
-    /// The same scope on another service of the cluster (canary-gate's canary service).
+    /// The same scope on another service of the cluster (a canary service beside the stable
+    /// one).
     #[must_use]
     pub fn on(self, service: &'a str) -> Scope<'a, E> {
         Scope { service, ..self }

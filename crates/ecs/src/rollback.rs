@@ -2,29 +2,29 @@
 //! (read from the service's deployments then, not "revision − 1", which may never have run or
 //! may be the broken one), and waiting until the service runs it again.
 //!
-//! The decisions are pure: whether and where to roll back after a deployment did not succeed
-//! ([`decide`], for ECS's and CodeDeploy's deployments alike), how the run ends after the
-//! rollback ([`after_rollback`], [`rolled_back_to`]), whether ECS already rolls back
-//! ([`ecs_rolling_back`]) and whether the failed revision may go ([`deregister`],
-//! [`may_deregister`]). [`rollback`] is the effect.
+//! The decisions are pure: the last good revision ([`last_good`]), whether and where to roll
+//! back after a deployment did not succeed ([`decide`], for ECS's and CodeDeploy's deployments
+//! alike), where CodeDeploy went back to ([`rolled_back_to`]), whether ECS already rolls back
+//! ([`ecs_rolling_back`]), how long a rollback may take ([`deadline`]) and whether a failed
+//! revision may go ([`may_deregister`]). [`rollback()`] is the effect. How a run words a
+//! rollback it skipped, and how it ends after one, is the tool's.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::api::{Deployment, DeploymentStatus, Ecs, RolloutState, ServiceSnapshot, ServiceUpdate};
 use crate::deploy::deploy;
-use crate::error::RolloutError;
-use crate::outputs::Status;
+use crate::error::Error;
 use crate::scope::Scope;
+use crate::taskdef::short_name;
 use crate::watch::{FailureKind, WatchOutcome, Watcher, watch};
-use gantry_ecs::taskdef::short_name;
-use gantry_ecs::{Deployment, DeploymentStatus, Ecs, RolloutState, ServiceSnapshot, ServiceUpdate};
 
 /// The task definition of the last deployment that completed, as the service was before we
 /// changed it: the PRIMARY deployment if it COMPLETED, else a COMPLETED one still ACTIVE (the
 /// service was mid-deployment or on a FAILED one). `None` when nothing completed.
 pub fn last_good(before: &ServiceSnapshot) -> Option<String> {
-    let completed = |d: &&gantry_ecs::Deployment| d.rollout_state == Some(RolloutState::Completed);
+    let completed = |d: &&crate::api::Deployment| d.rollout_state == Some(RolloutState::Completed);
     if let Some(p) = before
         .deployments
         .iter()
@@ -89,25 +89,6 @@ pub enum Skip {
     LastGoodFailed(String),
 }
 
-impl Skip {
-    /// The run's reason, after the `failure`, for an ECS deployment left as it is.
-    pub fn reason(&self, failure: &str) -> String {
-        match self {
-            Skip::Replaced => {
-                format!("{failure}; no rollback: the newer deployment owns the service now")
-            }
-            Skip::NotAsked => format!("{failure}; no rollback (rollback-on-failure: false)"),
-            Skip::NoLastGood => format!(
-                "{failure}; no rollback: no deployment of this service completed before ours, so there is no known good task definition"
-            ),
-            Skip::LastGoodFailed(target) => format!(
-                "{failure}; no rollback: the last good task definition is the one that failed ({})",
-                short_name(target)
-            ),
-        }
-    }
-}
-
 /// Whether and where to roll back after our deployment of `failed` (an ARN), given how its
 /// watch ended, whether the run rolls back at all, and the last good revision before it
 /// ([`last_good`]). An ECS deployment goes back to the last good revision, unless another
@@ -154,34 +135,6 @@ pub fn replaced(outcome: &WatchOutcome, last_good: Option<&str>) -> bool {
     }
 }
 
-/// How the run ends after its deployment failed with `failure` and it rolled back: rolled
-/// back (the reason stays the failure) when the rollback deployment completed, else failed,
-/// saying what became of the rollback.
-pub fn after_rollback(failure: &str, rollback: &RollbackResult) -> (Status, String) {
-    let target = short_name(&rollback.task_definition);
-    match &rollback.outcome {
-        WatchOutcome::Succeeded => (Status::RolledBack, failure.to_owned()),
-        WatchOutcome::Failed(f) => (
-            Status::Failed,
-            format!(
-                "{failure}; the rollback to {target} failed too: {}",
-                f.reason
-            ),
-        ),
-        WatchOutcome::TimedOut(why) => (
-            Status::Failed,
-            format!("{failure}; the rollback to {target} did not complete in time: {why}"),
-        ),
-        WatchOutcome::Cancelled(signal) => (
-            Status::Failed,
-            format!(
-                "{failure}; rollback to {target} started (deployment {}) but not watched to the end: {signal}",
-                rollback.deployment_id
-            ),
-        ),
-    }
-}
-
 /// Where the service went back to after our CodeDeploy deployment of `failed` did not succeed:
 /// the revision it runs now, unless that is still ours (or unknown).
 pub fn rolled_back_to<'a>(running: &'a str, failed: &str) -> Option<&'a str> {
@@ -201,13 +154,6 @@ pub fn ecs_rolling_back<'a>(now: &'a ServiceSnapshot, target: &str) -> Option<&'
 /// again.
 pub fn deadline(now: Instant, run_deadline: Instant) -> Instant {
     run_deadline.max(now + Duration::from_secs(5))
-}
-
-/// Whether to deregister the revision the run deployed, once the run ended with `status`:
-/// only after a deployment that did not succeed and was watched to its end, when asked to,
-/// and only a revision the run registered itself.
-pub fn deregister(status: Status, watched: bool, asked: bool, registered: bool) -> bool {
-    status != Status::Succeeded && watched && asked && registered
 }
 
 /// Whether a failed revision may be deregistered: never one the service still uses in any of
@@ -235,7 +181,7 @@ pub async fn rollback<E: Ecs>(
     target: &str,
     pending_timeout: Duration,
     signals_seen: u32,
-) -> Result<RollbackResult, RolloutError> {
+) -> Result<RollbackResult, Error> {
     let Scope {
         ecs,
         cluster,
@@ -244,7 +190,7 @@ pub async fn rollback<E: Ecs>(
         ..
     } = scope;
     let Some(now) = ecs.describe_service(cluster, service).await? else {
-        return Err(RolloutError::ServiceMissing {
+        return Err(Error::ServiceMissing {
             cluster: cluster.to_owned(),
             service: service.to_owned(),
         });
@@ -286,8 +232,8 @@ pub async fn rollback<E: Ecs>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::{Controller, Strategy};
     use crate::watch::Failure;
-    use gantry_ecs::{Controller, Strategy};
 
     fn dep(
         id: &str,
@@ -550,80 +496,6 @@ mod tests {
     }
 
     #[test]
-    fn why_the_service_is_left_as_it_is() {
-        // (name, skip, reason)
-        let table: &[(&str, Skip, &str)] = &[
-            (
-                "replaced",
-                Skip::Replaced,
-                "x; no rollback: the newer deployment owns the service now",
-            ),
-            (
-                "not asked",
-                Skip::NotAsked,
-                "x; no rollback (rollback-on-failure: false)",
-            ),
-            (
-                "nothing good",
-                Skip::NoLastGood,
-                "x; no rollback: no deployment of this service completed before ours, so there is no known good task definition",
-            ),
-            (
-                "the failed one",
-                Skip::LastGoodFailed("arn:aws:ecs:r:1:task-definition/api:8".into()),
-                "x; no rollback: the last good task definition is the one that failed (api:8)",
-            ),
-        ];
-        for (name, skip, want) in table {
-            assert_eq!(skip.reason("x"), *want, "{name}");
-        }
-    }
-
-    #[test]
-    fn how_the_run_ends_after_the_rollback() {
-        let rb = |outcome| RollbackResult {
-            deployment_id: "ecs-svc/3".into(),
-            task_definition: "arn:aws:ecs:r:1:task-definition/api:7".into(),
-            outcome,
-            by_ecs: false,
-        };
-        // (name, the rollback's outcome, status, reason)
-        let table: &[(&str, WatchOutcome, Status, &str)] = &[
-            (
-                "completed",
-                WatchOutcome::Succeeded,
-                Status::RolledBack,
-                "x",
-            ),
-            (
-                "failed too",
-                failed(FailureKind::Stuck),
-                Status::Failed,
-                "x; the rollback to api:7 failed too: failed",
-            ),
-            (
-                "too slow",
-                WatchOutcome::TimedOut("1 of 2".into()),
-                Status::Failed,
-                "x; the rollback to api:7 did not complete in time: 1 of 2",
-            ),
-            (
-                "cancelled again",
-                WatchOutcome::Cancelled(gantry_toolkit::Signal::Interrupt),
-                Status::Failed,
-                "x; rollback to api:7 started (deployment ecs-svc/3) but not watched to the end: SIGINT",
-            ),
-        ];
-        for (name, outcome, status, reason) in table {
-            assert_eq!(
-                after_rollback("x", &rb(outcome.clone())),
-                (*status, (*reason).to_owned()),
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
     fn where_codedeploy_went_back_to() {
         // (name, what the service runs, back on)
         let table: &[(&str, &str, Option<&str>)] = &[
@@ -700,34 +572,6 @@ mod tests {
         ];
         for (name, left, want) in table {
             assert_eq!(deadline(now, now + *left) - now, *want, "{name}");
-        }
-    }
-
-    #[test]
-    fn only_a_failed_revision_the_run_registered_is_deregistered_when_asked() {
-        use Status::{Failed, RolledBack, Succeeded};
-        // (name, status, watched, asked, registered, deregister)
-        let table: &[(&str, Status, bool, bool, bool, bool)] = &[
-            ("rolled back", RolledBack, true, true, true, true),
-            ("failed", Failed, true, true, true, true),
-            ("succeeded", Succeeded, true, true, true, false),
-            ("not watched", Failed, false, true, true, false),
-            ("not asked", RolledBack, true, false, true, false),
-            (
-                "not ours: an existing revision",
-                RolledBack,
-                true,
-                true,
-                false,
-                false,
-            ),
-        ];
-        for (name, status, watched, asked, registered, want) in table {
-            assert_eq!(
-                deregister(*status, *watched, *asked, *registered),
-                *want,
-                "{name}"
-            );
         }
     }
 
