@@ -1,8 +1,8 @@
 //! The boundary to the ECS side of a canary: running the new task definition as a canary
 //! service beside the stable one, and what promotion and rollback do to the services.
 //!
-//! This crate shifts ALB traffic and judges; the ECS work reuses `ecs-rollout`'s library and
-//! plugs in here: [`crate::ecs_canary::EcsCanaryService`] when the `cluster` input is set,
+//! This crate shifts ALB traffic and judges; the ECS work stands on `gantry-ecs` (the ECS model
+//! ecs-rollout stands on too) and plugs in here: [`crate::ecs_canary::EcsCanaryService`] when the `cluster` input is set,
 //! else [`NoCanaryService`] (traffic only, the services are left as the deploy job set them).
 //!
 //! What an ECS implementation does:
@@ -10,7 +10,7 @@
 //!   definition and a small desired count, registered with the canary target group, and wait
 //!   until its tasks are healthy (before any traffic moves).
 //! - [`CanaryService::promote`]: roll the stable service to the new task definition (with
-//!   ecs-rollout's rolling deploy and its own health checks), then scale the canary to 0. The
+//!   gantry-ecs's deploy, watch and rollback, by deployment id), then scale the canary to 0. The
 //!   run then returns the traffic to the stable group.
 //! - [`CanaryService::rollback`]: scale the canary service to 0 (traffic has already been
 //!   given back to the stable group).

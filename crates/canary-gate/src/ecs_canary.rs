@@ -1,21 +1,21 @@
 //! [`CanaryService`] on ECS: the new task definition runs as a small canary service beside the
-//! stable one, and promotion rolls the stable service to it — both with `ecs-rollout`'s
-//! library (deploy by id, watch until really done, roll back to the last good revision).
+//! stable one, and promotion rolls the stable service to it — both with `gantry-ecs` (deploy by
+//! id, watch until really done, roll back to the last good revision), as ecs-rollout does.
 //!
-//! - [`EcsCanaryService::prepare`]: checks both services (they exist, ecs-rollout can deploy
-//!   them), resolves the new task definition to its ARN (default: the canary service's own),
+//! - [`EcsCanaryService::prepare`]: checks both services (they exist, UpdateService can deploy
+//!   them; an error names the input: [`service_error`]), resolves the new task definition to its ARN (default: the canary service's own),
 //!   rolls the canary service to it with `canary-desired-count` tasks and waits until that
 //!   deployment completed, before any traffic moves. A canary that never gets healthy is
 //!   scaled back to 0 and the run fails with no traffic moved.
 //! - [`EcsCanaryService::promote`]: rolls the stable service to the canary's task definition
-//!   and watches it; on failure, timeout or SIGTERM ecs-rollout rolls it back to its last
+//!   and watches it; on failure, timeout or SIGTERM it is rolled back to its last
 //!   good revision and promote fails (the run then puts traffic on stable). On success the
 //!   canary service is scaled to 0 and the run returns all traffic to the stable group.
 //! - [`EcsCanaryService::rollback`]: scales the canary service to 0 (traffic is already back
 //!   on stable, which was never touched).
 //!
 //! A stable service on ECS's own CANARY or LINEAR strategy is rolled the same way here
-//! (ecs-rollout follows its lifecycle stages). Without a canary service, such a deployment is
+//! (gantry-ecs's watch follows its lifecycle stages). Without a canary service, such a deployment is
 //! judged in place instead: see [`crate::ecs_native`].
 
 use std::sync::Mutex;
@@ -33,7 +33,7 @@ use tokio::time::Instant;
 use crate::canary_service::{CanaryService, CanaryServiceError};
 use crate::config::EcsTarget;
 
-/// How long a new deployment may keep tasks PENDING before ecs-rollout calls it stuck.
+/// How long a new deployment may keep tasks PENDING before the watch calls it stuck.
 pub(crate) const PENDING_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What the run learnt about the services, for the outputs.
@@ -127,10 +127,16 @@ impl<'a, E: Ecs> EcsCanaryService<'a, E> {
         }
     }
 
-    async fn service(&self, name: &str) -> Result<ServiceSnapshot, CanaryServiceError> {
+    /// The service `input` names, as it is now, checked as [`gantry_ecs::deploy::current_service`]
+    /// checks it.
+    async fn service(
+        &self,
+        input: &str,
+        name: &str,
+    ) -> Result<ServiceSnapshot, CanaryServiceError> {
         gantry_ecs::deploy::current_service(&self.ecs, &self.target.cluster, name)
             .await
-            .map_err(|e| CanaryServiceError(format!("service '{name}': {e}")))
+            .map_err(|e| CanaryServiceError(service_error(input, name, e)))
     }
 
     async fn resolve(&self, task_definition: &str) -> Result<String, CanaryServiceError> {
@@ -209,6 +215,28 @@ pub(crate) async fn resolve_task_definition<E: Ecs>(
         })
 }
 
+/// Why the service `name` (input `input`) cannot be deployed, in canary-gate's words:
+/// [`gantry_ecs::Error`] names the cluster and the service; this names the input that gave
+/// them and what to do.
+pub(crate) fn service_error(input: &str, name: &str, e: gantry_ecs::Error) -> String {
+    use gantry_ecs::Error as E;
+    match e {
+        E::ClusterMissing { cluster } => format!(
+            "input 'cluster': cluster '{cluster}' does not exist in this account and region: check the name and aws-region"
+        ),
+        E::ServiceMissing { cluster, service } => format!(
+            "input '{input}': service '{service}' does not exist in cluster '{cluster}' (or is INACTIVE): create it first, or check the name"
+        ),
+        E::CodeDeployController { service } => format!(
+            "input '{input}': service '{service}' uses the CODE_DEPLOY deployment controller, which canary-gate does not drive: deploy it with ecs-rollout (which creates a CodeDeploy deployment) or with CodeDeploy"
+        ),
+        e @ (E::ExternalController { .. } | E::UnknownController { .. }) => {
+            format!("input '{input}': {e}")
+        }
+        other => format!("service '{name}': {other}"),
+    }
+}
+
 /// Why a watch did not succeed, in words.
 pub(crate) fn failure(outcome: &WatchOutcome) -> String {
     match outcome {
@@ -229,8 +257,10 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
 
     async fn prepare(&self) -> Result<(), CanaryServiceError> {
         // Both services first: nothing changes unless both can be deployed.
-        let stable = self.service(&self.target.stable_service).await?;
-        let canary = self.service(&self.canary_service).await?;
+        let stable = self
+            .service("stable-service", &self.target.stable_service)
+            .await?;
+        let canary = self.service("canary-service", &self.canary_service).await?;
         let task_definition = match &self.target.task_definition {
             Some(td) => self.resolve(td).await?,
             None => canary.task_definition.clone(),
@@ -287,7 +317,9 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
                 "the canary service was never prepared".into(),
             ));
         };
-        let before = self.service(&self.target.stable_service).await?;
+        let before = self
+            .service("stable-service", &self.target.stable_service)
+            .await?;
         let good = last_good(&before);
         self.log.mark(&format!(
             "promoting: rolling stable service {} to {}",
@@ -337,5 +369,66 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
 
     fn promotes_into_stable(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_errors_name_canary_gates_inputs() {
+        let missing = || gantry_ecs::Error::ServiceMissing {
+            cluster: "prod".into(),
+            service: "api-canary".into(),
+        };
+        // (name, input, error, message)
+        let table: Vec<(&str, &str, gantry_ecs::Error, &str)> = vec![
+            (
+                "no such cluster",
+                "stable-service",
+                gantry_ecs::Error::ClusterMissing {
+                    cluster: "prod".into(),
+                },
+                "input 'cluster': cluster 'prod' does not exist in this account and region: check the name and aws-region",
+            ),
+            (
+                "no such canary service",
+                "canary-service",
+                missing(),
+                "input 'canary-service': service 'api-canary' does not exist in cluster 'prod' (or is INACTIVE): create it first, or check the name",
+            ),
+            (
+                "CodeDeploy",
+                "stable-service",
+                gantry_ecs::Error::CodeDeployController {
+                    service: "api".into(),
+                },
+                "input 'stable-service': service 'api' uses the CODE_DEPLOY deployment controller, which canary-gate does not drive: deploy it with ecs-rollout (which creates a CodeDeploy deployment) or with CodeDeploy",
+            ),
+            (
+                "an external controller",
+                "stable-service",
+                gantry_ecs::Error::ExternalController {
+                    service: "api".into(),
+                },
+                "input 'stable-service': service 'api' uses the EXTERNAL deployment controller",
+            ),
+            (
+                "ECS failed",
+                "stable-service",
+                gantry_ecs::Error::Ecs(gantry_ecs::EcsError::Api {
+                    operation: "DescribeServices",
+                    code: None,
+                    message: "timeout".into(),
+                }),
+                "service 'api': DescribeServices failed: timeout",
+            ),
+        ];
+        for (name, input, e, want) in table {
+            let got = service_error(input, "api", e);
+            assert!(got.starts_with(want), "{name}: {got}");
+            assert!(!got.contains("input 'service'"), "{name}: {got}");
+        }
     }
 }

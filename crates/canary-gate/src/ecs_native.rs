@@ -3,13 +3,13 @@
 //! ECS moves the production listener rule's weights between the service's two target groups
 //! (`loadBalancers[].advancedConfiguration`): the group that has the traffic runs the live
 //! revision (the baseline, "blue"), the other one gets the new revision ("green"). canary-gate
-//! never moves those weights. It starts the deployment (UpdateService through ecs-rollout's
+//! never moves those weights. It starts the deployment (UpdateService through gantry-ecs's
 //! `deploy`), reads the weights ECS set at every look, judges green against blue on the same
 //! evidence and policy as in canary mode, and acts on that one service deployment:
 //!
 //! - a rollback verdict, a hard threshold breached, SIGTERM or the timeout: StopServiceDeployment
 //!   with stop type ROLLBACK at once, so ECS puts all traffic back on blue and the previous
-//!   revision stays; when ECS refuses (the deployment has just finished), ecs-rollout's rollback
+//!   revision stays; when ECS refuses (the deployment has just finished), gantry-ecs's rollback
 //!   deploys the previous revision again;
 //! - promote: ECS carries on, and the run waits until the deployment is SUCCESSFUL;
 //! - inconclusive: wait while ECS still shifts; once all traffic is on green (nothing left to
@@ -23,20 +23,18 @@
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, anyhow, bail};
-use gantry_ecs::Log;
-use gantry_ecs::Scope;
 use gantry_ecs::rollback::last_good;
+use gantry_ecs::service_deployment::{Phase, phase, wait_rolled_back};
 use gantry_ecs::taskdef::short_name;
 use gantry_ecs::watch::WatchOutcome;
 use gantry_ecs::{
-    Ecs, RolloutState, ServiceDeploymentInfo, ServiceSnapshot, ServiceUpdate, Strategy,
-    TrafficShift,
+    Ecs, Log, RolloutState, Scope, ServiceSnapshot, ServiceUpdate, Strategy, TrafficShift,
 };
 use gantry_toolkit::Runner;
 
 use crate::config::{AlbTarget, Config, EcsTarget, OnInconclusive};
 use crate::duration::human;
-use crate::ecs_canary::PENDING_TIMEOUT;
+use crate::ecs_canary::{PENDING_TIMEOUT, service_error};
 use crate::judge::{Decision, Verdict, judge};
 use crate::metrics::CloudWatch;
 use crate::outputs::Outcome;
@@ -158,22 +156,6 @@ pub fn both_serve(green: u8) -> bool {
     (1..100).contains(&green)
 }
 
-/// ECS's rollback of a stopped service deployment of `service`, once it ended: what
-/// happened; `None` while it goes on.
-pub fn rollback_ended(info: &ServiceDeploymentInfo, service: &str) -> Option<String> {
-    match info.status.as_str() {
-        "ROLLBACK_SUCCESSFUL" | "STOPPED" => Some(format!(
-            "ECS rolled {service} back ({}): all traffic on the previous revision",
-            info.status
-        )),
-        "ROLLBACK_FAILED" => Some(format!(
-            "ECS's rollback of {service} FAILED ({}): check the service",
-            info.status_reason.as_deref().unwrap_or_default()
-        )),
-        _ => None,
-    }
-}
-
 /// The reason of a promotion: the verdict's, and ECS finished deploying `task_definition`.
 pub fn promoted_reason(verdict: &Verdict, task_definition: &str) -> String {
     match verdict.decision {
@@ -203,41 +185,6 @@ pub fn rollback_why(verdict: &Verdict, on_inconclusive: OnInconclusive) -> Strin
             }
         ),
         _ => verdict.reason.clone(),
-    }
-}
-
-/// Where a service deployment is, from DescribeServiceDeployments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Phase {
-    InProgress {
-        stage: Option<String>,
-    },
-    Succeeded,
-    /// ECS stopped it or rolled it back (by itself or at our request): status and reason.
-    Ended {
-        status: String,
-        reason: String,
-    },
-}
-
-pub fn phase(info: &ServiceDeploymentInfo) -> Phase {
-    match info.status.as_str() {
-        "SUCCESSFUL" => Phase::Succeeded,
-        "STOPPED"
-        | "STOP_REQUESTED"
-        | "ROLLBACK_REQUESTED"
-        | "ROLLBACK_IN_PROGRESS"
-        | "ROLLBACK_SUCCESSFUL"
-        | "ROLLBACK_FAILED" => Phase::Ended {
-            status: info.status.clone(),
-            reason: info
-                .status_reason
-                .clone()
-                .unwrap_or_else(|| "no reason given".into()),
-        },
-        _ => Phase::InProgress {
-            stage: info.lifecycle_stage.clone(),
-        },
     }
 }
 
@@ -315,7 +262,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
         let service_name = &self.target.stable_service;
         let service = gantry_ecs::deploy::current_service(self.ecs, cluster, service_name)
             .await
-            .map_err(|e| anyhow!("service '{service_name}': {e}"))?;
+            .map_err(|e| anyhow!(service_error("stable-service", service_name, e)))?;
         if !shifts_traffic_itself(&service.strategy) {
             bail!(
                 "'canary-service' is empty, so canary-gate would judge ECS's own CANARY or LINEAR deployment of '{service_name}', but it deploys with {}: give 'canary-service' to run a canary service beside it, or set its deploymentConfiguration.strategy to CANARY or LINEAR",
@@ -445,7 +392,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
             ));
             let after = gantry_ecs::deploy::current_service(self.ecs, cluster, service_name)
                 .await
-                .map_err(|e| anyhow!("service '{service_name}': {e}"))?;
+                .map_err(|e| anyhow!(service_error("stable-service", service_name, e)))?;
             self.deployment_arn(&after, started_ms).await?
         };
         self.runner
@@ -589,7 +536,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
     }
 
     /// StopServiceDeployment (ROLLBACK), watched until ECS reports it rolled back; when ECS
-    /// refuses, ecs-rollout's rollback to the previous revision. Returns what happened and the
+    /// refuses, gantry-ecs's rollback to the previous revision. Returns what happened and the
     /// new revision's share of traffic afterwards.
     async fn roll_back(
         &self,
@@ -605,7 +552,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                 self.log.mark(&format!(
                     "StopServiceDeployment (ROLLBACK) for {service}: {why}"
                 ));
-                self.wait_rolled_back(arn).await
+                wait_rolled_back(self.ecs, arn, service).await
             }
             Err(stop_error) if !previous.is_empty() => {
                 self.log.warning(&format!(
@@ -650,21 +597,6 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
         let green = green_percent(traffic).await.unwrap_or(0);
         session.log_weight(Weights::for_percent(green), "rolled back");
         (result, green)
-    }
-
-    /// Polls the stopped deployment until ECS reports the rollback done (or failed).
-    async fn wait_rolled_back(&self, arn: &str) -> String {
-        let service = &self.target.stable_service;
-        let until = tokio::time::Instant::now() + Duration::from_secs(300);
-        while tokio::time::Instant::now() < until {
-            if let Ok(Some(info)) = self.ecs.describe_service_deployment(arn).await
-                && let Some(ended) = rollback_ended(&info, service)
-            {
-                return ended;
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        format!("ECS is still rolling {service} back after 5 min: check the service")
     }
 
     /// The service deployment to judge: DescribeServices names it; else the newest one since
@@ -1094,41 +1026,6 @@ mod tests {
     }
 
     #[test]
-    fn when_ecs_rollback_ended() {
-        // (name, status, what happened)
-        let table: &[(&str, &str, Option<&str>)] = &[
-            (
-                "rolled back",
-                "ROLLBACK_SUCCESSFUL",
-                Some(
-                    "ECS rolled api back (ROLLBACK_SUCCESSFUL): all traffic on the previous revision",
-                ),
-            ),
-            (
-                "stopped",
-                "STOPPED",
-                Some("ECS rolled api back (STOPPED): all traffic on the previous revision"),
-            ),
-            (
-                "the rollback failed",
-                "ROLLBACK_FAILED",
-                Some("ECS's rollback of api FAILED (alarm): check the service"),
-            ),
-            ("still rolling back", "ROLLBACK_IN_PROGRESS", None),
-            ("asked to stop", "STOP_REQUESTED", None),
-        ];
-        for (name, status, want) in table {
-            let info = ServiceDeploymentInfo {
-                arn: "a".into(),
-                status: (*status).into(),
-                lifecycle_stage: None,
-                status_reason: Some("alarm".into()),
-            };
-            assert_eq!(rollback_ended(&info, "api").as_deref(), *want, "{name}");
-        }
-    }
-
-    #[test]
     fn reasons_of_a_promotion_and_a_rollback() {
         use OnInconclusive::{Hold, Promote, Rollback};
         // (name, decision, on-inconclusive, promoted reason, rollback why)
@@ -1166,37 +1063,6 @@ mod tests {
             let v = verdict(*decision);
             assert_eq!(promoted_reason(&v, OURS), *promoted, "{name}");
             assert_eq!(rollback_why(&v, *on_inconclusive), *why, "{name}");
-        }
-    }
-
-    #[test]
-    fn service_deployment_statuses_map_to_phases() {
-        let info = |status: &str| ServiceDeploymentInfo {
-            arn: "a".into(),
-            status: status.into(),
-            lifecycle_stage: Some("BAKE_TIME".into()),
-            status_reason: Some("alarm".into()),
-        };
-        assert_eq!(phase(&info("SUCCESSFUL")), Phase::Succeeded);
-        assert_eq!(
-            phase(&info("IN_PROGRESS")),
-            Phase::InProgress {
-                stage: Some("BAKE_TIME".into())
-            }
-        );
-        for s in [
-            "STOPPED",
-            "ROLLBACK_IN_PROGRESS",
-            "ROLLBACK_SUCCESSFUL",
-            "ROLLBACK_FAILED",
-        ] {
-            assert_eq!(
-                phase(&info(s)),
-                Phase::Ended {
-                    status: s.into(),
-                    reason: "alarm".into()
-                }
-            );
         }
     }
 

@@ -45,10 +45,11 @@
 //! ## The ECS services
 //!
 //! With `cluster`, `stable-service` and `canary-service`, canary-gate also runs the ECS side
-//! ([`ecs_canary::EcsCanaryService`], reusing ecs-rollout's deploy/watch/rollback): the canary
-//! service gets the new task definition and becomes healthy before any traffic moves; promotion
-//! rolls the stable service to it, scales the canary to 0 and gives stable all traffic again;
-//! rollback, SIGTERM and the timeout put traffic on stable and scale the canary to 0.
+//! ([`ecs_canary::EcsCanaryService`], on [`gantry_ecs`]'s deploy, watch and rollback, as
+//! ecs-rollout is): the canary service gets the new task definition and becomes healthy before
+//! any traffic moves; promotion rolls the stable service to it, scales the canary to 0 and gives
+//! stable all traffic again; rollback, SIGTERM and the timeout put traffic on stable and scale
+//! the canary to 0. canary-gate does not depend on ecs-rollout.
 //!
 //! Without `canary-service`, the stable service must use ECS's own CANARY or LINEAR strategy
 //! ([`ecs_native`]): canary-gate deploys `task-definition` to it, reads the weights ECS sets on

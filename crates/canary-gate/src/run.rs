@@ -442,7 +442,7 @@ async fn decide<T: Traffic, S: CanaryService>(
 }
 
 /// The canary passed but promoting it failed. When promotion goes into the stable service
-/// (which ecs-rollout has rolled back to its last good revision by now), all traffic goes back
+/// (which has been rolled back to its last good revision by now), all traffic goes back
 /// to stable and the canary service is scaled to 0, as in a rollback. Otherwise the traffic
 /// stays where it is (the canary is healthy) and the step fails.
 async fn promotion_failed<T: Traffic, S: CanaryService>(

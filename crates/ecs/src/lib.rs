@@ -17,6 +17,8 @@
 //! - **Roll back to the last good revision** ([`rollback()`], [`rollback::last_good`]): the
 //!   last that *completed* a deployment before we touched the service, not "revision − 1";
 //!   [`rollback::decide`] says whether and where.
+//! - **Service deployments** ([`service_deployment`]): where ECS's own blue/green, CANARY and
+//!   LINEAR deployments are, and waiting for the rollback StopServiceDeployment asks for.
 //! - **One context** per step ([`Scope`]: client, cluster, service, deadline, the run's
 //!   [`gantry_toolkit::Stop`], the [`Log`]).
 //!
@@ -73,6 +75,7 @@ pub mod image;
 pub mod log;
 pub mod rollback;
 pub mod scope;
+pub mod service_deployment;
 pub mod taskdef;
 pub mod watch;
 
