@@ -218,7 +218,7 @@ pub(crate) async fn resolve_task_definition<E: Ecs>(
 /// Why the service `name` (input `input`) cannot be deployed, in canary-gate's words:
 /// [`gantry_ecs::Error`] names the cluster and the service; this names the input that gave
 /// them and what to do.
-pub(crate) fn service_error(input: &str, name: &str, e: gantry_ecs::Error) -> String {
+pub fn service_error(input: &str, name: &str, e: gantry_ecs::Error) -> String {
     use gantry_ecs::Error as E;
     match e {
         E::ClusterMissing { cluster } => format!(

@@ -6,8 +6,9 @@
 //!   succeeds only when that deployment is PRIMARY and COMPLETED, runs as many tasks as desired,
 //!   and the service runs our task definition ([`gantry_ecs::watch::Watcher`]).
 //! - **It rolls back to the last task definition that completed a deployment** (read from the
-//!   service before we touched it), not to "revision − 1" ([`gantry_ecs::rollback::last_good`]), on
-//!   failure, timeout, and the runner's cancellation ([`gantry_toolkit::Stop`]).
+//!   service before we touched it), not to "revision − 1"
+//!   ([`gantry_ecs::rollback::last_good`]), on failure, timeout, and the runner's cancellation
+//!   ([`gantry_toolkit::Stop`]).
 //! - **It polls adaptively**: fast first, then every 4 s with jitter, ≤ 20 DescribeServices
 //!   calls a minute, throttling waited out ([`gantry_ecs::watch::PollSchedule`]).
 //! - **Bad input fails before anything changes**: inputs ([`config`]), then the cluster,

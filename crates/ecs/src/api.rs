@@ -267,7 +267,7 @@ pub trait Ecs: Send + Sync {
         cluster: &str,
         arn: &str,
     ) -> impl Future<Output = Result<Option<TaskSnapshot>, EcsError>> + Send;
-    /// Stops a task (a pre-deploy task the run gives up on).
+    /// Stops a task (a one-off task its caller gives up on).
     fn stop_task(
         &self,
         cluster: &str,

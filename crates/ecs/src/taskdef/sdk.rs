@@ -674,7 +674,7 @@ fn container(v: &Value) -> Result<sdk::ContainerDefinition, TaskDefError> {
     Ok(c.build())
 }
 
-/// A `logConfiguration` object (also the `log-configuration` input).
+/// A `logConfiguration` object (a tool checks an input of that shape with it).
 pub fn log_configuration(v: &Value, what: &str) -> Result<sdk::LogConfiguration, TaskDefError> {
     let lm = obj(v, what)?;
     check_keys(lm, &["logDriver", "options", "secretOptions"], what)?;
