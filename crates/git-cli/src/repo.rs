@@ -274,12 +274,43 @@ impl Repo {
         buffer: usize,
         read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
     ) -> Result<T, RepoError> {
-        let mut child = self
+        self.stream_beside(args, buffer, || (), read).1
+    }
+
+    /// [`Repo::stream`], calling `beside` once git has started and before its output is read:
+    /// git commands that `beside` starts then run alongside this one instead of delaying its
+    /// start. `beside` is called whether or not git could be started.
+    ///
+    /// # Errors
+    /// See [`Repo::stream`].
+    pub fn stream_beside<T, U>(
+        &self,
+        args: &[&str],
+        buffer: usize,
+        beside: impl FnOnce() -> U,
+        read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
+    ) -> (U, Result<T, RepoError>) {
+        let child = self
             .command(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| self.spawn_error(e))?;
+            .map_err(|e| self.spawn_error(e));
+        let started = beside();
+        (
+            started,
+            child.and_then(|child| self.read_stream(child, args, buffer, read)),
+        )
+    }
+
+    /// The rest of [`Repo::stream_beside`], once git has started.
+    fn read_stream<T>(
+        &self,
+        mut child: std::process::Child,
+        args: &[&str],
+        buffer: usize,
+        read: impl FnOnce(&mut BufReader<ChildStdout>) -> Result<T, String>,
+    ) -> Result<T, RepoError> {
         // stderr is drained on its own thread: git must never block on a full pipe. (Should no
         // thread start, the pipe closes and git's messages are lost, not its status.)
         let stderr = child.stderr.take().and_then(|mut pipe| {

@@ -42,7 +42,8 @@ pub struct BaseInputs {
     /// Input `token` is non-empty: pull request files can come from the GitHub API.
     pub token_present: bool,
     /// The default branch when the payload has no `repository.default_branch` (CLI runs, act,
-    /// hand-made payloads), e.g. from [`crate::git::Git::default_branch`].
+    /// hand-made payloads), e.g. from [`crate::git::Git::default_branch`]; see [`plan_asking`]
+    /// to ask for it only when the decision needs it.
     pub default_branch: Option<String>,
     /// `GITHUB_REF` (or, outside a runner, the checked-out branch): the branch being built, for
     /// events whose payload does not say.
@@ -188,13 +189,66 @@ const REF_HINT: &str =
 /// [`BaseError::MissingInput`] when the payload lacks what the decision needs and no input
 /// replaces it; the error names the input to set.
 pub fn plan(event: Option<&EventPayload>, inputs: &BaseInputs) -> Result<Plan, BaseError> {
+    match decide(event, inputs, false) {
+        Ok(plan) => Ok(plan),
+        Err(Undecided::Refused(e)) => Err(e),
+        // Only a decision that may ask says this.
+        Err(Undecided::NeedsDefaultBranch) => {
+            Err(Cx::new(event, inputs).missing("the default branch is not known", "base"))
+        }
+    }
+}
+
+/// [`plan`], calling `default_branch` for the default branch (when neither the payload nor
+/// `inputs` name it) only if the decision depends on it: with an input `base` it seldom does,
+/// and asking git costs a process before the diff can start.
+///
+/// # Errors
+/// See [`plan`].
+pub fn plan_asking(
+    event: Option<&EventPayload>,
+    inputs: &BaseInputs,
+    default_branch: impl FnOnce() -> Option<String>,
+) -> Result<Plan, BaseError> {
+    match decide(event, inputs, true) {
+        Ok(plan) => Ok(plan),
+        Err(Undecided::Refused(e)) => Err(e),
+        Err(Undecided::NeedsDefaultBranch) => plan(
+            event,
+            &BaseInputs {
+                default_branch: default_branch(),
+                ..inputs.clone()
+            },
+        ),
+    }
+}
+
+/// The decision; with `ask`, a default branch neither the payload nor `inputs` name is not
+/// taken as missing: the decision stops where it needs it.
+fn decide(event: Option<&EventPayload>, inputs: &BaseInputs, ask: bool) -> Result<Plan, Undecided> {
     let mut cx = Cx::new(event, inputs);
+    cx.ask_default_branch = ask && cx.default_branch.is_none();
     let (source, reason) = cx.decide()?;
     Ok(Plan {
         source,
         reason,
         warnings: cx.warnings,
     })
+}
+
+/// Why a decision was not made.
+#[derive(Debug)]
+enum Undecided {
+    /// The event and inputs do not say what to compare.
+    Refused(BaseError),
+    /// The decision needs the default branch, which is to be asked for.
+    NeedsDefaultBranch,
+}
+
+impl From<BaseError> for Undecided {
+    fn from(e: BaseError) -> Self {
+        Undecided::Refused(e)
+    }
 }
 
 /// True for a full commit SHA (40 hex digits, or 64 for SHA-256 repositories).
@@ -240,11 +294,13 @@ struct Cx<'a> {
     ref_: Option<&'a str>,
     token: bool,
     default_branch: Option<&'a str>,
+    /// The default branch is not known yet: [`Cx::default_branch`] says to ask for it.
+    ask_default_branch: bool,
     current_ref: Option<&'a str>,
     warnings: Vec<String>,
 }
 
-type Decision = Result<(ChangeSource, String), BaseError>;
+type Decision = Result<(ChangeSource, String), Undecided>;
 
 impl<'a> Cx<'a> {
     fn new(event: Option<&'a EventPayload>, inputs: &'a BaseInputs) -> Self {
@@ -261,9 +317,18 @@ impl<'a> Cx<'a> {
             default_branch: non_empty(payload_default)
                 .or_else(|| non_empty(inputs.default_branch.as_deref()))
                 .map(short_ref),
+            ask_default_branch: false,
             current_ref: non_empty(inputs.current_ref.as_deref()),
             warnings: Vec::new(),
         }
+    }
+
+    /// The default branch, or that the decision must wait for it to be asked for.
+    fn default_branch(&self) -> Result<Option<&'a str>, Undecided> {
+        if self.ask_default_branch {
+            return Err(Undecided::NeedsDefaultBranch);
+        }
+        Ok(self.default_branch)
     }
 
     fn missing(&self, missing: impl Into<String>, input: &'static str) -> BaseError {
@@ -340,11 +405,15 @@ impl<'a> Cx<'a> {
         head: String,
     ) -> Decision {
         let from_input = self.base.is_some();
-        let Some(base) = self.base.map(short_ref).or(self.default_branch) else {
-            return Err(self.missing(
+        let base = match self.base {
+            Some(base) => Some(short_ref(base)),
+            None => self.default_branch()?,
+        };
+        let Some(base) = base else {
+            return Err(Undecided::Refused(self.missing(
                 "no input `base`, and the payload has no repository.default_branch to compare with",
                 "base",
-            ));
+            )));
         };
         if is_sha(base) {
             let reason = format!(
@@ -380,7 +449,7 @@ impl<'a> Cx<'a> {
             ));
         }
         // The base is the branch being built: compare with what it was before.
-        let other_default = self.default_branch.filter(|d| *d != base);
+        let other_default = self.default_branch()?.filter(|d| *d != base);
         match before {
             Before::Sha(before) => {
                 let fallback = match other_default {
@@ -498,6 +567,9 @@ impl<'a> Cx<'a> {
         let pr = &event.pull_request;
         let number = pr.number.or(event.number);
         let git = self.pull_request_git(event);
+        if let Err(Undecided::NeedsDefaultBranch) = git {
+            return git;
+        }
         if !self.token {
             let (source, reason) = git?;
             let which = number.map_or_else(String::new, |n| format!(" #{n}"));
@@ -551,13 +623,13 @@ impl<'a> Cx<'a> {
             (sha, "the pull request's base commit")
         } else if let Some(branch) = non_empty(pr.base.git_ref.as_deref()) {
             (short_ref(branch), "the pull request's base branch")
-        } else if let Some(default) = self.default_branch {
+        } else if let Some(default) = self.default_branch()? {
             (default, "the default branch")
         } else {
-            return Err(self.missing(
+            return Err(Undecided::Refused(self.missing(
                 "the payload has no pull_request.base.sha, pull_request.base.ref or repository.default_branch",
                 "base",
-            ));
+            )));
         };
         let reason = format!(
             "comparing {} with its merge-base with {} ({from})",
@@ -586,13 +658,13 @@ impl<'a> Cx<'a> {
             (sha, "merge_group.base_sha")
         } else if let Some(branch) = non_empty(group.base_ref.as_deref()) {
             (short_ref(branch), "merge_group.base_ref")
-        } else if let Some(default) = self.default_branch {
+        } else if let Some(default) = self.default_branch()? {
             (default, "the default branch")
         } else {
-            return Err(self.missing(
+            return Err(Undecided::Refused(self.missing(
                 "the payload has no merge_group.base_sha, merge_group.base_ref or repository.default_branch",
                 "base",
-            ));
+            )));
         };
         let reason = format!(
             "merge group: comparing {} with its merge-base with {} ({from})",
@@ -623,14 +695,17 @@ impl<'a> Cx<'a> {
             return self.against_base(branch, Before::NotAPush, head);
         }
         if let Some(pr) = run.pull_requests.first() {
-            let base = non_empty(pr.base.sha.as_deref())
+            let base = match non_empty(pr.base.sha.as_deref())
                 .or_else(|| non_empty(pr.base.git_ref.as_deref()).map(short_ref))
-                .or(self.default_branch);
+            {
+                Some(base) => Some(base),
+                None => self.default_branch()?,
+            };
             let Some(base) = base else {
-                return Err(self.missing(
+                return Err(Undecided::Refused(self.missing(
                     "the triggering run's pull request has no base, and the payload has no repository.default_branch",
                     "base",
-                ));
+                )));
             };
             let git = ChangeSource::GitMergeBase {
                 base: base.to_owned(),

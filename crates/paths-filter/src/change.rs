@@ -134,10 +134,13 @@ impl Listing {
                 _ => None,
             })
             .collect();
+        if olds.is_empty() {
+            return Listing::default();
+        }
         let sorted = changes
             .windows(2)
             .all(|w| w[0].path.as_bytes() <= w[1].path.as_bytes());
-        if olds.is_empty() || !sorted {
+        if !sorted {
             return Listing::default();
         }
         olds.sort_unstable();

@@ -80,26 +80,64 @@ impl FromStr for ListFormat {
 /// Formats a filter's matching paths. `None` gives an empty string (dorny then writes no
 /// `_files` output at all; that decision belongs to the caller).
 pub fn format(paths: &[&str], format: ListFormat) -> String {
-    match format {
-        ListFormat::None => String::new(),
-        ListFormat::Csv => join(paths, ",", csv_escape),
-        // JSON.stringify and serde_json escape strings identically (`"`, `\`, control
-        // characters as \b \f \n \r \t or \u00xx; nothing else).
-        ListFormat::Json => serde_json::to_string(paths).unwrap_or_else(|_| "[]".to_string()),
-        ListFormat::Shell => join(paths, " ", shell_escape),
-        ListFormat::Escape => join(paths, " ", backslash_escape),
+    if format == ListFormat::None {
+        return String::new();
     }
-}
-
-fn join(paths: &[&str], separator: &str, escape: fn(&str) -> String) -> String {
-    let mut out = String::new();
+    let (open, separator, close) = format.frame();
+    let mut out = String::from(open);
     for (i, path) in paths.iter().enumerate() {
         if i > 0 {
             out.push_str(separator);
         }
-        out.push_str(&escape(path));
+        format.write_element(path, &mut out);
     }
+    out.push_str(close);
     out
+}
+
+impl ListFormat {
+    /// What a list starts with, has between two paths, and ends with: a list is these around
+    /// [`ListFormat::write_element`] of each path (so the same paths in many lists are
+    /// escaped once).
+    #[must_use]
+    pub fn frame(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            ListFormat::None => ("", "", ""),
+            ListFormat::Csv => ("", ",", ""),
+            ListFormat::Json => ("[", ",", "]"),
+            ListFormat::Shell | ListFormat::Escape => ("", " ", ""),
+        }
+    }
+
+    /// Appends `path` as one element of a list (nothing for `None`).
+    pub fn write_element(self, path: &str, out: &mut String) {
+        match self {
+            ListFormat::None => {}
+            ListFormat::Csv => out.push_str(&csv_escape(path)),
+            // JSON.stringify and serde_json escape strings identically (`"`, `\`, control
+            // characters as \b \f \n \r \t or \u00xx; nothing else).
+            ListFormat::Json => json_string(path, out),
+            ListFormat::Shell => out.push_str(&shell_escape(path)),
+            ListFormat::Escape => out.push_str(&backslash_escape(path)),
+        }
+    }
+}
+
+/// Appends `text` as a JSON string, quotes included (serde_json's escaping).
+pub fn json_string(text: &str, out: &mut String) {
+    // Most paths need no escaping: only `"`, `\` and control characters do. (A fold rather
+    // than `any`: no early exit, so the check is done many bytes at a time.)
+    let plain = !text.bytes().fold(false, |seen, b| {
+        seen | (b == b'"') | (b == b'\\') | (b < 0x20)
+    });
+    if plain {
+        out.reserve(text.len() + 2);
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
+    out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned()));
 }
 
 /// dorny's safe set for `shell` and `escape`: `[a-zA-Z0-9,._+:@%/-]`.

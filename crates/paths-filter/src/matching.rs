@@ -6,9 +6,12 @@
 //! `docs/*.md`; see [`crate::filter`]): a path looks up only the directories it is in, and as
 //! git lists paths in order, consecutive paths share those lookups. The globs that have no
 //! literal directory share one `globset::GlobSet`. Filters made only of positive rules (the
-//! usual case) are then updated from the matched pattern ids alone; only filters that need to
-//! see every file (a `!` rule, or the `every` quantifier) are evaluated per file. Large lists
-//! are split over a few threads, and the results joined in input order.
+//! usual case) are then updated from the matched pattern ids alone; filters that need more (a
+//! `!` rule, or the `every` quantifier) are evaluated in full, but once per signature (the
+//! patterns a change's paths match, and its change type), which the files of a directory or
+//! of an extension share: dorny's `[dir/**, '!**/*.md']` costs a lookup per file, not an
+//! evaluation. Large lists are split over a few threads, and each filter's list is then made
+//! in one allocation, in input order.
 //!
 //! Change types (see [`Side`]): a rule that names a change type sees each change as follows.
 //! - `renamed` (with its previous path): a rule asking for `renamed` sees one renamed file and
@@ -382,6 +385,113 @@ impl Stamps {
     }
 }
 
+/// The verdicts of every filter for a list of changes.
+struct Signatures {
+    /// Per change: its verdicts (an index into `verdicts`).
+    of: Vec<u32>,
+    /// (filter, bits) of every filter that lists the change: bit 1 its new path, bit 2 its
+    /// old path.
+    verdicts: Vec<Vec<(u32, u8)>>,
+}
+
+/// What evaluating one change needs, kept from change to change.
+struct Verdicts {
+    stamps: Stamps,
+    /// Per filter, for the change: bit 1 = new side matched, bit 2 = old side matched, bit 4
+    /// = needs a full evaluation.
+    marks: Vec<u8>,
+    /// The filters with marks.
+    touched: Vec<u32>,
+}
+
+impl Verdicts {
+    /// (filter, bits) of every filter that lists `change`, whose new path matches the patterns
+    /// `ids_new` and old path (of a rename) `ids_old`: bit 1 its new path, bit 2 its old path.
+    fn evaluate(
+        &mut self,
+        set: &FilterSet,
+        plan: &Plan,
+        change: &Change,
+        ids_new: &[u32],
+        ids_old: &[u32],
+    ) -> Vec<(u32, u8)> {
+        let filters = &set.filters;
+        let (simple, open) = (&plan.simple, &plan.open);
+        let stamps = &mut self.stamps;
+        stamps.generation = stamps.generation.wrapping_add(1);
+        if stamps.generation == 0 {
+            stamps.new.iter_mut().for_each(|s| *s = 0);
+            stamps.old.iter_mut().for_each(|s| *s = 0);
+            stamps.generation = 1;
+        }
+        for &id in ids_new {
+            stamps.new[id as usize] = stamps.generation;
+        }
+        for &id in ids_old {
+            stamps.old[id as usize] = stamps.generation;
+        }
+        let (marks, touched) = (&mut self.marks, &mut self.touched);
+        let mut mark = |f: u32, bit: u8| {
+            let m = &mut marks[f as usize];
+            if *m == 0 {
+                touched.push(f);
+            }
+            *m |= bit;
+        };
+        for &id in ids_new {
+            for &(f, r) in plan.postings_of(id) {
+                if !simple[f as usize] {
+                    mark(f, 4);
+                    continue;
+                }
+                let rule = &filters[f as usize].rules[r as usize];
+                if matches!(probe(rule, change, Side::New), Probe::New | Probe::Either) {
+                    mark(f, 1);
+                }
+            }
+        }
+        for &id in ids_old {
+            for &(f, r) in plan.postings_of(id) {
+                if !simple[f as usize] {
+                    mark(f, 4);
+                    continue;
+                }
+                let rule = &filters[f as usize].rules[r as usize];
+                if probe(rule, change, Side::New) == Probe::Either {
+                    mark(f, 1);
+                }
+                if probe(rule, change, Side::Old) == Probe::Old {
+                    mark(f, 2);
+                }
+            }
+        }
+        for &f in open {
+            mark(f as u32, 4);
+        }
+        let renamed = change.status == ChangeStatus::Renamed && change.previous_path.is_some();
+        let mut verdicts = Vec::new();
+        for &f in self.touched.iter() {
+            let mut bits = std::mem::take(&mut self.marks[f as usize]);
+            if bits & 4 != 0 {
+                let rules = &filters[f as usize].rules;
+                if set.file_matches(rules, change, Side::New, &self.stamps, plan.quantifier) {
+                    bits |= 1;
+                }
+                if renamed
+                    && set.file_matches(rules, change, Side::Old, &self.stamps, plan.quantifier)
+                {
+                    bits |= 2;
+                }
+            }
+            if bits & 3 != 0 {
+                verdicts.push((f, bits & 3));
+            }
+        }
+        self.touched.clear();
+        verdicts
+    }
+}
+
 impl FilterSet {
     /// Evaluates every filter against `changes`; one result per filter, in definition order.
     pub fn evaluate(
@@ -393,6 +503,13 @@ impl FilterSet {
     }
 
     /// [`FilterSet::evaluate`] on `threads` threads.
+    ///
+    /// What every filter makes of a change depends only on the patterns its paths match and
+    /// on its change type, and most changes share these with others (the files of one
+    /// directory, or of one extension): each such signature is evaluated once, for the first
+    /// change that has it. The changes are split into chunks, one per thread, each giving
+    /// every change's verdicts; then each filter's list is made in one allocation of the
+    /// size the verdicts say, in input order, so the result does not depend on threads.
     fn evaluate_on(
         &self,
         changes: &[Change],
@@ -401,76 +518,90 @@ impl FilterSet {
     ) -> Vec<FilterResult> {
         let plan = Plan::new(self, quantifier);
         let chunk = changes.len().div_ceil(threads.max(1)).max(1);
-        // Each chunk of changes is evaluated on its own thread (the first on this one); the
-        // chunks' files are then joined in order, so the result does not depend on threads.
-        let mut parts: Vec<Vec<Vec<FileMatch>>> = if threads <= 1 {
-            vec![self.evaluate_chunk(&plan, changes, 0)]
+        let parts: Vec<Signatures> = if threads <= 1 {
+            vec![self.signatures(&plan, changes)]
         } else {
             std::thread::scope(|scope| {
                 let plan = &plan;
                 // A chunk whose thread cannot start is evaluated here, in its turn.
                 let others: Vec<_> = changes
                     .chunks(chunk)
-                    .enumerate()
                     .skip(1)
-                    .map(|(i, part)| {
-                        let thread = std::thread::Builder::new().spawn_scoped(scope, move || {
-                            self.evaluate_chunk(plan, part, i * chunk)
-                        });
-                        (i, part, thread.ok())
+                    .map(|part| {
+                        let thread = std::thread::Builder::new()
+                            .spawn_scoped(scope, move || self.signatures(plan, part));
+                        (part, thread.ok())
                     })
                     .collect();
                 let first = changes.chunks(chunk).next().unwrap_or_default();
-                let mut parts = vec![self.evaluate_chunk(plan, first, 0)];
-                for (i, part, thread) in others {
+                let mut parts = vec![self.signatures(plan, first)];
+                for (part, thread) in others {
                     parts.push(match thread.map(|t| t.join()) {
-                        Some(Ok(files)) => files,
+                        Some(Ok(signatures)) => signatures,
                         Some(Err(panic)) => std::panic::resume_unwind(panic),
-                        None => self.evaluate_chunk(plan, part, i * chunk),
+                        None => self.signatures(plan, part),
                     });
                 }
                 parts
             })
         };
-        let mut rest = parts.split_off(1.min(parts.len()));
-        let first = parts.pop().unwrap_or_default();
-        self.filters
-            .iter()
-            .zip(first)
-            .enumerate()
-            .map(|(f, (filter, mut files))| {
-                for part in &mut rest {
-                    if let Some(more) = part.get_mut(f) {
-                        files.append(more);
-                        *more = Vec::new();
+        // How many files each filter lists.
+        let mut counts = vec![0usize; self.filters.len()];
+        for part in &parts {
+            let mut uses = vec![0usize; part.verdicts.len()];
+            for &v in &part.of {
+                uses[v as usize] += 1;
+            }
+            for (verdicts, n) in part.verdicts.iter().zip(uses) {
+                for &(f, bits) in verdicts {
+                    counts[f as usize] += n * bits.count_ones() as usize;
+                }
+            }
+        }
+        let mut lists: Vec<Vec<FileMatch>> = counts.into_iter().map(Vec::with_capacity).collect();
+        let mut change = 0;
+        for part in &parts {
+            for &v in &part.of {
+                for &(f, bits) in &part.verdicts[v as usize] {
+                    let files = &mut lists[f as usize];
+                    if bits & 1 != 0 {
+                        files.push(FileMatch {
+                            change,
+                            side: Side::New,
+                        });
+                    }
+                    if bits & 2 != 0 {
+                        files.push(FileMatch {
+                            change,
+                            side: Side::Old,
+                        });
                     }
                 }
-                FilterResult {
-                    name: filter.name.clone(),
-                    files,
-                }
+                change += 1;
+            }
+        }
+        self.filters
+            .iter()
+            .zip(lists)
+            .map(|(filter, files)| FilterResult {
+                name: filter.name.clone(),
+                files,
             })
             .collect()
     }
 
-    /// The files of `changes` (which start at index `offset` of the whole list) that each
-    /// filter matches.
-    fn evaluate_chunk(
-        &self,
-        plan: &Plan,
-        changes: &[Change],
-        offset: usize,
-    ) -> Vec<Vec<FileMatch>> {
+    /// The verdicts of every filter for each of `changes`, by signature (see
+    /// [`FilterSet::evaluate_on`]).
+    fn signatures(&self, plan: &Plan, changes: &[Change]) -> Signatures {
         let compiled = &self.compiled;
-        let filters = &self.filters;
-        let quantifier = plan.quantifier;
-        let (simple, open) = (&plan.simple, &plan.open);
-        let postings_of = |id: u32| plan.postings_of(id);
-        let mut results: Vec<Vec<FileMatch>> = vec![Vec::new(); filters.len()];
-        let mut stamps = Stamps {
-            new: vec![0; compiled.patterns],
-            old: vec![0; compiled.patterns],
-            generation: 0,
+        let mut state = Verdicts {
+            stamps: Stamps {
+                new: vec![0; compiled.patterns],
+                old: vec![0; compiled.patterns],
+                generation: 0,
+            },
+            marks: vec![0u8; self.filters.len()],
+            touched: Vec::new(),
         };
         let mut scratch = MatchScratch::default();
         let mut dirs = DirStack {
@@ -479,101 +610,53 @@ impl FilterSet {
         };
         let mut ids_new: Vec<u32> = Vec::new();
         let mut ids_old: Vec<u32> = Vec::new();
-        // Per-filter state for the current change: bit 1 = new side matched, bit 2 = old side
-        // matched, bit 4 = needs a full evaluation.
-        let mut marks = vec![0u8; filters.len()];
-        let mut touched: Vec<u32> = Vec::new();
-
-        for (ci, change) in changes.iter().enumerate() {
-            stamps.generation = stamps.generation.wrapping_add(1);
-            if stamps.generation == 0 {
-                stamps.new.iter_mut().for_each(|s| *s = 0);
-                stamps.old.iter_mut().for_each(|s| *s = 0);
-                stamps.generation = 1;
-            }
+        let mut out = Signatures {
+            of: Vec::with_capacity(changes.len()),
+            verdicts: Vec::new(),
+        };
+        // Signature: the change type, then the patterns of the new path, a separator, those
+        // of the old path (of a rename). Neighbours (the files of a directory) often share
+        // it: the last one is tried before the map.
+        let mut known: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut key: Vec<u32> = Vec::new();
+        let mut last: Vec<u32> = Vec::new();
+        let mut last_id = 0u32;
+        for change in changes {
             self.matched_patterns(&change.path, &mut dirs, &mut scratch, &mut ids_new);
-            for &id in &ids_new {
-                stamps.new[id as usize] = stamps.generation;
-            }
-            let renamed_from = match (change.status, &change.previous_path) {
-                (ChangeStatus::Renamed, Some(old)) => Some(old.as_str()),
-                _ => None,
-            };
+            ids_new.sort_unstable();
+            ids_new.dedup();
             ids_old.clear();
-            if let Some(old) = renamed_from {
+            if let (ChangeStatus::Renamed, Some(old)) = (change.status, &change.previous_path) {
                 self.matched_patterns(old, &mut dirs, &mut scratch, &mut ids_old);
-                for &id in &ids_old {
-                    stamps.old[id as usize] = stamps.generation;
-                }
+                ids_old.sort_unstable();
+                ids_old.dedup();
             }
-
-            let mut mark = |f: u32, bit: u8| {
-                let m = &mut marks[f as usize];
-                if *m == 0 {
-                    touched.push(f);
-                }
-                *m |= bit;
-            };
-            for &id in &ids_new {
-                for &(f, r) in postings_of(id) {
-                    if !simple[f as usize] {
-                        mark(f, 4);
-                        continue;
+            let kind = ChangeStatus::ALL
+                .iter()
+                .position(|s| *s == change.status)
+                .and_then(|k| u32::try_from(k).ok())
+                .unwrap_or_default();
+            key.clear();
+            key.push(kind | u32::from(change.previous_path.is_some()) << 8);
+            key.extend_from_slice(&ids_new);
+            key.push(u32::MAX);
+            key.extend_from_slice(&ids_old);
+            if key != last || out.of.is_empty() {
+                last_id = match known.get(key.as_slice()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = u32::try_from(out.verdicts.len()).unwrap_or(u32::MAX);
+                        out.verdicts
+                            .push(state.evaluate(self, plan, change, &ids_new, &ids_old));
+                        known.insert(key.clone(), id);
+                        id
                     }
-                    let rule = &filters[f as usize].rules[r as usize];
-                    if matches!(probe(rule, change, Side::New), Probe::New | Probe::Either) {
-                        mark(f, 1);
-                    }
-                }
+                };
+                std::mem::swap(&mut last, &mut key);
             }
-            for &id in &ids_old {
-                for &(f, r) in postings_of(id) {
-                    if !simple[f as usize] {
-                        mark(f, 4);
-                        continue;
-                    }
-                    let rule = &filters[f as usize].rules[r as usize];
-                    if probe(rule, change, Side::New) == Probe::Either {
-                        mark(f, 1);
-                    }
-                    if probe(rule, change, Side::Old) == Probe::Old {
-                        mark(f, 2);
-                    }
-                }
-            }
-            for &f in open {
-                mark(f as u32, 4);
-            }
-            for &f in &touched {
-                let mut bits = std::mem::take(&mut marks[f as usize]);
-                if bits & 4 != 0 {
-                    let rules = &filters[f as usize].rules;
-                    if self.file_matches(rules, change, Side::New, &stamps, quantifier) {
-                        bits |= 1;
-                    }
-                    if renamed_from.is_some()
-                        && self.file_matches(rules, change, Side::Old, &stamps, quantifier)
-                    {
-                        bits |= 2;
-                    }
-                }
-                let files = &mut results[f as usize];
-                if bits & 1 != 0 {
-                    files.push(FileMatch {
-                        change: offset + ci,
-                        side: Side::New,
-                    });
-                }
-                if bits & 2 != 0 {
-                    files.push(FileMatch {
-                        change: offset + ci,
-                        side: Side::Old,
-                    });
-                }
-            }
-            touched.clear();
+            out.of.push(last_id);
         }
-        results
+        out
     }
 
     /// Ids of the patterns (without their `!`) that match `path` (an id may repeat).

@@ -3,16 +3,21 @@
 //! dorny/paths-filter's outputs, in its order (`<filter>`, `<filter>_count`, `<filter>_files`,
 //! then `changes`), plus what a matrix needs: `<filter>_dirs`, `matrix`, and `result-file`
 //! for lists too big for an output.
+//!
+//! Speed: many filters list the same files (dorny's `[dir/**, '!**/*.md']` lists nearly every
+//! file), so each file is written once, as a list element and as a result file entry
+//! ([`Texts`]), and each list is copies of those pieces, files that follow each other in one
+//! copy. A list's size is known before it is built: one over `max-output-size` is not built.
 
-use std::collections::BTreeSet;
-
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::io::Write;
 
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
+use serde::Serializer;
 
 use crate::change::{Change, ChangeStatus};
-use crate::list_format::{ListFormat, format};
+use crate::list_format::{ListFormat, json_string};
 use crate::matching::{FileMatch, FilterResult, Side};
 
 /// One file a filter matched, as the filter saw it: the old path of a rename is a deletion.
@@ -76,6 +81,39 @@ impl<'a> Outcome<'a> {
         outcome
     }
 
+    /// [`Outcome::new`] with the directories read from `texts` (made for `changes`): no path
+    /// is looked at again.
+    pub fn with_texts(
+        name: &'a str,
+        matches: &'a [FileMatch],
+        changes: &'a [Change],
+        texts: &Texts,
+        seen: &mut Vec<bool>,
+    ) -> Self {
+        seen.clear();
+        seen.resize(texts.dirs.len(), false);
+        for m in matches {
+            if let Some(&dir) = texts.dir.get(slot(m))
+                && let Some(seen) = seen.get_mut(dir as usize)
+            {
+                *seen = true;
+            }
+        }
+        let dirs = texts
+            .dirs
+            .iter()
+            .zip(seen.iter())
+            .filter(|(_, seen)| **seen)
+            .map(|(dir, _)| dir.clone())
+            .collect();
+        Outcome {
+            name,
+            matches,
+            changes,
+            dirs,
+        }
+    }
+
     pub fn count(&self) -> usize {
         self.matches.len()
     }
@@ -98,6 +136,222 @@ pub fn outcomes<'a>(results: &'a [FilterResult], changes: &'a [Change]) -> Vec<O
         .iter()
         .map(|r| Outcome::new(&r.name, &r.files, changes))
         .collect()
+}
+
+/// [`outcomes`] with the directories read from `texts` (made for `changes`).
+pub fn outcomes_with<'a>(
+    results: &'a [FilterResult],
+    changes: &'a [Change],
+    texts: &Texts,
+) -> Vec<Outcome<'a>> {
+    let mut seen = Vec::new();
+    results
+        .iter()
+        .map(|r| Outcome::with_texts(&r.name, &r.files, changes, texts, &mut seen))
+        .collect()
+}
+
+/// A match's place in [`Texts`]: two per change, its new path and its old path.
+fn slot(m: &FileMatch) -> usize {
+    2 * m.change + usize::from(m.side == Side::Old)
+}
+
+/// What the outputs of every filter repeat, written once per run rather than once per filter
+/// that lists it: each path as a result file entry (`{"path":…,"status":…}`) and as an
+/// element of a `list-files` list, each after its separator (`,`, or ` ` for `shell` and
+/// `escape`), and its directory. A list is then copies of these pieces, and files listed one
+/// after the other whose pieces are too are one copy.
+#[derive(Debug, Default)]
+pub struct Texts {
+    list_files: ListFormat,
+    /// Per slot ([`slot`]): `,` and the result file entry; empty when the slot has no path
+    /// (the old side of a change that is not a rename or copy).
+    entries: Pieces,
+    /// Per slot: the separator and the path as an element of a `list_files` list (for
+    /// `none`, of a JSON list: what the matrix lists).
+    elements: Pieces,
+    /// Per slot: its directory, an index into `dirs` (`u32::MAX` for no path).
+    dir: Vec<u32>,
+    /// The directories of the paths, sorted, once each (`.` for the top).
+    dirs: Vec<String>,
+}
+
+/// Texts one after the other, and where each is.
+#[derive(Debug, Default)]
+struct Pieces {
+    text: String,
+    at: Vec<(usize, usize)>,
+}
+
+impl Pieces {
+    fn with_capacity(pieces: usize, text: usize) -> Pieces {
+        Pieces {
+            text: String::with_capacity(text),
+            at: Vec::with_capacity(pieces),
+        }
+    }
+
+    /// Ends the piece written since the last call.
+    fn end_piece(&mut self) {
+        let start = self.at.last().map_or(0, |&(_, end)| end);
+        self.at.push((start, self.text.len()));
+    }
+
+    /// The length of the list of the pieces `slots` between `open` and `close`: the pieces
+    /// less the first one's separator (pieces of no path are skipped).
+    fn list_len(&self, slots: impl Iterator<Item = usize>, (open, close): (&str, &str)) -> usize {
+        let len: usize = slots
+            .filter_map(|i| self.at.get(i))
+            .map(|(start, end)| end - start)
+            .sum();
+        open.len() + len.saturating_sub(1) + close.len()
+    }
+
+    /// Writes the list of the pieces `slots` through `write`, between `open` and `close`:
+    /// runs of pieces that follow each other in `text` are written at once.
+    fn write_list<E>(
+        &self,
+        slots: impl Iterator<Item = usize>,
+        (open, close): (&str, &str),
+        mut write: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        write(open)?;
+        let mut first = true;
+        let mut run: Option<(usize, usize)> = None;
+        let mut flush = |(start, end): (usize, usize), first: &mut bool| {
+            // The first piece of the list goes without its separator (one ASCII byte).
+            let start = if std::mem::take(first) {
+                start + 1
+            } else {
+                start
+            };
+            write(self.text.get(start..end).unwrap_or_default())
+        };
+        for (start, end) in slots.filter_map(|i| self.at.get(i).copied()) {
+            if start == end {
+                continue;
+            }
+            run = match run {
+                Some((run_start, run_end)) if run_end == start => Some((run_start, end)),
+                Some(done) => {
+                    flush(done, &mut first)?;
+                    Some((start, end))
+                }
+                None => Some((start, end)),
+            };
+        }
+        if let Some(done) = run {
+            flush(done, &mut first)?;
+        }
+        write(close)
+    }
+}
+
+impl Texts {
+    /// The texts of every path of `changes`, for lists in `list_files`.
+    pub fn new<'c>(changes: &'c [Change], list_files: ListFormat) -> Texts {
+        let slots = 2 * changes.len();
+        let text = changes.iter().map(|c| c.path.len()).sum::<usize>();
+        let mut texts = Texts {
+            list_files,
+            entries: Pieces::with_capacity(slots, text + changes.len() * 32),
+            elements: Pieces::with_capacity(slots, text + changes.len() * 4),
+            dir: Vec::with_capacity(slots),
+            dirs: Vec::new(),
+        };
+        let (_, separator, _) = list_files.frame();
+        let separator = if list_files == ListFormat::None {
+            ","
+        } else {
+            separator
+        };
+        // Directories get ids as they are met (git lists paths in order, so the last one is
+        // usually the one), then are sorted.
+        let mut ids: HashMap<&'c str, u32> = HashMap::new();
+        let mut last: Option<(&'c str, u32)> = None;
+        let mut dir_id = |path: &'c str| -> u32 {
+            let dir = match path.rfind('/') {
+                Some(i) => &path[..i],
+                None => ".",
+            };
+            if let Some((last_dir, id)) = last
+                && last_dir == dir
+            {
+                return id;
+            }
+            let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            let id = *ids.entry(dir).or_insert(next);
+            last = Some((dir, id));
+            id
+        };
+        for change in changes {
+            let sides = [
+                Some((
+                    change.path.as_str(),
+                    change.status,
+                    change.previous_path.as_deref(),
+                )),
+                change
+                    .previous_path
+                    .as_deref()
+                    .map(|old| (old, ChangeStatus::Deleted, None)),
+            ];
+            for side in sides {
+                if let Some((path, status, previous)) = side {
+                    let text = &mut texts.entries.text;
+                    text.push_str(r#",{"path":"#);
+                    let json_at = text.len();
+                    json_string(path, text);
+                    let json = json_at..text.len();
+                    text.push_str(r#","status":""#);
+                    text.push_str(status.as_str());
+                    text.push('"');
+                    if let Some(previous) = previous {
+                        text.push_str(r#","previous_path":"#);
+                        json_string(previous, text);
+                    }
+                    text.push('}');
+                    let elements = &mut texts.elements.text;
+                    elements.push_str(separator);
+                    match list_files {
+                        // The JSON string is in the entry already.
+                        ListFormat::None | ListFormat::Json => {
+                            elements.push_str(texts.entries.text.get(json).unwrap_or_default());
+                        }
+                        format => format.write_element(path, elements),
+                    }
+                    texts.dir.push(dir_id(path));
+                } else {
+                    texts.dir.push(u32::MAX);
+                }
+                texts.entries.end_piece();
+                texts.elements.end_piece();
+            }
+        }
+        let mut dirs: Vec<(&str, u32)> = ids.into_iter().collect();
+        dirs.sort_unstable();
+        let mut sorted = vec![0u32; dirs.len()];
+        for (rank, (_, id)) in dirs.iter().enumerate() {
+            if let Some(place) = sorted.get_mut(*id as usize) {
+                *place = u32::try_from(rank).unwrap_or(u32::MAX);
+            }
+        }
+        for id in &mut texts.dir {
+            if let Some(&rank) = sorted.get(*id as usize) {
+                *id = rank;
+            }
+        }
+        texts.dirs = dirs.into_iter().map(|(dir, _)| dir.to_owned()).collect();
+        texts
+    }
+
+    /// The texts of the changes the outcomes point into (all point into the same ones).
+    fn of(outcomes: &[Outcome<'_>], list_files: ListFormat) -> Texts {
+        match outcomes.first() {
+            Some(o) => Texts::new(o.changes, list_files),
+            None => Texts::default(),
+        }
+    }
 }
 
 /// Outputs that are ours, not a filter's; a filter with one of these names would overwrite it.
@@ -196,15 +450,28 @@ pub fn build(outcomes: &[Outcome<'_>], list_files: ListFormat, max_size: usize) 
     OutputValues { values, oversized }
 }
 
-/// Hands each output to `sink` as soon as it is built, so only one filter's values are in
-/// memory at a time: dorny's outputs in its order (`<f>`, `<f>_count`, `<f>_files`), then
-/// `<f>_dirs`, then `changes` and `matrix`. Returns the outputs left out for their size.
+/// [`emit_with`] the texts of the outcomes' changes.
 pub fn emit<E>(
     outcomes: &[Outcome<'_>],
     list_files: ListFormat,
     max_size: usize,
+    sink: impl FnMut(&str, &str) -> Result<(), E>,
+) -> Result<Vec<Oversized>, E> {
+    emit_with(outcomes, &Texts::of(outcomes, list_files), max_size, sink)
+}
+
+/// Hands each output to `sink` as soon as it is built, so only one filter's values are in
+/// memory at a time: dorny's outputs in its order (`<f>`, `<f>_count`, `<f>_files`), then
+/// `<f>_dirs`, then `changes` and `matrix`. Returns the outputs left out for their size (a
+/// list that would be too large is not built). `texts` are those of the outcomes' changes,
+/// and say how files are listed.
+pub fn emit_with<E>(
+    outcomes: &[Outcome<'_>],
+    texts: &Texts,
+    max_size: usize,
     mut sink: impl FnMut(&str, &str) -> Result<(), E>,
 ) -> Result<Vec<Oversized>, E> {
+    let list_files = texts.list_files;
     let mut oversized = Vec::new();
     let mut put = |name: String, value: &str, oversized: &mut Vec<Oversized>| {
         if value.len() > max_size {
@@ -218,6 +485,7 @@ pub fn emit<E>(
         }
     };
     let mut changed: Vec<&str> = Vec::new();
+    let mut value = String::new();
     for o in outcomes {
         put(o.name.to_string(), bool_str(o.changed()), &mut oversized)?;
         put(
@@ -226,22 +494,35 @@ pub fn emit<E>(
             &mut oversized,
         )?;
         if list_files != ListFormat::None {
-            let paths: Vec<&str> = o.files().map(|c| c.path).collect();
-            put(
-                format!("{}_files", o.name),
-                &format(&paths, list_files),
-                &mut oversized,
-            )?;
+            let name = format!("{}_files", o.name);
+            let (open, _, close) = list_files.frame();
+            let slots = || o.matches.iter().map(slot);
+            let size = texts.elements.list_len(slots(), (open, close));
+            if size > max_size {
+                oversized.push(Oversized {
+                    name,
+                    size: Some(size),
+                });
+            } else {
+                value.clear();
+                value.reserve(size);
+                let _ = texts.elements.write_list(slots(), (open, close), |text| {
+                    value.push_str(text);
+                    Ok::<(), ()>(())
+                });
+                put(name, &value, &mut oversized)?;
+            }
         }
-        let dirs = serde_json::to_string(&o.dirs).unwrap_or_default();
-        put(format!("{}_dirs", o.name), &dirs, &mut oversized)?;
+        value.clear();
+        dirs_json(&o.dirs, &mut value);
+        put(format!("{}_dirs", o.name), &value, &mut oversized)?;
         if o.changed() {
             changed.push(o.name);
         }
     }
     let changes = serde_json::to_string(&changed).unwrap_or_default();
     put("changes".into(), &changes, &mut oversized)?;
-    match matrix(outcomes, list_files, max_size) {
+    match matrix(outcomes, texts, max_size) {
         Some(matrix) => put("matrix".into(), &matrix, &mut oversized)?,
         None => oversized.push(Oversized {
             name: "matrix".into(),
@@ -255,60 +536,82 @@ fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-/// One job of the matrix: a changed filter.
-#[derive(Serialize)]
-struct MatrixEntry<'a> {
-    filter: &'a str,
-    count: usize,
-    dirs: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    files: Option<Vec<&'a str>>,
+/// Appends directories as a JSON array.
+fn dirs_json(dirs: &[String], out: &mut String) {
+    out.push('[');
+    for (i, dir) in dirs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_string(dir, out);
+    }
+    out.push(']');
 }
 
-/// `{"include": [...]}` of the changed filters, or `None` as soon as it grows past `max_size`
-/// (it would not be set anyway, and building it in full could take a lot of memory).
-fn matrix(outcomes: &[Outcome<'_>], list_files: ListFormat, max_size: usize) -> Option<String> {
-    let mut out = Bounded {
-        buf: Vec::new(),
-        limit: max_size,
-    };
-    out.buf.extend_from_slice(b"{\"include\":[");
-    let mut first = true;
+/// `{"include": [...]}` of the changed filters (`{"filter", "count", "dirs", "files"}`, the
+/// files only with `list-files`), or `None` when it is larger than `max_size` without its
+/// closing `]}` (it would not be set anyway, and building it in full could take a lot of
+/// memory).
+fn matrix(outcomes: &[Outcome<'_>], texts: &Texts, max_size: usize) -> Option<String> {
+    let list = texts.list_files != ListFormat::None;
+    // The list elements are JSON strings for `json` (and `none`); otherwise each file is
+    // written here.
+    let json_elements = texts.list_files == ListFormat::Json;
+    let mut entries = Vec::new();
+    let mut size = r#"{"include":["#.len();
     for o in outcomes.iter().filter(|o| o.changed()) {
-        if !first {
-            out.buf.push(b',');
-        }
-        first = false;
-        let entry = MatrixEntry {
-            filter: o.name,
-            count: o.count(),
-            dirs: &o.dirs,
-            files: (list_files != ListFormat::None).then(|| o.files().map(|f| f.path).collect()),
+        let mut entry = String::new();
+        entry.push_str(r#"{"filter":"#);
+        json_string(o.name, &mut entry);
+        let _ = write!(entry, r#","count":{},"dirs":"#, o.count());
+        dirs_json(&o.dirs, &mut entry);
+        let files = if !list {
+            0
+        } else if json_elements {
+            r#","files":"#.len()
+                + texts
+                    .elements
+                    .list_len(o.matches.iter().map(slot), ("[", "]"))
+        } else {
+            entry.push_str(r#","files":["#);
+            for (i, file) in o.files().enumerate() {
+                if i > 0 {
+                    entry.push(',');
+                }
+                json_string(file.path, &mut entry);
+                if size + entry.len() > max_size {
+                    return None;
+                }
+            }
+            entry.push(']');
+            0
         };
-        serde_json::to_writer(&mut out, &entry).ok()?;
-    }
-    out.buf.extend_from_slice(b"]}");
-    String::from_utf8(out.buf).ok()
-}
-
-/// A buffer that refuses to grow past `limit`.
-struct Bounded {
-    buf: Vec<u8>,
-    limit: usize,
-}
-
-impl Write for Bounded {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.buf.len() + data.len() > self.limit {
-            return Err(std::io::Error::other("over max-output-size"));
+        size += usize::from(!entries.is_empty()) + entry.len() + files + 1;
+        if size > max_size {
+            return None;
         }
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
+        entries.push((o, entry));
     }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+    let mut out = String::with_capacity(size + 2);
+    out.push_str(r#"{"include":["#);
+    for (i, (o, entry)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(entry);
+        if list && json_elements {
+            out.push_str(r#","files":"#);
+            let _ = texts
+                .elements
+                .write_list(o.matches.iter().map(slot), ("[", "]"), |text| {
+                    out.push_str(text);
+                    Ok::<(), ()>(())
+                });
+        }
+        out.push('}');
     }
+    out.push_str("]}");
+    Some(out)
 }
 
 /// Writes everything, whatever its size, as JSON to `out` (the file named by `result-file`):
@@ -319,56 +622,53 @@ pub fn write_result_document(
     outcomes: &[Outcome<'_>],
     compared: &str,
 ) -> serde_json::Result<()> {
-    serde_json::to_writer(
+    write_result_document_with(
         out,
-        &ResultDocument {
-            compared,
-            filters: Filters(outcomes),
-        },
+        outcomes,
+        &Texts::of(outcomes, ListFormat::None),
+        compared,
     )
 }
 
-#[derive(Serialize)]
-struct ResultDocument<'a> {
-    compared: &'a str,
-    filters: Filters<'a>,
-}
-
-struct Filters<'a>(&'a [Outcome<'a>]);
-
-impl Serialize for Filters<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for o in self.0 {
-            map.serialize_entry(
-                o.name,
-                &FilterDocument {
-                    changed: o.changed(),
-                    count: o.count(),
-                    files: Files(o),
-                    dirs: &o.dirs,
-                },
-            )?;
+/// [`write_result_document`] from the texts of the outcomes' changes: each file's entry is a
+/// copy of its text.
+pub fn write_result_document_with(
+    mut out: impl Write,
+    outcomes: &[Outcome<'_>],
+    texts: &Texts,
+    compared: &str,
+) -> serde_json::Result<()> {
+    let mut head = String::new();
+    head.push_str(r#"{"compared":"#);
+    json_string(compared, &mut head);
+    head.push_str(r#","filters":{"#);
+    for (i, o) in outcomes.iter().enumerate() {
+        if i > 0 {
+            head.push(',');
         }
-        map.end()
+        json_string(o.name, &mut head);
+        let _ = write!(
+            head,
+            r#":{{"changed":{},"count":{},"files":"#,
+            o.changed(),
+            o.count()
+        );
+        out.write_all(head.as_bytes())
+            .map_err(serde_json::Error::io)?;
+        head.clear();
+        texts
+            .entries
+            .write_list(o.matches.iter().map(slot), ("[", "]"), |text| {
+                out.write_all(text.as_bytes())
+            })
+            .map_err(serde_json::Error::io)?;
+        head.push_str(r#","dirs":"#);
+        dirs_json(&o.dirs, &mut head);
+        head.push('}');
     }
-}
-
-#[derive(Serialize)]
-struct FilterDocument<'a> {
-    changed: bool,
-    count: usize,
-    files: Files<'a, 'a>,
-    dirs: &'a [String],
-}
-
-/// A filter's files, serialized as they are read.
-struct Files<'o, 'a>(&'o Outcome<'a>);
-
-impl Serialize for Files<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.files())
-    }
+    head.push_str("}}");
+    out.write_all(head.as_bytes())
+        .map_err(serde_json::Error::io)
 }
 
 #[cfg(test)]
@@ -480,6 +780,197 @@ mod tests {
             String::from_utf8(buf).unwrap(),
             r#"{"compared":"git diff a..b","filters":{"x":{"changed":true,"count":2,"files":[{"path":"new/a.rs","status":"renamed","previous_path":"old/a.rs"},{"path":"old/a.rs","status":"deleted"}],"dirs":["new","old"]}}}"#
         );
+    }
+
+    /// The outputs as they were written before [`Texts`]: serde and `list_format::format`
+    /// for each filter on its own.
+    mod reference {
+        use super::super::*;
+        use crate::list_format::format;
+
+        #[derive(Serialize)]
+        struct MatrixEntry<'a> {
+            filter: &'a str,
+            count: usize,
+            dirs: &'a [String],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            files: Option<Vec<&'a str>>,
+        }
+
+        pub fn files(o: &Outcome<'_>, list_files: ListFormat) -> String {
+            let paths: Vec<&str> = o.files().map(|c| c.path).collect();
+            format(&paths, list_files)
+        }
+
+        pub fn matrix(outcomes: &[Outcome<'_>], list_files: ListFormat) -> String {
+            let entries: Vec<MatrixEntry<'_>> = outcomes
+                .iter()
+                .filter(|o| o.changed())
+                .map(|o| MatrixEntry {
+                    filter: o.name,
+                    count: o.count(),
+                    dirs: &o.dirs,
+                    files: (list_files != ListFormat::None)
+                        .then(|| o.files().map(|f| f.path).collect()),
+                })
+                .collect();
+            format!(
+                r#"{{"include":{}}}"#,
+                serde_json::to_string(&entries).unwrap()
+            )
+        }
+
+        #[derive(Serialize)]
+        struct Filter<'a> {
+            changed: bool,
+            count: usize,
+            files: Vec<MatchedFile<'a>>,
+            dirs: &'a [String],
+        }
+
+        pub fn result_document(outcomes: &[Outcome<'_>], compared: &str) -> String {
+            let mut filters = String::new();
+            for (i, o) in outcomes.iter().enumerate() {
+                if i > 0 {
+                    filters.push(',');
+                }
+                let filter = Filter {
+                    changed: o.changed(),
+                    count: o.count(),
+                    files: o.files().collect(),
+                    dirs: &o.dirs,
+                };
+                filters.push_str(&serde_json::to_string(o.name).unwrap());
+                filters.push(':');
+                filters.push_str(&serde_json::to_string(&filter).unwrap());
+            }
+            format!(
+                r#"{{"compared":{},"filters":{{{filters}}}}}"#,
+                serde_json::to_string(compared).unwrap()
+            )
+        }
+    }
+
+    /// Lists made of [`Texts`] pieces are byte for byte those made for each filter on its own:
+    /// names that need escaping in every format, renames (both sides, in listing order),
+    /// copies, a match of an old side that does not exist, and sizes around the limit.
+    #[test]
+    fn lists_from_texts_equal_lists_made_one_by_one() {
+        let odd = [
+            "README.md",
+            "a b/c,d.txt",
+            "quote\"d/back\\slash",
+            "new\nline/tab\tand\u{1}",
+            "café/ünï.rs",
+            "emoji/😀 x$(y)",
+            "it's/\"both\" 'kinds'",
+            "src/main.rs",
+            "src/lib.rs",
+        ];
+        let mut changes: Vec<Change> = odd
+            .iter()
+            .map(|p| Change::new(*p, ChangeStatus::Modified))
+            .collect();
+        changes.push(Change::renamed("z/old name.rs", "b/new\"name.rs"));
+        changes.push(Change {
+            path: "copy/of main.rs".into(),
+            status: ChangeStatus::Copied,
+            previous_path: Some("src/main.rs".into()),
+        });
+        changes.push(Change::new("x", ChangeStatus::Deleted));
+        let new = |change| FileMatch {
+            change,
+            side: Side::New,
+        };
+        let old = |change| FileMatch {
+            change,
+            side: Side::Old,
+        };
+        let every: Vec<FileMatch> = (0..changes.len()).map(new).collect();
+        let mut with_old = every.clone();
+        with_old.push(old(9));
+        with_old.push(old(0)); // no such path: not listed
+        let listing = crate::change::Listing::git_no_renames(&changes);
+        let mut listed = with_old.clone();
+        listed.sort_by_key(|m| listing.rank(m.change, m.side));
+        let some = vec![new(1), new(2), new(5), new(8), old(9), new(10)];
+        let olds = vec![old(9)];
+        let sets: [(&str, &[FileMatch]); 6] = [
+            ("every", &every),
+            ("with \"old\"", &with_old),
+            ("listed", &listed),
+            ("some", &some),
+            ("old-only", &olds),
+            ("none", &[]),
+        ];
+        let outcomes: Vec<Outcome<'_>> = sets
+            .iter()
+            .map(|(name, matches)| Outcome::new(name, matches, &changes))
+            .collect();
+        for list_files in [
+            ListFormat::None,
+            ListFormat::Csv,
+            ListFormat::Json,
+            ListFormat::Shell,
+            ListFormat::Escape,
+        ] {
+            let texts = Texts::new(&changes, list_files);
+            let fast = outcomes_with(&[], &changes, &texts);
+            assert!(fast.is_empty());
+            for o in &outcomes {
+                let with = Outcome::with_texts(o.name, o.matches, &changes, &texts, &mut vec![]);
+                assert_eq!(with.dirs, o.dirs, "{}", o.name);
+            }
+            for max_size in [1 << 20, 1024, 100, 300] {
+                let got = build(&outcomes, list_files, max_size);
+                let mut want = Vec::new();
+                let mut oversized = Vec::new();
+                let mut put = |name: String, value: String| {
+                    if value.len() > max_size {
+                        oversized.push(Oversized {
+                            name,
+                            size: Some(value.len()),
+                        });
+                    } else {
+                        want.push((name, value));
+                    }
+                };
+                let mut changed = vec![];
+                for o in &outcomes {
+                    put(o.name.to_string(), o.changed().to_string());
+                    put(format!("{}_count", o.name), o.count().to_string());
+                    if list_files != ListFormat::None {
+                        put(format!("{}_files", o.name), reference::files(o, list_files));
+                    }
+                    put(
+                        format!("{}_dirs", o.name),
+                        serde_json::to_string(&o.dirs).unwrap(),
+                    );
+                    if o.changed() {
+                        changed.push(o.name);
+                    }
+                }
+                put("changes".into(), serde_json::to_string(&changed).unwrap());
+                let matrix = reference::matrix(&outcomes, list_files);
+                if matrix.len() - 2 > max_size {
+                    oversized.push(Oversized {
+                        name: "matrix".into(),
+                        size: None,
+                    });
+                } else {
+                    put("matrix".into(), matrix);
+                }
+                assert_eq!(got.values, want, "{list_files} {max_size}");
+                assert_eq!(got.oversized, oversized, "{list_files} {max_size}");
+            }
+            let mut doc = Vec::new();
+            write_result_document_with(&mut doc, &outcomes, &texts, "git diff \"a\"..b").unwrap();
+            assert_eq!(
+                String::from_utf8(doc).unwrap(),
+                reference::result_document(&outcomes, "git diff \"a\"..b"),
+                "{list_files}"
+            );
+        }
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! strings the layers together.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use gantry_toolkit::{EventPayload, GithubContext, Runner, Stop, Summary};
+use gantry_toolkit::{EventPayload, GithubContext, OutputError, Runner, Stop, Summary};
 
 use crate::base::{self, BaseInputs, ChangeSource};
 use crate::config::Config;
@@ -15,6 +15,10 @@ use crate::outputs::{self, Outcome};
 
 /// How many files of each filter the job summary shows.
 const SUMMARY_FILES: usize = 5;
+
+/// Changes from which the outputs' texts and the result file are written on threads of their
+/// own (below, a thread costs more than it saves).
+const PARALLEL_CHANGES: usize = 4096;
 
 pub fn run(runner: &Runner) -> anyhow::Result<()> {
     // Masked before anything could print it.
@@ -36,21 +40,26 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         base: config.base.clone(),
         ref_: config.ref_.clone(),
         token_present: config.token.is_some(),
-        // The payload names the default branch on a runner: ask git only when it does not.
-        default_branch: match event
-            .as_ref()
-            .and_then(|e| e.raw.pointer("/repository/default_branch"))
-        {
-            Some(_) => None,
-            None => git.default_branch().ok().flatten(),
-        },
+        // The payload names the default branch on a runner; else git is asked, below, only
+        // if the decision needs it.
+        default_branch: None,
         current_ref: runner
             .env()
             .get_non_empty("GITHUB_REF")
             .map(str::to_owned)
             .or_else(|| git.current_branch().ok().flatten()),
     };
-    let plan = base::plan(event.as_ref(), &base_inputs)?;
+    let payload_names_default = event
+        .as_ref()
+        .and_then(|e| e.raw.pointer("/repository/default_branch"))
+        .is_some();
+    let plan = base::plan_asking(event.as_ref(), &base_inputs, || {
+        if payload_names_default {
+            None
+        } else {
+            git.default_branch().ok().flatten()
+        }
+    })?;
     runner.info(&format!("{} ({})", plan.source, plan.reason));
 
     let github = match (&plan.source, &config.token, &context.repository) {
@@ -74,25 +83,52 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
     )?;
     detected.report(runner);
 
-    let mut results = config
-        .filters
-        .evaluate(&detected.changes, config.quantifier);
+    // The texts the outputs are made of need only the changes: they are written while the
+    // filters are evaluated.
+    let parallel = detected.changes.len() >= PARALLEL_CHANGES;
+    let (mut results, texts) = beside(
+        parallel,
+        || outputs::Texts::new(&detected.changes, config.list_files),
+        || {
+            config
+                .filters
+                .evaluate(&detected.changes, config.quantifier)
+        },
+    );
     for result in &mut results {
         result.sort_by_listing(&detected.listing);
     }
-    let outcomes = outputs::outcomes(&results, &detected.changes);
+    let outcomes = outputs::outcomes_with(&results, &detected.changes, &texts);
 
     stop.check("writing the outputs")?;
-    // The file first, so that the output naming it always names a complete file.
-    let result_file = write_result_file(runner, &outcomes, &detected.compared)?;
-    let oversized = outputs::emit(
-        &outcomes,
-        config.list_files,
-        config.max_output_size,
-        |name, value| runner.set_output(name, value),
-    )?;
-    runner.set_output("compared", &detected.compared)?;
-    runner.set_output("result-file", &result_file.to_string_lossy())?;
+    // The result file is written (first, or while the outputs are); the output naming it is
+    // set once it is complete.
+    let (result_path, result_file) = create_result_file(runner)?;
+    let (emitted, written) = beside(
+        parallel,
+        || {
+            write_result_file(
+                &result_path,
+                &result_file,
+                &outcomes,
+                &texts,
+                &detected.compared,
+            )
+        },
+        || {
+            let mut batch = Batch::new(runner);
+            let oversized =
+                outputs::emit_with(&outcomes, &texts, config.max_output_size, |name, value| {
+                    batch.set(name, value)
+                });
+            oversized.map(|oversized| (oversized, batch))
+        },
+    );
+    written?;
+    let (oversized, mut batch) = emitted?;
+    batch.set("compared", &detected.compared)?;
+    batch.set("result-file", &result_path.to_string_lossy())?;
+    batch.flush()?;
     for o in &oversized {
         let size = o
             .size
@@ -115,12 +151,76 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The full result as JSON in `RUNNER_TEMP` (or the system temp dir), one file per step.
-fn write_result_file(
-    runner: &Runner,
-    outcomes: &[Outcome<'_>],
-    compared: &str,
-) -> anyhow::Result<PathBuf> {
+/// Outputs handed to the runner a batch at a time: one write for many small ones (a run sets
+/// four per filter). A large value goes on its own, not copied.
+struct Batch<'r> {
+    runner: &'r Runner,
+    pending: Vec<(String, String)>,
+    bytes: usize,
+}
+
+impl<'r> Batch<'r> {
+    /// How many bytes of values are held before they are written.
+    const BYTES: usize = 1 << 16;
+
+    fn new(runner: &'r Runner) -> Self {
+        Batch {
+            runner,
+            pending: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Sets `name` to `value`, now or with the next batch (outputs keep their order).
+    fn set(&mut self, name: &str, value: &str) -> Result<(), OutputError> {
+        if value.len() >= Self::BYTES {
+            self.flush()?;
+            return self.runner.set_output(name, value);
+        }
+        self.pending.push((name.to_owned(), value.to_owned()));
+        self.bytes += name.len() + value.len();
+        if self.bytes >= Self::BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Sets the outputs held.
+    fn flush(&mut self) -> Result<(), OutputError> {
+        let pending = std::mem::take(&mut self.pending);
+        self.bytes = 0;
+        self.runner
+            .set_outputs(pending.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    }
+}
+
+/// `here()`, and with `parallel` meanwhile `there()` on a thread of its own (after `here()`,
+/// should no thread start); without, `there()` then `here()`.
+fn beside<A: Send, B>(
+    parallel: bool,
+    there: impl Fn() -> A + Sync,
+    here: impl FnOnce() -> B,
+) -> (B, A) {
+    if !parallel {
+        let theirs = there();
+        return (here(), theirs);
+    }
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new().spawn_scoped(scope, &there).ok();
+        let mine = here();
+        let theirs = match thread.map(std::thread::ScopedJoinHandle::join) {
+            Some(Ok(theirs)) => theirs,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => there(),
+        };
+        (mine, theirs)
+    })
+}
+
+/// The file for the full result as JSON in `RUNNER_TEMP` (or the system temp dir), one per
+/// step, created (so that a directory or file that cannot be made stops the run before any
+/// output is set).
+fn create_result_file(runner: &Runner) -> anyhow::Result<(PathBuf, std::fs::File)> {
     let dir = runner
         .env()
         .get_non_empty("RUNNER_TEMP")
@@ -139,11 +239,21 @@ fn write_result_file(
     let path = dir.join(format!("{step}-{}.json", std::process::id()));
     let file =
         std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok((path, file))
+}
+
+/// Writes the full result to `file` (at `path`).
+fn write_result_file(
+    path: &Path,
+    file: &std::fs::File,
+    outcomes: &[Outcome<'_>],
+    texts: &outputs::Texts,
+    compared: &str,
+) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-    outputs::write_result_document(&mut out, outcomes, compared)
+    outputs::write_result_document_with(&mut out, outcomes, texts, compared)
         .and_then(|()| out.flush().map_err(serde_json::Error::io))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn summary_of(

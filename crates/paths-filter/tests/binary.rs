@@ -335,7 +335,8 @@ fn files_are_listed_in_git_no_renames_order_when_git_finds_renames() {
     assert_eq!(git_renames(repo, &base, &head), moves.len());
     let want = git_no_renames(repo, &base, &head);
 
-    let filters = "all: '**'\nsrc: ['src/**', 'lib/**']\napi: services/api/**\nmoved:\n  - renamed: '**'\n";
+    let filters =
+        "all: '**'\nsrc: ['src/**', 'lib/**']\napi: services/api/**\nmoved:\n  - renamed: '**'\n";
     let out = job.run(&[
         ("filters", filters),
         ("base", &base),
@@ -455,4 +456,60 @@ fn a_real_history_with_renames_is_listed_in_git_no_renames_order() {
         .filter(|f| f["status"] == "renamed")
         .count();
     assert_eq!(renamed, real_renames);
+}
+
+/// Thousands of files (past `run::PARALLEL_CHANGES`): the outputs' texts and the result file
+/// are written on threads of their own, and give what a small run gives, in git's order.
+#[test]
+fn a_large_change_lists_every_file_in_every_output() {
+    let job = Job::new();
+    let repo = &job.repo;
+    for i in 0..4200 {
+        let dir = ["services/api", "services/web", "docs", "libs/a b"][i % 4];
+        let ext = if i % 3 == 0 { "md" } else { "rs" };
+        repo.write(format!("{dir}/f{i}.{ext}"), format!("{i}\n"));
+    }
+    let base = repo.rev_parse("HEAD");
+    let head = repo.commit("feat: a lot");
+    let want = git_no_renames(repo, &base, &head);
+    assert_eq!(want.len(), 4200);
+    let out = job.run(&[
+        (
+            "filters",
+            "all: '**'\napi:\n  - services/api/**\n  - '!**/*.md'\n",
+        ),
+        ("base", &base),
+        ("list-files", "json"),
+    ]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(json_list(&job, "all_files"), want);
+    // dorny's meaning of `!`: everything but the docs outside services/api.
+    let api: Vec<String> = want
+        .iter()
+        .filter(|p| p.starts_with("services/api/") || !p.ends_with(".md"))
+        .cloned()
+        .collect();
+    assert_eq!(json_list(&job, "api_files"), api);
+    assert_eq!(
+        job.output("api_count").as_deref(),
+        Some(api.len().to_string().as_str())
+    );
+    let dirs: Vec<String> = serde_json::from_str(&job.output("all_dirs").unwrap()).unwrap();
+    assert_eq!(dirs, ["docs", "libs/a b", "services/api", "services/web"]);
+    let doc = result_document(&job);
+    for (name, files) in [("all", &want), ("api", &api)] {
+        let listed: Vec<&str> = doc["filters"][name]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                assert_eq!(f["status"], "added");
+                f["path"].as_str().unwrap()
+            })
+            .collect();
+        assert_eq!(listed, *files, "{name}");
+        assert_eq!(doc["filters"][name]["count"], files.len());
+    }
+    let matrix: Value = serde_json::from_str(&job.output("matrix").unwrap()).unwrap();
+    assert_eq!(matrix["include"][0]["files"], serde_json::json!(want));
 }

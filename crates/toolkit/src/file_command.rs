@@ -187,7 +187,12 @@ pub fn format_key_value(
             delimiter: delimiter.to_owned(),
         });
     }
-    if value.contains(delimiter) {
+    // The random tail first: std looks for a needle of up to 32 bytes many bytes at a time,
+    // for a longer one byte by byte, which shows on values of megabytes.
+    let tail = delimiter
+        .get(delimiter.len().saturating_sub(32)..)
+        .unwrap_or(delimiter);
+    if value.contains(tail) && value.contains(delimiter) {
         return Err(FileCommandError::DelimiterInValue {
             command,
             name: name.to_owned(),
@@ -228,7 +233,11 @@ pub fn append_path(path: &Path, dir: &str) -> Result<(), FileCommandError> {
 /// Append `content` with one write, so that entries written concurrently (by us or a child
 /// process) are not interleaved. The file is created if missing, which keeps local runs with a
 /// fresh `GITHUB_OUTPUT=out.txt` simple.
-fn append(command: FileCommand, path: &Path, content: &str) -> Result<(), FileCommandError> {
+pub(crate) fn append(
+    command: FileCommand,
+    path: &Path,
+    content: &str,
+) -> Result<(), FileCommandError> {
     let io = |source| FileCommandError::Io {
         command,
         path: path.to_owned(),

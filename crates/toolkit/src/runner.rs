@@ -457,6 +457,59 @@ impl Runner {
         self.deliver_output(name, value, || Value::String(value.to_owned()))
     }
 
+    /// Set several step outputs, in order, as [`Runner::set_output`] would one by one; in file
+    /// mode with one write to `GITHUB_OUTPUT` for all of them rather than opening the file for
+    /// each (for a tool that sets many small outputs).
+    ///
+    /// # Errors
+    /// See [`Runner::set_output`]. The outputs before the one that fails are set.
+    pub fn set_outputs<'v>(
+        &self,
+        outputs: impl IntoIterator<Item = (&'v str, &'v str)>,
+    ) -> Result<(), OutputError> {
+        if self.mode != OutputMode::File {
+            for (name, value) in outputs {
+                self.set_output(name, value)?;
+            }
+            return Ok(());
+        }
+        let mut entries = String::new();
+        let mut failed = None;
+        let mut path = None;
+        for (name, value) in outputs {
+            let entry = validate_name(FileCommand::Output, name)
+                .and_then(|()| {
+                    self.file_for(FileCommand::Output).ok_or_else(|| {
+                        FileCommandError::NotConfigured {
+                            command: FileCommand::Output,
+                            name: name.to_owned(),
+                        }
+                    })
+                })
+                .and_then(|file| {
+                    path = Some(file);
+                    let delimiter = self.new_delimiter()?;
+                    format_key_value(FileCommand::Output, name, value, &delimiter)
+                });
+            match entry {
+                Ok(entry) => entries.push_str(&entry),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(path) = path
+            && !entries.is_empty()
+        {
+            file_command::append(FileCommand::Output, path, &entries)?;
+        }
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
     /// Set an output from structured data: a JSON string in file and plain modes (what
     /// `fromJSON()` reads), a nested value in JSON mode (so `--json | jq` sees structure).
     ///

@@ -82,6 +82,49 @@ fn outputs_round_trip_through_github_output() {
 }
 
 #[test]
+fn several_outputs_at_once_are_what_they_are_one_by_one() {
+    for mode in [OutputMode::File, OutputMode::Plain, OutputMode::Json] {
+        let (one, all) = (job(), job());
+        let runner = |job: &Job| {
+            let printed = Capture::new();
+            let runner = Runner::builder(job.env.clone())
+                .stdout(printed.clone())
+                .output_mode(mode)
+                .build();
+            (runner, printed)
+        };
+        let (by_one, printed_one) = runner(&one);
+        for (name, value) in TRICKY {
+            by_one.set_output(name, value).unwrap();
+        }
+        by_one.finish().unwrap();
+        let (at_once, printed_all) = runner(&all);
+        at_once.set_outputs(TRICKY.iter().copied()).unwrap();
+        at_once.finish().unwrap();
+        if mode == OutputMode::File {
+            assert_eq!(read_back(&all.output), pairs(TRICKY));
+        }
+        let shape = |text: String| text.replace(|c: char| c.is_ascii_hexdigit(), "x");
+        assert_eq!(
+            shape(printed_all.contents()),
+            shape(printed_one.contents()),
+            "{mode:?}"
+        );
+    }
+    // The outputs before a bad one are set; the bad one fails as on its own.
+    let job = job();
+    let (runner, _) = Runner::captured(job.env.clone());
+    let err = runner
+        .set_outputs([("a", "1"), ("b=c", "2"), ("d", "3")])
+        .unwrap_err();
+    assert!(
+        matches!(err, OutputError::File(FileCommandError::InvalidName { .. })),
+        "{err}"
+    );
+    assert_eq!(read_back(&job.output), pairs(&[("a", "1")]));
+}
+
+#[test]
 fn file_format_is_heredoc_with_a_fresh_random_delimiter_each_time() {
     let job = job();
     let (runner, _) = Runner::captured(job.env.clone());

@@ -131,6 +131,20 @@ fn run(cases: Vec<Case>) {
     let mut failures = Vec::new();
     for case in cases {
         let got = plan(case.event.as_ref(), &case.inputs);
+        // Asking for the default branch only when needed decides the same.
+        let unasked = BaseInputs {
+            default_branch: None,
+            ..case.inputs.clone()
+        };
+        let asked = plan_asking(case.event.as_ref(), &unasked, || {
+            case.inputs.default_branch.clone()
+        });
+        if asked != got {
+            failures.push(format!(
+                "{}: asking for the default branch gives {asked:?}\n   not {got:?}",
+                case.name
+            ));
+        }
         match (&got, &case.expect) {
             (Ok(plan), Ok(source)) => {
                 if &plan.source != source {
@@ -848,6 +862,53 @@ fn base_head_means_the_working_tree_on_every_event() {
         1,
     ));
     run(cases);
+}
+
+#[test]
+fn the_default_branch_is_asked_for_only_when_the_decision_needs_it() {
+    let asks = |event: Option<EventPayload>, inputs: BaseInputs| {
+        let asked = std::cell::Cell::new(false);
+        let plan = plan_asking(event.as_ref(), &inputs, || {
+            asked.set(true);
+            Some("main".to_owned())
+        });
+        (asked.get(), plan.map(|p| p.source))
+    };
+    let base = |b: &str, current: &str| BaseInputs {
+        base: Some(b.to_owned()),
+        current_ref: Some(current.to_owned()),
+        ..inputs()
+    };
+    // A base that is not the branch being built: the default branch plays no part.
+    assert_eq!(
+        asks(None, base("HEAD~1", "refs/heads/main")),
+        (false, Ok(merge_base("HEAD~1", HEAD)))
+    );
+    assert_eq!(
+        asks(None, base(B, "refs/heads/feature")),
+        (false, Ok(range(B, HEAD, None)))
+    );
+    // No base: the default branch is the base.
+    let current = BaseInputs {
+        current_ref: Some("refs/heads/feature".to_owned()),
+        ..inputs()
+    };
+    assert_eq!(asks(None, current), (true, Ok(merge_base("main", HEAD))));
+    // The base is the branch being built: whether the default branch differs decides.
+    assert_eq!(
+        asks(None, base("release", "refs/heads/release")),
+        (true, Ok(last(HEAD)))
+    );
+    // Named by the payload: never asked.
+    let push = payload(
+        "push",
+        json!({"ref": "refs/heads/feature", "before": B, "after": B,
+               "repository": {"default_branch": "trunk"}}),
+    );
+    assert_eq!(
+        asks(Some(push), inputs()),
+        (false, Ok(merge_base("trunk", HEAD)))
+    );
 }
 
 #[test]

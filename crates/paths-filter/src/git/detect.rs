@@ -267,7 +267,8 @@ impl Git {
                 after,
                 if_before_missing,
             } => {
-                let local = self.local_commits(&[after, before])?;
+                let (local, quick) =
+                    self.local_commits_and_diff(&[after, before], before, after)?;
                 let mut local = local.into_iter();
                 let after_sha = match local.next().flatten() {
                     Some(sha) => sha,
@@ -289,8 +290,12 @@ impl Git {
                     }
                     (Err(e), _) => return Err(e),
                 };
+                let parsed = match quick {
+                    Some(parsed) => parsed,
+                    None => self.diff(&before_sha, &after_sha)?,
+                };
                 Ok((
-                    self.diff(&before_sha, &after_sha)?,
+                    parsed,
                     format!("git diff {}..{}", abbrev(&before_sha), abbrev(&after_sha)),
                 ))
             }
@@ -326,7 +331,8 @@ impl Git {
                     [only] => format!("{only}^1"),
                     _ => String::new(),
                 };
-                let local = self.local_commits(&[head, &parent_name])?;
+                let (local, quick) =
+                    self.local_commits_and_diff(&[head, &parent_name], &parent_name, head)?;
                 let mut local = local.into_iter();
                 let (sha, parent) = match (local.next().flatten(), local.next().flatten()) {
                     (Some(sha), Some(parent)) => (sha, Some(parent)),
@@ -342,7 +348,10 @@ impl Git {
                 };
                 match parent {
                     Some(parent) => Ok((
-                        self.diff(&parent, &sha)?,
+                        match quick {
+                            Some(parsed) => parsed,
+                            None => self.diff(&parent, &sha)?,
+                        },
                         format!(
                             "git diff {}..{} (the last commit)",
                             abbrev(&parent),

@@ -528,9 +528,22 @@ impl Git {
     // ---- changes -----------------------------------------------------------------------------
 
     pub(super) fn diff(&self, base: &str, head: &str) -> Result<Parsed, GitError> {
-        Ok(self
-            .repo()
-            .stream(&diff_args(&[], base, head), STREAM_BUFFER, parse)?)
+        self.diff_beside(&[], base, head, || ()).1
+    }
+
+    /// `git diff` with `extra` options, calling `beside` once it has started: the diff is the
+    /// long command, so the short ones `beside` starts run alongside it without delaying it.
+    fn diff_beside<U>(
+        &self,
+        extra: &[&str],
+        base: &str,
+        head: &str,
+        beside: impl FnOnce() -> U,
+    ) -> (U, Result<Parsed, GitError>) {
+        let (started, diff) =
+            self.repo()
+                .stream_beside(&diff_args(extra, base, head), STREAM_BUFFER, beside, parse);
+        (started, diff.map_err(GitError::from))
     }
 
     /// The commits of `base` and `head`, and when both names have one reading (`HEAD~1`, a
@@ -550,15 +563,40 @@ impl Git {
             let (base_sha, head_sha) = self.ensure_pair(base, head, depth)?;
             return Ok((base_sha, head_sha, None));
         }
-        let pending = self.start_local_commits(&[base, head])?;
-        let quick = self.diff_from_merge_base(base, head);
-        let local = self.finish_local_commits(pending)?;
+        let (pending, quick) = self
+            .diff_from_merge_base_beside(base, head, || self.start_local_commits(&[base, head]));
+        let local = self.finish_local_commits(pending?)?;
         let quick = quick?;
         if let [Some(base_sha), Some(head_sha)] = local.as_slice() {
             return Ok((base_sha.clone(), head_sha.clone(), Some(quick)));
         }
         let (base_sha, head_sha) = self.ensure_pair_from(base, head, local, depth)?;
         Ok((base_sha, head_sha, None))
+    }
+
+    /// [`Git::local_commits`] of `revs` and, started beside it, [`Git::diff`] of `base` and
+    /// `head` as named: two git processes at once rather than one after the other. The diff
+    /// is `None` when it was not tried (a name with more than one reading: which one git
+    /// takes might not be ours), when it failed, or when a name is not in the clone; the
+    /// caller then fetches what is missing and diffs the commits.
+    pub(super) fn local_commits_and_diff(
+        &self,
+        revs: &[&str],
+        base: &str,
+        head: &str,
+    ) -> Result<(Vec<Option<String>>, Option<Parsed>), GitError> {
+        let plain = |rev: &str| {
+            !rev.is_empty()
+                && check_rev("revision", rev).is_ok()
+                && self.local_candidates(rev).len() == 1
+        };
+        if !(plain(base) && plain(head)) {
+            return Ok((self.local_commits(revs)?, None));
+        }
+        let (pending, diff) = self.diff_beside(&[], base, head, || self.start_local_commits(revs));
+        let local = self.finish_local_commits(pending?)?;
+        let diff = diff.ok().filter(|_| local.iter().all(Option::is_some));
+        Ok((local, diff))
     }
 
     /// The merge-base of two commits in the clone and the changes from it to `head`, from two
@@ -571,28 +609,39 @@ impl Git {
         base: &str,
         head: &str,
     ) -> Result<QuickDiff, GitError> {
-        let merge_base = self
-            .repo()
-            .command(&["merge-base", "--end-of-options", base, head])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|source| self.repo().spawn_error(source))?;
-        let diff = self.repo().stream(
-            &diff_args(&["--merge-base"], base, head),
-            STREAM_BUFFER,
-            parse,
-        );
-        let output = merge_base
-            .wait_with_output()
-            .map_err(|source| self.repo().spawn_error(source))?;
-        let merge_base = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-        Ok(match diff {
-            Ok(parsed) if output.status.success() && is_sha(&merge_base) => {
-                Some((merge_base, parsed))
-            }
-            _ => None,
-        })
+        self.diff_from_merge_base_beside(base, head, || ()).1
+    }
+
+    /// [`Git::diff_from_merge_base`], calling `beside` once both git commands have started
+    /// (the diff first: it is the long one).
+    fn diff_from_merge_base_beside<U>(
+        &self,
+        base: &str,
+        head: &str,
+        beside: impl FnOnce() -> U,
+    ) -> (U, Result<QuickDiff, GitError>) {
+        let ((merge_base, started), diff) = self.diff_beside(&["--merge-base"], base, head, || {
+            let merge_base = self
+                .repo()
+                .command(&["merge-base", "--end-of-options", base, head])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn();
+            (merge_base, beside())
+        });
+        let found = merge_base
+            .and_then(std::process::Child::wait_with_output)
+            .map_err(|source| GitError::from(self.repo().spawn_error(source)))
+            .map(|output| {
+                let merge_base = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+                match diff {
+                    Ok(parsed) if output.status.success() && is_sha(&merge_base) => {
+                        Some((merge_base, parsed))
+                    }
+                    _ => None,
+                }
+            });
+        (started, found)
     }
 
     /// `git diff base head`: the two trees compared (no history needed), renames detected.

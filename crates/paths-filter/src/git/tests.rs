@@ -49,6 +49,30 @@ fn report_prints_notes_what_was_compared_and_warnings() {
 }
 
 #[test]
+fn fields_cut_by_the_read_buffer_read_the_same() {
+    let out: &[u8] = b"M\0a b.txt\0R100\0old\nname\0new name\0A\0a/very/long/path/that/spans/buffers.txt\0C075\0src\0copy\0D\0caf\xc3\xa9\0";
+    let whole = parse(&mut &out[..]).unwrap();
+    assert_eq!(whole.changes.len(), 5);
+    for capacity in 1..=12 {
+        let mut reader = std::io::BufReader::with_capacity(capacity, out);
+        let cut = parse(&mut reader).unwrap();
+        assert_eq!(cut.changes, whole.changes, "buffer of {capacity} bytes");
+        assert_eq!(cut.lossy, whole.lossy);
+    }
+    for bad in [
+        &b"M\0"[..],
+        b"R100\0only-one\0",
+        b"X\0what\0",
+        b"M\0a\0\0M\0b\0",
+    ] {
+        for capacity in [1, 2, 5] {
+            let mut reader = std::io::BufReader::with_capacity(capacity, bad);
+            assert!(parse(&mut reader).is_err(), "{bad:?} {capacity}");
+        }
+    }
+}
+
+#[test]
 fn empty_output_is_no_changes() {
     assert_eq!(parse_name_status(b"").unwrap(), vec![]);
 }
