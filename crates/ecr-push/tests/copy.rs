@@ -1,5 +1,7 @@
 //! Promote by copy: an image from another repository, account or region, over the registry
 //! API (the local registry stands for every ECR registry through `registry-endpoint`).
+// Needs the local services of scripts/services (scripts/test enables the feature).
+#![cfg(feature = "local-services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
