@@ -8,7 +8,6 @@
 //! deadline (`timeout-seconds`) do the same before the tool exits, so a cancelled job never
 //! leaves a canary with traffic it has not earned.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,10 +32,9 @@ use crate::traffic::{ElbTraffic, Traffic};
 
 pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
     let context = runner.context();
-    let workspace = match &context.workspace {
-        Some(dir) => PathBuf::from(dir),
-        None => std::env::current_dir().context("cannot read the current directory")?,
-    };
+    let workspace = context
+        .workspace_dir()
+        .context("cannot read the current directory")?;
     let config = Config::from_inputs(runner.inputs(), &workspace)?;
     // AWS settings are validated with the other inputs, before anything is sent.
     let settings = if config.needs_aws() {

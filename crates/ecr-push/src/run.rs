@@ -11,7 +11,6 @@
 //! no tag naming an incomplete image: at most blobs and untagged manifests, which the "expire
 //! untagged" lifecycle rule removes, and which a re-run reuses.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
@@ -39,10 +38,9 @@ pub fn run(runner: &Arc<Runner>) -> anyhow::Result<()> {
         context.sha.as_deref(),
         pr_head.as_deref(),
     );
-    let workspace = match &context.workspace {
-        Some(dir) => PathBuf::from(dir),
-        None => std::env::current_dir().context("cannot read the current directory")?,
-    };
+    let workspace = context
+        .workspace_dir()
+        .context("cannot read the current directory")?;
     // Every input is checked here, before anything talks to AWS, the registry or Docker.
     let config = Config::from_inputs(runner.inputs(), runner.env(), &workspace, &git)?;
     let stop = Stop::install(Some(config.timeout))

@@ -8,7 +8,6 @@
 //! One deadline (`timeout-seconds`) covers the whole run: the watch of our deployment ends at
 //! two thirds of it, so that a rollback always has the last third to complete.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -39,10 +38,9 @@ pub mod codedeploy;
 /// The binary's entry: parse and validate everything, then run on a tokio runtime.
 pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
     let context = GithubContext::from_env(runner.env());
-    let workspace = match &context.workspace {
-        Some(dir) => PathBuf::from(dir),
-        None => std::env::current_dir().context("cannot read the current directory")?,
-    };
+    let workspace = context
+        .workspace_dir()
+        .context("cannot read the current directory")?;
     let config = Config::from_inputs(runner.inputs(), &workspace)?;
     let settings = AwsSettings::from_runner("ecs-rollout", &runner)?;
     // From here on a cancellation is recorded, not fatal: it becomes a rollback.

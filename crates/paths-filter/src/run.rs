@@ -24,10 +24,9 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
     // Masked before anything could print it.
     let _ = runner.get_secret_input("token");
     let context = GithubContext::from_env(runner.env());
-    let workspace = match &context.workspace {
-        Some(dir) => PathBuf::from(dir),
-        None => std::env::current_dir().context("cannot read the current directory")?,
-    };
+    let workspace = context
+        .workspace_dir()
+        .context("cannot read the current directory")?;
     let config = Config::from_inputs(runner.inputs(), &workspace)?;
     let names: Vec<&str> = config.filters.names().collect();
     outputs::check_filter_names(&names).map_err(|e| anyhow::anyhow!("input 'filters': {e}"))?;

@@ -1,5 +1,7 @@
 //! The default variables the runner sets for every step (`GITHUB_*`, `RUNNER_*`).
 
+use std::path::PathBuf;
+
 use crate::env::Env;
 
 /// Where GitHub.com serves its web pages; GHES sets its own `GITHUB_SERVER_URL`.
@@ -68,6 +70,18 @@ pub struct GithubContext {
 }
 
 impl GithubContext {
+    /// Where the tools resolve relative paths from inputs: `GITHUB_WORKSPACE`, or, outside a
+    /// runner, the current directory.
+    ///
+    /// # Errors
+    /// No `GITHUB_WORKSPACE`, and the current directory cannot be read.
+    pub fn workspace_dir(&self) -> std::io::Result<PathBuf> {
+        match &self.workspace {
+            Some(dir) => Ok(PathBuf::from(dir)),
+            None => std::env::current_dir(),
+        }
+    }
+
     /// Read the context from `env`. Empty variables count as unset.
     #[must_use]
     pub fn from_env(env: &Env) -> Self {
@@ -205,6 +219,22 @@ mod tests {
         assert_eq!(
             ctx.commit_url("abc").as_deref(),
             Some("https://ghe.example.com/octo/app/commit/abc")
+        );
+    }
+
+    #[test]
+    fn the_workspace_is_github_workspace_else_the_current_directory() {
+        let given = GithubContext {
+            workspace: Some("/home/runner/work/app/app".to_owned()),
+            ..GithubContext::default()
+        };
+        assert_eq!(
+            given.workspace_dir().unwrap(),
+            PathBuf::from("/home/runner/work/app/app")
+        );
+        assert_eq!(
+            GithubContext::default().workspace_dir().unwrap(),
+            std::env::current_dir().unwrap()
         );
     }
 }
