@@ -163,6 +163,35 @@ impl Fetcher {
     }
 }
 
+/// How many times a shallow clone is deepened (doubling the depth each time) before the whole
+/// history is fetched once with `--unshallow`: from a first depth of 100 the rounds reach 6,300
+/// commits below the clone's tip.
+pub const MAX_DEEPEN_ROUNDS: u32 = 6;
+
+/// A tool's git handle that holds a [`Fetcher`]: its clone is deepened until a probe over the
+/// handle itself answers.
+pub trait Deepen: Sized {
+    /// The handle's fetcher.
+    fn fetcher(&self) -> &Fetcher;
+
+    /// Deepen a shallow clone until `probe` answers: `--deepen` doubling from `initial_depth`
+    /// at most [`MAX_DEEPEN_ROUNDS`] times (fewer when a round brings nothing), then the whole
+    /// history once with `--unshallow`. `None` when the history is complete and `probe` still
+    /// has no answer. See [`Fetcher::deepen_until`].
+    ///
+    /// # Errors
+    /// What `probe` returns; a fetch failing.
+    fn deepen_until<T, E: From<RepoError>>(
+        &self,
+        initial_depth: u32,
+        purpose: &str,
+        mut probe: impl FnMut(&Self) -> Result<Option<T>, E>,
+    ) -> Result<Option<T>, E> {
+        self.fetcher()
+            .deepen_until(initial_depth, MAX_DEEPEN_ROUNDS, purpose, || probe(self))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

@@ -17,7 +17,7 @@ use std::process::Output;
 mod fetcher;
 mod repo;
 
-pub use fetcher::Fetcher;
+pub use fetcher::{Deepen, Fetcher, MAX_DEEPEN_ROUNDS};
 pub use repo::{Repo, RepoError};
 
 /// How much of git's stderr an error shows, in characters.

@@ -4,7 +4,7 @@
 //! The decisions are pure functions over what was observed ([`plan`]): [`plan_tag`] (a
 //! release tag at this commit is success, at another commit an error), [`plan_floating_tag`]
 //! (`v1`, `v1.2` always move) and [`plan_release`]. [`ensure_tag`], [`ensure_floating_tag`]
-//! and [`ensure_release`] ([`steps`]) observe, plan, and write only what the plan asks for; a
+//! and [`ensure_release`] (module `steps`) observe, plan, and write only what the plan asks for; a
 //! rerun of a job that already released writes nothing. Retries are gantry-github's one
 //! policy ([`RetryPolicy`]); a 401, a plain 403, a 404 or a 422 is never retried and becomes
 //! an error that says what to change ([`GitHubError`]).

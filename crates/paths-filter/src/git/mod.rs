@@ -22,7 +22,7 @@ use std::process::{Output, Stdio};
 
 /// What [`GitError::Repo`] holds; see [`gantry_git_cli::RepoError`].
 pub use gantry_git_cli::RepoError;
-use gantry_git_cli::{self as cli, Fetcher, Repo, next_field};
+use gantry_git_cli::{self as cli, Deepen, Fetcher, Repo, next_field};
 
 use gantry_toolkit::Runner;
 
@@ -36,9 +36,8 @@ pub const DEFAULT_REMOTE: &str = "origin";
 /// dorny's default for the input `initial-fetch-depth`.
 pub const DEFAULT_INITIAL_FETCH_DEPTH: u32 = 100;
 
-/// How many times a shallow clone is deepened (doubling the depth each time) before the whole
-/// history is fetched once with `--unshallow`.
-pub const MAX_DEEPEN_ROUNDS: u32 = 6;
+/// How many times a shallow clone is deepened; see [`gantry_git_cli::MAX_DEEPEN_ROUNDS`].
+pub use gantry_git_cli::MAX_DEEPEN_ROUNDS;
 
 /// Read buffer for git's output: large enough that a big diff costs few reads.
 const STREAM_BUFFER: usize = 64 * 1024;

@@ -36,6 +36,12 @@ pub struct MergeBase {
     pub merge_base: Option<String>,
 }
 
+impl Deepen for Git {
+    fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+}
+
 impl Git {
     /// git in `dir` (any directory inside the work tree), fetching from `origin`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
@@ -44,7 +50,7 @@ impl Git {
         }
     }
 
-    /// Fetch nothing more once `stop` says the job was cancelled ([`GitError::Stopped`]):
+    /// Fetch nothing more once `stop` says the job was cancelled (git-cli's `Stopped` error):
     /// deepening a shallow clone is the one long thing paths-filter does.
     #[must_use]
     pub fn with_stop(mut self, stop: gantry_toolkit::Stop) -> Self {
@@ -361,20 +367,6 @@ impl Git {
         })
     }
 
-    /// Deepen a shallow clone until `probe` answers: `--deepen` doubling from `initial_depth`
-    /// at most [`MAX_DEEPEN_ROUNDS`] times (fewer when a round brings nothing), then the whole
-    /// history once with `--unshallow`. `None` when the history is complete and `probe` still
-    /// has no answer.
-    pub(super) fn deepen_until<T>(
-        &self,
-        initial_depth: u32,
-        purpose: &str,
-        mut probe: impl FnMut(&Self) -> Result<Option<T>, GitError>,
-    ) -> Result<Option<T>, GitError> {
-        self.fetcher
-            .deepen_until(initial_depth, MAX_DEEPEN_ROUNDS, purpose, || probe(self))
-    }
-
     /// Make both revisions available and deepen a shallow clone until their merge-base is in
     /// it (see [`Git::ensure_commit`] for fetching, and the bounds on deepening in
     /// [`MAX_DEEPEN_ROUNDS`]). Works in single-branch clones: the base lands in
@@ -501,27 +493,31 @@ impl Git {
                 self.remote()
             ));
         }
-        let found = self.deepen_until(initial_depth, "the previous tag", |git| {
-            let Some(parent) = git.resolve_commit(&format!("{sha}^1"))? else {
-                // No parent: a root commit has no previous tag; a cut history needs more.
-                return Ok(if git.repo().shallow_commits()?.contains(sha) {
-                    None
-                } else {
-                    Some(None)
-                });
-            };
-            let output = git.repo().output(&[
-                "describe",
-                "--tags",
-                "--abbrev=0",
-                "--end-of-options",
-                &parent,
-            ])?;
-            Ok(output
-                .status
-                .success()
-                .then(|| Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())))
-        })?;
+        let found = self.deepen_until(
+            initial_depth,
+            "the previous tag",
+            |git| -> Result<_, GitError> {
+                let Some(parent) = git.resolve_commit(&format!("{sha}^1"))? else {
+                    // No parent: a root commit has no previous tag; a cut history needs more.
+                    return Ok(if git.repo().shallow_commits()?.contains(sha) {
+                        None
+                    } else {
+                        Some(None)
+                    });
+                };
+                let output = git.repo().output(&[
+                    "describe",
+                    "--tags",
+                    "--abbrev=0",
+                    "--end-of-options",
+                    &parent,
+                ])?;
+                Ok(output
+                    .status
+                    .success()
+                    .then(|| Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())))
+            },
+        )?;
         Ok(found.flatten())
     }
 

@@ -241,18 +241,4 @@ impl Git {
         })?;
         Ok(found.then_some(()))
     }
-
-    /// Deepen a shallow clone until `probe` answers: `--deepen` doubling from `initial_depth`
-    /// at most [`MAX_DEEPEN_ROUNDS`] times (fewer when a round brings nothing), then the whole
-    /// history once with `--unshallow`. `None` when the history is complete and `probe` still
-    /// has no answer.
-    fn deepen_until<T>(
-        &self,
-        initial_depth: u32,
-        purpose: &str,
-        mut probe: impl FnMut(&Self) -> Result<Option<T>, GitError>,
-    ) -> Result<Option<T>, GitError> {
-        self.fetcher
-            .deepen_until(initial_depth, MAX_DEEPEN_ROUNDS, purpose, || probe(self))
-    }
 }

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 pub use gantry_git_cli::RepoError;
 /// `url` without user or password; see [`gantry_git_cli::without_credentials`].
 pub use gantry_git_cli::without_credentials;
-use gantry_git_cli::{self as cli, Fetcher, Repo, next_field, stderr_text};
+use gantry_git_cli::{self as cli, Deepen, Fetcher, Repo, next_field, stderr_text};
 use gantry_toolkit::Stop;
 
 use crate::commit::Commit;
@@ -42,10 +42,8 @@ pub const DEFAULT_REMOTE: &str = "origin";
 /// The first deepening of a shallow clone, in commits (doubled on each round).
 pub const DEFAULT_DEEPEN: u32 = 100;
 
-/// How many times a shallow clone is deepened (doubling the depth each time) before the whole
-/// history is fetched once with `--unshallow`. With [`DEFAULT_DEEPEN`] the rounds reach
-/// 6,300 commits below the clone's tip.
-pub const MAX_DEEPEN_ROUNDS: u32 = 6;
+/// How many times a shallow clone is deepened; see [`gantry_git_cli::MAX_DEEPEN_ROUNDS`].
+pub use gantry_git_cli::MAX_DEEPEN_ROUNDS;
 
 /// The identity of tags created when git has none configured (a fresh runner).
 pub const BOT_NAME: &str = "github-actions[bot]";
@@ -209,6 +207,12 @@ pub struct Git {
     /// The clone, its remote, the fetch notes and when to stop.
     fetcher: Fetcher,
     tagger: Option<(String, String)>,
+}
+
+impl Deepen for Git {
+    fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
 }
 
 impl Git {
