@@ -296,72 +296,6 @@ fn monorepo_build_of_all_services_pushes_every_image() {
     );
 }
 
-/// The base image with a shell for `RUN` steps (nothing can be pulled here): the host's own
-/// `dash` and C library, imported once.
-#[cfg(unix)]
-fn shell_base_image() -> &'static str {
-    const BASE: &str = "gantry-test/pipelines-sh:1";
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("root");
-        for (from, to) in [
-            ("/bin/dash", "bin/sh"),
-            (
-                "/lib/x86_64-linux-gnu/libc.so.6",
-                "lib/x86_64-linux-gnu/libc.so.6",
-            ),
-            ("/lib64/ld-linux-x86-64.so.2", "lib64/ld-linux-x86-64.so.2"),
-        ] {
-            let to = root.join(to);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(from, &to).unwrap_or_else(|e| panic!("needs {from}: {e}"));
-        }
-        let tar = dir.path().join("base.tar");
-        let ok = Command::new("tar")
-            .arg("-C")
-            .arg(&root)
-            .arg("-cf")
-            .arg(&tar)
-            .arg(".")
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-        let out = Services::get()
-            .docker_command()
-            .arg("import")
-            .arg(&tar)
-            .arg(BASE)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-    BASE
-}
-
-/// The docker CLI with `--network=none` added to `docker build`: this machine's engine has no
-/// bridge network, which `RUN` steps need otherwise. Everything else is the tool's.
-#[cfg(unix)]
-fn docker_without_network(dir: &Path) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt as _;
-    let docker = Services::get().docker().display().to_string();
-    let path = dir.join("docker-net-none");
-    std::fs::write(
-        &path,
-        format!(
-            "#!/bin/sh\nif [ \"$1\" = build ]; then shift; exec {docker} build --network=none \"$@\"; fi\nexec {docker} \"$@\"\n"
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
-}
-
 /// Pipeline 1 on a pull request: each service built as its `builds` entry says (api: another
 /// Dockerfile, a target, a build-arg and the build secret `npm`, which its RUN step checks;
 /// web: a cache tag), and nothing pushed: no image, no tag, no AWS call needed.
@@ -370,11 +304,11 @@ fn docker_without_network(dir: &Path) -> PathBuf {
 fn a_pull_request_builds_each_service_as_configured_and_pushes_nothing() {
     const SECRET: &str = "npm-pipeline-s3cret-5e1d";
     let services = Services::get();
-    let base = shell_base_image();
+    let base = gantry_testkit::docker_build::shell_base_image();
     let prefix = format!("gantry-test/{}", unique("pipelines-pr"));
     let repo = GitRepo::new();
     let tools = tempfile::tempdir().unwrap();
-    let docker = docker_without_network(tools.path());
+    let docker = gantry_testkit::docker_build::docker_without_network(tools.path(), "");
     install_caller(
         &repo,
         "build-pr.yml",

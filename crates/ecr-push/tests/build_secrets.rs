@@ -10,89 +10,33 @@
 #![cfg(all(feature = "local-services", unix))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use crate::common;
 
 use common::*;
 use gantry_testkit::Services;
+use gantry_testkit::docker_build::{SHELL_IMAGE, docker_without_network, shell_base_image};
 
-const BASE: &str = "gantry-test/sh:1";
+const BASE: &str = SHELL_IMAGE;
 const NPM_TOKEN: &str = "npm-s3cret-7f3a9c21e5d4";
 const FILE_SECRET: &str = "aws-file-s3cret-0b8e6d";
 const BUILD_ARG_VALUE: &str = "build-arg-private-91c2";
 const LABEL_VALUE: &str = "label-private-4d7e";
 
-/// Imports [`BASE`]: `/bin/sh` (the host's dash) and the C library it needs, once.
-fn base_image() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("root");
-        for (from, to) in [
-            ("/bin/dash", "bin/sh"),
-            (
-                "/lib/x86_64-linux-gnu/libc.so.6",
-                "lib/x86_64-linux-gnu/libc.so.6",
-            ),
-            ("/lib64/ld-linux-x86-64.so.2", "lib64/ld-linux-x86-64.so.2"),
-        ] {
-            let to = root.join(to);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(from, &to)
-                .unwrap_or_else(|e| panic!("this test needs {from} (x86_64 Linux): {e}"));
-        }
-        std::fs::create_dir_all(root.join("run/secrets")).unwrap();
-        let tar = dir.path().join("base.tar");
-        let status = std::process::Command::new("tar")
-            .arg("-C")
-            .arg(&root)
-            .arg("-cf")
-            .arg(&tar)
-            .arg(".")
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let out = Services::get()
-            .docker_command()
-            .arg("import")
-            .arg(&tar)
-            .arg(BASE)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-}
-
-/// The wrapper: the real docker CLI, with `--network=none` after `build`, and, when
-/// `inject` is set, a line of its own that looks like a workflow command.
+/// The wrapper: the real docker CLI with `--network=none` after `build`, and, when `inject`
+/// is set, a line of its own that looks like a workflow command.
 fn docker_wrapper(dir: &Path, inject: bool) -> PathBuf {
-    let docker = Services::get().docker().display().to_string();
-    let path = dir.join("docker-net-none");
     let inject = if inject {
         "echo '::error::injected by the build output'\necho '::add-mask::nothing'\n"
     } else {
         ""
     };
-    std::fs::write(
-        &path,
-        format!(
-            "#!/bin/sh\nif [ \"$1\" = build ]; then\n{inject}shift\nexec {docker} build --network=none \"$@\"\nfi\nexec {docker} \"$@\"\n"
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
+    docker_without_network(dir, inject)
 }
 
 fn secret_job() -> Job {
-    base_image();
+    shell_base_image();
     let job = Job::new();
     std::fs::create_dir_all(job.path().join("svc")).unwrap();
     // Each RUN fails unless its secret arrived with the right length; neither writes it.
@@ -335,7 +279,7 @@ impl Drop for Agent {
 
 #[test]
 fn a_build_with_ssh_reaches_the_agent_and_shows_the_key_nowhere() {
-    base_image();
+    shell_base_image();
     let agent = Agent::start();
     let job = Job::new();
     std::fs::create_dir_all(job.path().join("svc")).unwrap();

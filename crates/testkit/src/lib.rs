@@ -34,6 +34,8 @@
 
 mod act;
 pub mod action_contract;
+#[cfg(unix)]
+pub mod docker_build;
 pub mod ecs_driver;
 pub mod fault_proxy;
 mod git;
