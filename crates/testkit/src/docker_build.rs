@@ -1,6 +1,7 @@
 //! What a test needs to run `docker build` with `RUN` steps on this machine's engine: nothing
 //! can be pulled, so the base image is the host's own `dash` and C library, imported once;
 //! and the engine has no bridge network, so builds run with `--network=none`.
+#![cfg(unix)]
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};

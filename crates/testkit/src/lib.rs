@@ -34,7 +34,6 @@
 
 mod act;
 pub mod action_contract;
-#[cfg(unix)]
 pub mod docker_build;
 pub mod ecs_driver;
 pub mod fault_proxy;
