@@ -11,9 +11,9 @@
 //! [`Change::renamed`], `T` becomes [`ChangeStatus::TypeChange`]. The files are listed as
 //! `git diff --no-renames` (dorny's command) lists them: [`Detected::listing`].
 //!
-//! Three parts: `detect` decides, per event, which git commands answer "what changed";
-//! `repo` is the clone as those commands see it (fetching, deepening, resolving); `parse`
-//! reads their `-z` output.
+//! Four parts: `detect` decides, per event, which git commands answer "what changed";
+//! `repo` is the clone as those commands see it (fetching, deepening, resolving); `diff` runs
+//! the listings; `parse` reads their `-z` output.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, Write as _};
@@ -75,6 +75,7 @@ pub enum GitError {
     },
 }
 mod detect;
+mod diff;
 mod parse;
 mod repo;
 #[cfg(test)]

@@ -364,7 +364,7 @@ impl FilterSet {
     /// change that has it. The changes are split into chunks, one per thread, each giving
     /// every change's verdicts; then each filter's list is made in one allocation of the
     /// size the verdicts say, in input order, so the result does not depend on threads.
-    fn evaluate_on(
+    pub(super) fn evaluate_on(
         &self,
         changes: &[Change],
         quantifier: PredicateQuantifier,

@@ -176,7 +176,7 @@ pub fn synthetic_workload(changes: usize, filters: usize) -> (String, Vec<Change
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::FilterOptions;
+    use crate::filter::{FilterOptions, FilterSet, NegationMode};
     use gantry_glob::picomatch_table::TABLE;
 
     fn quote(s: &str) -> String {
