@@ -47,6 +47,10 @@ group), playing what CodeDeploy's ECS blue/green engine would do:
 StopDeployment (answered by the driver) marks the deployment Stopped with errorInformation
 DEPLOYMENT_STOPPED (`rollbackInfo` when autoRollbackEnabled); the service keeps its task definition.
 
+Task definitions: moto keeps only the top-level fields it models; the driver records each
+RegisterTaskDefinition body and puts back into DescribeTaskDefinition's answer what moto dropped,
+as ECS would answer (scripts/ecs_driver/taskdefs.py).
+
 Every AWS call still goes to moto; the driver only changes moto's ECS backend state (under one
 lock with the requests) and records each call (time, operation, cluster) for the benchmark.
 
@@ -80,11 +84,15 @@ Control API on the same port, JSON over HTTP (fields with ? are optional; null i
         only. -> {"queued": length of the queue}
   POST /_driver/tasks {cluster, outcomes?: [{exit_code?, after?, reason?}]}
         how the next one-off tasks of the cluster end (exit 0 after 1 s when none is queued)
-  POST /_driver/throttle {count?, skip?, cluster?, operations?: ["DescribeServices", ...]}
+  POST /_driver/throttle {count?, skip?, cluster?, operations?: ["DescribeServices", ...], error?}
         replaces the rule: after `skip` matching ECS calls, the next `count` ones answer
-        ThrottlingException (no cluster: any cluster; no operations: any operation)
+        `error` (default ThrottlingException; e.g. AccessDeniedException) (no cluster: any
+        cluster; no operations: any operation)
   GET  /_driver/requests               -> [{t, op, cluster}]  (t: seconds since the epoch)
   GET  /_driver/transitions            -> [{t, cluster, service, deployment, state}]
+  GET  /_driver/task-definitions       -> [{arn, sent, dropped}]: every RegisterTaskDefinition
+        body as sent, and the paths moto's own answer lacks (DescribeTaskDefinition answers
+        moto's task definition with those put back: ECS returns what it was given)
   POST /_driver/reset-log              empties both logs
 A request the driver cannot use (not JSON, a missing or unknown field, a wrong type, a kind or
 value out of range) changes nothing and answers 400 {"error": "<field>: <what is valid>",

@@ -6,5 +6,6 @@ what the driver plays and its control API).
   ecs         ECS's deployment engine: rolling deployments, circuit breaker, rollback,
               CANARY / LINEAR shifting, StopServiceDeployment, service deployments, one-off tasks
   codedeploy  CodeDeploy's ECS blue/green engine: deployments, StopDeployment
+  taskdefs    task definitions answered whole, as registered (moto keeps a subset)
   server      the WSGI layer in front of moto, the ticker, the command line
 """

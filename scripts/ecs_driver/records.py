@@ -76,13 +76,15 @@ DEFAULT_TASK_OUTCOME = TaskOutcome()
 
 @dataclass(frozen=True)
 class ThrottleRule:
-    """After `skip` matching ECS calls, the next `count` answer ThrottlingException. A call
-    matches when it is on `cluster` (None: any) and is one of `operations` (empty: any)."""
+    """After `skip` matching ECS calls, the next `count` answer `error` (ThrottlingException
+    unless said otherwise, e.g. AccessDeniedException). A call matches when it is on `cluster`
+    (None: any) and is one of `operations` (empty: any)."""
 
     count: int = 0
     skip: int = 0
     cluster: Optional[str] = None
     operations: Tuple[str, ...] = ()
+    error: str = "ThrottlingException"
 
     def matches(self, op: str, cluster: Optional[str]) -> bool:
         return (
@@ -323,8 +325,11 @@ def parse_tasks_request(body: Any) -> TasksRequest:
 
 
 def parse_throttle_request(body: Any) -> ThrottleRule:
-    o = _Object(body, "", ("count", "skip", "cluster", "operations"))
+    o = _Object(body, "", ("count", "skip", "cluster", "operations", "error"))
     operations = o.array("operations")
+    error = o.string("error") or "ThrottlingException"
+    if not error.isalnum():
+        raise BadRequest("error", f"must be an AWS error code such as AccessDeniedException, not {json.dumps(error)}")
     for i, op in enumerate(operations):
         if not isinstance(op, str) or not op:
             raise BadRequest(
@@ -336,6 +341,7 @@ def parse_throttle_request(body: Any) -> ThrottleRule:
         skip=o.integer("skip", 0, minimum=0),
         cluster=o.string("cluster"),
         operations=tuple(operations),
+        error=error,
     )
 
 

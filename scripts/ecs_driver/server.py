@@ -22,7 +22,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from . import codedeploy, ecs
+from . import codedeploy, ecs, taskdefs
 from .records import (
     PARSERS,
     BadRequest,
@@ -88,6 +88,10 @@ def control(state: State, environ: Dict[str, Any], start_response: StartResponse
             return json_response(start_response, "200 OK", {"ok": True})
         if path == "/_driver/requests":
             return json_response(start_response, "200 OK", [r.to_json() for r in state.requests])
+        if path == "/_driver/task-definitions":
+            return json_response(
+                start_response, "200 OK", [r.to_json() for r in state.task_definitions.values()]
+            )
         if path == "/_driver/transitions":
             return json_response(
                 start_response, "200 OK", [t.to_json() for t in state.transitions]
@@ -144,17 +148,58 @@ class DriverApp:
         with state.lock:
             state.log_request(op, cluster)
             if is_ecs and state.throttles(op, cluster):
+                error = state.throttle.error
+                message = "Rate exceeded" if error == "ThrottlingException" else f"{op}: {error}"
                 return json_response(
-                    start_response,
-                    "400 Bad Request",
-                    {"__type": "ThrottlingException", "message": "Rate exceeded"},
+                    start_response, "400 Bad Request", {"__type": error, "message": message}
                 )
             if op in ("ListServiceDeployments", "DescribeServiceDeployments"):
                 return json_response(
                     start_response, "200 OK", ecs.service_deployments_api(state, op, body)
                 )
+            if is_ecs and op in ("RegisterTaskDefinition", "DescribeTaskDefinition"):
+                return self.task_definition(op, body, environ, start_response)
             # moto answers from the same backend state the ticker changes: one at a time.
             return self.moto_app(environ, start_response)
+
+    def task_definition(self, op: str, body: Dict[str, Any], environ: Dict[str, Any],
+                        start_response: StartResponse) -> List[bytes]:
+        """RegisterTaskDefinition recorded as sent; DescribeTaskDefinition answered with what
+        moto dropped of it put back (see `taskdefs`)."""
+        status, headers, raw = self.moto(environ)
+        if status.startswith("200"):
+            answer = json.loads(raw)
+            kept = answer.get("taskDefinition") or {}
+            arn = kept.get("taskDefinitionArn", "")
+            if op == "RegisterTaskDefinition":
+                _, dropped = taskdefs.fill_in(kept, body)
+                self.state.task_definitions[arn] = taskdefs.Registered(arn, body, tuple(dropped))
+            elif arn in self.state.task_definitions:
+                answer["taskDefinition"], _ = taskdefs.fill_in(
+                    kept, self.state.task_definitions[arn].sent
+                )
+                raw = json.dumps(answer).encode()
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                headers.append(("Content-Length", str(len(raw))))
+        start_response(status, headers)
+        return [raw]
+
+    def moto(self, environ: Dict[str, Any]) -> Tuple[str, List[Tuple[str, str]], bytes]:
+        """moto's answer to a request: status, headers and body."""
+        captured: Dict[str, Any] = {}
+
+        def start(status: str, headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, list(headers)
+            return lambda data: None
+
+        chunks = self.moto_app(environ, start)
+        try:
+            raw = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close:
+                close()
+        return captured["status"], captured["headers"], raw
 
 
 class DrivenMotoServer(ThreadedMotoServer):

@@ -31,6 +31,7 @@ from .records import (
     ThrottleRule,
     Transition,
 )
+from .taskdefs import Registered
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ class State:
     tasks: Dict[str, TaskRun] = field(default_factory=dict)
     #: CodeDeploy deployment id -> every CodeDeploy deployment created through the driver
     codedeploy: Dict[str, CodeDeployRun] = field(default_factory=dict)
+    #: task definition ARN -> its RegisterTaskDefinition as sent (see `taskdefs`)
+    task_definitions: Dict[str, Registered] = field(default_factory=dict)
     throttle: ThrottleRule = field(default_factory=ThrottleRule)
     requests: List[RequestLogEntry] = field(default_factory=list)
     transitions: List[Transition] = field(default_factory=list)

@@ -922,6 +922,16 @@ class ThrottleTest(EcsCase):
         describe()  # the count is spent
         describe()
 
+    def test_another_error_than_throttling(self):
+        self.create_service()
+        post_ok("/_driver/throttle", {"cluster": self.cluster, "count": 1,
+                                      "operations": ["DescribeServices"],
+                                      "error": "AccessDeniedException"})
+        with self.assertRaises(ClientError) as raised:
+            self.ecs.describe_services(cluster=self.cluster, services=["api"])
+        self.assertEqual(raised.exception.response["Error"]["Code"], "AccessDeniedException")
+        self.ecs.describe_services(cluster=self.cluster, services=["api"])  # the count is spent
+
     def test_any_ecs_call_and_only_ecs_calls(self):
         # no cluster and no operations: the next ECS calls, whichever; other services' calls
         # are never throttled (nor counted)
@@ -961,6 +971,66 @@ class ThrottleTest(EcsCase):
 
 
 # --- the control API -------------------------------------------------------------------------------
+
+
+class TaskDefinitionTest(unittest.TestCase):
+    """ECS returns a task definition as it was registered: "DescribeTaskDefinition ... Describes
+    a task definition" with every parameter of RegisterTaskDefinition
+    (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html).
+    moto keeps a subset; the driver puts back what moto dropped, and lists it."""
+
+    def test_describe_answers_every_field_registered(self):
+        ecs = client("ecs")
+        family = unique("td")
+        container = {
+            "name": "app",
+            "image": "public.ecr.aws/nginx/nginx:1",
+            "memory": 128,
+            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+            "firelensConfiguration": {"type": "fluentbit"},
+            "environment": [],
+        }
+        arn = ecs.register_task_definition(
+            family=family,
+            containerDefinitions=[container],
+            enableFaultInjection=True,
+            volumes=[{"name": "efs", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        described = ecs.describe_task_definition(taskDefinition=f"{family}:1")["taskDefinition"]
+        self.assertEqual(described["taskDefinitionArn"], arn)
+        self.assertIs(described["enableFaultInjection"], True)
+        self.assertEqual(described["containerDefinitions"][0]["linuxParameters"],
+                         container["linuxParameters"])
+        self.assertEqual(described["containerDefinitions"][0]["firelensConfiguration"],
+                         {"type": "fluentbit"})
+        # moto adds ECS's default rootDirectory "/"
+        self.assertEqual(described["volumes"][0]["efsVolumeConfiguration"]["fileSystemId"],
+                         "fs-1")
+        status, listed = control("/_driver/task-definitions")
+        self.assertEqual(status, 200)
+        records = {r["arn"]: r for r in listed}
+        self.assertEqual(records[arn]["sent"]["family"], family)
+        # what moto's own answer lacked (enableFaultInjection is not a field moto models)
+        self.assertIn("enableFaultInjection", records[arn]["dropped"])
+        # moto's own values and defaults stay: the answer is ECS's shape, not just the body
+        self.assertEqual(described["status"], "ACTIVE")
+        self.assertEqual(described["revision"], 1)
+
+    def test_fill_in_keeps_moto_values_and_puts_back_only_what_is_missing(self):
+        sys.path.insert(0, str(DRIVER_SCRIPT.parent))
+        from ecs_driver.taskdefs import fill_in
+
+        kept = {"family": "f", "revision": 3,
+                "containerDefinitions": [{"name": "a", "cpu": 0, "image": "x"}]}
+        sent = {"family": "f", "tags": [{"key": "k", "value": "v"}], "pidMode": "task",
+                "containerDefinitions": [{"name": "a", "image": "x", "systemControls": []}]}
+        filled, dropped = fill_in(kept, sent)
+        self.assertEqual(filled["revision"], 3)
+        self.assertEqual(filled["pidMode"], "task")
+        self.assertEqual(filled["containerDefinitions"][0],
+                         {"name": "a", "cpu": 0, "image": "x", "systemControls": []})
+        self.assertNotIn("tags", filled)
+        self.assertEqual(dropped, ["pidMode", "containerDefinitions[0].systemControls"])
 
 
 class ControlApiTest(unittest.TestCase):
@@ -1030,6 +1100,8 @@ class ControlApiTest(unittest.TestCase):
             ("/_driver/throttle", {"count": 1, "operations": [""]}, "operations[0]",
              "must be an ECS operation name"),
             ("/_driver/throttle", {"count": 1, "cluster": ["c"]}, "cluster", "must be a string"),
+            ("/_driver/throttle", {"count": 1, "error": "Access Denied"}, "error",
+             'must be an AWS error code such as AccessDeniedException, not "Access Denied"'),
         ]
         for path, body, field, message in cases:
             with self.subTest(path=path, body=body):

@@ -99,6 +99,17 @@ pub struct Transition {
     pub state: String,
 }
 
+/// One RegisterTaskDefinition as the driver saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisteredTaskDefinition {
+    pub arn: String,
+    /// The request body, as sent.
+    pub sent: Value,
+    /// What moto's own answer lacked, as paths (`enableFaultInjection`,
+    /// `containerDefinitions[0].foo`).
+    pub dropped: Vec<String>,
+}
+
 /// A running driver.
 #[derive(Debug)]
 pub struct EcsDriver {
@@ -244,6 +255,22 @@ impl EcsDriver {
         );
     }
 
+    /// After `skip` ECS calls on `cluster` of `operations`, the next `count` answer `error` (an
+    /// AWS error code such as `AccessDeniedException`), as a call that is not throttled fails.
+    pub fn fail_calls(
+        &self,
+        cluster: &str,
+        count: u32,
+        skip: u32,
+        operations: &[&str],
+        error: &str,
+    ) {
+        self.post(
+            "/_driver/throttle",
+            &json!({"cluster": cluster, "count": count, "skip": skip, "operations": operations, "error": error}),
+        );
+    }
+
     /// Every AWS call so far: (seconds since the epoch, operation such as `DescribeServices`,
     /// cluster for ECS calls or empty).
     pub fn requests(&self) -> Vec<(f64, String, String)> {
@@ -275,6 +302,30 @@ impl EcsDriver {
                         service: r["service"].as_str().unwrap_or_default().to_owned(),
                         deployment: r["deployment"].as_str().unwrap_or_default().to_owned(),
                         state: r["state"].as_str().unwrap_or_default().to_owned(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every RegisterTaskDefinition the driver saw: the ARN, the body as sent, and the paths
+    /// moto's own answer lacked (which the driver puts back into DescribeTaskDefinition).
+    pub fn registered_task_definitions(&self) -> Vec<RegisteredTaskDefinition> {
+        let v = self.get("/_driver/task-definitions");
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|r| RegisteredTaskDefinition {
+                        arn: r["arn"].as_str().unwrap_or_default().to_owned(),
+                        sent: r["sent"].clone(),
+                        dropped: r["dropped"]
+                            .as_array()
+                            .map(|d| {
+                                d.iter()
+                                    .filter_map(|p| p.as_str().map(str::to_owned))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
                     })
                     .collect()
             })
