@@ -393,6 +393,9 @@ fn seconds(inputs: &Inputs, name: &str) -> Result<Option<Duration>, InputError> 
         .map(Duration::from_secs))
 }
 
+/// The `NAME=value` inputs whose values may be secret: their errors show names only.
+const VALUES_NOT_SHOWN: &[&str] = &["environment", "secrets"];
+
 /// `NAME=value` lines.
 fn pairs(
     inputs: &Inputs,
@@ -401,18 +404,30 @@ fn pairs(
     expected: &str,
 ) -> Result<Vec<(String, String)>, InputError> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for line in inputs.get_multiline(name) {
+    let conceal = VALUES_NOT_SHOWN.contains(&name);
+    for (n, line) in inputs.get_multiline(name).into_iter().enumerate() {
+        // A value that may be secret is not shown: the name (`NAME=…`), or the line's number.
         let Some((k, v)) = line.split_once('=') else {
-            return Err(InputError::invalid(name, &line, expected));
+            let shown = if conceal {
+                format!("line {} (no '=')", n + 1)
+            } else {
+                line.clone()
+            };
+            return Err(InputError::invalid(name, &shown, expected));
         };
         let (k, v) = (k.trim(), v.trim());
+        let shown = if conceal {
+            format!("{k}=…")
+        } else {
+            line.clone()
+        };
         if k.is_empty() || !valid(v) {
-            return Err(InputError::invalid(name, &line, expected));
+            return Err(InputError::invalid(name, &shown, expected));
         }
         if out.iter().any(|(seen, _)| seen == k) {
             return Err(InputError::invalid(
                 name,
-                &line,
+                &shown,
                 format!("{expected}; '{k}' is given twice"),
             ));
         }
@@ -588,14 +603,14 @@ impl Config {
                     expected: "a JSON object such as {\"logDriver\": \"awslogs\", \"options\": {\"awslogs-group\": \"/ecs/api\"}}".into(),
                     detail: Some(e.to_string()),
                 })?;
-                gantry_ecs::taskdef::sdk::log_configuration(&v, "log-configuration").map_err(
-                    |e| InputError::Invalid {
+                serde_json::from_value::<LogConfigurationShape>(v.clone()).map_err(|e| {
+                    InputError::Invalid {
                         name: "log-configuration".into(),
                         value: raw.clone(),
                         expected: "a JSON object with logDriver, options and secretOptions".into(),
                         detail: Some(e.to_string()),
-                    },
-                )?;
+                    }
+                })?;
                 Some(v)
             }
         };
@@ -755,42 +770,41 @@ impl Config {
 }
 
 /// A task definition file: RegisterTaskDefinition input, or DescribeTaskDefinition output
-/// (`{"taskDefinition": {...}, "tags": [...]}`), with at least a family and containers that
-/// each have a name and an image.
+/// (`{"taskDefinition": {...}, "tags": [...]}`), checked as [`gantry_ecs::taskdef::validate`]
+/// checks what is registered.
 pub fn parse_task_definition_file(text: &str) -> Result<Value, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let mut v = match v {
-        Value::Object(mut m) if m.contains_key("taskDefinition") => {
-            let tags = m.remove("tags");
-            let mut td = m.remove("taskDefinition").unwrap_or(Value::Null);
-            if let (Some(tags), Some(obj)) = (tags, td.as_object_mut()) {
-                obj.insert("tags".into(), tags);
-            }
-            td
-        }
-        other => other,
+    let v = if v.get("taskDefinition").is_some() {
+        gantry_ecs::taskdef::from_describe(text.as_bytes())
+    } else {
+        Ok(v)
     };
-    let Some(m) = v.as_object_mut() else {
-        return Err("expected a JSON object".into());
-    };
-    if !m.get("family").is_some_and(Value::is_string) {
-        return Err("no \"family\" (a string)".into());
-    }
-    let Some(containers) = m.get("containerDefinitions").and_then(Value::as_array) else {
-        return Err("no \"containerDefinitions\" (a list)".into());
-    };
-    if containers.is_empty() {
-        return Err("\"containerDefinitions\" is empty".into());
-    }
-    for (i, c) in containers.iter().enumerate() {
-        if !c.get("name").is_some_and(Value::is_string) {
-            return Err(format!("containerDefinitions[{i}] has no \"name\""));
-        }
-        if !c.get("image").is_some_and(Value::is_string) {
-            return Err(format!("containerDefinitions[{i}] has no \"image\""));
-        }
-    }
+    let invalid = |gantry_ecs::taskdef::TaskDefError::Invalid(why)| why;
+    let v = v.map_err(invalid)?;
+    gantry_ecs::taskdef::validate(&v).map_err(invalid)?;
     Ok(v)
+}
+
+/// What the input `log-configuration` must look like (ECS's `logConfiguration`): checked here,
+/// before anything is registered, because the value is the user's and a typo in it would
+/// otherwise reach ECS only after the other inputs were acted on.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)] // read only to check the shape
+struct LogConfigurationShape {
+    log_driver: String,
+    #[serde(default)]
+    options: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    secret_options: Vec<SecretOptionShape>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)] // read only to check the shape
+struct SecretOptionShape {
+    name: String,
+    value_from: String,
 }
 
 #[cfg(test)]
@@ -959,7 +973,7 @@ mod tests {
             ),
             (
                 &with(&[("secrets", "DB=plain text")]),
-                "DB=plain text",
+                "'DB=…'",
                 "Secrets Manager",
             ),
             (
@@ -1030,9 +1044,20 @@ mod tests {
                 "container name",
             ),
             (
-                &with(&[("environment", "JUSTNAME")]),
-                "'JUSTNAME'",
+                // a line without `=` may be a pasted value: only its number is shown
+                &with(&[("environment", "hunter2")]),
+                "'line 1 (no '=')'",
                 "`NAME=value`",
+            ),
+            (
+                &with(&[("environment", "TOKEN=hunter2\nTOKEN=hunter3")]),
+                "'TOKEN=…'",
+                "'TOKEN' is given twice",
+            ),
+            (
+                &with(&[("secrets", "DB=not-a-source hunter2")]),
+                "'DB=…'",
+                "Secrets Manager or SSM parameter ARN",
             ),
             (&with(&[("memory", "-5")]), "'-5'", "task memory in MiB"),
             (&with(&[("wait", "maybe")]), "'maybe'", "true"),
@@ -1068,6 +1093,7 @@ mod tests {
         for (inputs, value, valid) in cases {
             let e = err(inputs);
             assert!(e.contains(value) && e.contains(valid), "{inputs:?}: {e}");
+            assert!(!e.contains("hunter"), "a value is shown: {e}");
         }
     }
 

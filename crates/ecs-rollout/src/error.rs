@@ -19,11 +19,6 @@ pub enum RolloutError {
     Render(#[from] RenderError),
     #[error(transparent)]
     TaskDefinition(TaskDefError),
-    /// [`TaskDefError::Unsupported`]: the field (its path) and what to do instead.
-    #[error(
-        "the task definition sets '{0}', which ecs-rollout cannot carry into a new revision yet: remove it or register the revision yourself and pass its ARN"
-    )]
-    CannotCarry(String),
     #[error(
         "input 'cluster': cluster '{0}' does not exist in this account and region: check the name and aws-region"
     )]
@@ -58,10 +53,7 @@ pub enum RolloutError {
 
 impl From<TaskDefError> for RolloutError {
     fn from(e: TaskDefError) -> Self {
-        match e {
-            TaskDefError::Unsupported(field) => RolloutError::CannotCarry(field),
-            other => RolloutError::TaskDefinition(other),
-        }
+        RolloutError::TaskDefinition(e)
     }
 }
 

@@ -812,8 +812,9 @@ mod tests {
     #[test]
     fn what_cannot_be_deployed_is_refused() {
         let running = def(RUNNING, "reg.io/api:v1");
-        let unregistrable = json!({"family": "api", "containerDefinitions": [
-            {"name": "api", "image": "reg.io/api:v1", "essential": true, "bogus": 1}]});
+        // Keys ECS may not know are ECS's to refuse; a definition with no family is not one.
+        let unregistrable = json!({"containerDefinitions": [
+            {"name": "api", "image": "reg.io/api:v1", "essential": true}]});
         let db = Changes {
             container: Some("db".into()),
             ..Changes::default()
@@ -837,10 +838,10 @@ mod tests {
                 "input 'images' names container 'web'",
             ),
             (
-                "what would be registered does not convert",
+                "what would be registered is not a task definition",
                 Source::Render(&unregistrable),
                 &Changes::default(),
-                "bogus",
+                "it has no 'family'",
             ),
         ];
         for (name, source, changes, says) in table {

@@ -371,6 +371,45 @@ fn ecs_initiated_rollback_is_a_failure_with_ecs_reason() {
 }
 
 #[test]
+fn an_aws_error_after_the_update_rolls_back_and_reports_both() {
+    let f = Fixture::new("awserror");
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Slow { after: 30.0 }]);
+    let child = f
+        .command(&[("image-ref", &f.image("v2"))])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while f.update_calls() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(30), "no deployment");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Our deployment runs: the next poll fails as a call without permission would.
+    f.driver.fail_calls(
+        &f.cluster,
+        1,
+        0,
+        &["DescribeServices"],
+        "AccessDeniedException",
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "{}", printed(&out));
+    assert_eq!(f.output("status"), "rolled-back", "{}", printed(&out));
+    let reason = f.output("reason");
+    assert!(
+        reason.contains("watching the deployment failed") && reason.contains("AccessDenied"),
+        "{reason}"
+    );
+    // the outputs are filled in, and the service is back on the last good revision
+    assert_eq!(f.output("task-definition-arn"), f.td(2));
+    assert_eq!(f.output("last-good-task-definition-arn"), f.td(1));
+    assert!(f.output("deployment-id").starts_with("ecs-svc/"));
+    f.wait_until_runs(&f.td(1));
+}
+
+#[test]
 fn sigterm_during_the_watch_rolls_back() {
     let f = Fixture::new("sigterm");
     f.driver
@@ -780,13 +819,13 @@ fn wait_false_returns_once_the_deployment_started() {
     let out = f.run(&[("image-ref", &f.image("v2")), ("wait", "false")]);
     assert!(out.status.success(), "{}", printed(&out));
     assert!(start.elapsed() < Duration::from_secs(10));
-    assert_eq!(f.output("status"), "succeeded");
+    assert_eq!(f.output("status"), "started");
     assert!(f.output("reason").contains("not watched (wait: false)"));
     assert!(f.output("deployment-id").starts_with("ecs-svc/"));
 }
 
 #[test]
-fn deploys_a_task_definition_file_and_refuses_fields_it_cannot_carry() {
+fn deploys_a_task_definition_file_whole_and_refuses_one_that_is_not() {
     let f = Fixture::new("file");
     let def = serde_json::json!({
         "taskDefinition": {
@@ -812,18 +851,39 @@ fn deploys_a_task_definition_file_and_refuses_fields_it_cannot_carry() {
     assert_eq!(f.output("task-definition-arn"), f.td(2));
     f.wait_until_runs(&f.td(2));
 
-    let mut bad = def.clone();
-    bad["taskDefinition"]["containerDefinitions"][0]["linuxParameters"] =
+    // What ECS takes and gantry does not model is carried all the same (it used to be refused).
+    let mut exec = def.clone();
+    exec["taskDefinition"]["containerDefinitions"][0]["linuxParameters"] =
         serde_json::json!({"initProcessEnabled": true});
+    std::fs::write(f.job.temp().join("exec.json"), exec.to_string()).unwrap();
+    let out = f.run(&[("task-definition", "exec.json")]);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert_eq!(f.output("task-definition-arn"), f.td(3));
+    f.wait_until_runs(&f.td(3));
+    let sent = f
+        .driver
+        .registered_task_definitions()
+        .into_iter()
+        .find(|r| r.arn == f.td(3))
+        .unwrap();
+    assert_eq!(
+        sent.sent["containerDefinitions"][0]["linuxParameters"],
+        serde_json::json!({"initProcessEnabled": true})
+    );
+
+    // A file that is not a task definition is refused before anything is registered.
+    let mut bad = def.clone();
+    bad["taskDefinition"]["containerDefinitions"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("name");
     std::fs::write(f.job.temp().join("bad.json"), bad.to_string()).unwrap();
-    let out = f.run(&[("task-definition", "bad.json"), ("dry-run", "true")]);
+    let out = f.run(&[("task-definition", "bad.json")]);
     assert!(!out.status.success());
     assert!(
-        printed(&out).contains(
-            "sets 'containerDefinitions[app].linuxParameters', which ecs-rollout cannot carry"
-        ),
+        printed(&out).contains("'bad.json' is not valid task definition JSON: containerDefinitions[0] has no 'name'"),
         "{}",
         printed(&out)
     );
-    assert_eq!(f.revisions(), 2);
+    assert_eq!(f.revisions(), 3);
 }

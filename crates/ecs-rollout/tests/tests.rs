@@ -8,4 +8,5 @@ mod common;
 
 mod action_e2e;
 mod codedeploy;
+mod corpus;
 mod rollout;

@@ -1,16 +1,138 @@
-//! Task definitions as RegisterTaskDefinition JSON (the shape of `aws ecs
-//! register-task-definition --cli-input-json`, camelCase): their names, the fields ECS reports
-//! but does not take back, and what their containers are.
+//! Task definitions as ECS's own JSON (the shape of `aws ecs register-task-definition
+//! --cli-input-json`, camelCase), end to end: the JSON DescribeTaskDefinition answers is what is
+//! rendered, diffed and sent back to RegisterTaskDefinition, byte for byte but for what is
+//! changed. No field is converted through a hand-kept list, so every field ECS takes, today's
+//! and those it adds later, reaches the new revision; a key ECS does not know is ECS's to
+//! refuse, and its message is shown.
 //!
-//! gantry works on this JSON, not on SDK types, because a task definition given as a file is
-//! JSON and because a JSON diff ([`crate::diff`]) is what a person reads. [`sdk`] converts it to
-//! and from the SDK's types for DescribeTaskDefinition and RegisterTaskDefinition.
+//! Two things are done to the JSON, as `aws ecs register-task-definition --cli-input-json`
+//! users do by hand and amazon-ecs-deploy-task-definition does: the fields ECS reports but does
+//! not take back ([`READ_ONLY`]) are dropped, and the tags DescribeTaskDefinition answers beside
+//! the task definition are put in it. Empty lists and `null`s are sent as they are: ECS reads
+//! them as the CLI sends them.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-pub mod sdk;
+/// A task definition that is not one (checked before anything is registered). The messages
+/// name the field, never a tool's input.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TaskDefError {
+    /// The JSON does not have the shape RegisterTaskDefinition takes.
+    #[error("the task definition is not valid: {0}")]
+    Invalid(String),
+}
 
-pub use sdk::{TaskDefError, validate};
+fn invalid(message: impl Into<String>) -> TaskDefError {
+    TaskDefError::Invalid(message.into())
+}
+
+/// Checks what every task definition has, before anything is registered: an object with a
+/// `family` and a non-empty `containerDefinitions` list of objects, each with a `name` (and an
+/// `image` that is a string, when there is one). Everything else is left to ECS.
+///
+/// # Errors
+/// [`TaskDefError::Invalid`], naming the field.
+pub fn validate(def: &Value) -> Result<(), TaskDefError> {
+    let m = def
+        .as_object()
+        .ok_or_else(|| invalid("it is not a JSON object"))?;
+    match m.get("family") {
+        Some(Value::String(f)) if !f.trim().is_empty() => {}
+        Some(Value::String(_)) | None => return Err(invalid("it has no 'family'")),
+        Some(other) => {
+            return Err(invalid(format!(
+                "'family' is {}, not a string",
+                kind(other)
+            )));
+        }
+    }
+    let containers = match m.get("containerDefinitions") {
+        Some(Value::Array(cs)) if !cs.is_empty() => cs,
+        Some(Value::Array(_)) | None => {
+            return Err(invalid("it has no 'containerDefinitions'"));
+        }
+        Some(other) => {
+            return Err(invalid(format!(
+                "'containerDefinitions' is {}, not a list",
+                kind(other)
+            )));
+        }
+    };
+    for (i, c) in containers.iter().enumerate() {
+        let c = c.as_object().ok_or_else(|| {
+            invalid(format!(
+                "containerDefinitions[{i}] is {}, not an object",
+                kind(c)
+            ))
+        })?;
+        match c.get("name") {
+            Some(Value::String(v)) if !v.trim().is_empty() => {}
+            _ => {
+                return Err(invalid(format!(
+                    "containerDefinitions[{i}] has no 'name' (a non-empty string)"
+                )));
+            }
+        }
+        // An empty image is a template's ("" until a deploy fills it in): ECS refuses what is
+        // still empty when it is registered.
+        if let Some(image) = c.get("image")
+            && !image.is_string()
+        {
+            return Err(invalid(format!(
+                "containerDefinitions[{i}].image is {}, not a string",
+                kind(image)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What a JSON value is, for messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The task definition in a DescribeTaskDefinition answer (its JSON body), with the answer's
+/// `tags` in it when there are any (RegisterTaskDefinition takes them there).
+///
+/// # Errors
+/// The body is not JSON or has no `taskDefinition` object.
+pub fn from_describe(body: &[u8]) -> Result<Value, TaskDefError> {
+    let answer: Value = serde_json::from_slice(body).map_err(|e| {
+        invalid(format!(
+            "DescribeTaskDefinition answered with no JSON ({e})"
+        ))
+    })?;
+    let Some(Value::Object(def)) = answer.get("taskDefinition") else {
+        return Err(invalid(
+            "DescribeTaskDefinition answered with no taskDefinition",
+        ));
+    };
+    let mut def: Map<String, Value> = def.clone();
+    if let Some(Value::Array(tags)) = answer.get("tags")
+        && !tags.is_empty()
+    {
+        def.insert("tags".to_owned(), Value::Array(tags.clone()));
+    }
+    Ok(Value::Object(def))
+}
+
+/// The body of a RegisterTaskDefinition request for `def`: the JSON itself, without the
+/// fields only ECS sets ([`READ_ONLY`]).
+///
+/// # Errors
+/// See [`validate`].
+pub fn register_body(def: &Value) -> Result<Vec<u8>, TaskDefError> {
+    validate(def)?;
+    serde_json::to_vec(&strip_read_only(def)).map_err(|e| invalid(e.to_string()))
+}
 
 /// Fields DescribeTaskDefinition returns that RegisterTaskDefinition refuses.
 pub const READ_ONLY: &[&str] = &[

@@ -27,6 +27,8 @@ fn rules() -> &'static [(Regex, &'static str)] {
             // ECS deployment ids, CodeDeploy deployment ids.
             (r"\becs-svc/\d+", "ecs-svc/[id]"),
             (r"\bd-[A-Z0-9]{9}\b", "d-[id]"),
+            // gantry_ecs::diff::conceal: keyed per run.
+            (r"value #[0-9a-f]{8}\b", "value #[hash]"),
             (r"(/tmp|/var/folders)/[^\s`|)\]]+", "[tmp]"),
             (r"\b\d{12}\b", "[account]"),
             (

@@ -1,7 +1,14 @@
 //! [`Ecs`] and [`Ecr`] over the AWS SDK: requests built from gantry's types, answers read into
 //! them.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use aws_sdk_ecs::types as sdk;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use serde_json::Value;
 
 use super::*;
@@ -16,6 +23,35 @@ pub struct SdkEcs {
 impl SdkEcs {
     pub fn new(client: aws_sdk_ecs::Client) -> Self {
         SdkEcs { client }
+    }
+}
+
+/// Keeps the body of the answer to the one request it is attached to.
+#[derive(Debug, Clone, Default)]
+struct KeepBody(Arc<Mutex<Option<Vec<u8>>>>);
+
+impl KeepBody {
+    fn take(&self) -> Option<Vec<u8>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+impl Intercept for KeepBody {
+    fn name(&self) -> &'static str {
+        "KeepBody"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // A non-streaming answer is read whole before it is deserialized.
+        if let Some(bytes) = context.response().body().bytes() {
+            *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(bytes.to_vec());
+        }
+        Ok(())
     }
 }
 
@@ -169,27 +205,45 @@ impl Ecs for SdkEcs {
     }
 
     async fn describe_task_definition(&self, name: &str) -> Result<Value, EcsError> {
-        let out = self
-            .client
+        // The answer's JSON is kept as ECS wrote it: the SDK's types would drop what they do
+        // not model (see `taskdef`).
+        let body = KeepBody::default();
+        self.client
             .describe_task_definition()
             .task_definition(name)
             .include(sdk::TaskDefinitionField::Tags)
+            .customize()
+            .interceptor(body.clone())
             .send()
             .await
             .map_err(|e| api_error("DescribeTaskDefinition", e))?;
-        let Some(td) = out.task_definition() else {
+        let Some(bytes) = body.take() else {
             return Err(EcsError::Api {
                 operation: "DescribeTaskDefinition",
                 code: None,
-                message: format!("no task definition {name} in the answer"),
+                message: format!("no answer body for task definition {name}"),
             });
         };
-        Ok(taskdef::sdk::to_json(td, out.tags())?)
+        Ok(taskdef::from_describe(&bytes)?)
     }
 
     async fn register_task_definition(&self, def: &Value) -> Result<String, EcsError> {
-        let request = taskdef::sdk::register_request(self.client.register_task_definition(), def)?;
-        let out = request
+        // The SDK signs, retries and routes the request; its body is the task definition's
+        // JSON as rendered, put in place of the one the SDK serialized (from the family alone)
+        // just before signing.
+        let body = taskdef::register_body(def)?;
+        let family = taskdef::family(def).unwrap_or_default().to_owned();
+        let out = self
+            .client
+            .register_task_definition()
+            .family(family)
+            .customize()
+            .mutate_request(move |request| {
+                request
+                    .headers_mut()
+                    .insert("content-length", body.len().to_string());
+                *request.body_mut() = aws_smithy_types::body::SdkBody::from(body.clone());
+            })
             .send()
             .await
             .map_err(|e| api_error("RegisterTaskDefinition", e))?;
