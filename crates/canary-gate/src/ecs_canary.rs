@@ -244,6 +244,7 @@ pub(crate) fn failure(outcome: &WatchOutcome) -> String {
         WatchOutcome::Failed(f) => f.reason.clone(),
         WatchOutcome::TimedOut(why) => format!("timed out: {why}"),
         WatchOutcome::Cancelled(why) => format!("cancelled by {why}"),
+        WatchOutcome::Errored(error) => format!("watching it failed: {error}"),
     }
 }
 

@@ -52,6 +52,13 @@ pub fn after_rollback(failure: &str, rollback: &RollbackResult) -> (Status, Stri
                 rollback.deployment_id
             ),
         ),
+        WatchOutcome::Errored(error) => (
+            Status::Failed,
+            format!(
+                "{failure}; rollback to {target} started (deployment {}) but watching it failed: {error}",
+                rollback.deployment_id
+            ),
+        ),
     }
 }
 

@@ -16,12 +16,15 @@ pub const OUTPUTS: &[&str] = &[
     "status",
     "reason",
     "duration-seconds",
+    "last-good-task-definition-arn",
 ];
 
 /// How the run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Succeeded,
+    /// `wait: false`: the deployment started and nobody watched it; not known to succeed.
+    Started,
     /// The deployment failed and the service is back on the previous task definition.
     RolledBack,
     /// The deployment failed and the service is not known to be back (or nothing was
@@ -33,6 +36,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Succeeded => "succeeded",
+            Status::Started => "started",
             Status::RolledBack => "rolled-back",
             Status::Failed => "failed",
         }
@@ -48,6 +52,9 @@ pub struct Report {
     pub reason: String,
     pub task_definition_arn: String,
     pub previous_task_definition_arn: String,
+    /// The task definition of the last deployment that completed before this run (what a
+    /// rollback goes back to); empty when none is known.
+    pub last_good_task_definition_arn: String,
     pub deployment_id: String,
     /// The rollback's deployment and task definition, when one ran.
     pub rollback: Option<(String, String)>,
@@ -66,6 +73,7 @@ impl Report {
             reason: String::new(),
             task_definition_arn: String::new(),
             previous_task_definition_arn: previous.to_owned(),
+            last_good_task_definition_arn: String::new(),
             deployment_id: String::new(),
             rollback: None,
             duration: Duration::ZERO,
@@ -93,7 +101,7 @@ impl Report {
     /// reason, and where a rollback went).
     pub fn result(&self) -> Result<(), String> {
         match self.status {
-            Status::Succeeded => Ok(()),
+            Status::Succeeded | Status::Started => Ok(()),
             Status::RolledBack => Err(format!(
                 "{} (rolled back to {})",
                 self.reason,
@@ -120,6 +128,10 @@ impl Report {
                 "duration-seconds",
                 format!("{}", self.duration.as_secs_f64().round()),
             ),
+            (
+                "last-good-task-definition-arn",
+                self.last_good_task_definition_arn.clone(),
+            ),
         ]
     }
 }
@@ -129,6 +141,7 @@ pub fn summary(report: &Report, diff: &[Change], timeline: &[(Duration, String)]
     let mut s = Summary::new();
     let icon = match report.status {
         Status::Succeeded => "✅",
+        Status::Started => "▶️",
         Status::RolledBack => "↩️",
         Status::Failed => "❌",
     };
@@ -254,6 +267,7 @@ mod tests {
             reason: "deployment x FAILED: circuit breaker".into(),
             task_definition_arn: "arn:aws:ecs:r:1:task-definition/api:5".into(),
             previous_task_definition_arn: "arn:aws:ecs:r:1:task-definition/api:4".into(),
+            last_good_task_definition_arn: "arn:aws:ecs:r:1:task-definition/api:4".into(),
             deployment_id: "ecs-svc/1".into(),
             rollback: Some((
                 "ecs-svc/2".into(),

@@ -21,7 +21,7 @@ use gantry_ecs::deploy::{deploy, describe_strategy, described_service};
 use gantry_ecs::diff::Change;
 use gantry_ecs::rollback::{self, Rollback, Watched, last_good, may_deregister, rollback};
 use gantry_ecs::taskdef::{family_of, short_name};
-use gantry_ecs::watch::{self, watch};
+use gantry_ecs::watch::{self, WatchOutcome, watch};
 use gantry_ecs::{Ecr, Ecs, Log, Scope, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
 use gantry_toolkit::Stop;
 
@@ -165,6 +165,7 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
     log_changes(log, &before.task_definition, &changes);
     let mut report = Report {
         task_definition_arn: existing_arn.clone().unwrap_or_default(),
+        last_good_task_definition_arn: last_good(&before).unwrap_or_default(),
         ..Report::new(
             &config.cluster,
             &config.service,
@@ -298,13 +299,19 @@ async fn roll<E: Ecs>(
         describe_strategy(before)
     ));
     if !config.wait {
+        report.status = Status::Started;
         report.reason = "deployment started; not watched (wait: false)".to_owned();
         report.duration = log.elapsed();
         return Ok(report);
     }
 
     let watch_deadline = watch::deadline(Instant::now(), deadline);
-    let outcome = watch(scope.until(watch_deadline), &mut watcher, 0).await?;
+    // From here on the service has our deployment: an error is a failed deployment to roll
+    // back, not a reason to leave it running.
+    let outcome = match watch(scope.until(watch_deadline), &mut watcher, 0).await {
+        Ok(outcome) => outcome,
+        Err(e) => WatchOutcome::Errored(e.to_string()),
+    };
     let Some(failure) = outcome.failure() else {
         log.mark(&format!(
             "deployment {} completed: the service runs {}",
@@ -328,7 +335,20 @@ async fn roll<E: Ecs>(
         Rollback::To(target) => {
             let signals = cancel.signals();
             let rollback_scope = scope.until(rollback::deadline(Instant::now(), deadline));
-            let rb = rollback(rollback_scope, &target, config.pending_timeout, signals).await?;
+            let rb = match rollback(rollback_scope, &target, config.pending_timeout, signals).await
+            {
+                Ok(rb) => rb,
+                Err(e) => {
+                    // Both errors, and the outputs of what was deployed.
+                    report.reason = format!(
+                        "{failure}; the rollback to {} failed: {e}",
+                        short_name(&target)
+                    );
+                    log.mark(&report.reason);
+                    report.duration = log.elapsed();
+                    return Ok(report);
+                }
+            };
             report.rollback = Some((rb.deployment_id.clone(), rb.task_definition.clone()));
             (report.status, report.reason) = outcome::after_rollback(&failure, &rb);
             if report.status == Status::RolledBack {

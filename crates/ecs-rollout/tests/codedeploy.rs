@@ -455,6 +455,7 @@ fn wait_false_returns_with_the_codedeploy_deployment_id() {
     );
     let out = f.run(&[("image-ref", &f.image("v2")), ("wait", "false")]);
     assert!(out.status.success(), "{}", printed(&out));
+    assert_eq!(f.output("status"), "started");
     assert!(
         f.output("reason").contains("not watched"),
         "{}",

@@ -330,6 +330,9 @@ pub enum WatchOutcome {
     TimedOut(String),
     /// The runner cancelled the job (this is the signal that ended the watch).
     Cancelled(Signal),
+    /// An AWS call failed while watching (not throttling or the network, which are waited
+    /// out): what ECS does with the deployment is not known, so it is treated as failed.
+    Errored(String),
 }
 
 impl WatchOutcome {
@@ -341,6 +344,9 @@ impl WatchOutcome {
             WatchOutcome::TimedOut(why) => Some(format!("timed out: {why}")),
             WatchOutcome::Cancelled(signal) => {
                 Some(format!("cancelled by {signal} during the rollout"))
+            }
+            WatchOutcome::Errored(error) => {
+                Some(format!("watching the deployment failed: {error}"))
             }
         }
     }
