@@ -84,10 +84,12 @@ Control API on the same port, JSON over HTTP (fields with ? are optional; null i
         only. -> {"queued": length of the queue}
   POST /_driver/tasks {cluster, outcomes?: [{exit_code?, after?, reason?}]}
         how the next one-off tasks of the cluster end (exit 0 after 1 s when none is queued)
-  POST /_driver/throttle {count?, skip?, cluster?, operations?: ["DescribeServices", ...], error?}
+  POST /_driver/throttle {count?, skip?, cluster?, operations?: ["DescribeServices", ...], error?,
+                          delay?}
         replaces the rule: after `skip` matching ECS calls, the next `count` ones answer
-        `error` (default ThrottlingException; e.g. AccessDeniedException) (no cluster: any
-        cluster; no operations: any operation)
+        `error` (default ThrottlingException; e.g. AccessDeniedException), or with `delay`
+        (seconds) are answered as usual that much later (no cluster: any cluster; no
+        operations: any operation)
   GET  /_driver/requests               -> [{t, op, cluster}]  (t: seconds since the epoch)
   GET  /_driver/transitions            -> [{t, cluster, service, deployment, state}]
   GET  /_driver/task-definitions       -> [{arn, sent, dropped}]: every RegisterTaskDefinition

@@ -77,14 +77,16 @@ DEFAULT_TASK_OUTCOME = TaskOutcome()
 @dataclass(frozen=True)
 class ThrottleRule:
     """After `skip` matching ECS calls, the next `count` answer `error` (ThrottlingException
-    unless said otherwise, e.g. AccessDeniedException). A call matches when it is on `cluster`
-    (None: any) and is one of `operations` (empty: any)."""
+    unless said otherwise, e.g. AccessDeniedException), or with `delay` > 0 are answered as
+    usual after `delay` seconds. A call matches when it is on `cluster` (None: any) and is one of
+    `operations` (empty: any)."""
 
     count: int = 0
     skip: int = 0
     cluster: Optional[str] = None
     operations: Tuple[str, ...] = ()
     error: str = "ThrottlingException"
+    delay: float = 0.0
 
     def matches(self, op: str, cluster: Optional[str]) -> bool:
         return (
@@ -325,7 +327,7 @@ def parse_tasks_request(body: Any) -> TasksRequest:
 
 
 def parse_throttle_request(body: Any) -> ThrottleRule:
-    o = _Object(body, "", ("count", "skip", "cluster", "operations", "error"))
+    o = _Object(body, "", ("count", "skip", "cluster", "operations", "error", "delay"))
     operations = o.array("operations")
     error = o.string("error") or "ThrottlingException"
     if not error.isalnum():
@@ -342,6 +344,7 @@ def parse_throttle_request(body: Any) -> ThrottleRule:
         cluster=o.string("cluster"),
         operations=tuple(operations),
         error=error,
+        delay=o.seconds("delay", 0.0),
     )
 
 

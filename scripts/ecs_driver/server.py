@@ -147,12 +147,17 @@ class DriverApp:
                 cluster = None
         with state.lock:
             state.log_request(op, cluster)
-            if is_ecs and state.throttles(op, cluster):
-                error = state.throttle.error
-                message = "Rate exceeded" if error == "ThrottlingException" else f"{op}: {error}"
-                return json_response(
-                    start_response, "400 Bad Request", {"__type": error, "message": message}
-                )
+            rule = state.throttles(op, cluster) if is_ecs else None
+        if rule is not None and rule.delay > 0:
+            # A slow answer: the call waits (without the lock: other calls go on), then is
+            # answered as usual.
+            time.sleep(rule.delay)
+        elif rule is not None:
+            message = "Rate exceeded" if rule.error == "ThrottlingException" else f"{op}: {rule.error}"
+            return json_response(
+                start_response, "400 Bad Request", {"__type": rule.error, "message": message}
+            )
+        with state.lock:
             if op in ("ListServiceDeployments", "DescribeServiceDeployments"):
                 return json_response(
                     start_response, "200 OK", ecs.service_deployments_api(state, op, body)

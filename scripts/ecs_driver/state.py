@@ -164,16 +164,16 @@ class State:
 
     # --- throttling and the logs ----------------------------------------------------------------
 
-    def throttles(self, op: str, cluster: Optional[str]) -> bool:
-        """Whether this ECS call answers ThrottlingException; counts it against the rule."""
+    def throttles(self, op: str, cluster: Optional[str]) -> Optional[ThrottleRule]:
+        """The rule, when this ECS call is one it fails or delays; counts it against the rule."""
         rule = self.throttle
         if not rule.matches(op, cluster):
-            return False
+            return None
         if rule.skip > 0:
             self.throttle = replace(rule, skip=rule.skip - 1)
-            return False
+            return None
         self.throttle = replace(rule, count=rule.count - 1)
-        return True
+        return rule
 
     def log_request(self, op: str, cluster: Optional[str]) -> None:
         self.requests.append(RequestLogEntry(t=time.time(), op=op, cluster=cluster))

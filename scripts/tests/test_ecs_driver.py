@@ -932,6 +932,18 @@ class ThrottleTest(EcsCase):
         self.assertEqual(raised.exception.response["Error"]["Code"], "AccessDeniedException")
         self.ecs.describe_services(cluster=self.cluster, services=["api"])  # the count is spent
 
+    def test_a_slow_answer(self):
+        self.create_service()
+        post_ok("/_driver/throttle", {"cluster": self.cluster, "count": 1,
+                                      "operations": ["DescribeServices"], "delay": 1.5})
+        start = time.monotonic()
+        answer = self.ecs.describe_services(cluster=self.cluster, services=["api"])
+        self.assertGreaterEqual(time.monotonic() - start, 1.5)
+        self.assertEqual(answer["services"][0]["serviceName"], "api")
+        start = time.monotonic()
+        self.ecs.describe_services(cluster=self.cluster, services=["api"])  # the count is spent
+        self.assertLess(time.monotonic() - start, 1.0)
+
     def test_any_ecs_call_and_only_ecs_calls(self):
         # no cluster and no operations: the next ECS calls, whichever; other services' calls
         # are never throttled (nor counted)
@@ -1100,6 +1112,8 @@ class ControlApiTest(unittest.TestCase):
             ("/_driver/throttle", {"count": 1, "operations": [""]}, "operations[0]",
              "must be an ECS operation name"),
             ("/_driver/throttle", {"count": 1, "cluster": ["c"]}, "cluster", "must be a string"),
+            ("/_driver/throttle", {"count": 1, "delay": -1}, "delay",
+             "must be a number of seconds >= 0, not -1"),
             ("/_driver/throttle", {"count": 1, "error": "Access Denied"}, "error",
              'must be an AWS error code such as AccessDeniedException, not "Access Denied"'),
         ]

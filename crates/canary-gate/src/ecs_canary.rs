@@ -337,6 +337,7 @@ impl<E: Ecs> CanaryService for EcsCanaryService<'_, E> {
                         &target,
                         PENDING_TIMEOUT,
                         self.cancel.signals(),
+                        Some(&before),
                     )
                     .await;
                     self.update_state(|s| s.stable_now = Some(target.clone()));

@@ -573,6 +573,7 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                     previous,
                     PENDING_TIMEOUT,
                     self.rollout_cancel.signals(),
+                    None,
                 )
                 .await
                 {

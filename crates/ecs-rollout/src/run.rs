@@ -335,7 +335,14 @@ async fn roll<E: Ecs>(
         Rollback::To(target) => {
             let signals = cancel.signals();
             let rollback_scope = scope.until(rollback::deadline(Instant::now(), deadline));
-            let rb = match rollback(rollback_scope, &target, config.pending_timeout, signals).await
+            let rb = match rollback(
+                rollback_scope,
+                &target,
+                config.pending_timeout,
+                signals,
+                Some(before),
+            )
+            .await
             {
                 Ok(rb) => rb,
                 Err(e) => {

@@ -410,6 +410,81 @@ fn an_aws_error_after_the_update_rolls_back_and_reports_both() {
 }
 
 #[test]
+fn sigterm_while_a_call_hangs_rolls_back_within_five_seconds() {
+    let f = Fixture::new("hang");
+    f.driver
+        .scenario(&f.cluster, &f.service, &[Scenario::Slow { after: 60.0 }]);
+    let mut child = f
+        .command(&[("image-ref", &f.image("v2"))])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while f.update_calls() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(30), "no deployment");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // ECS stops answering promptly: the watch's next DescribeServices (and the rollback's)
+    // take 30 s each.
+    let epoch = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+    };
+    let slow_from = epoch();
+    f.driver
+        .slow_calls(&f.cluster, 2, 0, &["DescribeServices"], 30.0);
+    let in_flight = || {
+        f.driver
+            .requests()
+            .iter()
+            .any(|(t, op, c)| *t >= slow_from && op == "DescribeServices" && *c == f.cluster)
+    };
+    while !in_flight() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no poll");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let term_at = epoch();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    // The rollback's UpdateService goes out within 5 s of the signal.
+    let rollback_at = loop {
+        let update = f
+            .driver
+            .requests()
+            .into_iter()
+            .find(|(t, op, c)| *t >= term_at && op == "UpdateService" && *c == f.cluster);
+        if let Some((t, _, _)) = update {
+            break t;
+        }
+        if epoch() - term_at > 20.0 {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("no rollback UpdateService:\n{}", printed(&out));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        rollback_at - term_at <= 5.0,
+        "the rollback's UpdateService came {:.1} s after SIGTERM",
+        rollback_at - term_at
+    );
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    eprintln!(
+        "SIGTERM to the rollback's UpdateService: {:.2} s\n{}",
+        rollback_at - term_at,
+        printed(&out)
+    );
+}
+
+#[test]
 fn sigterm_during_the_watch_rolls_back() {
     let f = Fixture::new("sigterm");
     f.driver
@@ -881,7 +956,9 @@ fn deploys_a_task_definition_file_whole_and_refuses_one_that_is_not() {
     let out = f.run(&[("task-definition", "bad.json")]);
     assert!(!out.status.success());
     assert!(
-        printed(&out).contains("'bad.json' is not valid task definition JSON: containerDefinitions[0] has no 'name'"),
+        printed(&out).contains(
+            "'bad.json' is not valid task definition JSON: containerDefinitions[0] has no 'name'"
+        ),
         "{}",
         printed(&out)
     );

@@ -174,28 +174,58 @@ pub struct RollbackResult {
     pub by_ecs: bool,
 }
 
+/// How long one call of a rollback may take before it is given up (DescribeServices: the
+/// service as last seen stands in) or sent again (UpdateService). A rollback is the stop path:
+/// the runner kills a cancelled job about 10 s after its first signal, and the SDK would wait a
+/// slow answer out for minutes.
+pub const STOP_PATH_CALL: Duration = Duration::from_secs(2);
+
 /// Rolls the scope's service back to `target` and watches it until the scope's deadline, or
 /// until more than `signals_seen` signals arrived (the first signal may be why we roll back).
+/// `known` is the service as last seen, for when DescribeServices does not answer within
+/// [`STOP_PATH_CALL`]: UpdateService is then sent within a few seconds whatever ECS's API does
+/// (without it, DescribeServices is waited for).
 pub async fn rollback<E: Ecs>(
     scope: Scope<'_, E>,
     target: &str,
     pending_timeout: Duration,
     signals_seen: u32,
+    known: Option<&ServiceSnapshot>,
 ) -> Result<RollbackResult, Error> {
     let Scope {
         ecs,
         cluster,
         service,
+        deadline,
         log,
         ..
     } = scope;
-    let Some(now) = ecs.describe_service(cluster, service).await? else {
+    // `fresh`: DescribeServices answered; else the service as last seen stands in, which
+    // cannot tell whether ECS is rolling back by itself, so the rollback is deployed.
+    let (described, fresh) = match known {
+        Some(known) => {
+            match tokio::time::timeout(STOP_PATH_CALL, ecs.describe_service(cluster, service))
+                .await
+            {
+                Ok(Err(e)) if !e.is_transient() => (Err(e), true),
+                Ok(Ok(now)) => (Ok(now), true),
+                Ok(Err(_)) | Err(_) => {
+                    log.info(
+                        "DescribeServices did not answer at once: rolling back from the service as last seen",
+                    );
+                    (Ok(Some(known.clone())), false)
+                }
+            }
+        }
+        None => (ecs.describe_service(cluster, service).await, true),
+    };
+    let Some(now) = described? else {
         return Err(Error::ServiceMissing {
             cluster: cluster.to_owned(),
             service: service.to_owned(),
         });
     };
-    let (mut watcher, by_ecs) = match ecs_rolling_back(&now, target) {
+    let (mut watcher, by_ecs) = match ecs_rolling_back(&now, target).filter(|_| fresh) {
         Some(p) => {
             log.mark(&format!(
                 "ECS is already rolling back to {} (deployment {}): watching it",
@@ -213,7 +243,33 @@ pub async fn rollback<E: Ecs>(
                 task_definition: Some(target.to_owned()),
                 ..ServiceUpdate::default()
             };
-            (deploy(ecs, &now, &update, pending_timeout).await?, false)
+            // Sent again when it does not answer in time: an UpdateService to the revision the
+            // service already has starts nothing new.
+            let watcher = loop {
+                match tokio::time::timeout(
+                    STOP_PATH_CALL,
+                    deploy(ecs, &now, &update, pending_timeout),
+                )
+                .await
+                {
+                    Ok(started) => break started?,
+                    Err(_) if Instant::now() + STOP_PATH_CALL < deadline => {
+                        log.info("UpdateService did not answer in time: sending it again");
+                    }
+                    Err(_) => {
+                        return Err(crate::api::EcsError::Api {
+                            operation: "UpdateService",
+                            code: None,
+                            message: format!(
+                                "no answer within {} s before the deadline",
+                                STOP_PATH_CALL.as_secs()
+                            ),
+                        }
+                        .into());
+                    }
+                }
+            };
+            (watcher, false)
         }
     };
     log.info(&format!(

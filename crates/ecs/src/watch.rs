@@ -394,7 +394,16 @@ pub async fn watch<E: Ecs>(
         {
             return Ok(WatchOutcome::Cancelled(signal));
         }
-        match ecs.describe_service(cluster, service).await {
+        // A call in flight races the cancellation: the SDK may retry a slow answer for minutes,
+        // and a cancelled job has about 10 s before the runner kills it.
+        let described = tokio::select! {
+            biased;
+            (signal, _) = cancel.signalled_beyond(signals_seen) => {
+                return Ok(WatchOutcome::Cancelled(signal));
+            }
+            described = ecs.describe_service(cluster, service) => described,
+        };
+        match described {
             Ok(Some(snap)) => {
                 schedule.succeeded();
                 let step = watcher.observe(&snap, start.elapsed());
@@ -407,7 +416,13 @@ pub async fn watch<E: Ecs>(
                 polls += 1;
                 if polls % LIFECYCLE_EVERY == 4 {
                     let current = snap.current_service_deployment.clone();
-                    follow_lifecycle(ecs, cluster, service, current, watcher, log).await;
+                    tokio::select! {
+                        biased;
+                        (signal, _) = cancel.signalled_beyond(signals_seen) => {
+                            return Ok(WatchOutcome::Cancelled(signal));
+                        }
+                        () = follow_lifecycle(ecs, cluster, service, current, watcher, log) => {}
+                    }
                 }
                 match step.verdict {
                     Verdict::Watching => {}

@@ -271,6 +271,22 @@ impl EcsDriver {
         );
     }
 
+    /// After `skip` ECS calls on `cluster` of `operations`, the next `count` are answered
+    /// `seconds` late (a slow or unreachable endpoint, as the SDK sees one).
+    pub fn slow_calls(
+        &self,
+        cluster: &str,
+        count: u32,
+        skip: u32,
+        operations: &[&str],
+        seconds: f64,
+    ) {
+        self.post(
+            "/_driver/throttle",
+            &json!({"cluster": cluster, "count": count, "skip": skip, "operations": operations, "delay": seconds}),
+        );
+    }
+
     /// Every AWS call so far: (seconds since the epoch, operation such as `DescribeServices`,
     /// cluster for ECS calls or empty).
     pub fn requests(&self) -> Vec<(f64, String, String)> {
