@@ -84,6 +84,8 @@ pub const SERVICES: &[&str] = &[
     "ELASTIC_LOAD_BALANCING_V2",
     "CODEDEPLOY",
     "IAM",
+    "SSM",
+    "SECRETS_MANAGER",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -77,6 +77,7 @@ pub mod rollback;
 pub mod scope;
 pub mod service_deployment;
 pub mod taskdef;
+pub mod verify;
 pub mod watch;
 
 pub use api::{
