@@ -853,6 +853,8 @@ mod tests {
             load_balancers: vec![],
             traffic_shift: vec![],
             shift_step: None,
+            propagate_tags: None,
+            enable_ecs_managed_tags: false,
         }
     }
 

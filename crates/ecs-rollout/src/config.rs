@@ -38,9 +38,9 @@ pub const INPUTS: &[InputSpec] = &[
     .flag("A JSON file, an ARN or family:revision; default the service's."),
     InputSpec::new(
         "container",
-        "The container that `image-ref`, `environment`, `secrets`, `command`, \
-         `log-configuration` and `pre-deploy-command` apply to. Default: the only (or only \
-         essential) container.",
+        "The container that `image-ref`, `environment`, `secrets`, `docker-labels`, \
+         `environment-files`, `command`, `log-configuration`, `pre-deploy-command` and \
+         `smoke-test-command` apply to. Default: the only (or only essential) container.",
     )
     .flag("The container single-container inputs apply to."),
     InputSpec::new(
@@ -64,6 +64,18 @@ pub const INPUTS: &[InputSpec] = &[
          an SSM parameter name.",
     )
     .flag("`NAME=source` lines."),
+    InputSpec::new(
+        "docker-labels",
+        "Docker labels to set on `container`, one `KEY=value` a line (others are kept). Values \
+         are shown as hashes, never in the log.",
+    )
+    .flag("`KEY=value` lines."),
+    InputSpec::new(
+        "environment-files",
+        "Environment files for `container`, one S3 object ARN a line (`arn:aws:s3:::bucket/app.env`), \
+         added to the ones it has.",
+    )
+    .flag("S3 object ARNs of .env files."),
     InputSpec::new(
         "command",
         "The container's command: a JSON array of strings, or words separated by spaces.",
@@ -95,6 +107,25 @@ pub const INPUTS: &[InputSpec] = &[
     )
     .default("keep")
     .flag("keep, rollback, on, off."),
+    InputSpec::new(
+        "propagate-tags",
+        "Copy tags to the service's tasks from the `SERVICE` or the `TASK_DEFINITION`, or `NONE`. \
+         Default: keep the service's setting.",
+    )
+    .flag("SERVICE, TASK_DEFINITION or NONE."),
+    InputSpec::new(
+        "enable-ecs-managed-tags",
+        "Tag the service's tasks with ECS's own tags (cluster and service name). Default: keep \
+         the service's setting.",
+    )
+    .flag("true or false."),
+    InputSpec::new(
+        "smoke-test-command",
+        "After the deployment completed, a one-off task of the new task definition with this \
+         command (on `container`); it must exit 0, else the service is rolled back. Its log \
+         location is printed.",
+    )
+    .flag(""),
     InputSpec::new(
         "wait",
         "Watch the deployment until it completes or fails (and roll back). `false` returns once \
@@ -152,6 +183,12 @@ pub const INPUTS: &[InputSpec] = &[
     .default("false")
     .flag(""),
     InputSpec::new(
+        "verify",
+        "Before registering anything, check that what the task definition refers to exists: every image (ECR, or a manifest HEAD elsewhere), every secret (Secrets Manager, SSM), the task and execution roles, and each awslogs log group (unless `awslogs-create-group`). A missing one stops the deploy, naming the container, the field and the resource; one that cannot be checked (no permission, another region) is a warning.",
+    )
+    .default("true")
+    .flag("Check what the task definition refers to before registering it."),
+    InputSpec::new(
         "dry-run",
         "Print the task definition diff against what runs now; register and deploy nothing.",
     )
@@ -200,6 +237,25 @@ pub enum Mode {
     Rollback,
 }
 
+/// Where a service's tasks take their tags from (`propagateTags`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropagateTags {
+    Service,
+    TaskDefinition,
+    None,
+}
+
+impl PropagateTags {
+    /// ECS's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PropagateTags::Service => "SERVICE",
+            PropagateTags::TaskDefinition => "TASK_DEFINITION",
+            PropagateTags::None => "NONE",
+        }
+    }
+}
+
 /// What the circuit-breaker input asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CircuitBreakerSetting {
@@ -230,6 +286,9 @@ pub struct Changes {
     pub image: Option<ImageRef>,
     pub environment: Vec<(String, String)>,
     pub secrets: Vec<(String, String)>,
+    pub docker_labels: Vec<(String, String)>,
+    /// S3 object ARNs of `.env` files, from `environment-files`.
+    pub environment_files: Vec<String>,
     pub command: Option<Vec<String>>,
     pub log_configuration: Option<Value>,
     pub cpu: Option<String>,
@@ -243,6 +302,8 @@ impl Changes {
             && self.image.is_none()
             && self.environment.is_empty()
             && self.secrets.is_empty()
+            && self.docker_labels.is_empty()
+            && self.environment_files.is_empty()
             && self.command.is_none()
             && self.log_configuration.is_none()
             && self.cpu.is_none()
@@ -260,6 +321,12 @@ pub struct Config {
     pub desired_count: Option<i32>,
     pub force_new_deployment: bool,
     pub circuit_breaker: CircuitBreakerSetting,
+    /// `None`: keep the service's.
+    pub propagate_tags: Option<PropagateTags>,
+    /// `None`: keep the service's.
+    pub enable_ecs_managed_tags: Option<bool>,
+    /// The one-off task after a completed deployment.
+    pub smoke_test_command: Option<Vec<String>>,
     pub wait: bool,
     /// One deadline for the whole run, rollback included.
     pub timeout: Duration,
@@ -270,6 +337,8 @@ pub struct Config {
     pub pre_deploy_timeout: Duration,
     pub deregister_failed: bool,
     pub dry_run: bool,
+    /// Check what the task definition refers to before registering it.
+    pub verify: bool,
     /// CODE_DEPLOY services only: application and deployment group (None: AWS's
     /// `AppECS-<cluster>-<service>` / `DgpECS-<cluster>-<service>`) and AppSpec hooks.
     pub codedeploy: CodeDeployInputs,
@@ -393,8 +462,24 @@ fn seconds(inputs: &Inputs, name: &str) -> Result<Option<Duration>, InputError> 
         .map(Duration::from_secs))
 }
 
+/// An S3 object ARN of a `.env` file, what ECS takes in `environmentFiles`
+/// (`arn:<partition>:s3:::<bucket>/<key>.env`).
+fn is_env_file_arn(arn: &str) -> bool {
+    let Some(rest) = arn
+        .strip_prefix("arn:")
+        .and_then(|r| r.split_once(":s3:::"))
+        .filter(|(partition, _)| partition.starts_with("aws"))
+        .map(|(_, rest)| rest)
+    else {
+        return false;
+    };
+    rest.split_once('/')
+        .is_some_and(|(bucket, key)| !bucket.is_empty() && key.len() > 4 && key.ends_with(".env"))
+        && !arn.chars().any(char::is_whitespace)
+}
+
 /// The `NAME=value` inputs whose values may be secret: their errors show names only.
-const VALUES_NOT_SHOWN: &[&str] = &["environment", "secrets"];
+const VALUES_NOT_SHOWN: &[&str] = &["environment", "secrets", "docker-labels"];
 
 /// `NAME=value` lines.
 fn pairs(
@@ -614,12 +699,35 @@ impl Config {
                 Some(v)
             }
         };
+        let docker_labels = pairs(
+            inputs,
+            "docker-labels",
+            |_| true,
+            "one `KEY=value` a line, such as `com.example.team=payments`",
+        )?;
+        let environment_files = inputs
+            .get_multiline("environment-files")
+            .into_iter()
+            .map(|arn| {
+                if is_env_file_arn(&arn) {
+                    Ok(arn)
+                } else {
+                    Err(InputError::invalid(
+                        "environment-files",
+                        &arn,
+                        "one S3 object ARN of a .env file a line, such as arn:aws:s3:::my-bucket/api/prod.env",
+                    ))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let changes = Changes {
             container,
             images,
             image,
             environment,
             secrets,
+            docker_labels,
+            environment_files,
             command: command(inputs, "command")?,
             log_configuration,
             cpu: task_size(inputs, "cpu", "task CPU units")?,
@@ -671,12 +779,23 @@ impl Config {
             .ok_or_else(|| InputError::missing("pending-timeout-seconds"))?;
         let rollback_on_failure = inputs.get_required_bool("rollback-on-failure")?;
         let pre_deploy_command = command(inputs, "pre-deploy-command")?;
+        let smoke_test_command = command(inputs, "smoke-test-command")?;
+        let propagate_tags = inputs.get_enum(
+            "propagate-tags",
+            &[
+                ("SERVICE", PropagateTags::Service),
+                ("TASK_DEFINITION", PropagateTags::TaskDefinition),
+                ("NONE", PropagateTags::None),
+            ],
+        )?;
+        let enable_ecs_managed_tags = inputs.get_bool("enable-ecs-managed-tags")?;
         // Unset, 10 minutes or the run's deadline if that is shorter (which is why the input
         // table gives it no default); set, it must fit in the deadline.
         let pre_deploy_timeout = seconds(inputs, "pre-deploy-timeout-seconds")?
             .unwrap_or_else(|| Duration::from_secs(600).min(timeout));
         let deregister_failed = inputs.get_required_bool("deregister-failed")?;
         let dry_run = inputs.get_required_bool("dry-run")?;
+        let verify = inputs.get_required_bool("verify")?;
 
         let by_td = inputs.get("rollback-task-definition");
         let by_tag = inputs.get("rollback-image-tag");
@@ -755,6 +874,9 @@ impl Config {
             desired_count,
             force_new_deployment,
             circuit_breaker,
+            propagate_tags,
+            enable_ecs_managed_tags,
+            smoke_test_command,
             wait,
             timeout,
             pending_timeout,
@@ -764,6 +886,7 @@ impl Config {
             pre_deploy_timeout,
             deregister_failed,
             dry_run,
+            verify,
             codedeploy,
         })
     }
@@ -1060,6 +1183,37 @@ mod tests {
                 "Secrets Manager or SSM parameter ARN",
             ),
             (&with(&[("memory", "-5")]), "'-5'", "task memory in MiB"),
+            (
+                &with(&[("docker-labels", "team=payments\nhunter2")]),
+                "'line 2 (no '=')'",
+                "`KEY=value`",
+            ),
+            (
+                &with(&[("environment-files", "s3://cfg/prod.env")]),
+                "'s3://cfg/prod.env'",
+                "S3 object ARN of a .env file",
+            ),
+            (
+                &with(&[("environment-files", "arn:aws:s3:::cfg/prod.txt")]),
+                "'arn:aws:s3:::cfg/prod.txt'",
+                "S3 object ARN of a .env file",
+            ),
+            (
+                &with(&[("propagate-tags", "ALL")]),
+                "'ALL'",
+                "SERVICE, TASK_DEFINITION, NONE",
+            ),
+            (
+                &with(&[("enable-ecs-managed-tags", "yes")]),
+                "'yes'",
+                "true",
+            ),
+            (
+                &with(&[("smoke-test-command", "[\"curl\", 1]")]),
+                "smoke-test-command",
+                "JSON array of strings",
+            ),
+            (&with(&[("verify", "maybe")]), "'maybe'", "true"),
             (&with(&[("wait", "maybe")]), "'maybe'", "true"),
             (
                 &with(&[("pending-timeout-seconds", "x")]),

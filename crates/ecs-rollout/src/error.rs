@@ -41,6 +41,10 @@ pub enum RolloutError {
         "service '{service}' uses deployment controller or strategy '{what}', which ecs-rollout does not know"
     )]
     UnknownController { service: String, what: String },
+    #[error(
+        "input 'verify': {0}; nothing was registered or deployed: create them or fix the task definition (or set verify: false)"
+    )]
+    Verify(String),
     #[error("the pre-deploy task failed, so the service was not touched: {0}")]
     PreDeploy(String),
     #[error("input 'rollback-image-tag': {0}")]

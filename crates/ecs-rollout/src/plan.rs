@@ -14,7 +14,7 @@ use gantry_ecs::image::ImageRef;
 use gantry_ecs::taskdef::{self, image_of, short_name};
 use gantry_ecs::{CircuitBreaker, Deployment, RolloutState, ServiceSnapshot, ServiceUpdate};
 
-use crate::config::Changes;
+use crate::config::{Changes, Config, PropagateTags};
 use crate::error::RolloutError;
 use crate::render::{render, target_container};
 
@@ -219,9 +219,24 @@ pub struct ServiceSettings {
     pub force_new_deployment: bool,
     /// `None`: keep the service's.
     pub circuit_breaker: Option<CircuitBreaker>,
+    /// `None`: keep the service's.
+    pub propagate_tags: Option<PropagateTags>,
+    /// `None`: keep the service's.
+    pub enable_ecs_managed_tags: Option<bool>,
 }
 
 impl ServiceSettings {
+    /// What the inputs ask of the service beside the revision.
+    pub fn of(config: &Config) -> ServiceSettings {
+        ServiceSettings {
+            desired_count: config.desired_count,
+            force_new_deployment: config.force_new_deployment,
+            circuit_breaker: config.circuit_breaker.wanted(),
+            propagate_tags: config.propagate_tags,
+            enable_ecs_managed_tags: config.enable_ecs_managed_tags,
+        }
+    }
+
     /// Nothing asked beside the revision (what CODE_DEPLOY services take).
     pub fn is_empty(&self) -> bool {
         *self == ServiceSettings::default()
@@ -238,6 +253,12 @@ pub fn is_noop(revision: &str, before: &ServiceSnapshot, settings: &ServiceSetti
         && settings
             .circuit_breaker
             .is_none_or(|cb| Some(cb) == before.circuit_breaker)
+        && settings
+            .propagate_tags
+            .is_none_or(|p| Some(p.as_str()) == before.propagate_tags.as_deref())
+        && settings
+            .enable_ecs_managed_tags
+            .is_none_or(|on| on == before.enable_ecs_managed_tags)
 }
 
 /// The UpdateService that deploys `revision` with `settings`. Deploying the revision the
@@ -256,6 +277,8 @@ pub fn update(
         desired_count: settings.desired_count,
         force_new_deployment: settings.force_new_deployment || revision == before.task_definition,
         circuit_breaker: settings.circuit_breaker,
+        propagate_tags: settings.propagate_tags.map(|p| p.as_str().to_owned()),
+        enable_ecs_managed_tags: settings.enable_ecs_managed_tags,
     }
 }
 
@@ -314,6 +337,8 @@ mod tests {
             load_balancers: vec![],
             traffic_shift: vec![],
             shift_step: None,
+            propagate_tags: None,
+            enable_ecs_managed_tags: false,
         }
     }
 
@@ -542,6 +567,26 @@ mod tests {
                 false,
             ),
             ("the circuit breaker kept", RUNNING, Some(on), keep, true),
+            (
+                "tags propagated from where they are not",
+                RUNNING,
+                Some(on),
+                ServiceSettings {
+                    propagate_tags: Some(PropagateTags::Service),
+                    ..keep
+                },
+                false,
+            ),
+            (
+                "ECS managed tags, which the service has off",
+                RUNNING,
+                Some(on),
+                ServiceSettings {
+                    enable_ecs_managed_tags: Some(false),
+                    ..keep
+                },
+                true,
+            ),
         ];
         for (name, revision, cb, settings, want) in table {
             let before = service(RUNNING, 2, *cb);
@@ -626,6 +671,8 @@ mod tests {
                     desired_count: settings.desired_count,
                     force_new_deployment: *forced,
                     circuit_breaker: settings.circuit_breaker,
+                    propagate_tags: settings.propagate_tags.map(|p| p.as_str().to_owned()),
+                    enable_ecs_managed_tags: settings.enable_ecs_managed_tags,
                 },
                 "{name}"
             );

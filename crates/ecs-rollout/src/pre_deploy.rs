@@ -102,10 +102,16 @@ pub fn deadline(now: Instant, timeout: Duration, run_deadline: Instant) -> Insta
     (now + timeout).min(run_deadline)
 }
 
-/// The one-off task a deploy runs first: which revision, its JSON (for the essential containers
-/// and the log location), the container and its command, and the region (for the log link).
+/// A one-off task of a deploy (the pre-deploy task before it, the smoke test after it): what it
+/// is for (in messages) and the input that bounds its time, which revision, its JSON (for the
+/// essential containers and the log location), the container and its command, and the region
+/// (for the log link).
 #[derive(Debug, Clone, Copy)]
 pub struct PreDeployTask<'a> {
+    /// `pre-deploy task`, `smoke test`.
+    pub purpose: &'a str,
+    /// The input named when it runs out of time.
+    pub timeout_input: &'a str,
     pub task_definition: &'a str,
     pub definition: &'a Value,
     pub container: &'a str,
@@ -130,6 +136,8 @@ pub async fn run_pre_deploy<E: Ecs>(
         ..
     } = scope;
     let PreDeployTask {
+        purpose,
+        timeout_input,
         task_definition,
         definition: def,
         container,
@@ -150,13 +158,13 @@ pub async fn run_pre_deploy<E: Ecs>(
         .await
         .map_err(|e: EcsError| e.to_string())?;
     log.mark(&format!(
-        "pre-deploy task {} started: {} {}",
+        "{purpose} {} started: {} {}",
         arn.rsplit('/').next().unwrap_or(&arn),
         container,
         command.join(" ")
     ));
     log.info(&format!(
-        "pre-deploy task logs: {}",
+        "{purpose} logs: {}",
         log_location(def, container, &arn, region)
     ));
     let essential = essential_containers(def);
@@ -166,8 +174,8 @@ pub async fn run_pre_deploy<E: Ecs>(
             Ok(Some(task)) if task.last_status == "STOPPED" => {
                 let verdict = judge(&task, &essential);
                 match &verdict {
-                    Ok(()) => log.mark("pre-deploy task exited 0"),
-                    Err(e) => log.mark(&format!("pre-deploy task failed: {e}")),
+                    Ok(()) => log.mark(&format!("{purpose} exited 0")),
+                    Err(e) => log.mark(&format!("{purpose} failed: {e}")),
                 }
                 return verdict.map_err(|e| {
                     format!("{e}; logs: {}", log_location(def, container, &arn, region))
@@ -180,7 +188,7 @@ pub async fn run_pre_deploy<E: Ecs>(
         }
         let now = Instant::now();
         let why = if now >= deadline {
-            Some("did not stop in time (pre-deploy-timeout-seconds)".to_owned())
+            Some(format!("did not stop in time ({timeout_input})"))
         } else {
             cancel
                 .sleep(delay.min(deadline - now))
@@ -196,7 +204,7 @@ pub async fn run_pre_deploy<E: Ecs>(
                 Ok(()) => "it was stopped".to_owned(),
                 Err(e) => format!("stopping it failed ({e}): it may still run"),
             };
-            return Err(format!("pre-deploy task {arn} {why}; {what}"));
+            return Err(format!("{purpose} {arn} {why}; {what}"));
         }
         delay = (delay * 2).min(Duration::from_secs(5));
     }

@@ -127,9 +127,11 @@ pub fn render(base: &Value, changes: &Changes) -> Result<Value, RenderError> {
             c.insert("image".into(), Value::String(image.to_string()));
         }
     }
-    let per_container: [(&'static str, bool); 4] = [
+    let per_container: [(&'static str, bool); 6] = [
         ("environment", !changes.environment.is_empty()),
         ("secrets", !changes.secrets.is_empty()),
+        ("docker-labels", !changes.docker_labels.is_empty()),
+        ("environment-files", !changes.environment_files.is_empty()),
         ("command", changes.command.is_some()),
         ("log-configuration", changes.log_configuration.is_some()),
     ];
@@ -141,6 +143,31 @@ pub fn render(base: &Value, changes: &Changes) -> Result<Value, RenderError> {
             }
             for (k, v) in &changes.secrets {
                 upsert(c.entry("secrets").or_insert(Value::Null), k, "valueFrom", v);
+            }
+            if !changes.docker_labels.is_empty() {
+                let labels = c.entry("dockerLabels").or_insert(Value::Null);
+                if !labels.is_object() {
+                    *labels = json!({});
+                }
+                if let Some(labels) = labels.as_object_mut() {
+                    for (k, v) in &changes.docker_labels {
+                        labels.insert(k.clone(), Value::String(v.clone()));
+                    }
+                }
+            }
+            if !changes.environment_files.is_empty() {
+                let files = c.entry("environmentFiles").or_insert(Value::Null);
+                if !files.is_array() {
+                    *files = json!([]);
+                }
+                if let Some(files) = files.as_array_mut() {
+                    for arn in &changes.environment_files {
+                        let file = json!({"value": arn, "type": "s3"});
+                        if !files.iter().any(|f| f.get("value") == file.get("value")) {
+                            files.push(file);
+                        }
+                    }
+                }
             }
             if let Some(cmd) = &changes.command {
                 c.insert("command".into(), json!(cmd));
@@ -234,6 +261,63 @@ mod tests {
         assert_eq!(out["containerDefinitions"][1]["image"], "reg.io/envoy:2");
         assert_eq!(out["cpu"], "512");
         assert_eq!(out["memory"], "512");
+    }
+
+    #[test]
+    fn docker_labels_are_set_and_environment_files_added_once() {
+        let mut base = current();
+        base["containerDefinitions"][0]["dockerLabels"] = json!({"team": "a", "keep": "1"});
+        base["containerDefinitions"][0]["environmentFiles"] =
+            json!([{"value": "arn:aws:s3:::cfg/base.env", "type": "s3"}]);
+        // (name, labels, files, labels after, files after)
+        let table: &[(
+            &str,
+            Value,
+            Vec<(String, String)>,
+            Vec<String>,
+            Value,
+            Value,
+        )] = &[
+            (
+                "set and kept",
+                base.clone(),
+                vec![("team".into(), "b".into()), ("new".into(), "x".into())],
+                vec![
+                    "arn:aws:s3:::cfg/base.env".into(),
+                    "arn:aws:s3:::cfg/prod.env".into(),
+                ],
+                json!({"team": "b", "keep": "1", "new": "x"}),
+                json!([
+                    {"value": "arn:aws:s3:::cfg/base.env", "type": "s3"},
+                    {"value": "arn:aws:s3:::cfg/prod.env", "type": "s3"}
+                ]),
+            ),
+            (
+                "a container with none",
+                current(),
+                vec![("team".into(), "b".into())],
+                vec!["arn:aws:s3:::cfg/prod.env".into()],
+                json!({"team": "b"}),
+                json!([{"value": "arn:aws:s3:::cfg/prod.env", "type": "s3"}]),
+            ),
+        ];
+        for (name, base, labels, files, want_labels, want_files) in table {
+            let changes = Changes {
+                container: Some("api".into()),
+                docker_labels: labels.clone(),
+                environment_files: files.clone(),
+                ..Changes::default()
+            };
+            let out = render(base, &changes).unwrap();
+            let api = &out["containerDefinitions"][0];
+            assert_eq!(&api["dockerLabels"], want_labels, "{name}");
+            assert_eq!(&api["environmentFiles"], want_files, "{name}");
+            // the other container is untouched
+            assert_eq!(
+                out["containerDefinitions"][1], base["containerDefinitions"][1],
+                "{name}"
+            );
+        }
     }
 
     #[test]

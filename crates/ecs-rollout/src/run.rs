@@ -21,7 +21,8 @@ use gantry_ecs::deploy::{deploy, describe_strategy, described_service};
 use gantry_ecs::diff::Change;
 use gantry_ecs::rollback::{self, Rollback, Watched, last_good, may_deregister, rollback};
 use gantry_ecs::taskdef::{family_of, short_name};
-use gantry_ecs::watch::{self, WatchOutcome, watch};
+use gantry_ecs::verify::{self, Resources};
+use gantry_ecs::watch::{self, Failure, FailureKind, WatchOutcome, watch};
 use gantry_ecs::{Ecr, Ecs, Log, Scope, SdkEcr, SdkEcs, ServiceSnapshot, ServiceUpdate};
 use gantry_toolkit::Stop;
 
@@ -78,6 +79,7 @@ async fn run_async(
         cd_conf = cd_conf.endpoint_url(url);
     }
     let codedeploy = SdkCodeDeploy::new(aws_sdk_codedeploy::Client::from_conf(cd_conf.build()));
+    let resources = sdk_resources(&aws);
     let log = Log::new(Some(&runner));
     let deadline = cancel
         .deadline()
@@ -91,7 +93,7 @@ async fn run_async(
         stop: &cancel,
         log: &log,
     };
-    let result = execute(scope, &ecr, &codedeploy, &config, &region).await;
+    let result = execute(scope, &ecr, &codedeploy, &resources, &config, &region).await;
     let (report, changes) = match result {
         Ok(done) => done,
         Err(e) => {
@@ -128,10 +130,11 @@ fn finish(
 /// Everything after the inputs, on the scope's service until its deadline: returns the report
 /// (and the task definition diff), or an error when the run stopped before the service was
 /// changed.
-pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
+pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy, V: Resources>(
     scope: Scope<'_, E>,
     ecr: &R,
     codedeploy: &C,
+    resources: &V,
     config: &Config,
     region: &str,
 ) -> Result<(Report, Vec<Change>), RolloutError> {
@@ -163,6 +166,18 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         diff: changes,
     } = new_task_definition(ecs, ecr, config, &before, &current, log).await?;
     log_changes(log, &before.task_definition, &changes);
+    if config.verify && config.mode == Mode::Deploy {
+        check_references(scope, resources, &new_def, region).await?;
+    }
+    // Checked before anything changes: the container the smoke test runs in.
+    let smoke_container = match (&config.smoke_test_command, config.mode) {
+        (Some(_), Mode::Deploy) => Some(target_container(
+            &new_def,
+            config.changes.container.as_deref(),
+            "smoke-test-command",
+        )?),
+        _ => None,
+    };
     let mut report = Report {
         task_definition_arn: existing_arn.clone().unwrap_or_default(),
         last_good_task_definition_arn: last_good(&before).unwrap_or_default(),
@@ -203,6 +218,8 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
         let pre_deadline =
             pre_deploy::deadline(Instant::now(), config.pre_deploy_timeout, deadline);
         let task = PreDeployTask {
+            purpose: "pre-deploy task",
+            timeout_input: "pre-deploy-timeout-seconds",
             task_definition: &new_arn,
             definition: &new_def,
             container: &container,
@@ -215,11 +232,7 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
     }
     plan::go_ahead(cancel.signal(), Instant::now() >= deadline, &new_arn)?;
 
-    let settings = ServiceSettings {
-        desired_count: config.desired_count,
-        force_new_deployment: config.force_new_deployment,
-        circuit_breaker: config.circuit_breaker.wanted(),
-    };
+    let settings = ServiceSettings::of(config);
     if plan::is_noop(&new_arn, &before, &settings) {
         report.reason = format!(
             "service already runs {}: nothing to deploy",
@@ -249,7 +262,28 @@ pub async fn execute<E: Ecs, R: Ecr, C: CodeDeploy>(
                 &before,
                 &settings,
             );
-            roll(scope, config, &before, &update, good.as_deref(), report).await?
+            let smoke = smoke_container
+                .as_deref()
+                .zip(config.smoke_test_command.as_deref())
+                .map(|(container, command)| PreDeployTask {
+                    purpose: "smoke test",
+                    timeout_input: "timeout-seconds",
+                    task_definition: &new_arn,
+                    definition: &new_def,
+                    container,
+                    command,
+                    region,
+                });
+            roll(
+                scope,
+                config,
+                &before,
+                &update,
+                good.as_deref(),
+                smoke,
+                report,
+            )
+            .await?
         }
     };
     if outcome::deregister(
@@ -273,6 +307,7 @@ async fn roll<E: Ecs>(
     before: &ServiceSnapshot,
     update: &ServiceUpdate,
     good: Option<&str>,
+    smoke: Option<PreDeployTask<'_>>,
     mut report: Report,
 ) -> Result<Report, RolloutError> {
     let Scope {
@@ -308,10 +343,26 @@ async fn roll<E: Ecs>(
     let watch_deadline = watch::deadline(Instant::now(), deadline);
     // From here on the service has our deployment: an error is a failed deployment to roll
     // back, not a reason to leave it running.
-    let outcome = match watch(scope.until(watch_deadline), &mut watcher, 0).await {
+    let mut outcome = match watch(scope.until(watch_deadline), &mut watcher, 0).await {
         Ok(outcome) => outcome,
         Err(e) => WatchOutcome::Errored(e.to_string()),
     };
+    if outcome == WatchOutcome::Succeeded
+        && let Some(task) = smoke
+    {
+        log.mark(&format!(
+            "deployment {} completed: running the smoke test",
+            watcher.deployment_id()
+        ));
+        // As the watch: a third of the time left stays for a rollback.
+        let smoke_deadline = watch::deadline(Instant::now(), deadline);
+        if let Err(e) = run_pre_deploy(scope.until(smoke_deadline), before, &task).await {
+            outcome = WatchOutcome::Failed(Failure {
+                kind: FailureKind::CheckFailed,
+                reason: format!("the smoke test failed: {e}"),
+            });
+        }
+    }
     let Some(failure) = outcome.failure() else {
         log.mark(&format!(
             "deployment {} completed: the service runs {}",
@@ -372,6 +423,59 @@ async fn roll<E: Ecs>(
     }
     report.duration = log.elapsed();
     Ok(report)
+}
+
+/// `verify`: what `definition` refers to exists, or the error naming each that does not (see
+/// [`gantry_ecs::verify`]). What cannot be checked is a warning.
+async fn check_references<E: Ecs, V: Resources>(
+    scope: Scope<'_, E>,
+    resources: &V,
+    definition: &Value,
+    region: &str,
+) -> Result<(), RolloutError> {
+    let Scope {
+        stop: cancel, log, ..
+    } = scope;
+    let checked = cancel
+        .race(verify::verify(definition, region, resources))
+        .await
+        .map_err(|reason| match reason {
+            gantry_toolkit::StopReason::Signal(signal) => {
+                RolloutError::CancelledBeforeDeploy(signal)
+            }
+            other => RolloutError::DeadlineBeforeDeploy(other.to_string()),
+        })?;
+    for (reference, why) in &checked.unchecked {
+        log.warning(&format!("verify: not checked: {reference} ({why})"));
+    }
+    if let Some(missing) = checked.error() {
+        return Err(RolloutError::Verify(missing));
+    }
+    log.info(&format!(
+        "verify: the {} image(s), secret(s), role(s) and log group(s) it refers to exist",
+        checked.found
+    ));
+    Ok(())
+}
+
+/// The clients `verify` asks, in the deploy's region (endpoints as configured).
+fn sdk_resources(aws: &gantry_aws_setup::AwsContext) -> verify::SdkResources {
+    macro_rules! client {
+        ($sdk:ident, $service:literal) => {{
+            let mut conf = $sdk::config::Builder::from(&aws.config);
+            if let Some(url) = aws.endpoint_for($service) {
+                conf = conf.endpoint_url(url);
+            }
+            $sdk::Client::from_conf(conf.build())
+        }};
+    }
+    verify::SdkResources {
+        ecr: client!(aws_sdk_ecr, "ECR"),
+        iam: client!(aws_sdk_iam, "IAM"),
+        secrets: client!(aws_sdk_secretsmanager, "SECRETS_MANAGER"),
+        ssm: client!(aws_sdk_ssm, "SSM"),
+        logs: client!(aws_sdk_cloudwatchlogs, "CLOUDWATCH_LOGS"),
+    }
 }
 
 /// What the new task definition changes against the `running` one, line by line.

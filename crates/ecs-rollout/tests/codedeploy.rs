@@ -212,9 +212,15 @@ impl Fixture {
         for (k, v) in self.driver.aws_env() {
             cmd.env(k, v);
         }
+        // These tests are about the rollout: what the task definitions refer to (roles,
+        // images in moto's ECR) is not set up, so `verify` is off unless a test asks for it.
         ToolJob::inputs(
             &mut cmd,
-            &[("cluster", &self.cluster), ("service", &self.service)],
+            &[
+                ("cluster", &self.cluster),
+                ("service", &self.service),
+                ("verify", "false"),
+            ],
         );
         ToolJob::inputs(&mut cmd, inputs);
         cmd

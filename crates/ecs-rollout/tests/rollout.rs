@@ -215,9 +215,15 @@ impl Fixture {
             cmd.env(k, v);
         }
         cmd.env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+        // These tests are about the rollout: what the task definitions refer to (roles,
+        // images in moto's ECR) is not set up, so `verify` is off unless a test asks for it.
         ToolJob::inputs(
             &mut cmd,
-            &[("cluster", &self.cluster), ("service", &self.service)],
+            &[
+                ("cluster", &self.cluster),
+                ("service", &self.service),
+                ("verify", "false"),
+            ],
         );
         ToolJob::inputs(&mut cmd, inputs);
         cmd
@@ -644,6 +650,88 @@ fn failing_pre_deploy_task_stops_before_the_service_is_touched() {
 }
 
 #[test]
+fn service_tags_labels_and_environment_files_reach_ecs() {
+    let f = Fixture::new("options");
+    let out = f.run(&[
+        ("image-ref", &f.image("v2")),
+        ("propagate-tags", "SERVICE"),
+        ("enable-ecs-managed-tags", "true"),
+        (
+            "docker-labels",
+            "com.example.team=payments\ncom.example.secret=hunter2",
+        ),
+        ("environment-files", "arn:aws:s3:::cfg-bucket/api/prod.env"),
+    ]);
+    assert!(out.status.success(), "{}", printed(&out));
+    let text = printed(&out);
+    assert!(
+        !text.contains("hunter2"),
+        "a label value was printed:\n{text}"
+    );
+    assert!(
+        text.contains("dockerLabels.com.example.secret: value #"),
+        "{text}"
+    );
+    let service = f.service();
+    assert_eq!(
+        service.propagate_tags(),
+        Some(&ecs::PropagateTags::Service),
+        "{service:?}"
+    );
+    assert!(service.enable_ecs_managed_tags());
+    let sent = f
+        .driver
+        .registered_task_definitions()
+        .into_iter()
+        .find(|r| r.arn == f.td(2))
+        .unwrap()
+        .sent;
+    let app = &sent["containerDefinitions"][0];
+    assert_eq!(app["dockerLabels"]["com.example.team"], "payments");
+    assert_eq!(
+        app["environmentFiles"],
+        serde_json::json!([{"value": "arn:aws:s3:::cfg-bucket/api/prod.env", "type": "s3"}])
+    );
+}
+
+#[test]
+fn a_failing_smoke_test_rolls_the_deploy_back() {
+    let f = Fixture::new("smoke");
+    f.driver.task_outcomes(&f.cluster, &[(1, 0.5)]);
+    let out = f.run(&[
+        ("image-ref", &f.image("v2")),
+        (
+            "smoke-test-command",
+            "bin/smoke --url http://localhost:8080/health",
+        ),
+    ]);
+    assert!(!out.status.success(), "{}", printed(&out));
+    let text = printed(&out);
+    assert_eq!(f.output("status"), "rolled-back", "{text}");
+    assert!(
+        f.output("reason").contains("the smoke test failed") && text.contains("exited with code 1"),
+        "{text}"
+    );
+    assert!(text.contains("smoke test logs: CloudWatch Logs"), "{text}");
+    f.wait_until_runs(&f.td(1));
+
+    // one that exits 0 lets the deploy stand
+    f.driver.task_outcomes(&f.cluster, &[(0, 0.5)]);
+    let out = f.run(&[
+        ("image-ref", &f.image("v3")),
+        ("smoke-test-command", "[\"bin/smoke\"]"),
+    ]);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert!(
+        printed(&out).contains("smoke test exited 0"),
+        "{}",
+        printed(&out)
+    );
+    assert_eq!(f.output("status"), "succeeded");
+    f.wait_until_runs(&f.td(3));
+}
+
+#[test]
 fn throttling_is_waited_out() {
     let f = Fixture::new("throttle");
     // the first DescribeServices (the service check) passes, the watch's next 3 are
@@ -963,4 +1051,128 @@ fn deploys_a_task_definition_file_whole_and_refuses_one_that_is_not() {
         printed(&out)
     );
     assert_eq!(f.revisions(), 3);
+}
+
+#[test]
+fn verify_refuses_what_does_not_exist_before_registering_anything() {
+    let f = Fixture::new("verify");
+    macro_rules! client {
+        ($sdk:ident) => {
+            $sdk::Client::from_conf(
+                $sdk::Config::builder()
+                    .behavior_version($sdk::config::BehaviorVersion::latest())
+                    .region($sdk::config::Region::new("us-east-1"))
+                    .endpoint_url(f.driver.url())
+                    .credentials_provider($sdk::config::Credentials::new(
+                        "testing", "testing", None, None, "test",
+                    ))
+                    .build(),
+            )
+        };
+    }
+    let iam = client!(aws_sdk_iam);
+    let ssm = client!(aws_sdk_ssm);
+    let secrets = client!(aws_sdk_secretsmanager);
+    let logs = client!(aws_sdk_cloudwatchlogs);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let secret_arn = rt().block_on(async {
+        for role in ["verify-exec", "verify-task"] {
+            iam.create_role()
+                .role_name(role)
+                .assume_role_policy_document(trust)
+                .send()
+                .await
+                .unwrap();
+        }
+        ssm.put_parameter()
+            .name("/verify/token")
+            .value("not-printed")
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .send()
+            .await
+            .unwrap();
+        logs.create_log_group()
+            .log_group_name("/ecs/verify")
+            .send()
+            .await
+            .unwrap();
+        secrets
+            .create_secret()
+            .name("verify/db")
+            .secret_string("not-printed")
+            .send()
+            .await
+            .unwrap()
+            .arn()
+            .unwrap()
+            .to_owned()
+    });
+    f.push_tag("v2");
+    let def = |image: &str, exec: &str, param: &str, group: &str| {
+        serde_json::json!({
+            "family": f.family,
+            "executionRoleArn": format!("arn:aws:iam::123456789012:role/{exec}"),
+            "taskRoleArn": "arn:aws:iam::123456789012:role/verify-task",
+            "containerDefinitions": [{
+                "name": "app",
+                "image": f.image(image),
+                "memory": 256,
+                "secrets": [
+                    {"name": "TOKEN", "valueFrom": param},
+                    {"name": "DB", "valueFrom": format!("{secret_arn}:password::")}
+                ],
+                "logConfiguration": {"logDriver": "awslogs", "options": {
+                    "awslogs-group": group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"
+                }}
+            }]
+        })
+    };
+    let run = |file: &str, def: serde_json::Value| {
+        std::fs::write(f.job.temp().join(file), def.to_string()).unwrap();
+        f.run(&[("task-definition", file), ("verify", "true")])
+    };
+    // Everything it refers to exists: verified, then deployed.
+    let out = run(
+        "good.json",
+        def("v2", "verify-exec", "/verify/token", "/ecs/verify"),
+    );
+    assert!(out.status.success(), "{}", printed(&out));
+    assert!(
+        printed(&out).contains("verify: the 6 image(s)"),
+        "{}",
+        printed(&out)
+    );
+    f.wait_until_runs(&f.td(2));
+    // Each missing resource stops the run before any RegisterTaskDefinition, naming the
+    // container, the field and the resource.
+    let cases = [
+        (
+            def("v404", "verify-exec", "/verify/token", "/ecs/verify"),
+            format!("container 'app' image: image {} does not exist", f.image("v404")),
+        ),
+        (
+            def("v2", "verify-exec", "/verify/missing", "/ecs/verify"),
+            "container 'app' secrets[TOKEN].valueFrom: SSM parameter /verify/missing does not exist".to_owned(),
+        ),
+        (
+            def("v2", "no-such-role", "/verify/token", "/ecs/verify"),
+            "executionRoleArn: IAM role no-such-role does not exist".to_owned(),
+        ),
+        (
+            def("v2", "verify-exec", "/verify/token", "/ecs/missing"),
+            "container 'app' logConfiguration.options.awslogs-group: log group /ecs/missing does not exist".to_owned(),
+        ),
+    ];
+    for (i, (definition, says)) in cases.into_iter().enumerate() {
+        let out = run(&format!("bad{i}.json"), definition);
+        assert!(!out.status.success(), "{}", printed(&out));
+        assert!(printed(&out).contains(&says), "{says}:\n{}", printed(&out));
+        assert!(
+            printed(&out).contains("input 'verify'"),
+            "{}",
+            printed(&out)
+        );
+        assert_eq!(f.revisions(), 2, "case {i} registered something");
+        assert!(!printed(&out).contains("not-printed"));
+    }
 }

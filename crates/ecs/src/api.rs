@@ -111,6 +111,10 @@ pub struct ServiceSnapshot {
     pub traffic_shift: Vec<TrafficShift>,
     /// `canaryConfiguration` / `linearConfiguration`: (percent, bake minutes) per step.
     pub shift_step: Option<(f64, Option<i32>)>,
+    /// `propagateTags` (`SERVICE`, `TASK_DEFINITION`, `NONE`), when DescribeServices says.
+    pub propagate_tags: Option<String>,
+    /// `enableECSManagedTags`.
+    pub enable_ecs_managed_tags: bool,
 }
 
 /// One load balancer of a service on ECS's native blue/green, CANARY or LINEAR strategy: ECS
@@ -142,6 +146,10 @@ pub struct ServiceUpdate {
     pub desired_count: Option<i32>,
     pub force_new_deployment: bool,
     pub circuit_breaker: Option<CircuitBreaker>,
+    /// `propagateTags`: `SERVICE`, `TASK_DEFINITION` or `NONE`; `None`: keep the service's.
+    pub propagate_tags: Option<String>,
+    /// `enableECSManagedTags`; `None`: keep the service's.
+    pub enable_ecs_managed_tags: Option<bool>,
 }
 
 /// A one-off task (RunTask) with a command override for one container.

@@ -316,6 +316,8 @@ mod tests {
             load_balancers: Vec::new(),
             traffic_shift: Vec::new(),
             shift_step: None,
+            propagate_tags: None,
+            enable_ecs_managed_tags: false,
             arn: String::new(),
             name: "api".into(),
             status: "ACTIVE".into(),

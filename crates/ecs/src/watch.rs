@@ -38,6 +38,8 @@ pub enum FailureKind {
     /// Our deployment is gone from the service, which now runs `task_definition` (empty when
     /// the service itself is gone).
     Gone { task_definition: String },
+    /// The deployment completed, but the check run after it (a smoke test task) failed.
+    CheckFailed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -566,6 +568,8 @@ mod tests {
             load_balancers: Vec::new(),
             traffic_shift: Vec::new(),
             shift_step: None,
+            propagate_tags: None,
+            enable_ecs_managed_tags: false,
             arn: "arn:svc".into(),
             name: "api".into(),
             status: "ACTIVE".into(),

@@ -84,14 +84,13 @@ pub async fn run<C: CodeDeploy, E: Ecs>(
         &config.codedeploy,
         revision,
     );
-    let settings = ServiceSettings {
-        desired_count: config.desired_count,
-        force_new_deployment: config.force_new_deployment,
-        circuit_breaker: config.circuit_breaker.wanted(),
-    };
+    let settings = ServiceSettings::of(config);
+    if config.smoke_test_command.is_some() {
+        log.warning("smoke-test-command does not apply to CODE_DEPLOY services (use the AppSpec hooks, codedeploy-appspec-hooks): ignored");
+    }
     if !settings.is_empty() {
         log.warning(
-            "desired-count, force-new-deployment and circuit-breaker do not apply to CODE_DEPLOY services: ignored",
+            "desired-count, force-new-deployment, circuit-breaker, propagate-tags and enable-ecs-managed-tags do not apply to CODE_DEPLOY services: ignored",
         );
     }
     let id = cd.create_deployment(&request).await?;

@@ -131,6 +131,8 @@ fn snapshot(s: &sdk::Service) -> ServiceSnapshot {
                         .and_then(|l| Some((l.step_percent()?, l.step_bake_time_in_minutes())))
                 })
         }),
+        propagate_tags: s.propagate_tags().map(|p| p.as_str().to_owned()),
+        enable_ecs_managed_tags: s.enable_ecs_managed_tags(),
         deployments: s
             .deployments()
             .iter()
@@ -298,7 +300,14 @@ impl Ecs for SdkEcs {
             .service(&update.service)
             .set_task_definition(update.task_definition.clone())
             .set_desired_count(update.desired_count)
-            .force_new_deployment(update.force_new_deployment);
+            .force_new_deployment(update.force_new_deployment)
+            .set_propagate_tags(
+                update
+                    .propagate_tags
+                    .as_deref()
+                    .map(sdk::PropagateTags::from),
+            )
+            .set_enable_ecs_managed_tags(update.enable_ecs_managed_tags);
         if let Some(cb) = update.circuit_breaker {
             let breaker = sdk::DeploymentCircuitBreaker::builder()
                 .enable(cb.enable)
