@@ -204,8 +204,7 @@ pub async fn rollback<E: Ecs>(
     // cannot tell whether ECS is rolling back by itself, so the rollback is deployed.
     let (described, fresh) = match known {
         Some(known) => {
-            match tokio::time::timeout(STOP_PATH_CALL, ecs.describe_service(cluster, service))
-                .await
+            match tokio::time::timeout(STOP_PATH_CALL, ecs.describe_service(cluster, service)).await
             {
                 Ok(Err(e)) if !e.is_transient() => (Err(e), true),
                 Ok(Ok(now)) => (Ok(now), true),
