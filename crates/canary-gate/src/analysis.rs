@@ -75,9 +75,9 @@ pub fn sparse_alb_windows(interval: Duration, policy: &Policy) -> Option<String>
 }
 
 /// How a canary run that stopped early (`why`) ends, once it tried to put all traffic back on
-/// stable (`restore_error` when that failed) and then to roll back the canary service
-/// (`service_error` when that failed): the reason, and the canary's final share, which stays
-/// `share` when stable could not be restored.
+/// stable (`restore_error` when that failed) and then, either way, to roll back the canary
+/// service (`service_error` when that failed): the reason, and the canary's final share, which
+/// stays `share` when stable could not be restored.
 pub fn after_halt(
     why: &str,
     restore_error: Option<&str>,
@@ -85,10 +85,16 @@ pub fn after_halt(
     share: u8,
 ) -> (String, u8) {
     match restore_error {
-        Some(e) => (
-            format!("{why}: restoring stable FAILED ({e}): set the weights by hand"),
-            share,
-        ),
+        Some(e) => {
+            let service = match service_error {
+                Some(s) => format!("; {s}"),
+                None => "; the canary service was scaled to 0".to_owned(),
+            };
+            (
+                format!("{why}: restoring stable FAILED ({e}): set the weights by hand{service}"),
+                share,
+            )
+        }
         None => {
             let service = service_error.map(|e| format!("; {e}")).unwrap_or_default();
             (format!("{why}: stable restored to 100 %{service}"), 0)
@@ -328,7 +334,15 @@ mod tests {
                 Some("throttled"),
                 None,
                 25,
-                "cancelled by SIGTERM: restoring stable FAILED (throttled): set the weights by hand",
+                "cancelled by SIGTERM: restoring stable FAILED (throttled): set the weights by hand; the canary service was scaled to 0",
+                25,
+            ),
+            (
+                "neither",
+                Some("throttled"),
+                Some("scaling canary service 'c' to 0: denied"),
+                25,
+                "cancelled by SIGTERM: restoring stable FAILED (throttled): set the weights by hand; scaling canary service 'c' to 0: denied",
                 25,
             ),
         ];

@@ -275,15 +275,14 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
     };
     // Traffic first, then words: whatever ended the watch early, the canary loses its share.
     let before = session.weights.last().map_or(0, |w| w.canary_percent);
-    let restored = traffic.set_weights(Weights::STABLE).await;
+    let restored = restore_stable(runner, traffic).await;
     let why = stop.why(config.timeout);
-    let service_error = match &restored {
-        Ok(()) => {
-            session.log_weight(Weights::STABLE, why.clone());
-            service.rollback().await.err().map(|e| e.to_string())
-        }
-        Err(_) => None,
-    };
+    if restored.is_ok() {
+        session.log_weight(Weights::STABLE, why.clone());
+    }
+    // The canary service goes to 0 even when the weights could not be restored: what it
+    // serves then fails over instead of running a version that was not promoted.
+    let service_error = service.rollback().await.err().map(|e| e.to_string());
     let restore_error = restored.err().map(|e| e.to_string());
     let (reason, final_weight) = after_halt(
         &why,
@@ -301,6 +300,33 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
         },
         Some(reason),
     ))
+}
+
+/// How many times stable's 100 % is tried when setting the weights fails (throttling, the
+/// network), waiting 1, 2, 4, then 8 s between tries: a canary must not keep its share for the
+/// want of one call, and 15 s of tries fit in the time a cancelled job has.
+const RESTORE_TRIES: u32 = 5;
+
+/// All traffic back on stable, tried [`RESTORE_TRIES`] times.
+async fn restore_stable<T: Traffic>(runner: &Runner, traffic: &T) -> anyhow::Result<()> {
+    let mut wait = std::time::Duration::from_secs(1);
+    for attempt in 1..=RESTORE_TRIES {
+        match traffic.set_weights(Weights::STABLE).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < RESTORE_TRIES => {
+                runner.warning(&format!(
+                    "restoring stable failed (try {attempt} of {RESTORE_TRIES}): {e}; trying again in {} s",
+                    wait.as_secs()
+                ));
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(e) => {
+                return Err(anyhow!("{e} ({RESTORE_TRIES} tries)"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Walks the steps, judging after every interval; returns at the first rollback verdict or
@@ -416,7 +442,7 @@ async fn decide<T: Traffic, S: CanaryService>(
         }
         // After the last look nothing continues: the safe side is stable.
         Action::RollBack | Action::Continue => {
-            traffic.set_weights(Weights::STABLE).await?;
+            restore_stable(runner, traffic).await?;
             session.log_weight(Weights::STABLE, decision.as_str());
             service.rollback().await.map_err(|e| {
                 anyhow!("rolling back the canary service (traffic is already on stable): {e}")

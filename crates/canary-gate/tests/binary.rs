@@ -11,6 +11,7 @@ use crate::support;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use gantry_testkit::fault_proxy::{Fault, FaultProxy};
 use gantry_testkit::{Services, ToolJob};
 use support::{Alb, HttpServer, alb, elb, rule_weights, success_policy, text};
 
@@ -552,6 +553,68 @@ async fn sigterm_during_shifting_restores_stable() {
         tool.output("reason")
             .unwrap()
             .contains("cancelled by SIGTERM: stable restored to 100 %")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restoring_stable_is_tried_again_when_the_load_balancer_fails() {
+    let a = alb("cgr");
+    let client = elb().await;
+    let (canary, baseline) = (HttpServer::start(), HttpServer::start());
+    // The load balancer API through a proxy that can fail calls; one attempt per call, so
+    // each failure is one failed try of ours.
+    let proxy = FaultProxy::start(&Services::get().moto_url());
+    let tool = job();
+    let mut inputs = canary_inputs(&a, probe_policy(&canary, &baseline));
+    inputs.retain(|(k, _)| *k != "step-duration");
+    inputs.push(("step-duration", "1m".into()));
+    inputs.push(("aws-max-attempts", "1".into()));
+    let mut cmd = command(&tool);
+    cmd.env("AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2", proxy.url());
+    let pairs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ToolJob::inputs(&mut cmd, &pairs);
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while weights(&client, &a).await != (90, 10) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the canary never got 10 %"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The next two calls (the restore's first two tries) fail as a throttled or broken API would.
+    proxy.inject([Fault::Status(500), Fault::Status(503)]);
+    let kill = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert_eq!(weights(&client, &a).await, (100, 0), "{text}");
+    assert!(
+        text.contains("restoring stable failed (try 1 of 5)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("restoring stable failed (try 2 of 5)"),
+        "{text}"
+    );
+    assert!(
+        tool.output("reason")
+            .unwrap()
+            .contains("cancelled by SIGTERM: stable restored to 100 %"),
+        "{text}"
     );
 }
 
