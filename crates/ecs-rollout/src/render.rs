@@ -269,15 +269,16 @@ mod tests {
         base["containerDefinitions"][0]["dockerLabels"] = json!({"team": "a", "keep": "1"});
         base["containerDefinitions"][0]["environmentFiles"] =
             json!([{"value": "arn:aws:s3:::cfg/base.env", "type": "s3"}]);
-        // (name, labels, files, labels after, files after)
-        let table: &[(
-            &str,
+        // (name, base, labels, files, labels after, files after)
+        type Case = (
+            &'static str,
             Value,
             Vec<(String, String)>,
             Vec<String>,
             Value,
             Value,
-        )] = &[
+        );
+        let table: &[Case] = &[
             (
                 "set and kept",
                 base.clone(),
