@@ -78,6 +78,45 @@ fn a_workflow_deploys_and_a_broken_deploy_is_rolled_back() {
             .await
             .unwrap();
     });
+    // The images the workflow deploys were pushed by a build, as in a pipeline: the action
+    // verifies them before registering anything.
+    let ecr = aws_sdk_ecr::Client::from_conf(
+        aws_sdk_ecr::Config::builder()
+            .behavior_version(aws_sdk_ecr::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecr::config::Region::new("us-east-1"))
+            .endpoint_url(driver.url())
+            .credentials_provider(aws_sdk_ecr::config::Credentials::new(
+                "AKIDEXAMPLEACT",
+                "act-secret",
+                None,
+                None,
+                "test",
+            ))
+            .build(),
+    );
+    rt.block_on(async {
+        let _ = ecr
+            .create_repository()
+            .repository_name("team/api")
+            .send()
+            .await;
+        for tag in ["v2", "broken"] {
+            let manifest = serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                           "digest": format!("sha256:{}", "b".repeat(64))},
+                "layers": []
+            });
+            let _ = ecr
+                .put_image()
+                .repository_name("team/api")
+                .image_tag(tag)
+                .image_manifest(manifest.to_string())
+                .send()
+                .await;
+        }
+    });
     let start = Instant::now();
     while describe().deployments()[0].rollout_state()
         != Some(&ecs::DeploymentRolloutState::Completed)
