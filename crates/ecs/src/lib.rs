@@ -59,7 +59,7 @@
 //! let outcome = gantry_ecs::watch(scope, &mut watcher, 0).await?;
 //! if outcome != WatchOutcome::Succeeded {
 //!     if let Some(target) = good {
-//!         let back = gantry_ecs::rollback(scope, &target, pending_timeout, 0).await?;
+//!         let back = gantry_ecs::rollback(scope, &target, pending_timeout, 0, Some(&before)).await?;
 //!         assert_eq!(back.task_definition, target);
 //!     }
 //! }
