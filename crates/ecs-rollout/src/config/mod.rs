@@ -10,7 +10,6 @@ use serde_json::Value;
 use gantry_ecs::CircuitBreaker;
 use gantry_ecs::image::{IMAGE_HELP, ImageRef, is_valid_tag};
 
-
 mod inputs;
 
 pub use inputs::INPUTS;
