@@ -626,6 +626,54 @@ fn a_failing_probe_gate_rolls_the_service_back() {
     );
 }
 
+/// A gate whose policy does not hold (a probe URL that is not one) stops the deploy before
+/// anything changes: no revision is registered, the service keeps running what it ran.
+#[test]
+fn a_bad_gate_policy_stops_the_deploy_before_anything_changes() {
+    let driver = EcsDriver::shared();
+    let (cluster, service, family) = (unique("pl-badgate"), "api", unique("pl-api"));
+    let good = format!("{ACCOUNT_REGISTRY}/shop/api:sha-1111111");
+    let new = format!("{ACCOUNT_REGISTRY}/shop/api:sha-2222222");
+    ecs_service(driver, &cluster, service, &family, &good);
+    let revisions = || {
+        driver
+            .registered_task_definitions()
+            .iter()
+            .filter(|r| r.arn.contains(&format!(":task-definition/{family}:")))
+            .count()
+    };
+    let before = revisions();
+
+    let run = deploy_with(
+        driver,
+        "deploy-gated.yml",
+        &cluster,
+        service,
+        &new,
+        "ftp://x/health",
+    );
+    run.assert_failure();
+
+    let log = run.log();
+    assert!(
+        log.contains("an http:// or https:// URL with a host"),
+        "the policy error is not in the log:\n{}",
+        run.report()
+    );
+    let state = aws(
+        &driver.aws_env(),
+        json!({"op": "service", "cluster": cluster, "service": service}),
+    );
+    assert_eq!(
+        state["taskDefinition"],
+        task_definition(&family, 1),
+        "{state}\n{}",
+        run.report()
+    );
+    assert_eq!(revisions(), before, "a revision was registered");
+    assert_eq!(before, 1);
+}
+
 /// The reusable CI's coverage gate: 91.5 % passes a gate of 80 %, 75 % fails it.
 #[test]
 fn the_coverage_gate_passes_above_and_fails_below_the_minimum() {
