@@ -11,6 +11,7 @@
 //! the task definition are put in it. Empty lists and `null`s are sent as they are: ECS reads
 //! them as the CLI sends them.
 
+use gantry_toolkit::json_kind;
 use serde_json::{Map, Value};
 
 /// A task definition that is not one (checked before anything is registered). The messages
@@ -42,7 +43,7 @@ pub fn validate(def: &Value) -> Result<(), TaskDefError> {
         Some(other) => {
             return Err(invalid(format!(
                 "'family' is {}, not a string",
-                kind(other)
+                json_kind(other)
             )));
         }
     }
@@ -54,7 +55,7 @@ pub fn validate(def: &Value) -> Result<(), TaskDefError> {
         Some(other) => {
             return Err(invalid(format!(
                 "'containerDefinitions' is {}, not a list",
-                kind(other)
+                json_kind(other)
             )));
         }
     };
@@ -62,7 +63,7 @@ pub fn validate(def: &Value) -> Result<(), TaskDefError> {
         let c = c.as_object().ok_or_else(|| {
             invalid(format!(
                 "containerDefinitions[{i}] is {}, not an object",
-                kind(c)
+                json_kind(c)
             ))
         })?;
         match c.get("name") {
@@ -80,23 +81,11 @@ pub fn validate(def: &Value) -> Result<(), TaskDefError> {
         {
             return Err(invalid(format!(
                 "containerDefinitions[{i}].image is {}, not a string",
-                kind(image)
+                json_kind(image)
             )));
         }
     }
     Ok(())
-}
-
-/// What a JSON value is, for messages.
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The task definition in a DescribeTaskDefinition answer (its JSON body), with the answer's

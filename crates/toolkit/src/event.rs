@@ -446,20 +446,10 @@ impl Event {
             if !v.is_object() {
                 return Err(serde::de::Error::custom(format!(
                     "expected a JSON object, found {}",
-                    kind(v)
+                    json_kind(v)
                 )));
             }
             T::deserialize(v).map(Box::new)
-        }
-        fn kind(v: &Value) -> &'static str {
-            match v {
-                Value::Null => "null",
-                Value::Bool(_) => "a boolean",
-                Value::Number(_) => "a number",
-                Value::String(_) => "a string",
-                Value::Array(_) => "an array",
-                Value::Object(_) => "an object",
-            }
         }
         Ok(match name {
             "push" => Self::Push(typed(payload)?),
@@ -589,6 +579,19 @@ impl EventPayload {
         };
         let raw: Value = serde_json::from_str(json).map_err(invalid)?;
         Self::from_value(name, raw).map_err(invalid)
+    }
+}
+
+/// What a JSON value is, for messages: `null`, `a boolean`, `a number`, `a string`, `an
+/// array`, `an object`.
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

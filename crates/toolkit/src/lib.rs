@@ -116,7 +116,7 @@ pub use command::{
 };
 pub use context::GithubContext;
 pub use env::{Env, is_github_actions};
-pub use event::{Event, EventError, EventPayload};
+pub use event::{Event, EventError, EventPayload, json_kind};
 pub use file_command::{FileCommand, FileCommandError, FileCommandParseError, parse_file_command};
 pub use input::{
     BOOLEAN_SPELLINGS, InputError, InputOptions, Inputs, env_name as input_env_name, one_of,
