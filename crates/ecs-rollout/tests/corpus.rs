@@ -47,7 +47,7 @@ fn corpus() -> Vec<(String, Value)> {
             let json: Value =
                 serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let def = if json.get("taskDefinition").is_some() {
-                taskdef::from_describe(text.as_bytes()).unwrap()
+                taskdef::from_describe(json).unwrap()
             } else {
                 json
             };

@@ -12,7 +12,7 @@
 //! them as the CLI sends them.
 
 use gantry_toolkit::json_kind;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A task definition that is not one (checked before anything is registered). The messages
 /// name the field, never a tool's input.
@@ -88,27 +88,22 @@ pub fn validate(def: &Value) -> Result<(), TaskDefError> {
     Ok(())
 }
 
-/// The task definition in a DescribeTaskDefinition answer (its JSON body), with the answer's
-/// `tags` in it when there are any (RegisterTaskDefinition takes them there).
+/// The task definition in a DescribeTaskDefinition answer (`{"taskDefinition": …, "tags":
+/// […]}`), with the answer's `tags` in it when there are any (RegisterTaskDefinition takes
+/// them there).
 ///
 /// # Errors
-/// The body is not JSON or has no `taskDefinition` object.
-pub fn from_describe(body: &[u8]) -> Result<Value, TaskDefError> {
-    let answer: Value = serde_json::from_slice(body).map_err(|e| {
-        invalid(format!(
-            "DescribeTaskDefinition answered with no JSON ({e})"
-        ))
-    })?;
-    let Some(Value::Object(def)) = answer.get("taskDefinition") else {
+/// The answer has no `taskDefinition` object.
+pub fn from_describe(mut answer: Value) -> Result<Value, TaskDefError> {
+    let Some(Value::Object(mut def)) = answer.get_mut("taskDefinition").map(Value::take) else {
         return Err(invalid(
             "DescribeTaskDefinition answered with no taskDefinition",
         ));
     };
-    let mut def: Map<String, Value> = def.clone();
-    if let Some(Value::Array(tags)) = answer.get("tags")
+    if let Some(Value::Array(tags)) = answer.get_mut("tags").map(Value::take)
         && !tags.is_empty()
     {
-        def.insert("tags".to_owned(), Value::Array(tags.clone()));
+        def.insert("tags".to_owned(), Value::Array(tags));
     }
     Ok(Value::Object(def))
 }

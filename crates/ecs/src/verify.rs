@@ -129,13 +129,12 @@ pub fn references(def: &Value, region: &str) -> Vec<Reference> {
             });
         };
         if let Some(image) = c.get("image").and_then(Value::as_str)
-            && ImageRef::parse(image).is_some()
+            && let Some(parsed) = ImageRef::parse(image)
         {
-            let region_of = ImageRef::parse(image).and_then(|i| i.ecr().map(|(_, r)| r.to_owned()));
             push(
                 "image".to_owned(),
                 Resource::Image(image.to_owned()),
-                other_region(region_of.as_deref()),
+                other_region(parsed.ecr().map(|(_, region)| region)),
             );
         }
         let secrets = c.get("secrets").and_then(Value::as_array);

@@ -700,7 +700,7 @@ impl Config {
 pub fn parse_task_definition_file(text: &str) -> Result<Value, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let v = if v.get("taskDefinition").is_some() {
-        gantry_ecs::taskdef::from_describe(text.as_bytes())
+        gantry_ecs::taskdef::from_describe(v)
     } else {
         Ok(v)
     };

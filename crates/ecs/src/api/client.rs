@@ -226,7 +226,12 @@ impl Ecs for SdkEcs {
                 message: format!("no answer body for task definition {name}"),
             });
         };
-        Ok(taskdef::from_describe(&bytes)?)
+        let answer = serde_json::from_slice(&bytes).map_err(|e| EcsError::Api {
+            operation: "DescribeTaskDefinition",
+            code: None,
+            message: format!("the answer is not JSON: {e}"),
+        })?;
+        Ok(taskdef::from_describe(answer)?)
     }
 
     async fn register_task_definition(&self, def: &Value) -> Result<String, EcsError> {
