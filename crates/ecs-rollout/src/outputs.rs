@@ -97,6 +97,13 @@ impl Report {
         }
     }
 
+    /// The deployment started and, as `wait: false` asks, is not watched.
+    pub fn started(&mut self, duration: Duration) {
+        self.status = Status::Started;
+        self.reason = "deployment started; not watched (wait: false)".to_owned();
+        self.duration = duration;
+    }
+
     /// How the step ends: `Ok` when the run succeeded, else the error it fails with (the
     /// reason, and where a rollback went).
     pub fn result(&self) -> Result<(), String> {

@@ -334,9 +334,7 @@ async fn roll<E: Ecs>(
         describe_strategy(before)
     ));
     if !config.wait {
-        report.status = Status::Started;
-        report.reason = "deployment started; not watched (wait: false)".to_owned();
-        report.duration = log.elapsed();
+        report.started(log.elapsed());
         return Ok(report);
     }
 

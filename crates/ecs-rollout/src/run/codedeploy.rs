@@ -102,9 +102,7 @@ pub async fn run<C: CodeDeploy, E: Ecs>(
         request.deployment_group
     ));
     if !config.wait {
-        report.status = Status::Started;
-        report.reason = "deployment started; not watched (wait: false)".to_owned();
-        report.duration = log.elapsed();
+        report.started(log.elapsed());
         return Ok(report);
     }
 
