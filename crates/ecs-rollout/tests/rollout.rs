@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::common;
 use aws_sdk_ecs::types as ecs;
 
-use common::{cancel_once, printed, rt};
+use common::{cancel_once, printed, rt, spawn_until};
 use gantry_testkit::ToolJob;
 use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
 
@@ -381,17 +381,9 @@ fn an_aws_error_after_the_update_rolls_back_and_reports_both() {
     let f = Fixture::new("awserror");
     f.driver
         .scenario(&f.cluster, &f.service, &[Scenario::Slow { after: 30.0 }]);
-    let child = f
-        .command(&[("image-ref", &f.image("v2"))])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while f.update_calls() < 2 {
-        assert!(start.elapsed() < Duration::from_secs(30), "no deployment");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let child = spawn_until(&mut f.command(&[("image-ref", &f.image("v2"))]), || {
+        f.update_calls() >= 2
+    });
     // Our deployment runs: the next poll fails as a call without permission would.
     f.driver.fail_calls(
         &f.cluster,
@@ -420,17 +412,10 @@ fn sigterm_while_a_call_hangs_rolls_back_within_five_seconds() {
     let f = Fixture::new("hang");
     f.driver
         .scenario(&f.cluster, &f.service, &[Scenario::Slow { after: 60.0 }]);
-    let mut child = f
-        .command(&[("image-ref", &f.image("v2"))])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let start = Instant::now();
-    while f.update_calls() < 2 {
-        assert!(start.elapsed() < Duration::from_secs(30), "no deployment");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let mut child = spawn_until(&mut f.command(&[("image-ref", &f.image("v2"))]), || {
+        f.update_calls() >= 2
+    });
     // ECS stops answering promptly: the watch's next DescribeServices (and the rollback's)
     // take 30 s each.
     let epoch = || {

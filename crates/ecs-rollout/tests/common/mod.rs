@@ -1,7 +1,7 @@
 //! Support shared by the integration tests of the `ecs-rollout` binary.
 #![allow(dead_code)]
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn rt() -> tokio::runtime::Runtime {
@@ -20,9 +20,8 @@ pub fn printed(out: &Output) -> String {
     )
 }
 
-/// Start `cmd`, wait until `started` says the deployment exists, then send SIGTERM as the
-/// runner does when a job is cancelled, and return what the binary did.
-pub fn cancel_once(cmd: &mut Command, started: impl Fn() -> bool) -> Output {
+/// Start `cmd` with its output captured, and return once `started` says the deployment exists.
+pub fn spawn_until(cmd: &mut Command, started: impl Fn() -> bool) -> Child {
     let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -36,6 +35,13 @@ pub fn cancel_once(cmd: &mut Command, started: impl Fn() -> bool) -> Output {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    child
+}
+
+/// Start `cmd`, wait until `started` says the deployment exists, then send SIGTERM as the
+/// runner does when a job is cancelled, and return what the binary did.
+pub fn cancel_once(cmd: &mut Command, started: impl Fn() -> bool) -> Output {
+    let child = spawn_until(cmd, started);
     std::thread::sleep(Duration::from_millis(500));
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
