@@ -855,6 +855,7 @@ mod tests {
             shift_step: None,
             propagate_tags: None,
             enable_ecs_managed_tags: false,
+            alarms: None,
         }
     }
 

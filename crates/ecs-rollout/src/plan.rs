@@ -279,6 +279,7 @@ pub fn update(
         circuit_breaker: settings.circuit_breaker,
         propagate_tags: settings.propagate_tags.map(|p| p.as_str().to_owned()),
         enable_ecs_managed_tags: settings.enable_ecs_managed_tags,
+        alarms: None,
     }
 }
 
@@ -339,6 +340,7 @@ mod tests {
             shift_step: None,
             propagate_tags: None,
             enable_ecs_managed_tags: false,
+            alarms: None,
         }
     }
 
@@ -673,6 +675,7 @@ mod tests {
                     circuit_breaker: settings.circuit_breaker,
                     propagate_tags: settings.propagate_tags.map(|p| p.as_str().to_owned()),
                     enable_ecs_managed_tags: settings.enable_ecs_managed_tags,
+                    alarms: None,
                 },
                 "{name}"
             );

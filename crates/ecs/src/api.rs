@@ -115,6 +115,17 @@ pub struct ServiceSnapshot {
     pub propagate_tags: Option<String>,
     /// `enableECSManagedTags`.
     pub enable_ecs_managed_tags: bool,
+    /// `deploymentConfiguration.alarms`, when the service has any.
+    pub alarms: Option<DeploymentAlarms>,
+}
+
+/// CloudWatch alarms ECS watches during a deployment (`deploymentConfiguration.alarms`); with
+/// `rollback`, ECS rolls the deployment back by itself when one of them goes to ALARM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentAlarms {
+    pub names: Vec<String>,
+    pub enable: bool,
+    pub rollback: bool,
 }
 
 /// One load balancer of a service on ECS's native blue/green, CANARY or LINEAR strategy: ECS
@@ -150,6 +161,8 @@ pub struct ServiceUpdate {
     pub propagate_tags: Option<String>,
     /// `enableECSManagedTags`; `None`: keep the service's.
     pub enable_ecs_managed_tags: Option<bool>,
+    /// `deploymentConfiguration.alarms`; `None`: keep the service's.
+    pub alarms: Option<DeploymentAlarms>,
 }
 
 /// A one-off task (RunTask) with a command override for one container.

@@ -81,9 +81,9 @@ pub mod verify;
 pub mod watch;
 
 pub use api::{
-    CircuitBreaker, Controller, Deployment, DeploymentStatus, Ecr, Ecs, EcsError, RolloutState,
-    SdkEcr, SdkEcs, ServiceDeploymentInfo, ServiceEvent, ServiceSnapshot, ServiceUpdate, Strategy,
-    TaskRun, TaskSnapshot, TrafficShift,
+    CircuitBreaker, Controller, Deployment, DeploymentAlarms, DeploymentStatus, Ecr, Ecs, EcsError,
+    RolloutState, SdkEcr, SdkEcs, ServiceDeploymentInfo, ServiceEvent, ServiceSnapshot,
+    ServiceUpdate, Strategy, TaskRun, TaskSnapshot, TrafficShift,
 };
 pub use deploy::deploy;
 pub use error::Error;

@@ -317,6 +317,7 @@ mod tests {
             shift_step: None,
             propagate_tags: None,
             enable_ecs_managed_tags: false,
+            alarms: None,
             arn: String::new(),
             name: "api".into(),
             status: "ACTIVE".into(),

@@ -570,6 +570,7 @@ mod tests {
             shift_step: None,
             propagate_tags: None,
             enable_ecs_managed_tags: false,
+            alarms: None,
             arn: "arn:svc".into(),
             name: "api".into(),
             status: "ACTIVE".into(),

@@ -100,6 +100,11 @@ fn snapshot(s: &sdk::Service) -> ServiceSnapshot {
         controller,
         strategy,
         circuit_breaker,
+        alarms: config.and_then(|c| c.alarms()).map(|a| DeploymentAlarms {
+            names: a.alarm_names().to_vec(),
+            enable: a.enable(),
+            rollback: a.rollback(),
+        }),
         bake_time_minutes: config.and_then(|c| c.bake_time_in_minutes()),
         current_service_deployment: s.current_service_deployment().map(str::to_owned),
         launch_type: s.launch_type().map(|l| l.as_str().to_owned()),
@@ -313,16 +318,47 @@ impl Ecs for SdkEcs {
                     .map(sdk::PropagateTags::from),
             )
             .set_enable_ecs_managed_tags(update.enable_ecs_managed_tags);
-        if let Some(cb) = update.circuit_breaker {
-            let breaker = sdk::DeploymentCircuitBreaker::builder()
-                .enable(cb.enable)
-                .rollback(cb.rollback)
-                .build();
-            req = req.deployment_configuration(
-                sdk::DeploymentConfiguration::builder()
-                    .deployment_circuit_breaker(breaker)
-                    .build(),
-            );
+        if update.circuit_breaker.is_some() || update.alarms.is_some() {
+            // UpdateService's deploymentConfiguration is one value: what is not sent may be
+            // reset, so the service's own (strategy, percents, bake time…) is sent back with
+            // only the asked-for parts changed.
+            let current = self
+                .client
+                .describe_services()
+                .cluster(&update.cluster)
+                .services(&update.service)
+                .send()
+                .await
+                .map_err(|e| api_error("DescribeServices", e))?
+                .services()
+                .iter()
+                .find(|s| s.status() != Some("INACTIVE"))
+                .and_then(|s| s.deployment_configuration().cloned());
+            let mut config =
+                current.unwrap_or_else(|| sdk::DeploymentConfiguration::builder().build());
+            if let Some(cb) = update.circuit_breaker {
+                config.deployment_circuit_breaker = Some(
+                    sdk::DeploymentCircuitBreaker::builder()
+                        .enable(cb.enable)
+                        .rollback(cb.rollback)
+                        .build(),
+                );
+            }
+            if let Some(alarms) = &update.alarms {
+                config.alarms = Some(
+                    sdk::DeploymentAlarms::builder()
+                        .set_alarm_names(Some(alarms.names.clone()))
+                        .enable(alarms.enable)
+                        .rollback(alarms.rollback)
+                        .build()
+                        .map_err(|e| EcsError::Api {
+                            operation: "UpdateService",
+                            code: None,
+                            message: format!("deployment alarms: {e}"),
+                        })?,
+                );
+            }
+            req = req.deployment_configuration(config);
         }
         let out = req
             .send()
