@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.ecs import models as ecs_models
 from moto.elbv2.models import elbv2_backends
 
@@ -310,16 +311,23 @@ def stop_service_deployment(state: State, body: Dict[str, Any]) -> Tuple[str, Di
             "__type": "InvalidParameterException",
             "message": f"stopType {stop_type} is not valid: ROLLBACK or ABORT.",
         }
-    deployment, service = rollout.deployment, rollout.service
-    if rollout.stopped or deployment["rolloutState"] != "IN_PROGRESS":
+    if rollout.stopped or rollout.deployment["rolloutState"] != "IN_PROGRESS":
         return "400 Bad Request", {
             "__type": "ConflictException",
             "message": f"The service deployment {arn} is not in progress.",
         }
+    roll_back(state, rollout, stop_type, f"Service deployment stopped ({stop_type}) by request.")
+    return "200 OK", {"serviceDeploymentArn": arn}
+
+
+def roll_back(state: State, rollout: Rollout, stop_type: str, reason: str) -> None:
+    """Stops an in-progress deployment as ECS does: traffic back on blue and, with ROLLBACK and
+    a previous revision, the service back on it."""
+    deployment, service = rollout.deployment, rollout.service
     rollout.stopped = StopRequest(type=stop_type, at=time.monotonic())
     state.driven.pop(deployment["id"], None)
     deployment["rolloutState"] = "FAILED"
-    deployment["rolloutStateReason"] = f"Service deployment stopped ({stop_type}) by request."
+    deployment["rolloutStateReason"] = reason
     state.log_transition(service, deployment, "FAILED")
     previous = rollout.previous
     if rollout.shift:
@@ -343,8 +351,36 @@ def stop_service_deployment(state: State, body: Dict[str, Any]) -> Tuple[str, Di
         service.task_definition = previous
         service.running_count = service.desired_count
         service.pending_count = 0
-        event(service, f"service deployment {arn} rolled back to {previous}.")
-    return "200 OK", {"serviceDeploymentArn": arn}
+        event(service, f"service deployment {rollout.arn} rolled back to {previous}.")
+
+
+def alarms_in_alarm(service: Any) -> List[str]:
+    """The service's deployment alarms in ALARM state, when ECS acts on them (enabled, with
+    rollback), read from moto's CloudWatch."""
+    config = getattr(service, "deployment_configuration", None) or {}
+    alarms = config.get("alarms") or {}
+    if not (alarms.get("enable") and alarms.get("rollback")):
+        return []
+    known = cloudwatch_backends[service._account_id][service.region_name].alarms
+    names = alarms.get("alarmNames") or []
+    return [n for n in names if n in known and known[n].state_value == "ALARM"]
+
+
+def tick_alarms(state: State) -> None:
+    """ECS watches a deployment's alarms while it is in progress (bake time included) and rolls
+    it back once one is in ALARM."""
+    for rollout in list(state.service_deployments.values()):
+        if rollout.stopped or rollout.deployment["rolloutState"] != "IN_PROGRESS":
+            continue
+        firing = alarms_in_alarm(rollout.service)
+        if firing and rollout.previous:
+            roll_back(
+                state,
+                rollout,
+                "ROLLBACK",
+                "Service deployment rolled back because the CloudWatch alarm(s) "
+                f"{', '.join(firing)} are in ALARM state.",
+            )
 
 
 def service_deployment(rollout: Rollout, brief: bool) -> Dict[str, Any]:
@@ -443,6 +479,7 @@ def step_task(run: TaskRun) -> bool:
 
 def tick(state: State) -> None:
     """Moves every rollout, one-off task and CANARY/LINEAR shift one step (lock held)."""
+    tick_alarms(state)
     for deployment_id, rollout in list(state.driven.items()):
         if rollout.stage in FINISHED_STAGES:
             del state.driven[deployment_id]

@@ -735,6 +735,38 @@ class TrafficShiftTest(EcsCase):
         wait_for(lambda: self.weights() == (100, 0), 1, "all traffic back on stable")
         self.assertEqual(self.primary()["rolloutState"], "FAILED")
 
+    def test_an_alarm_in_alarm_rolls_the_deployment_back(self):
+        # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html
+        # ECS watches the deployment's alarms and, with rollback on, rolls back by itself once
+        # one of them is in ALARM: nobody calls StopServiceDeployment. Alarms with rollback off
+        # are only watched.
+        cloudwatch = client("cloudwatch")
+        names = [unique("gate"), unique("watched")]
+        for name in names:
+            cloudwatch.put_metric_alarm(
+                AlarmName=name, ComparisonOperator="GreaterThanThreshold", Threshold=0.05,
+                EvaluationPeriods=1, Namespace="AWS/ApplicationELB", MetricName="RequestCount",
+                Statistic="Sum", Period=60,
+            )
+        self.strategy_service({"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 10.0},
+                               "alarms": {"alarmNames": names[1:], "enable": True, "rollback": False}})
+        self.scenario({"kind": "healthy", "after": 10})
+        self.update(self.td[1])
+        arn = self.service()["currentServiceDeployment"]
+        wait_for(lambda: self.weights() == (90, 10), 3, "the canary's 10 %")
+        cloudwatch.set_alarm_state(AlarmName=names[1], StateValue="ALARM", StateReason="test")
+        time.sleep(0.5)
+        self.assertEqual(self.service_deployment(arn)["status"], "IN_PROGRESS", "rollback off: watched only")
+        self.ecs.update_service(cluster=self.cluster, service="api", deploymentConfiguration={
+            **self.service()["deploymentConfiguration"],
+            "alarms": {"alarmNames": names, "enable": True, "rollback": True}})
+        cloudwatch.set_alarm_state(AlarmName=names[0], StateValue="ALARM", StateReason="test")
+        wait_for(lambda: self.service_deployment(arn)["status"] == "ROLLBACK_SUCCESSFUL", 3,
+                 "ECS's own rollback")
+        self.assertIn(names[0], self.service_deployment(arn)["statusReason"])
+        self.assertEqual(self.weights(), (100, 0))
+        self.assertEqual([d["taskDefinition"] for d in self.service()["deployments"]], [self.td[0]])
+
 
 # --- CodeDeploy's ECS blue/green engine -------------------------------------------------------------
 
