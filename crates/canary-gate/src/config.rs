@@ -89,6 +89,15 @@ pub const INPUTS: &[InputSpec] = &[
     .default("1")
     .flag("Tasks of the canary service while it is judged."),
     InputSpec::new(
+        "deployment-alarms",
+        "ECS's own CANARY or LINEAR deployment (no `canary-service`): put the policy's `min` / \
+         `max` of its critical CloudWatch and ALB metrics as CloudWatch alarms and attach them \
+         to the deployment with rollback, so that ECS rolls back by itself if the runner is \
+         lost. Needs cloudwatch:PutMetricAlarm.",
+    )
+    .default("true")
+    .flag("Attach the policy's thresholds as ECS deployment alarms."),
+    InputSpec::new(
         "steps",
         "Canary percentages, strictly increasing from 1 to 100, e.g. `10,25,50,100` or with a \
          duration each `10:5m,50:10m,100`.",
@@ -232,6 +241,7 @@ pub struct Config {
     /// Inputs given under an old name, said as warnings by the run.
     pub deprecations: Vec<String>,
     pub dry_run: bool,
+    pub deployment_alarms: bool,
 }
 
 impl Config {
@@ -491,6 +501,7 @@ impl Config {
             }
         };
         let dry_run = inputs.get_required_bool("dry-run")?;
+        let deployment_alarms = inputs.get_required_bool("deployment-alarms")?;
 
         let alb_inputs = [
             "listener-arn",
@@ -673,6 +684,7 @@ impl Config {
             timeout_input,
             deprecations,
             dry_run,
+            deployment_alarms,
         })
     }
 }

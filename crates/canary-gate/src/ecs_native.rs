@@ -28,10 +28,12 @@ use gantry_ecs::service_deployment::{Phase, phase, wait_rolled_back};
 use gantry_ecs::taskdef::short_name;
 use gantry_ecs::watch::WatchOutcome;
 use gantry_ecs::{
-    Ecs, Log, RolloutState, Scope, ServiceSnapshot, ServiceUpdate, Strategy, TrafficShift,
+    DeploymentAlarms, Ecs, Log, RolloutState, Scope, ServiceSnapshot, ServiceUpdate, Strategy,
+    TrafficShift,
 };
 use gantry_toolkit::Runner;
 
+use crate::alarms::{self, AlarmPlan, Alarms};
 use crate::config::{AlbTarget, Config, EcsTarget, OnInconclusive};
 use crate::duration::human;
 use crate::ecs_canary::{PENDING_TIMEOUT, service_error};
@@ -251,7 +253,7 @@ pub(crate) struct Native<'a, E, C> {
     pub rollout_cancel: &'a Stop,
 }
 
-impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
+impl<E: Ecs, C: CloudWatch + Alarms> Native<'_, E, C> {
     /// Starts (or adopts) the deployment, judges it, and promotes or rolls back.
     pub(crate) async fn run(
         &self,
@@ -301,6 +303,8 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
             (self.traffic.clone(), self.alb.clone())
         };
         let alb_baseline = alb.stable_target_group.clone();
+        let alarm_prefix = alarms::prefix(cluster, service_name);
+        let alarm_plan = alarms::plan(&self.config.policy, &alb, &alarm_prefix);
         let green_live = if swapped {
             Weights {
                 stable: live.canary,
@@ -334,8 +338,14 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
         };
 
         if self.config.dry_run {
+            let alarms = if self.config.deployment_alarms && !alarm_plan.alarms.is_empty() {
+                let names: Vec<&str> = alarm_plan.alarms.iter().map(|a| a.name.as_str()).collect();
+                format!(", with deployment alarms {}", names.join(", "))
+            } else {
+                String::new()
+            };
             let reason = format!(
-                "dry run: would deploy {} to {service_name} with ECS {} and judge every {}; nothing changed",
+                "dry run: would deploy {} to {service_name} with ECS {}{alarms} and judge every {}; nothing changed",
                 short_name(&task_definition),
                 strategy_name(&service),
                 human(self.config.interval)
@@ -376,11 +386,15 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
                     "cannot tag {service_name} with its baseline target group ({e}): a re-run while ECS shifts may mistake the groups once the new revision has more than half the traffic; allow ecs:TagResource"
                 ));
             }
+            let alarms = self
+                .put_alarms(&service, &alarm_plan, &alarm_prefix)
+                .await?;
             let started_ms = epoch_ms().saturating_sub(5_000);
             let update = ServiceUpdate {
                 cluster: cluster.clone(),
                 service: service_name.clone(),
                 task_definition: Some(task_definition.clone()),
+                alarms,
                 ..ServiceUpdate::default()
             };
             gantry_ecs::deploy(self.ecs, &service, &update, PENDING_TIMEOUT)
@@ -453,6 +467,50 @@ impl<E: Ecs, C: CloudWatch> Native<'_, E, C> {
             }
         };
         Ok((done, outputs))
+    }
+
+    /// Puts the plan's alarms in CloudWatch and returns the service's deployment alarms with
+    /// them attached (`None`: leave the service's as they are), saying what ECS will watch
+    /// without the runner and what only the run judges.
+    async fn put_alarms(
+        &self,
+        service: &ServiceSnapshot,
+        plan: &AlarmPlan,
+        prefix: &str,
+    ) -> anyhow::Result<Option<DeploymentAlarms>> {
+        if !self.config.deployment_alarms {
+            self.runner.info(
+                "deployment-alarms is false: if the runner is lost, ECS finishes the shift unjudged",
+            );
+            return Ok(None);
+        }
+        let (Some(cloudwatch), false) = (self.cloudwatch, plan.alarms.is_empty()) else {
+            self.runner.warning(
+                "no deployment alarm: the policy has no min or max on a critical ALB or CloudWatch metric, so if the runner is lost ECS finishes the shift unjudged",
+            );
+            return Ok(None);
+        };
+        for alarm in &plan.alarms {
+            cloudwatch.put_alarm(alarm).await.map_err(|e| {
+                anyhow!(
+                    "putting CloudWatch alarm {}: {e}; allow cloudwatch:PutMetricAlarm, or set 'deployment-alarms: false' to deploy without them",
+                    alarm.name
+                )
+            })?;
+        }
+        let names: Vec<String> = plan.alarms.iter().map(|a| a.name.clone()).collect();
+        self.runner.info(&format!(
+            "ECS rolls {} back by itself, runner or not, when any of these alarms is in ALARM: {}",
+            self.target.stable_service,
+            names.join(", ")
+        ));
+        if !plan.unwatched.is_empty() {
+            self.runner.info(&format!(
+                "judged by this run only: {}",
+                plan.unwatched.join(", ")
+            ));
+        }
+        Ok(alarms::attach(service.alarms.as_ref(), &names, prefix))
     }
 
     /// Looks every interval: ECS's progress, the weights it set, the evidence and the verdict.

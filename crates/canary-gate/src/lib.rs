@@ -58,6 +58,7 @@
 //! live one, and on a rollback verdict, SIGTERM or the timeout stops the service deployment with
 //! StopServiceDeployment (ROLLBACK); a promote lets ECS finish and waits for it.
 
+pub mod alarms;
 pub mod analysis;
 pub mod canary_service;
 pub mod config;

@@ -178,10 +178,43 @@ pub fn interval_from(m: &MetricSpec, percent: u8, values: &[Option<f64>]) -> Int
     }
 }
 
+/// One query of GetMetricData or of a metric-math alarm, by `id`, over `period` seconds (left
+/// for the caller to say whether it returns data).
+pub(crate) fn data_query(
+    id: &str,
+    q: &MetricQuery,
+    period: i32,
+) -> aws_sdk_cloudwatch::types::builders::MetricDataQueryBuilder {
+    match q {
+        MetricQuery::Stat {
+            namespace,
+            metric,
+            statistic,
+            dimensions,
+        } => {
+            let mut metric = Metric::builder().namespace(namespace).metric_name(metric);
+            for (k, v) in dimensions {
+                metric = metric.dimensions(Dimension::builder().name(k).value(v).build());
+            }
+            MetricDataQuery::builder().id(id).metric_stat(
+                MetricStat::builder()
+                    .metric(metric.build())
+                    .period(period)
+                    .stat(statistic)
+                    .build(),
+            )
+        }
+        MetricQuery::Expression(e) => MetricDataQuery::builder()
+            .id(id)
+            .expression(e)
+            .period(period),
+    }
+}
+
 /// CloudWatch over the SDK.
 #[derive(Debug, Clone)]
 pub struct SdkCloudWatch {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl SdkCloudWatch {
@@ -218,30 +251,7 @@ impl CloudWatch for SdkCloudWatch {
             .start_time(DateTime::from(start))
             .end_time(DateTime::from(end));
         for (i, q) in queries.iter().enumerate() {
-            let query = match q {
-                MetricQuery::Stat {
-                    namespace,
-                    metric,
-                    statistic,
-                    dimensions,
-                } => {
-                    let mut metric = Metric::builder().namespace(namespace).metric_name(metric);
-                    for (k, v) in dimensions {
-                        metric = metric.dimensions(Dimension::builder().name(k).value(v).build());
-                    }
-                    MetricDataQuery::builder().id(format!("q{i}")).metric_stat(
-                        MetricStat::builder()
-                            .metric(metric.build())
-                            .period(period)
-                            .stat(statistic)
-                            .build(),
-                    )
-                }
-                MetricQuery::Expression(e) => MetricDataQuery::builder()
-                    .id(format!("q{i}"))
-                    .expression(e)
-                    .period(period),
-            };
+            let query = data_query(&format!("q{i}"), q, period);
             request = request.metric_data_queries(query.return_data(true).build());
         }
         let mut values: Vec<Vec<f64>> = vec![Vec::new(); queries.len()];

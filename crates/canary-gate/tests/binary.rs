@@ -246,6 +246,11 @@ fn bad_inputs_are_refused_before_any_aws_call() {
         ),
         ("timeout", "1s", &["'timeout'", "1s", "raise the timeout"]),
         ("dry-run", "yes", &["'dry-run'", "yes", "true"]),
+        (
+            "deployment-alarms",
+            "on",
+            &["'deployment-alarms'", "on", "true"],
+        ),
         ("aws-region", "moon-1", &["aws-region", "moon-1"]),
         ("aws-max-attempts", "many", &["aws-max-attempts", "many"]),
         (

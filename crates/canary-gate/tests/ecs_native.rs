@@ -194,6 +194,7 @@ impl Fixture {
         for (k, v) in self.driver.aws_env() {
             cmd.env(k, v);
         }
+        cmd.env("AWS_ENDPOINT_URL_CLOUDWATCH", driver_cloudwatch_endpoint());
         let mut child = spawn_with_inputs(cmd, inputs);
         let mut seen: Vec<(i32, i32)> = Vec::new();
         let mut killed = false;
@@ -237,6 +238,28 @@ impl Fixture {
 struct Run {
     out: Output,
     seen: Vec<(i32, i32)>,
+}
+
+/// The CBOR translator in front of the ECS driver's moto, whose CloudWatch alarms the driver
+/// reads as ECS does.
+fn driver_cloudwatch_endpoint() -> String {
+    static PROXY: std::sync::OnceLock<support::cbor_proxy::CborProxy> = std::sync::OnceLock::new();
+    PROXY
+        .get_or_init(|| support::cbor_proxy::CborProxy::start(EcsDriver::shared().url()))
+        .url
+        .clone()
+}
+
+fn driver_cloudwatch() -> aws_sdk_cloudwatch::Client {
+    let conf = aws_sdk_cloudwatch::Config::builder()
+        .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+        .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+        .endpoint_url(driver_cloudwatch_endpoint())
+        .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
+            "testing", "testing", None, None, "t",
+        ))
+        .build();
+    aws_sdk_cloudwatch::Client::from_conf(conf)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -349,6 +372,140 @@ async fn sigterm_during_an_ecs_linear_deployment_rolls_it_back() {
     assert_eq!(service.task_definition(), Some(f.revisions[0].as_str()));
     let reason = tool.output("reason").unwrap();
     assert!(reason.starts_with("cancelled by SIGTERM"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_runner_leaves_ecs_to_roll_back_on_the_policys_alarms() {
+    let f = Fixture::new("nal", ecs::DeploymentStrategy::Canary).await;
+    let (new, live) = (HttpServer::start(), HttpServer::start());
+    let cloudwatch = driver_cloudwatch();
+    // The team's own deployment alarm, watched without rollback: it stays on the service.
+    let team = unique("team");
+    cloudwatch
+        .put_metric_alarm()
+        .alarm_name(&team)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+        .threshold(1.0)
+        .evaluation_periods(1)
+        .namespace("Team")
+        .metric_name("Errors")
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .period(60)
+        .send()
+        .await
+        .unwrap();
+    let mut config = f
+        .wait_until_settled()
+        .await
+        .deployment_configuration()
+        .cloned()
+        .unwrap();
+    config.alarms = Some(
+        ecs::DeploymentAlarms::builder()
+            .alarm_names(&team)
+            .enable(true)
+            .rollback(false)
+            .build()
+            .unwrap(),
+    );
+    f.ecs
+        .update_service()
+        .cluster(&f.cluster)
+        .service(SERVICE)
+        .deployment_configuration(config)
+        .send()
+        .await
+        .unwrap();
+    f.driver
+        .scenario(&f.cluster, SERVICE, &[Scenario::Healthy { after: 40.0 }]);
+    let mut inputs = f.inputs(2, &new, &live);
+    for (k, v) in &mut inputs {
+        if k == "interval" {
+            // a CloudWatch period, now that the policy reads CloudWatch
+            *v = "1s".into();
+        }
+        if k == "policy" {
+            v.push_str(
+                "  errors: {source: alb, kind: error-rate, max: 0.05}\n  latency: {source: alb, kind: latency, max-ratio: 1.5}\n",
+            );
+        }
+    }
+    // The runner dies (SIGKILL) once ECS has shifted the canary's 20 %.
+    let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
+    let died = f.run(&tool, &inputs, Some(("KILL", 2))).await;
+    let printed = text(&died.out);
+    assert_eq!(died.seen, vec![(100, 0), (80, 20)], "{printed}");
+    let ours = format!("gantry-canary-gate/{}/{SERVICE}/errors-max", f.cluster);
+    assert!(
+        printed.contains(&format!("when any of these alarms is in ALARM: {ours}")),
+        "{printed}"
+    );
+    assert!(printed.contains("judged by this run only: 'success' (a probe: only the run sends it), 'latency' (no min or max"), "{printed}");
+
+    // The alarm watches the new revision's group, at the policy's threshold.
+    let alarms = cloudwatch
+        .describe_alarms()
+        .alarm_names(&ours)
+        .send()
+        .await
+        .unwrap();
+    let alarm = &alarms.metric_alarms()[0];
+    assert_eq!(alarm.threshold(), Some(0.05));
+    let green = f.alb.canary.split(':').next_back().unwrap();
+    let watched: Vec<&str> = alarm
+        .metrics()
+        .iter()
+        .filter_map(|q| q.metric_stat()?.metric()?.dimensions().first()?.value())
+        .collect();
+    assert_eq!(watched, [green, green], "{alarm:?}");
+    // Attached beside the team's, with rollback; the strategy and its percents kept.
+    let service = f
+        .ecs
+        .describe_services()
+        .cluster(&f.cluster)
+        .services(SERVICE)
+        .send()
+        .await
+        .unwrap()
+        .services()[0]
+        .clone();
+    let config = service.deployment_configuration().unwrap();
+    let attached = config.alarms().unwrap();
+    assert_eq!(attached.alarm_names(), [team.clone(), ours.clone()]);
+    assert!(attached.enable() && attached.rollback());
+    assert_eq!(config.strategy(), Some(&ecs::DeploymentStrategy::Canary));
+    assert_eq!(
+        config
+            .canary_configuration()
+            .and_then(|c| c.canary_percent()),
+        Some(20.0)
+    );
+    assert_eq!(service.task_definition(), Some(f.revisions[1].as_str()));
+
+    // Nobody judges now; the alarm fires and ECS rolls back by itself.
+    cloudwatch
+        .set_alarm_state()
+        .alarm_name(&ours)
+        .state_value(aws_sdk_cloudwatch::types::StateValue::Alarm)
+        .state_reason("5xx above 5 %")
+        .send()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while f.weights().await != (100, 0) {
+        assert!(
+            Instant::now() < deadline,
+            "ECS did not roll back on the alarm"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let service = f.wait_until_settled().await;
+    assert_eq!(service.task_definition(), Some(f.revisions[0].as_str()));
+    assert_eq!(
+        f.calls("StopServiceDeployment"),
+        0,
+        "ECS rolled back, not the runner"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,7 +4,7 @@
 //! its JSON 1.0 protocol (`POST /` with `X-Amz-Target`) but not CBOR
 //! (getmoto/moto#9195). The proxy re-encodes each request body CBOR → JSON, forwards it, and
 //! re-encodes the reply JSON → CBOR; the metrics themselves live in the real emulator.
-//! Fields named `Timestamp(s)` / `StartTime` / `EndTime` are CBOR epoch timestamps (tag 1).
+//! Fields named `…Timestamp(s)` / `StartTime` / `EndTime` are CBOR epoch timestamps (tag 1).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -243,10 +243,10 @@ fn put_head(major: u8, n: u64, out: &mut Vec<u8>) {
 }
 
 fn is_timestamp(key: Option<&str>) -> bool {
-    matches!(
-        key,
-        Some("Timestamp" | "Timestamps" | "StartTime" | "EndTime")
-    )
+    // DescribeAlarms' StateUpdatedTimestamp, AlarmConfigurationUpdatedTimestamp, … too
+    key.is_some_and(|k| {
+        k.ends_with("Timestamp") || matches!(k, "Timestamps" | "StartTime" | "EndTime")
+    })
 }
 
 fn encode(v: &Value, key: Option<&str>, out: &mut Vec<u8>) {
