@@ -327,12 +327,13 @@ metrics:
             rollback,
         };
         // (name, the service's, ours, attached names; None: leave the service's)
-        let table: &[(
-            &str,
+        type Case<'a> = (
+            &'a str,
             Option<DeploymentAlarms>,
-            &[String],
+            &'a [String],
             Option<Vec<String>>,
-        )] = &[
+        );
+        let table: &[Case] = &[
             ("none before", None, &ours, Some(ours.clone())),
             (
                 "the team's kept, ours after",

@@ -267,9 +267,16 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
         }
     };
     let stop = match stopped {
-        Ok(Ok(verdict)) => {
-            return decide(runner, config, traffic, service, session, verdict).await;
-        }
+        // A signal between the last look and the decision: the job is cancelled, nothing is
+        // promoted.
+        Ok(Ok(verdict)) => match cancel.signal() {
+            Some(signal) => Halt::Signal(signal),
+            None => match decide(runner, config, traffic, service, session, verdict, cancel).await?
+            {
+                Decided::Done(done) => return Ok(done),
+                Decided::Halted(halt) => halt,
+            },
+        },
         Ok(Err(error)) => Halt::Error(error),
         Err(stop) => stop,
     };
@@ -312,7 +319,16 @@ async fn restore_stable<T: Traffic>(runner: &Runner, traffic: &T) -> anyhow::Res
     let mut wait = std::time::Duration::from_secs(1);
     for attempt in 1..=RESTORE_TRIES {
         match traffic.set_weights(Weights::STABLE).await {
-            Ok(()) => return Ok(()),
+            // Read back: a change that was in flight when the run stopped may land after ours.
+            Ok(()) => match traffic.weights().await {
+                Ok(w) if w.canary != 0 && attempt < RESTORE_TRIES => {
+                    runner.warning(&format!(
+                        "after restoring stable the canary has {} % (a change in flight landed later); setting stable again",
+                        w.canary_percent()
+                    ));
+                }
+                _ => return Ok(()),
+            },
             Err(e) if attempt < RESTORE_TRIES => {
                 runner.warning(&format!(
                     "restoring stable failed (try {attempt} of {RESTORE_TRIES}): {e}; trying again in {} s",
@@ -368,7 +384,40 @@ async fn watch_steps<T: Traffic, C: CloudWatch>(
     Ok(judge(&session.samples, &config.policy))
 }
 
-/// Acts on the verdict: traffic, then the service.
+/// How long a weight change in flight when a signal comes may still take before the restore
+/// that follows it: a call dropped in flight may land after that restore.
+const IN_FLIGHT_GRACE: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// What the decision came to: done, or a signal during the promotion's traffic move, after
+/// which stable gets the traffic back as when the watch is cancelled.
+enum Decided {
+    Done(Done),
+    Halted(Halt),
+}
+
+/// Runs `work` to the end, unless a signal beyond the `seen` ones comes first: then `work`
+/// still gets [`IN_FLIGHT_GRACE`] to finish (a call is not dropped in flight if it can be
+/// helped) and the signal is returned with what it gave, if anything.
+async fn finish_unless_signalled<F: std::future::Future>(
+    cancel: &Stop,
+    seen: u32,
+    work: F,
+) -> (Option<F::Output>, Option<gantry_toolkit::Signal>) {
+    tokio::pin!(work);
+    tokio::select! {
+        biased;
+        out = &mut work => (Some(out), None),
+        (signal, _) = cancel.signalled_beyond(seen) => {
+            let out = tokio::time::timeout(IN_FLIGHT_GRACE, &mut work).await.ok();
+            (out, Some(signal))
+        }
+    }
+}
+
+/// Acts on the verdict: traffic, then the service. Signals are listened for throughout: an
+/// ECS promotion's watch answers them itself (the stable service goes back to its last good
+/// revision); a traffic-only promotion lets its weight change in flight finish and then
+/// hands back to the caller, which restores stable.
 async fn decide<T: Traffic, S: CanaryService>(
     runner: &Runner,
     config: &Config,
@@ -376,24 +425,38 @@ async fn decide<T: Traffic, S: CanaryService>(
     service: &S,
     session: &mut Session,
     verdict: Verdict,
-) -> anyhow::Result<Done> {
+    cancel: &Stop,
+) -> anyhow::Result<Decided> {
     let Verdict {
         decision,
         reason,
         metrics,
     } = verdict;
+    let seen = cancel.signals();
     let promote = |reason: String| async move {
         service
             .promote()
             .await
             .map_err(|e| anyhow!("promoting the canary service: {e}"))?;
-        let w = if service.promotes_into_stable() {
-            Weights::STABLE
-        } else {
-            Weights::for_percent(100)
-        };
-        traffic.set_weights(w).await?;
-        anyhow::Ok((w, reason))
+        if service.promotes_into_stable() {
+            // All traffic back on the stable service, which now runs the canary's revision:
+            // the same move a signal would ask for.
+            traffic.set_weights(Weights::STABLE).await?;
+            return anyhow::Ok(Ok((Weights::STABLE, reason)));
+        }
+        let w = Weights::for_percent(100);
+        match finish_unless_signalled(cancel, seen, traffic.set_weights(w)).await {
+            (_, Some(signal)) => {
+                runner.warning(&format!(
+                    "{signal} came while promoting: the weight change in flight was let finish; stable gets the traffic back"
+                ));
+                Ok(Err(Halt::Signal(signal)))
+            }
+            (moved, None) => {
+                moved.ok_or_else(|| anyhow!("the promotion's weight change did not finish"))??;
+                Ok(Ok((w, reason)))
+            }
+        }
     };
     match action_for(decision, config.on_inconclusive, At::End) {
         Action::Promote => {
@@ -406,11 +469,16 @@ async fn decide<T: Traffic, S: CanaryService>(
                 (reason, "promoted")
             };
             let (w, reason) = match promote(reason).await {
-                Ok(done) => done,
-                Err(e) => return promotion_failed(traffic, service, session, metrics, e).await,
+                Ok(Ok(done)) => done,
+                Ok(Err(halt)) => return Ok(Decided::Halted(halt)),
+                Err(e) => {
+                    return promotion_failed(traffic, service, session, metrics, e)
+                        .await
+                        .map(Decided::Done);
+                }
             };
             session.log_weight(w, why);
-            Ok((
+            Ok(Decided::Done((
                 Outcome {
                     decision: Decision::Promote,
                     reason,
@@ -418,7 +486,7 @@ async fn decide<T: Traffic, S: CanaryService>(
                     verdicts: metrics,
                 },
                 None,
-            ))
+            )))
         }
         Action::Hold => {
             if let Some(warning) = sparse_alb_windows(config.interval, &config.policy) {
@@ -430,7 +498,7 @@ async fn decide<T: Traffic, S: CanaryService>(
                 live.canary_percent()
             );
             runner.warning(&reason);
-            Ok((
+            Ok(Decided::Done((
                 Outcome {
                     decision,
                     reason: reason.clone(),
@@ -438,7 +506,7 @@ async fn decide<T: Traffic, S: CanaryService>(
                     verdicts: metrics,
                 },
                 Some(reason),
-            ))
+            )))
         }
         // After the last look nothing continues: the safe side is stable.
         Action::RollBack | Action::Continue => {
@@ -452,7 +520,7 @@ async fn decide<T: Traffic, S: CanaryService>(
             } else {
                 format!("{reason}; stable restored to 100 %")
             };
-            Ok((
+            Ok(Decided::Done((
                 Outcome {
                     decision,
                     reason: reason.clone(),
@@ -460,7 +528,7 @@ async fn decide<T: Traffic, S: CanaryService>(
                     verdicts: metrics,
                 },
                 Some(reason),
-            ))
+            )))
         }
     }
 }

@@ -624,6 +624,70 @@ async fn restoring_stable_is_tried_again_when_the_load_balancer_fails() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sigterm_while_promoting_lets_the_call_in_flight_land_then_restores_stable() {
+    let a = alb("cgq");
+    let client = elb().await;
+    let (canary, baseline) = (HttpServer::start(), HttpServer::start());
+    let proxy = FaultProxy::start(&Services::get().moto_url());
+    let tool = job();
+    let mut inputs = canary_inputs(&a, probe_policy(&canary, &baseline));
+    inputs.retain(|(k, _)| *k != "steps");
+    inputs.push(("steps", "10,100".into()));
+    let mut cmd = command(&tool);
+    cmd.env("AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2", proxy.url());
+    let pairs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ToolJob::inputs(&mut cmd, &pairs);
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while weights(&client, &a).await != (90, 10) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the canary never got 10 %"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // No load balancer call while the step is judged: the next one is the promotion's, held
+    // 1.5 s as a slow API would hold it; the job is cancelled while it is in flight.
+    let before = proxy.requests().len();
+    proxy.inject([Fault::Delay(Duration::from_millis(1500))]);
+    while proxy.requests().len() == before {
+        assert!(std::time::Instant::now() < deadline, "no promotion started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let kill = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let printed = text(&out);
+    assert!(!out.status.success(), "{printed}");
+    // The held call landed (it was not dropped to land later), then stable got it all back.
+    assert!(
+        printed
+            .contains("SIGTERM came while promoting: the weight change in flight was let finish"),
+        "{printed}"
+    );
+    assert_eq!(weights(&client, &a).await, (100, 0), "{printed}");
+    assert_eq!(
+        tool.output("decision").as_deref(),
+        Some("rollback"),
+        "{printed}"
+    );
+    assert!(
+        tool.output("reason")
+            .unwrap()
+            .starts_with("cancelled by SIGTERM: stable restored to 100 %"),
+        "{printed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_rule_is_an_error_before_traffic_moves() {
     let a = alb("cgn");
     let client = elb().await;

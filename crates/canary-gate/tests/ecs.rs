@@ -425,3 +425,43 @@ async fn sigterm_while_shifting_restores_stable_and_scales_the_canary_to_zero() 
         "{printed}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_while_the_stable_service_takes_the_canary_rolls_it_back() {
+    let f = Fixture::new("cep").await;
+    let a = alb("cep");
+    let (canary, baseline) = (HttpServer::start(), HttpServer::start());
+    // The promotion's deployment of the stable service takes a while; the job is cancelled
+    // in the middle of it.
+    f.driver
+        .scenario(&f.cluster, "stable", &[Scenario::Healthy { after: 30.0 }]);
+    let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
+    let mut cmd = tool.command(tool.temp());
+    for (k, v) in Services::get().aws_env() {
+        cmd.env(k, v);
+    }
+    cmd.env("AWS_ENDPOINT_URL_ECS", f.driver.url());
+    let child = spawn_with_inputs(cmd, &f.inputs(&a, &canary, &baseline));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while f.service("stable").await.deployments()[0].task_definition() != Some(f.v2.as_str()) {
+        assert!(std::time::Instant::now() < deadline, "no promotion started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let kill = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let printed = text(&out);
+    assert!(!out.status.success(), "{printed}");
+    let stable = f.wait_until_settled("stable").await;
+    assert_eq!(stable.task_definition(), Some(f.v1.as_str()), "{printed}");
+    assert_eq!(weights(&elb().await, &a).await, (100, 0), "{printed}");
+    assert_eq!(f.service("canary").await.desired_count(), 0, "{printed}");
+    assert_eq!(tool.output("decision").as_deref(), Some("rollback"));
+    let reason = tool.output("reason").unwrap();
+    assert!(reason.contains("cancelled by SIGTERM"), "{reason}");
+    assert!(reason.contains("stable restored to 100 %"), "{reason}");
+}

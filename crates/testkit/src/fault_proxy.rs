@@ -1,5 +1,5 @@
 //! A loopback HTTP/1.1 proxy in front of a real service that injects faults on request: an
-//! error status, or a connection closed without an answer. Everything else is forwarded to the
+//! error status, a connection closed without an answer, or a delay. Everything else is forwarded to the
 //! real service unchanged, so a test sees real behaviour plus exactly the faults it asked for.
 //!
 //! It answers one request per connection (`Connection: close`), which every HTTP client
@@ -20,6 +20,8 @@ pub enum Fault {
     Status(u16),
     /// Read the request, then close the connection without a byte of answer.
     Drop,
+    /// Hold the request this long, then forward it: a slow API whose call still lands.
+    Delay(Duration),
 }
 
 /// One request as the proxy received it.
@@ -168,7 +170,10 @@ fn handle(conn: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io::Res
                 body.len()
             )?;
         }
-        None => {
+        Some(Fault::Delay(_)) | None => {
+            if let Some(Fault::Delay(hold)) = fault {
+                thread::sleep(hold);
+            }
             let mut up = TcpStream::connect(upstream)?;
             write!(up, "{method} {path} HTTP/1.1\r\n")?;
             for (k, v) in &headers {
