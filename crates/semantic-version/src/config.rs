@@ -45,6 +45,13 @@ pub const INPUTS: &[InputSpec] = &[
     )
     .flag("`branch=identifier` lines, e.g. `develop=beta`."),
     InputSpec::new(
+        "maintenance-branches",
+        "Maintenance branches, one a line or comma-separated: named like their line (`1.x`, \
+         `1.2.x`) or `branch=line` (`release/1=1.x`). They release fixes of an older line, only \
+         inside it.",
+    )
+    .flag("Maintenance branches: `1.x`, `1.2.x` or `branch=line`."),
+    InputSpec::new(
         "release-rules",
         "Extra release rules, a YAML list of `{type, scope, release}` (release major, minor, \
          patch or none).",
@@ -154,6 +161,7 @@ pub struct Config {
     pub release_branches: Vec<String>,
     /// `(branch, prerelease identifier)`.
     pub prerelease_branches: Vec<(String, String)>,
+    pub maintenance_branches: Vec<crate::maintenance::MaintenanceBranch>,
     pub rules: ReleaseRules,
     pub use_pr_title: bool,
     pub first_release: Version,
@@ -284,6 +292,25 @@ impl Config {
             prerelease_branches.push((branch.to_string(), id.to_string()));
         }
 
+        let raw_maintenance = inputs.get_list("maintenance-branches");
+        let maintenance_branches =
+            crate::maintenance::parse_branches(&raw_maintenance).map_err(|(entry, expected)| {
+                InputError::invalid("maintenance-branches", entry, expected)
+            })?;
+        for m in &maintenance_branches {
+            check_branch("maintenance-branches", &m.branch)?;
+            // Without `release-branches`, main and master release (and the default branch).
+            let releases = release_branches.contains(&m.branch)
+                || (release_branches.is_empty()
+                    && crate::release_plan::DEFAULT_RELEASE_BRANCHES.contains(&m.branch.as_str()));
+            if releases || prerelease_branches.iter().any(|(b, _)| *b == m.branch) {
+                return Err(ConfigError::Conflict(format!(
+                    "branch '{}' is in 'maintenance-branches' and is a release or prerelease branch ('release-branches' empty: main and master): one kind a branch",
+                    m.branch
+                )));
+            }
+        }
+
         let rules = ReleaseRules::parse(&inputs.get("release-rules").unwrap_or_default())
             .map_err(ConfigError::Rules)?;
         let use_pr_title = inputs.get_required_bool("use-pr-title")?;
@@ -375,6 +402,7 @@ impl Config {
             tag_format,
             release_branches,
             prerelease_branches,
+            maintenance_branches,
             rules,
             use_pr_title,
             first_release,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod conventional;
 pub mod git;
 pub mod github;
+pub mod maintenance;
 pub mod notes;
 pub mod outputs;
 pub mod release_plan;

@@ -27,6 +27,10 @@ pub struct PackageResult {
     /// Tags of the format that are not semantic versions.
     pub not_semver: Vec<String>,
     pub tag_format: String,
+    /// The floating tags (`vX`, `vX.Y`) the release takes: those no newer release holds.
+    pub floating: Vec<String>,
+    /// The release is the highest stable version: GitHub's latest.
+    pub latest: bool,
 }
 
 /// Outputs that are ours, in the order of `action.yml`.

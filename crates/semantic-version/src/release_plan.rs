@@ -8,6 +8,7 @@ use std::path::Path;
 
 use semver::Version;
 
+use crate::maintenance::{Line, MaintenanceBranch};
 use crate::tag_format::TagFormat;
 use crate::version::{VersionPlan, cmp_precedence};
 
@@ -18,6 +19,8 @@ pub enum ChannelKind {
     Stable,
     /// A prerelease branch: `X.Y.Z-<identifier>.N`.
     Prerelease(String),
+    /// A maintenance branch: stable versions inside its line only.
+    Maintenance(Line),
     /// Any other branch, a tag or a detached HEAD: a dev build, nothing released.
     Dev,
 }
@@ -67,29 +70,42 @@ pub fn dev_build_reason(
     branch: Option<&str>,
     release_branches: &[String],
     prerelease_branches: &[(String, String)],
+    maintenance_branches: &[MaintenanceBranch],
 ) -> String {
     let Some(branch) = branch else {
         return "a detached HEAD (no branch) is a dev build: nothing is released".to_owned();
     };
-    let prerelease = if prerelease_branches.is_empty() {
-        "none".to_owned()
-    } else {
-        prerelease_branches
-            .iter()
-            .map(|(b, _)| b.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+    let list = |names: Vec<&str>| {
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
     };
     format!(
-        "branch '{branch}' is a dev build: nothing is released, because it is not a release branch ({}) nor a prerelease branch ({prerelease}); set `release-branches` or `prerelease-branches` to release from it",
-        release_branches.join(", ")
+        "branch '{branch}' is a dev build: nothing is released, because it is not a release branch ({}), a prerelease branch ({}) nor a maintenance branch ({}); set `release-branches`, `prerelease-branches` or `maintenance-branches` to release from it",
+        release_branches.join(", "),
+        list(
+            prerelease_branches
+                .iter()
+                .map(|(b, _)| b.as_str())
+                .collect()
+        ),
+        list(
+            maintenance_branches
+                .iter()
+                .map(|m| m.branch.as_str())
+                .collect()
+        ),
     )
 }
 
-/// The channel of `branch` (`None`: detached) given the release and prerelease branches.
+/// The channel of `branch` (`None`: detached) given the release, maintenance and prerelease
+/// branches (in that order, when a name is in two lists).
 pub fn channel_of(
     release_branches: &[String],
     prerelease_branches: &[(String, String)],
+    maintenance_branches: &[MaintenanceBranch],
     branch: Option<&str>,
 ) -> ChannelKind {
     let Some(branch) = branch else {
@@ -97,6 +113,9 @@ pub fn channel_of(
     };
     if release_branches.iter().any(|b| b == branch) {
         return ChannelKind::Stable;
+    }
+    if let Some(m) = maintenance_branches.iter().find(|m| m.branch == branch) {
+        return ChannelKind::Maintenance(m.line);
     }
     match prerelease_branches.iter().find(|(b, _)| b == branch) {
         Some((_, id)) => ChannelKind::Prerelease(id.clone()),
@@ -115,7 +134,8 @@ pub struct Base<'a> {
 
 /// The base of the next version among the `versions` merged into `head`; `commit_of` gives
 /// each tag's commit. Tags at HEAD are this commit's own release, so the base is below them;
-/// of this channel only, because a stable release may mark the commit of a prerelease.
+/// of this channel only, because a stable release may mark the commit of a prerelease. On a
+/// maintenance branch the base is the highest release of its line.
 pub fn release_base<'a>(
     versions: &'a [(String, Version)],
     commit_of: impl Fn(&str) -> &'a str,
@@ -136,9 +156,15 @@ pub fn release_base<'a>(
                 }
         })
         .collect();
+    let line = match channel {
+        ChannelKind::Maintenance(line) => Some(line),
+        _ => None,
+    };
     let last = versions
         .iter()
-        .filter(|(t, v)| v.pre.is_empty() && commit_of(t) != head)
+        .filter(|(t, v)| {
+            v.pre.is_empty() && commit_of(t) != head && line.is_none_or(|l| l.contains(v))
+        })
         .max_by(|a, b| cmp_precedence(&a.1, &b.1));
     Base { at_head, last }
 }
@@ -387,9 +413,25 @@ mod tests {
             (Some("trunk"), ChannelKind::Dev),
             (Some("Main"), ChannelKind::Dev),
             (None, ChannelKind::Dev),
+            (
+                Some("1.x"),
+                ChannelKind::Maintenance(crate::maintenance::Line::parse("1.x").unwrap()),
+            ),
+            (
+                Some("release/0.9"),
+                ChannelKind::Maintenance(crate::maintenance::Line::parse("0.9.x").unwrap()),
+            ),
+            (Some("2.x"), ChannelKind::Dev),
         ];
+        let maintenance =
+            crate::maintenance::parse_branches(&["1.x".into(), "release/0.9=0.9.x".into()])
+                .unwrap();
         for (branch, channel) in cases {
-            assert_eq!(channel_of(&release, &pre, branch), channel, "{branch:?}");
+            assert_eq!(
+                channel_of(&release, &pre, &maintenance, branch),
+                channel,
+                "{branch:?}"
+            );
         }
     }
 
@@ -417,21 +459,29 @@ mod tests {
     fn a_dev_build_says_why() {
         let release = vec!["trunk".to_owned(), "main".to_owned()];
         let pre = vec![("next".to_owned(), "rc".to_owned())];
+        let maintenance = crate::maintenance::parse_branches(&["1.x".into()]).unwrap();
         let cases = [
             (
                 Some("feature/x"),
                 vec![],
-                "branch 'feature/x' is a dev build: nothing is released, because it is not a release branch (trunk, main) nor a prerelease branch (none)",
+                vec![],
+                "branch 'feature/x' is a dev build: nothing is released, because it is not a release branch (trunk, main), a prerelease branch (none) nor a maintenance branch (none)",
             ),
             (
                 Some("develop"),
                 pre.clone(),
-                "not a release branch (trunk, main) nor a prerelease branch (next)",
+                maintenance.clone(),
+                "not a release branch (trunk, main), a prerelease branch (next) nor a maintenance branch (1.x)",
             ),
-            (None, vec![], "a detached HEAD (no branch) is a dev build"),
+            (
+                None,
+                vec![],
+                vec![],
+                "a detached HEAD (no branch) is a dev build",
+            ),
         ];
-        for (branch, prerelease, fragment) in cases {
-            let reason = dev_build_reason(branch, &release, &prerelease);
+        for (branch, prerelease, maintenance, fragment) in cases {
+            let reason = dev_build_reason(branch, &release, &prerelease, &maintenance);
             assert!(reason.contains(fragment), "{branch:?}: {reason}");
         }
     }
@@ -495,6 +545,20 @@ mod tests {
                 ChannelKind::Prerelease("beta".to_owned()),
                 vec!["v1.1.0-beta.1"],
                 None,
+            ),
+            // A maintenance branch of 1.x starts from its line's highest release, even when
+            // a 2.x release was merged into it (a back-merge).
+            (
+                vec![("v1.4.2", "a"), ("v2.0.0", "b"), ("v1.3.0", "c")],
+                ChannelKind::Maintenance(crate::maintenance::Line::parse("1.x").unwrap()),
+                vec![],
+                Some("v1.4.2"),
+            ),
+            (
+                vec![("v1.4.2", "a"), ("v1.5.0", "b")],
+                ChannelKind::Maintenance(crate::maintenance::Line::parse("1.4.x").unwrap()),
+                vec![],
+                Some("v1.4.2"),
             ),
         ];
         for (list, channel, at_head, last) in cases {

@@ -21,6 +21,7 @@ use crate::analyze::{AnalyzeOptions, analyze};
 use crate::config::{Config, Package};
 use crate::git::{Git, LocalTag};
 use crate::github::{GitHubClient, ReleaseOutcome, ReleaseSpec, ensure_release};
+use crate::maintenance::{floating_tags, is_latest, out_of_line};
 use crate::notes::{NotesInput, NotesOptions, RepoLinks, prepend_changelog, release_notes};
 use crate::outputs::{self, PackageResult};
 use crate::release_plan::{
@@ -72,6 +73,7 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
     let channel_kind = channel_of(
         &release_branches,
         &config.prerelease_branches,
+        &config.maintenance_branches,
         branch.as_deref(),
     );
     let dev_reason = (channel_kind == ChannelKind::Dev).then(|| {
@@ -79,6 +81,7 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
             branch.as_deref(),
             &release_branches,
             &config.prerelease_branches,
+            &config.maintenance_branches,
         )
     });
     if let Some(reason) = &dev_reason {
@@ -91,6 +94,7 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         match &channel_kind {
             ChannelKind::Stable => "release branch".to_string(),
             ChannelKind::Prerelease(id) => format!("prerelease channel '{id}'"),
+            ChannelKind::Maintenance(line) => format!("maintenance line {line}"),
             ChannelKind::Dev => "dev build".to_string(),
         }
     ));
@@ -293,24 +297,28 @@ fn compute(
         ));
     }
 
+    // Every release tag of the format, on every branch: the local ones and, in a shallow
+    // clone, the remote's names (the tags of other branches are not fetched with their
+    // commits, but their versions are taken).
+    let everywhere = || -> anyhow::Result<Vec<(String, Version)>> {
+        let mut all = git.all_tags(&prefix).context("cannot list the tags")?;
+        all.extend(remote_tags.iter().cloned());
+        all.sort();
+        all.dedup_by(|a, b| a.0 == b.0);
+        Ok(package
+            .tag_format
+            .scan(all.iter().map(|(n, _)| n.as_str()))
+            .versions)
+    };
     let channel = match channel_kind {
-        ChannelKind::Stable => Channel::Stable,
+        ChannelKind::Stable | ChannelKind::Maintenance(_) => Channel::Stable,
         ChannelKind::Dev => Channel::Dev {
             commits_since_release: commits.len() as u64,
             short_sha: short(head).to_string(),
         },
         ChannelKind::Prerelease(id) => {
             // Numbers already used on any branch, not only below HEAD, are taken.
-            // The remote's names count too: in a shallow clone the tags of other branches
-            // are not fetched (their commits are not in it), but their numbers are taken.
-            let mut everywhere = git.all_tags(&prefix).context("cannot list the tags")?;
-            everywhere.extend(remote_tags.iter().cloned());
-            everywhere.sort();
-            everywhere.dedup_by(|a, b| a.0 == b.0);
-            let existing: Vec<Version> = package
-                .tag_format
-                .scan(everywhere.iter().map(|(n, _)| n.as_str()))
-                .versions
+            let existing: Vec<Version> = everywhere()?
                 .into_iter()
                 .filter(|(t, _)| !at_head.iter().any(|(h, _)| h == t))
                 .map(|(_, v)| v)
@@ -351,6 +359,25 @@ fn compute(
     })
     .map_err(|e| anyhow::anyhow!("{label}{e}"))?;
 
+    // What the release does to the other lines: its own line's bounds on a maintenance
+    // branch, the floating tags it may take, whether it is GitHub's latest.
+    let (mut floating, mut latest) = (Vec::new(), false);
+    if let (Some(version), true, None) = (&plan.version, plan.released, &plan.dev_tag) {
+        let all: Vec<Version> = everywhere()?.into_iter().map(|(_, v)| v).collect();
+        if let ChannelKind::Maintenance(line) = channel_kind {
+            let merged: Vec<&Version> = scan.versions.iter().map(|(_, v)| v).collect();
+            let elsewhere: Vec<Version> = all
+                .iter()
+                .filter(|v| !merged.contains(v))
+                .cloned()
+                .collect();
+            if let Some(why) = out_of_line(line, version, &analysis, &elsewhere) {
+                anyhow::bail!("{label}{why}");
+            }
+        }
+        floating = floating_tags(&package.tag_format, version, &all);
+        latest = is_latest(version, &all);
+    }
     let tag = release_tag(&plan, &package.tag_format, last_tag.as_deref());
     if let Some(released_as) = released_twice(&at_head, plan.released, &tag) {
         anyhow::bail!(
@@ -394,6 +421,8 @@ fn compute(
         analysis,
         not_semver,
         tag_format: package.tag_format_raw.clone(),
+        floating,
+        latest,
     })
 }
 
@@ -536,9 +565,13 @@ fn write_step(
         }
         Step::Floating => {
             floating.clear();
-            let format = crate::tag_format::TagFormat::parse(&r.tag_format)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            for name in [format.major_tag(version), format.minor_tag(version)] {
+            if r.floating.is_empty() {
+                runner.info(&format!(
+                    "no floating tag moves to {}: newer releases hold them",
+                    r.tag
+                ));
+            }
+            for name in r.floating.clone() {
                 git.set_floating_tag(&name, head)
                     .with_context(|| format!("cannot move tag {name}"))?;
                 floating.push(name);
@@ -584,7 +617,13 @@ fn write_step(
                 body: r.notes.clone(),
                 prerelease: r.plan.prerelease,
                 draft: false,
-                make_latest: None,
+                // GitHub would mark a fix of an older line latest, by date.
+                make_latest: r
+                    .plan
+                    .version
+                    .as_ref()
+                    .filter(|v| v.pre.is_empty())
+                    .map(|_| r.latest),
                 target_commitish: Some(head.to_owned()),
             };
             let rt = tokio::runtime::Builder::new_current_thread()

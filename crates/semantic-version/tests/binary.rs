@@ -420,6 +420,10 @@ fn every_bad_input_is_an_error_naming_it_and_writes_no_output() {
         ("release-branches", "-main"),
         ("prerelease-branches", "develop"),
         ("prerelease-branches", "develop=be ta"),
+        ("maintenance-branches", "legacy"),
+        ("maintenance-branches", "1.x, v1=1.x"),
+        ("maintenance-branches", "-1.x=1.x"),
+        ("maintenance-branches", "main=1.x"),
         ("release-rules", "- {type: docs, relase: patch}"),
         ("release-rules", "not: a list"),
         ("use-pr-title", "yes"),
@@ -1097,4 +1101,104 @@ fn notes_link_to_the_remote_or_the_repository_input_outside_a_runner() {
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(stdout(&out).contains("the notes have no links"));
     assert!(!job.output("notes").contains("/commit/"));
+}
+
+// ---- maintenance branches ----------------------------------------------------------------------
+
+#[test]
+fn a_maintenance_branch_releases_a_fix_of_its_line_without_touching_the_newer_one() {
+    let github = FakeReleases::start();
+    let job = released_job();
+    let floating = [("floating-tags", "true")];
+    // v1.2.3 was pushed by an earlier release; 1.x is cut from it.
+    job.repo.git(["push", "-q", "origin", "v1.2.3"]);
+    job.repo.git(["branch", "1.x"]);
+    job.commit("feat!: the new API");
+    let out = job.run(&floating);
+    assert!(out.status.success(), "{}", stdout(&out));
+    job.commit("feat: more of it");
+    let out = job.run(&floating);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(job.output("version"), "2.1.0");
+    let at = |tag: &str| job.origin.git(["rev-parse", &format!("{tag}^{{commit}}")]);
+    let v2 = at("v2");
+    assert_eq!(v2, at("v2.1.0"));
+
+    job.repo.git(["switch", "-q", "1.x"]);
+    let fix = job.commit("fix: backport the leak fix");
+    let on_1x = |job: &Job| {
+        let mut cmd = release_command(
+            job,
+            &github,
+            &[("maintenance-branches", "1.x"), ("floating-tags", "true")],
+        );
+        cmd.env("GITHUB_REF", "refs/heads/1.x")
+            .env("GITHUB_REF_NAME", "1.x");
+        ToolJob::run(&mut cmd)
+    };
+    let out = on_1x(&job);
+    let printed = stdout(&out);
+    assert!(out.status.success(), "{printed}");
+    assert!(
+        printed.contains("maintenance line 1.x (>=1.0.0 <2.0.0)"),
+        "{printed}"
+    );
+    assert_eq!(job.output("version"), "1.2.4");
+    assert_eq!(job.output("previous-version"), "1.2.3");
+    // v1 and v1.2 move to the fix; v2 and v2.1 stay where main put them.
+    assert_eq!(at("v1.2.4"), fix.trim());
+    assert_eq!(at("v1"), fix.trim());
+    assert_eq!(at("v1.2"), fix.trim());
+    assert_eq!(at("v2"), v2);
+    // GitHub would otherwise mark the newest by date latest.
+    let posts = github.requests("POST");
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].json()["tag_name"], "v1.2.4");
+    assert_eq!(posts[0].json()["make_latest"], "false");
+
+    // A breaking change cannot be released from 1.x: the error names it; nothing is written.
+    let breaking = job.commit("feat!: a 2.x change on the 1.x branch");
+    let before = job.origin_tags();
+    let out = on_1x(&job);
+    let printed = stdout(&out);
+    assert!(!out.status.success(), "{printed}");
+    let error = error_line(&printed);
+    assert!(
+        error.contains("2.0.0 is outside maintenance line 1.x (>=1.0.0 <2.0.0), because of"),
+        "{error}"
+    );
+    assert!(
+        error.contains(&format!(
+            "{} \"feat!: a 2.x change on the 1.x branch\"",
+            &breaking.trim()[..7]
+        )),
+        "{error}"
+    );
+    assert_eq!(job.origin_tags(), before);
+    assert_eq!(github.requests("POST").len(), 1);
+}
+
+#[test]
+fn a_maintenance_release_stays_below_the_lines_newer_releases() {
+    let job = released_job();
+    job.repo.git(["branch", "1.x"]);
+    job.commit("feat: 1.3 on main");
+    let out = job.run(&[]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(job.output("version"), "1.3.0");
+    job.repo.git(["switch", "-q", "1.x"]);
+    job.commit("feat: a feature on 1.x");
+    let mut cmd = job.command(job.repo.path());
+    cmd.env("GITHUB_REF", "refs/heads/1.x")
+        .env("GITHUB_REF_NAME", "1.x");
+    ToolJob::inputs(&mut cmd, &[("maintenance-branches", "1.x")]);
+    let out = ToolJob::run(&mut cmd);
+    let printed = stdout(&out);
+    assert!(!out.status.success(), "{printed}");
+    assert!(
+        error_line(&printed)
+            .contains("1.3.0 is not below 1.3.0, which another branch released in line 1.x"),
+        "{printed}"
+    );
+    assert_eq!(job.origin_tags(), ["v1.3.0"]);
 }
