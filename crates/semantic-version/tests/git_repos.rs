@@ -692,3 +692,81 @@ fn tags_are_signed_by_the_tagger_given() {
         "{object}"
     );
 }
+
+#[test]
+fn the_release_commit_is_made_beside_the_checkout_and_the_same_on_a_rerun() {
+    let repo = GitRepo::new();
+    repo.write("Cargo.toml", "[package]\nversion = \"1.0.0\"\n");
+    repo.write("run.sh", "#!/bin/sh\n");
+    repo.commit("feat: start");
+    // Executable in git whatever the file system says (`git add -A` would reset it).
+    git_in(repo.path(), &["update-index", "--chmod=+x", "run.sh"]);
+    git_in(repo.path(), &["commit", "-q", "-m", "chore: executable"]);
+    let head = git_in(repo.path(), &["rev-parse", "HEAD"]);
+    // A dirty checkout: the release commit neither takes nor touches it.
+    repo.write("Cargo.toml", "[package]\nversion = \"local edit\"\n");
+    let origin = GitRepo::bare();
+    repo.set_remote("origin", &origin.path().to_string_lossy());
+    let git = Git::new(repo.path()).with_tagger("Release Bot", "bot@example.com");
+    let files = [
+        semantic_version::git::ChangedFile {
+            path: "Cargo.toml".into(),
+            content: b"[package]\nversion = \"1.1.0\"\n".to_vec(),
+        },
+        semantic_version::git::ChangedFile {
+            path: "run.sh".into(),
+            content: b"#!/bin/sh\necho 1.1.0\n".to_vec(),
+        },
+        semantic_version::git::ChangedFile {
+            path: "CHANGELOG.md".into(),
+            content: b"# Changelog\n".to_vec(),
+        },
+    ];
+    let head = head.trim();
+    let sha = git
+        .commit_files(head, &files, "chore(release): v1.1.0")
+        .unwrap();
+    assert_eq!(git_in(repo.path(), &["rev-parse", &format!("{sha}^")]), head);
+    assert_eq!(
+        git_in(repo.path(), &["show", &format!("{sha}:Cargo.toml")]),
+        "[package]\nversion = \"1.1.0\""
+    );
+    assert_eq!(
+        git_in(repo.path(), &["diff", "--name-only", head, &sha]),
+        "CHANGELOG.md\nCargo.toml\nrun.sh"
+    );
+    // Modes kept; identity and date as promised.
+    assert!(git_in(repo.path(), &["ls-tree", &sha, "run.sh"]).starts_with("100755"));
+    assert_eq!(
+        git_in(repo.path(), &["show", "-s", "--format=%an|%ct", &sha]),
+        git_in(repo.path(), &["show", "-s", "--format=Release Bot|%ct", head])
+    );
+    // The checkout is as the job left it.
+    assert_eq!(git_in(repo.path(), &["rev-parse", "HEAD"]), head);
+    assert!(git_in(repo.path(), &["status", "--porcelain"]).contains("M Cargo.toml"));
+    // A re-run makes the same commit.
+    assert_eq!(
+        git.commit_files(head, &files, "chore(release): v1.1.0").unwrap(),
+        sha
+    );
+    assert_eq!(
+        git.file_at(head, "Cargo.toml").unwrap().unwrap(),
+        b"[package]\nversion = \"1.0.0\"\n"
+    );
+    assert_eq!(git.file_at(head, "missing").unwrap(), None);
+
+    // Pushed to a branch by force, read back, then refused as a non-fast-forward.
+    git.push_branch(&sha, "gantry-release/main", true).unwrap();
+    assert_eq!(
+        git.remote_branch("gantry-release/main").unwrap().as_deref(),
+        Some(sha.as_str())
+    );
+    assert_eq!(git.remote_branch("nope").unwrap(), None);
+    assert!(matches!(
+        git.push_branch(head, "gantry-release/main", false),
+        Err(GitError::PushRejected { .. })
+    ));
+    assert!(git.is_ancestor(head, &sha).unwrap());
+    assert!(!git.is_ancestor(&sha, head).unwrap());
+    assert!(!git.is_ancestor(&"f".repeat(40), head).unwrap());
+}

@@ -27,6 +27,7 @@ use gantry_toolkit::Stop;
 
 use crate::commit::Commit;
 
+mod commit;
 mod history;
 mod parse;
 mod tags;
@@ -35,6 +36,8 @@ mod tests;
 
 use crate::github::{FloatingPlan, TagPlan, plan_floating_tag, plan_tag};
 use parse::*;
+
+pub use commit::ChangedFile;
 
 /// The remote fetched from and pushed to.
 pub const DEFAULT_REMOTE: &str = "origin";
@@ -285,7 +288,7 @@ impl Git {
     }
 
     /// The commit `head` names, or the error that says why there is none.
-    fn head_commit(&self, head: &str) -> Result<String, GitError> {
+    pub(super) fn head_commit(&self, head: &str) -> Result<String, GitError> {
         check_rev("head", head)?;
         match self.resolve_commit(head)? {
             Some(sha) => Ok(sha),

@@ -282,7 +282,10 @@ pub(super) fn parse_push_porcelain(stdout: &[u8]) -> Vec<(String, Result<PushSta
         let Some(to) = refs.rsplit(':').next() else {
             continue;
         };
-        let Some(name) = to.strip_prefix("refs/tags/") else {
+        let Some(name) = to
+            .strip_prefix("refs/tags/")
+            .or_else(|| to.strip_prefix("refs/heads/"))
+        else {
             continue;
         };
         let summary = summary.unwrap_or_default().trim();

@@ -4,7 +4,7 @@ use super::*;
 
 impl Git {
     /// The identity for `git tag -a`: the configured one, else [`BOT_NAME`].
-    fn tagger_env(&self) -> Result<Vec<(&'static str, String)>, GitError> {
+    pub(super) fn tagger_env(&self) -> Result<Vec<(&'static str, String)>, GitError> {
         let (name, email) = match &self.tagger {
             Some((name, email)) => (name.clone(), email.clone()),
             None => {
@@ -137,6 +137,18 @@ impl Git {
             let plus = if *force { "+" } else { "" };
             refspecs.push(format!("{plus}refs/tags/{name}:refs/tags/{name}"));
         }
+        let pushed = self.push_refspecs(&refspecs)?;
+        self.fetcher.note(format!(
+            "pushed {} tag(s) to {}: {}",
+            pushed.len(),
+            self.remote(),
+            names.join(", ")
+        ));
+        Ok(pushed)
+    }
+
+    /// `refspecs` in one atomic push (hooks not run); what each ref became.
+    pub(super) fn push_refspecs(&self, refspecs: &[String]) -> Result<Vec<PushedTag>, GitError> {
         let mut args = vec![
             "-c",
             "http.lowSpeedLimit=1000",
@@ -183,16 +195,9 @@ impl Git {
             }
             return Err(self.repo().failed(&args, &output).into());
         }
-        let pushed: Vec<PushedTag> = results
+        Ok(results
             .into_iter()
             .filter_map(|(name, result)| result.ok().map(|status| PushedTag { name, status }))
-            .collect();
-        self.fetcher.note(format!(
-            "pushed {} tag(s) to {}: {}",
-            pushed.len(),
-            self.remote(),
-            names.join(", ")
-        ));
-        Ok(pushed)
+            .collect())
     }
 }
