@@ -18,3 +18,4 @@ pub mod rules;
 pub mod run;
 pub mod tag_format;
 pub mod version;
+pub mod version_files;
