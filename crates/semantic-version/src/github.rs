@@ -14,6 +14,7 @@ use std::future::Future;
 mod client;
 mod error;
 pub mod plan;
+mod pulls;
 mod steps;
 
 pub use client::GitHubClient;
@@ -23,6 +24,7 @@ pub use plan::{
     FloatingPlan, Release, ReleasePlan, ReleaseSpec, TagPlan, plan_floating_tag, plan_release,
     plan_tag, release_update,
 };
+pub use pulls::{Label, PULL_REQUESTS_WRITE, PullRef, PullRequest, Pulls};
 pub use steps::{
     FloatingOutcome, ReleaseOutcome, TagOutcome, ensure_floating_tag, ensure_release, ensure_tag,
     tag_commit,

@@ -52,7 +52,7 @@ impl GitHubClient {
 
     /// Send on the blocking pool; the decoded success, `None` on 404 when `missing_ok`, an
     /// error otherwise.
-    async fn json<T: DeserializeOwned + Send + 'static>(
+    pub(super) async fn json<T: DeserializeOwned + Send + 'static>(
         &self,
         method: Method,
         route: String,
@@ -93,7 +93,7 @@ impl GitHubClient {
         })
     }
 
-    async fn required<T: DeserializeOwned + Send + 'static>(
+    pub(super) async fn required<T: DeserializeOwned + Send + 'static>(
         &self,
         method: Method,
         route: String,

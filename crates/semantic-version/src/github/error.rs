@@ -96,6 +96,18 @@ pub enum GitHubError {
         /// What was wrong.
         message: String,
     },
+    /// A pull request from the branch into the base is already open (422 on create).
+    #[error(
+        "GitHub refused to open a pull request from {head} into {base}: one is already open (422 {message}); update that pull request instead of opening another, or close it and run again"
+    )]
+    PullExists {
+        /// Its head branch.
+        head: String,
+        /// Its base branch.
+        base: String,
+        /// GitHub's message.
+        message: String,
+    },
     /// The release tag exists at another commit.
     #[error(
         "tag {tag} already exists on GitHub at commit {existing}, not at {wanted}: a release tag is never moved; delete the tag if it is wrong, or release from the commit it marks"
@@ -117,7 +129,7 @@ impl GitHubError {
             GitHubError::Unauthorized { .. } => Some(401),
             GitHubError::Forbidden { .. } => Some(403),
             GitHubError::NotFound { .. } => Some(404),
-            GitHubError::Unprocessable { .. } => Some(422),
+            GitHubError::Unprocessable { .. } | GitHubError::PullExists { .. } => Some(422),
             GitHubError::RateLimited { status, .. } | GitHubError::Status { status, .. } => {
                 Some(*status)
             }
