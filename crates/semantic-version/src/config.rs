@@ -92,6 +92,53 @@ pub const INPUTS: &[InputSpec] = &[
         "A file to prepend the release notes to (such as CHANGELOG.md). Empty for none.",
     )
     .flag("CHANGELOG file to prepend the notes to."),
+    InputSpec::new(
+        "mode",
+        "`direct`: release on the push. `release-pr`: open or update a release pull request \
+         (version files and CHANGELOG bumped, notes as its body); merging it releases.",
+    )
+    .default("direct")
+    .flag("direct or release-pr."),
+    InputSpec::new(
+        "release-pr-branch",
+        "release-pr mode: the pull request's branch; `${branch}` is the release branch.",
+    )
+    .default("gantry-release/${branch}")
+    .flag("The release pull request's branch."),
+    InputSpec::new(
+        "release-pr-title",
+        "release-pr mode: the pull request's title; `${tag}` the tags, `${version}` the \
+         versions.",
+    )
+    .default("release: ${tag}")
+    .flag("The release pull request's title."),
+    InputSpec::new(
+        "release-pr-per-package",
+        "release-pr mode with `packages`: one pull request per package instead of one for all.",
+    )
+    .default("false")
+    .flag("One release pull request per package."),
+    InputSpec::new(
+        "version-files",
+        "Files whose version the release sets, one a line or comma-separated, relative to the \
+         working directory: Cargo.toml, Cargo.lock, package.json, package-lock.json, \
+         pyproject.toml, Chart.yaml, VERSION, or any file with an `x-gantry-version` marker. \
+         With `packages`, give `version-files` per package instead.",
+    )
+    .flag("Files whose version the release sets."),
+    InputSpec::new(
+        "chart-app-version",
+        "Set a Helm Chart.yaml's `appVersion` too (not only its `version`).",
+    )
+    .default("false")
+    .flag("Set Chart.yaml's appVersion too."),
+    InputSpec::new(
+        "commit-changelog",
+        "direct mode: commit the CHANGELOG and version files in a release commit on the \
+         branch, which the tag then marks (needs a push to the branch).",
+    )
+    .default("false")
+    .flag("Commit CHANGELOG and version files before tagging."),
     InputSpec::new("create-tag", "Create and push the annotated release tag.")
         .default("true")
         .flag("Create and push the annotated tag."),
@@ -151,9 +198,29 @@ pub struct Package {
     pub tag_format: TagFormat,
     /// The format as written, for messages.
     pub tag_format_raw: String,
+    /// The files whose version its release sets, relative to the working directory.
+    pub version_files: Vec<PathBuf>,
 }
 
-#[derive(Debug)]
+/// How a release is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// On the push to a release branch.
+    Direct,
+    /// Through a release pull request, on its merge.
+    ReleasePr,
+}
+
+/// The release pull request's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleasePr {
+    /// `${branch}` is the release branch.
+    pub branch: String,
+    pub title: String,
+    pub per_package: bool,
+}
+
+#[derive(Debug, Clone)]
 pub struct Config {
     pub token: Option<String>,
     pub working_directory: PathBuf,
@@ -169,6 +236,10 @@ pub struct Config {
     /// One entry without a name when `packages` is empty.
     pub packages: Vec<Package>,
     pub changelog: Option<PathBuf>,
+    pub mode: Mode,
+    pub release_pr: ReleasePr,
+    pub chart_app_version: bool,
+    pub commit_changelog: bool,
     pub create_tag: bool,
     pub create_release: bool,
     pub floating_tags: bool,
@@ -212,6 +283,8 @@ struct PackageSpec {
     paths: Paths,
     #[serde(rename = "tag-format")]
     tag_format: Option<String>,
+    #[serde(rename = "version-files", default)]
+    version_files: Paths,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -339,6 +412,34 @@ impl Config {
                 working_directory.join(p)
             }
         });
+        let mode = inputs.get_choice(
+            "mode",
+            &[("direct", Mode::Direct), ("release-pr", Mode::ReleasePr)],
+        )?;
+        let release_pr = ReleasePr {
+            branch: inputs.get_required("release-pr-branch")?,
+            title: inputs.get_required("release-pr-title")?,
+            per_package: inputs.get_required_bool("release-pr-per-package")?,
+        };
+        check_branch(
+            "release-pr-branch",
+            &crate::release_pr::branch_name(&release_pr.branch, "main"),
+        )?;
+        if !release_pr.title.contains("${tag}") && !release_pr.title.contains("${version}") {
+            return Err(InputError::invalid(
+                "release-pr-title",
+                &release_pr.title,
+                "a title with `${tag}` or `${version}`, such as `release: ${tag}`",
+            )
+            .into());
+        }
+        let chart_app_version = inputs.get_required_bool("chart-app-version")?;
+        let commit_changelog = inputs.get_required_bool("commit-changelog")?;
+        let version_files: Vec<PathBuf> = inputs
+            .get_list("version-files")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
         let create_tag = inputs.get_required_bool("create-tag")?;
         let create_release = inputs.get_required_bool("create-release")?;
         let floating_tags = inputs.get_required_bool("floating-tags")?;
@@ -373,9 +474,49 @@ impl Config {
                 paths: Vec::new(),
                 tag_format: tag_format.clone(),
                 tag_format_raw: tag_format_raw.clone(),
+                version_files,
             }],
+            Some(_) if !version_files.is_empty() => {
+                return Err(ConfigError::Conflict(
+                    "'version-files' is set with 'packages': give each package its own `version-files` in 'packages'".into(),
+                ));
+            }
             Some(yaml) => parse_packages(&yaml)?,
         };
+        if mode == Mode::ReleasePr && !create_tag {
+            return Err(ConfigError::Conflict(
+                "'mode' is release-pr but 'create-tag' is false: merging the pull request releases by tagging its merge commit; set create-tag: true".into(),
+            ));
+        }
+        if mode == Mode::ReleasePr
+            && changelog.is_none()
+            && packages.iter().all(|p| p.version_files.is_empty())
+        {
+            return Err(ConfigError::Conflict(
+                "'mode' is release-pr but there is nothing for its commit to change: set 'changelog' or 'version-files' (GitHub opens no pull request without a change)".into(),
+            ));
+        }
+        if commit_changelog
+            && changelog.is_none()
+            && packages.iter().all(|p| p.version_files.is_empty())
+        {
+            return Err(ConfigError::Conflict(
+                "'commit-changelog' is true but there is nothing to commit: set 'changelog' or 'version-files'".into(),
+            ));
+        }
+        if mode == Mode::ReleasePr && commit_changelog {
+            return Err(ConfigError::Conflict(
+                "'commit-changelog' is for direct mode: in release-pr mode the pull request carries the CHANGELOG; remove commit-changelog".into(),
+            ));
+        }
+        if mode == Mode::ReleasePr && !dry_run && token.is_none() {
+            return Err(InputError::invalid(
+                "token",
+                "",
+                "a GitHub token with contents: write and pull-requests: write, because mode is release-pr (or dry-run: true)",
+            )
+            .into());
+        }
 
         if create_release && !create_tag {
             return Err(ConfigError::Conflict(
@@ -409,6 +550,10 @@ impl Config {
             pre_major,
             packages,
             changelog,
+            mode,
+            release_pr,
+            chart_app_version,
+            commit_changelog,
             create_tag,
             create_release,
             floating_tags,
@@ -485,11 +630,17 @@ fn parse_packages(yaml: &str) -> Result<Vec<Package>, ConfigError> {
             .unwrap_or_else(|| format!("{name}-v${{version}}"));
         let tag_format = TagFormat::parse(&raw)
             .map_err(|e| ConfigError::Packages(format!("package '{name}': {e}")))?;
+        let version_files = match spec.version_files {
+            Paths::None => Vec::new(),
+            Paths::One(p) => vec![PathBuf::from(p)],
+            Paths::Many(p) => p.into_iter().map(PathBuf::from).collect(),
+        };
         out.push(Package {
             name,
             paths,
             tag_format,
             tag_format_raw: raw,
+            version_files,
         });
     }
     for (i, a) in out.iter().enumerate() {

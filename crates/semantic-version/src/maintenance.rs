@@ -200,7 +200,13 @@ mod tests {
     #[test]
     fn lines_parse_and_contain() {
         // (raw, line, inside, outside)
-        let table: &[(&str, Option<(u64, Option<u64>)>, &[&str], &[&str])] = &[
+        type Case<'a> = (
+            &'a str,
+            Option<(u64, Option<u64>)>,
+            &'a [&'a str],
+            &'a [&'a str],
+        );
+        let table: &[Case] = &[
             (
                 "1.x",
                 Some((1, None)),
@@ -296,7 +302,15 @@ mod tests {
         let major = Line::parse("1.x").unwrap();
         let minor = Line::parse("1.4.x").unwrap();
         // (name, line, next, commits, released elsewhere, error contains; None: allowed)
-        let table: &[(&str, Line, &str, &[&str], &[&str], Option<&str>)] = &[
+        type Case<'a> = (
+            &'a str,
+            Line,
+            &'a str,
+            &'a [&'a str],
+            &'a [&'a str],
+            Option<&'a str>,
+        );
+        let table: &[Case] = &[
             (
                 "a fix on 1.x",
                 major,

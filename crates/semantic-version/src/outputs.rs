@@ -31,6 +31,25 @@ pub struct PackageResult {
     pub floating: Vec<String>,
     /// The release is the highest stable version: GitHub's latest.
     pub latest: bool,
+    /// `mode: release-pr`: the release pull request that proposes this release, or whose
+    /// merge this run released.
+    pub release_pr: Option<PrRef>,
+    /// `mode: release-pr` holds the release for its pull request: nothing released this run.
+    pub held: bool,
+}
+
+/// A release pull request, for the outputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrRef {
+    pub number: u64,
+    pub url: String,
+}
+
+impl PackageResult {
+    /// Whether this run released it (a release pull request only proposes).
+    pub fn released(&self) -> bool {
+        self.plan.released && !self.held
+    }
 }
 
 /// Outputs that are ours, in the order of `action.yml`.
@@ -52,6 +71,8 @@ pub const FIXED_OUTPUTS: &[&str] = &[
     "dev-tag",
     "skip",
     "deploy-all",
+    "release-pr",
+    "release-pr-url",
 ];
 
 fn bool_str(b: bool) -> String {
@@ -81,7 +102,7 @@ pub fn of_result(r: &PackageResult) -> Vec<(&'static str, String)> {
         ("tag", r.tag.clone()),
         ("previous-tag", r.previous_tag.clone()),
         ("bump", r.plan.bump.as_str().to_string()),
-        ("released", bool_str(r.plan.released)),
+        ("released", bool_str(r.released())),
         ("prerelease", bool_str(r.plan.prerelease)),
         ("major", opt(r.plan.major())),
         ("minor", opt(r.plan.minor())),
@@ -96,6 +117,20 @@ pub fn of_result(r: &PackageResult) -> Vec<(&'static str, String)> {
         ("dev-tag", r.dev_tag.clone()),
         ("skip", bool_str(r.analysis.skip_ci)),
         ("deploy-all", bool_str(r.analysis.deploy_all)),
+        (
+            "release-pr",
+            r.release_pr
+                .as_ref()
+                .map(|p| p.number.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "release-pr-url",
+            r.release_pr
+                .as_ref()
+                .map(|p| p.url.clone())
+                .unwrap_or_default(),
+        ),
     ]
 }
 
@@ -147,7 +182,8 @@ pub fn values(results: &[PackageResult], monorepo: bool) -> Vec<(String, String)
             out.push((format!("{}-{name}", r.package), value));
         }
     }
-    let released: Vec<&PackageResult> = results.iter().filter(|r| r.plan.released).collect();
+    let released: Vec<&PackageResult> = results.iter().filter(|r| r.released()).collect();
+    let pr = results.iter().find_map(|r| r.release_pr.as_ref());
     for name in FIXED_OUTPUTS {
         let value = match *name {
             "released" => bool_str(!released.is_empty()),
@@ -181,6 +217,8 @@ pub fn values(results: &[PackageResult], monorepo: bool) -> Vec<(String, String)
                 .unwrap_or_default(),
             "bump" => "none".to_string(),
             "prerelease" => bool_str(released.iter().any(|r| r.plan.prerelease)),
+            "release-pr" => pr.map(|p| p.number.to_string()).unwrap_or_default(),
+            "release-pr-url" => pr.map(|p| p.url.clone()).unwrap_or_default(),
             _ => String::new(),
         };
         out.push(((*name).to_string(), value));

@@ -11,14 +11,12 @@
 //! and leave the local clone without the tag. The GitHub release is made with the API
 //! (gantry-github); it needs the token. The decisions are [`crate::release_plan`]'s.
 
-use std::path::PathBuf;
-
 use anyhow::Context as _;
-use gantry_toolkit::{EventPayload, GithubContext, Runner, Stop, Summary};
+use gantry_toolkit::{EventPayload, GithubContext, Runner, Stop};
 use semver::Version;
 
 use crate::analyze::{AnalyzeOptions, analyze};
-use crate::config::{Config, Package};
+use crate::config::{Config, Mode, Package};
 use crate::git::{Git, LocalTag};
 use crate::github::{GitHubClient, ReleaseOutcome, ReleaseSpec, ensure_release};
 use crate::maintenance::{floating_tags, is_latest, out_of_line};
@@ -29,8 +27,8 @@ use crate::release_plan::{
     higher_release_unseen, newest_prerelease, plan_writes, release_base, release_branches,
     release_tag, released_twice,
 };
-use crate::rules::Bump;
-use crate::version::{Channel, PlanReason, VersionInput, next_version};
+use crate::report::report;
+use crate::version::{Channel, VersionInput, next_version};
 
 pub fn run(runner: &Runner) -> anyhow::Result<()> {
     // Masked before anything could print it.
@@ -162,34 +160,16 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         results.push(result);
     }
 
-    stop.check("writing the outputs").map_err(stopped_early)?;
-    // Files first, so that the output naming one always names a complete file.
-    let notes_dir = notes_dir(runner)?;
-    for r in &mut results {
-        let file = notes_dir.join(if r.package.is_empty() {
-            format!("{}-notes.md", step_id(runner))
-        } else {
-            format!("{}-{}-notes.md", step_id(runner), r.package)
-        });
-        std::fs::write(&file, &r.notes)
-            .with_context(|| format!("cannot write {}", file.display()))?;
-        r.notes_file = file.to_string_lossy().into_owned();
+    if config.mode == Mode::ReleasePr && channel_kind != ChannelKind::Dev {
+        return crate::propose::release_pr(&run, results, &channel_kind, &links, &date);
     }
-    for (name, value) in outputs::values(&results, config.monorepo()) {
-        runner.set_output(&name, &value)?;
-    }
-    let mut summary = Summary::new();
-    summary_of(
-        &mut summary,
-        &results,
-        config.dry_run,
-        dev_reason.as_deref(),
-    );
-    runner.write_summary(&summary)?;
-
+    report(&run, &mut results, dev_reason.as_deref())?;
     if config.dry_run {
         runner.info("dry-run: no CHANGELOG, tag or release written");
         return Ok(());
+    }
+    if config.commit_changelog && results.iter().any(|r| r.released() && r.dev_tag.is_empty()) {
+        return crate::propose::commit_then_publish(&run, &results, branch.as_deref());
     }
     publish_all(&run, &results)
 }
@@ -197,16 +177,16 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
 /// What every step of one run reads: the runner, the inputs, the job's context, the repository,
 /// the commit being released and when to stop. One value instead of the same six arguments.
 #[derive(Clone, Copy)]
-struct Run<'a> {
-    runner: &'a Runner,
-    config: &'a Config,
-    context: &'a GithubContext,
-    git: &'a Git,
-    head: &'a str,
-    stop: &'a Stop,
+pub(crate) struct Run<'a> {
+    pub(crate) runner: &'a Runner,
+    pub(crate) config: &'a Config,
+    pub(crate) context: &'a GithubContext,
+    pub(crate) git: &'a Git,
+    pub(crate) head: &'a str,
+    pub(crate) stop: &'a Stop,
 }
 
-fn compute(
+pub(crate) fn compute(
     run: &Run<'_>,
     package: &Package,
     channel_kind: &ChannelKind,
@@ -386,8 +366,16 @@ fn compute(
     }
     if plan.released && config.create_tag && plan.dev_tag.is_none() {
         // Before anything is written: a tag of this name at another commit is a clear error.
+        // With commit-changelog the tag marks the release commit on top of HEAD (a re-run).
         if let Some(existing) = git.tag_exists(&tag).context("cannot read the tags")?
             && existing != head
+            && !(config.commit_changelog
+                && git
+                    .resolve_commit(&format!("{existing}^"))
+                    .ok()
+                    .flatten()
+                    .as_deref()
+                    == Some(head))
         {
             anyhow::bail!(
                 "{label}tag {tag} already exists at commit {} (not this commit {}): it was released from another branch or the history was rewritten; delete that tag or merge its commit",
@@ -423,6 +411,8 @@ fn compute(
         tag_format: package.tag_format_raw.clone(),
         floating,
         latest,
+        release_pr: None,
+        held: false,
     })
 }
 
@@ -430,7 +420,7 @@ fn compute(
 /// raced against [`Stop::wait`]. When one fails or the run stops, the error says which writes
 /// were done and which were not: a re-run on the same commit finds the done ones in place
 /// (each is idempotent) and does the rest.
-fn publish_all(run: &Run<'_>, results: &[PackageResult]) -> anyhow::Result<()> {
+pub(crate) fn publish_all(run: &Run<'_>, results: &[PackageResult]) -> anyhow::Result<()> {
     let Run {
         runner,
         config,
@@ -498,7 +488,7 @@ fn publish_all(run: &Run<'_>, results: &[PackageResult]) -> anyhow::Result<()> {
 }
 
 /// A stop before any write.
-fn stopped_early(stopped: gantry_toolkit::Stopped) -> anyhow::Error {
+pub(crate) fn stopped_early(stopped: gantry_toolkit::Stopped) -> anyhow::Error {
     anyhow::anyhow!("{stopped}; nothing was written: re-run the job to release")
 }
 
@@ -661,31 +651,8 @@ fn write_step(
     Ok(())
 }
 
-fn short(sha: &str) -> &str {
+pub(crate) fn short(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
-}
-
-fn step_id(runner: &Runner) -> String {
-    runner
-        .env()
-        .get_non_empty("GITHUB_ACTION")
-        .unwrap_or("local")
-        .replace(
-            |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_',
-            "_",
-        )
-        + &format!("-{}", std::process::id())
-}
-
-fn notes_dir(runner: &Runner) -> anyhow::Result<PathBuf> {
-    let dir = runner
-        .env()
-        .get_non_empty("RUNNER_TEMP")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("gantry-semantic-version");
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir)
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`, from the system clock (civil-from-days).
@@ -705,96 +672,4 @@ fn today() -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-fn summary_of(
-    summary: &mut Summary,
-    results: &[PackageResult],
-    dry_run: bool,
-    dev_reason: Option<&str>,
-) {
-    summary.heading(2, "semantic-version");
-    if dry_run {
-        summary.paragraph("Dry run: nothing was written.");
-    }
-    if let Some(reason) = dev_reason {
-        summary.paragraph(&format!("Dev build: {reason}."));
-    }
-    for r in results {
-        if !r.package.is_empty() {
-            summary.heading(3, &format!("Package `{}`", r.package));
-        }
-        let v = |v: &Option<Version>| v.as_ref().map_or("—".to_string(), ToString::to_string);
-        let reason = match r.plan.reason {
-            PlanReason::FirstRelease => "first release",
-            PlanReason::Bump => "commits since the last release",
-            PlanReason::ReleaseAs => "Release-As footer",
-            PlanReason::NothingToRelease => "nothing to release",
-            PlanReason::NothingNewSincePrerelease => "nothing new since the last prerelease",
-            PlanReason::DevBuild => "dev build",
-        };
-        summary.table(
-            ["", "value"],
-            [
-                vec!["version".to_string(), format!("`{}`", v(&r.plan.version))],
-                vec!["previous".to_string(), format!("`{}`", v(&r.plan.previous))],
-                vec!["tag".to_string(), r.tag.clone()],
-                vec!["bump".to_string(), r.plan.bump.as_str().to_string()],
-                vec!["released".to_string(), r.plan.released.to_string()],
-                vec!["why".to_string(), reason.to_string()],
-                vec!["commits".to_string(), r.commit_count.to_string()],
-            ],
-        );
-        let rows: Vec<Vec<String>> = r
-            .analysis
-            .commits
-            .iter()
-            .map(|c| {
-                let (ty, scope) = c.conventional.as_ref().map_or_else(
-                    || (String::new(), String::new()),
-                    |cc| (cc.r#type.clone(), cc.scope.clone().unwrap_or_default()),
-                );
-                vec![
-                    format!("`{}`", c.short_sha()),
-                    ty,
-                    scope,
-                    if c.counts() {
-                        c.bump.as_str().to_string()
-                    } else {
-                        format!("{} (not counted)", Bump::None.as_str())
-                    },
-                    c.subject.clone(),
-                ]
-            })
-            .collect();
-        if !rows.is_empty() {
-            summary.table(["sha", "type", "scope", "bump", "subject"], rows);
-        }
-        if !r.analysis.unparseable.is_empty() {
-            let body = r
-                .analysis
-                .unparseable
-                .iter()
-                .map(|u| format!("- `{}` {}: {}", short(&u.sha), u.subject, u.reason))
-                .collect::<Vec<_>>()
-                .join("\n");
-            summary.details(
-                &match r.analysis.unparseable.len() {
-                    1 => "1 commit is not a Conventional Commit (not counted)".to_owned(),
-                    n => format!("{n} commits are not Conventional Commits (not counted)"),
-                },
-                &body,
-            );
-        }
-        if !r.not_semver.is_empty() {
-            summary.paragraph(&format!(
-                "{} tags match `{}` but are not semantic versions (skipped).",
-                r.not_semver.len(),
-                r.tag_format
-            ));
-        }
-        if !r.notes.is_empty() {
-            summary.details("Release notes", &r.notes);
-        }
-    }
 }

@@ -424,6 +424,13 @@ fn every_bad_input_is_an_error_naming_it_and_writes_no_output() {
         ("maintenance-branches", "1.x, v1=1.x"),
         ("maintenance-branches", "-1.x=1.x"),
         ("maintenance-branches", "main=1.x"),
+        ("mode", "pr"),
+        ("release-pr-branch", "-release"),
+        ("release-pr-title", "release"),
+        ("release-pr-per-package", "sometimes"),
+        ("chart-app-version", "yes"),
+        ("commit-changelog", "1"),
+        ("commit-changelog", "true"),
         ("release-rules", "- {type: docs, relase: patch}"),
         ("release-rules", "not: a list"),
         ("use-pr-title", "yes"),
@@ -487,6 +494,22 @@ fn conflicting_inputs_are_errors() {
         &[("create-tag", "false"), ("floating-tags", "true")][..],
         &[("create-release", "true"), ("token", "")][..],
         &[("prerelease-branches", "main=beta")][..],
+        &[("mode", "release-pr")][..],
+        &[
+            ("mode", "release-pr"),
+            ("changelog", "C.md"),
+            ("create-tag", "false"),
+            ("create-release", "false"),
+        ][..],
+        &[
+            ("mode", "release-pr"),
+            ("changelog", "C.md"),
+            ("commit-changelog", "true"),
+        ][..],
+        &[
+            ("version-files", "VERSION"),
+            ("packages", "api: {paths: [api]}"),
+        ][..],
     ] {
         let out = job.run(inputs);
         assert!(!out.status.success(), "{inputs:?}");
@@ -1201,4 +1224,54 @@ fn a_maintenance_release_stays_below_the_lines_newer_releases() {
         "{printed}"
     );
     assert_eq!(job.origin_tags(), ["v1.3.0"]);
+}
+
+// ---- release commits ---------------------------------------------------------------------------
+
+#[test]
+fn commit_changelog_tags_a_release_commit_with_the_changelog_and_version_files() {
+    let job = released_job();
+    job.repo.write("VERSION", "1.2.3\n");
+    job.repo.write(
+        "web/package.json",
+        "{\n    \"name\": \"web\",\n    \"version\": \"1.2.3\"\n}\n",
+    );
+    job.commit("feat: the feature");
+    job.repo
+        .git(["push", "-q", "origin", "HEAD:refs/heads/main"]);
+    let head = job.repo.git(["rev-parse", "HEAD"]);
+    let inputs = [
+        ("commit-changelog", "true"),
+        ("changelog", "CHANGELOG.md"),
+        ("version-files", "VERSION, web/package.json"),
+    ];
+    let out = job.run(&inputs);
+    let printed = stdout(&out);
+    assert!(out.status.success(), "{printed}");
+    assert_eq!(job.output("version"), "1.3.0");
+    let origin = |args: &[&str]| job.origin.git(args);
+    let release = origin(&["rev-parse", "main"]);
+    // The tag marks the release commit, a child of the released commit.
+    assert_eq!(origin(&["rev-parse", "v1.3.0^{commit}"]), release);
+    assert_eq!(origin(&["rev-parse", "main^"]), head);
+    assert_eq!(
+        origin(&["log", "-1", "--format=%s", "main"]),
+        "chore(release): v1.3.0"
+    );
+    assert_eq!(origin(&["show", "main:VERSION"]), "1.3.0");
+    assert_eq!(
+        origin(&["diff", "main^", "main", "--", "web/package.json"])
+            .lines()
+            .filter(|l| l.starts_with('+') || l.starts_with('-'))
+            .filter(|l| !l.starts_with("+++") && !l.starts_with("---"))
+            .collect::<Vec<_>>(),
+        ["-    \"version\": \"1.2.3\"", "+    \"version\": \"1.3.0\""]
+    );
+    assert!(origin(&["show", "main:CHANGELOG.md"]).contains("## [1.3.0]"));
+    // The checkout is untouched; a re-run of the job finds the release done.
+    assert_eq!(job.repo.git(["rev-parse", "HEAD"]), head);
+    let out = job.run(&inputs);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(origin(&["rev-parse", "main"]), release);
+    assert_eq!(job.output("version"), "1.3.0");
 }

@@ -726,7 +726,10 @@ fn the_release_commit_is_made_beside_the_checkout_and_the_same_on_a_rerun() {
     let sha = git
         .commit_files(head, &files, "chore(release): v1.1.0")
         .unwrap();
-    assert_eq!(git_in(repo.path(), &["rev-parse", &format!("{sha}^")]), head);
+    assert_eq!(
+        git_in(repo.path(), &["rev-parse", &format!("{sha}^")]),
+        head
+    );
     assert_eq!(
         git_in(repo.path(), &["show", &format!("{sha}:Cargo.toml")]),
         "[package]\nversion = \"1.1.0\""
@@ -739,14 +742,18 @@ fn the_release_commit_is_made_beside_the_checkout_and_the_same_on_a_rerun() {
     assert!(git_in(repo.path(), &["ls-tree", &sha, "run.sh"]).starts_with("100755"));
     assert_eq!(
         git_in(repo.path(), &["show", "-s", "--format=%an|%ct", &sha]),
-        git_in(repo.path(), &["show", "-s", "--format=Release Bot|%ct", head])
+        git_in(
+            repo.path(),
+            &["show", "-s", "--format=Release Bot|%ct", head]
+        )
     );
     // The checkout is as the job left it.
     assert_eq!(git_in(repo.path(), &["rev-parse", "HEAD"]), head);
     assert!(git_in(repo.path(), &["status", "--porcelain"]).contains("M Cargo.toml"));
     // A re-run makes the same commit.
     assert_eq!(
-        git.commit_files(head, &files, "chore(release): v1.1.0").unwrap(),
+        git.commit_files(head, &files, "chore(release): v1.1.0")
+            .unwrap(),
         sha
     );
     assert_eq!(

@@ -11,4 +11,5 @@ mod git_repos;
 mod github_api;
 mod github_pulls;
 mod notes;
+mod release_pr;
 mod versions;
