@@ -260,3 +260,85 @@ fn a_push_opens_one_release_pull_request_and_its_merge_releases() {
     assert_eq!(r.github.pulls().len(), 1);
     assert_eq!(r.github.releases().len(), 1);
 }
+
+#[test]
+fn monorepo_packages_get_one_pull_request_or_one_each() {
+    for per_package in [false, true] {
+        let repo = GitRepo::new();
+        for name in ["api", "web"] {
+            repo.write(
+                format!("{name}/package.json"),
+                format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"0.4.0\"\n}}\n"),
+            );
+        }
+        repo.commit("feat: start");
+        repo.git(["tag", "-a", "api-v0.4.0", "-m", "api"]);
+        repo.git(["tag", "-a", "web-v0.4.0", "-m", "web"]);
+        repo.write("api/src.txt", "a");
+        repo.commit("fix(api): a");
+        repo.write("web/src.txt", "w");
+        repo.commit("feat(web): w");
+        let origin = GitRepo::bare();
+        repo.set_remote("origin", &origin.path().to_string_lossy());
+        repo.git(["push", "-q", "origin", "HEAD:refs/heads/main", "--tags"]);
+        let github = ReleasesStandIn::start("octo/app", TOKEN);
+        let tool = ToolJob::new(env!("CARGO_BIN_EXE_semantic-version"));
+        let mut cmd = tool.command(repo.path());
+        cmd.env("GITHUB_REPOSITORY", "octo/app")
+            .env("GITHUB_API_URL", github.api_url())
+            .env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_REF_NAME", "main")
+            .env("INPUT_TOKEN", TOKEN);
+        let per = per_package.to_string();
+        ToolJob::inputs(
+            &mut cmd,
+            &[
+                ("mode", "release-pr"),
+                ("release-pr-per-package", per.as_str()),
+                (
+                    "packages",
+                    "api: {paths: [api], version-files: [api/package.json]}\nweb: {paths: [web], version-files: web/package.json}",
+                ),
+            ],
+        );
+        let out = ToolJob::run(&mut cmd);
+        assert!(out.status.success(), "{}", text(&out));
+        let mut pulls: Vec<(String, String)> = github
+            .pulls()
+            .into_iter()
+            .map(|p| (p.head, p.title))
+            .collect();
+        pulls.sort();
+        let show = |branch: &str, path: &str| origin.git(["show", &format!("{branch}:{path}")]);
+        if per_package {
+            assert_eq!(
+                pulls,
+                [
+                    (
+                        "gantry-release/main--api".into(),
+                        "release: api-v0.4.1".into()
+                    ),
+                    (
+                        "gantry-release/main--web".into(),
+                        "release: web-v0.5.0".into()
+                    )
+                ]
+            );
+            assert!(show("gantry-release/main--api", "api/package.json").contains("0.4.1"));
+            assert!(show("gantry-release/main--api", "web/package.json").contains("0.4.0"));
+            assert!(show("gantry-release/main--web", "web/package.json").contains("0.5.0"));
+        } else {
+            assert_eq!(
+                pulls,
+                [(
+                    "gantry-release/main".into(),
+                    "release: api-v0.4.1, web-v0.5.0".into()
+                )]
+            );
+            assert!(show("gantry-release/main", "api/package.json").contains("0.4.1"));
+            assert!(show("gantry-release/main", "web/package.json").contains("0.5.0"));
+        }
+        assert_eq!(output(&tool, "api-released"), "false");
+        assert_eq!(output(&tool, "web-version"), "0.5.0");
+    }
+}
