@@ -14,6 +14,7 @@ pub mod maintenance;
 pub mod notes;
 pub mod outputs;
 pub mod propose;
+pub mod release;
 pub mod release_files;
 pub mod release_plan;
 pub mod release_pr;

@@ -18,11 +18,11 @@ use crate::git::ChangedFile;
 use crate::github::{GitHubClient, GitHubError, PullRequest, Pulls};
 use crate::notes::RepoLinks;
 use crate::outputs::{PackageResult, PrRef};
+use crate::release::{Run, compute, publish_all, short};
 use crate::release_files::{PackageRelease, release_files};
 use crate::release_plan::ChannelKind;
 use crate::release_pr::{self, Existing, Next, PENDING, Proposed, TAGGED};
 use crate::report::report;
-use crate::run::{Run, compute, publish_all, short};
 
 /// Release pull request mode after the versions were computed at HEAD (`results`, one per
 /// package): releases a merged pull request, or proposes the next release.

@@ -7,8 +7,8 @@ use gantry_toolkit::{Runner, Summary};
 use semver::Version;
 
 use crate::outputs::{self, PackageResult};
+use crate::release::{Run, short, stopped_early};
 use crate::rules::Bump;
-use crate::run::{Run, short, stopped_early};
 use crate::version::PlanReason;
 
 /// Writes each result's notes file, then the outputs (naming complete files) and the summary.
