@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use gantry_testkit::ecs_driver::{EcsDriver, Scenario};
-use gantry_testkit::http::{FakeHttp, Response, closed_port};
+use gantry_testkit::http::{FakeHttp, Request, Response, closed_port};
 use gantry_testkit::{Act, ActRun, GitRepo, Services, workspace_root};
 use serde_json::{Value, json};
 
@@ -199,6 +199,106 @@ fn aws(aws_env: &[(String, String)], request: Value) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The part of the notification URL that stands for an incoming-webhook credential (a Slack
+/// or Teams URL's path is one): it must never show in the run's log.
+const NOTIFY_SECRET_PATH: &str = "T0PIPE-B0PIPE-n0t1fyS3cretPath";
+/// The HMAC key of the signed notifications (`notify-webhook-secret`).
+const NOTIFY_KEY: &str = "pipeline-notify-hmac-key-0001";
+
+/// A loopback receiver of a reusable workflow's notification, and the act secrets file that
+/// points the workflow at it (`NOTIFY_URL`, and `NOTIFY_SECRET` when `signed`): secrets in a
+/// file, not on act's command line.
+struct Notify {
+    server: FakeHttp,
+    format: &'static str,
+    signed: bool,
+    secrets: tempfile::NamedTempFile,
+}
+
+impl Notify {
+    fn start(format: &'static str, signed: bool) -> Notify {
+        let server = FakeHttp::start(|_| Response::text(200, "ok"));
+        let mut text = format!(
+            "NOTIFY_URL={}/services/{NOTIFY_SECRET_PATH}\n",
+            server.url()
+        );
+        if signed {
+            text.push_str(&format!("NOTIFY_SECRET={NOTIFY_KEY}\n"));
+        }
+        let secrets = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(secrets.path(), text).unwrap();
+        Notify {
+            server,
+            format,
+            signed,
+            secrets,
+        }
+    }
+
+    /// The one notification of `run`, as JSON: posted to the secret URL, signed when asked,
+    /// and the URL's secret path nowhere in what act printed.
+    fn one(&self, run: &ActRun, event: &str) -> Value {
+        for (what, text) in [
+            ("log", run.log()),
+            ("stdout", run.stdout.clone()),
+            ("stderr", run.stderr.clone()),
+        ] {
+            assert!(
+                !text.contains(NOTIFY_SECRET_PATH),
+                "the notification URL shows in act's {what}"
+            );
+        }
+        let got: Vec<Request> = self.server.requests();
+        assert_eq!(got.len(), 1, "one notification: {got:?}\n{}", run.report());
+        let r = &got[0];
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.path, format!("/services/{NOTIFY_SECRET_PATH}"));
+        assert_eq!(r.header("Content-Type"), Some("application/json"));
+        assert_eq!(r.header("X-Gantry-Event"), Some(event), "{}", r.text());
+        let signature = r.header("X-Gantry-Signature-256").map(str::to_owned);
+        if self.signed {
+            assert_eq!(
+                signature,
+                Some(hmac_sha256(NOTIFY_KEY, &r.body)),
+                "{}",
+                r.text()
+            );
+        } else {
+            assert_eq!(signature, None);
+        }
+        r.json()
+    }
+}
+
+/// `sha256=<hex>` of `body` with `key`, computed by Python's `hmac` (not by the code tested).
+fn hmac_sha256(key: &str, body: &[u8]) -> String {
+    use std::io::Write as _;
+    let mut child = Command::new(Services::get().python())
+        .args([
+            "-c",
+            "import hashlib, hmac, sys; print('sha256=' + hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())",
+            key,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// The `*Title*\nvalue` fields of a Slack message's blocks.
+fn slack_fields(message: &Value) -> Vec<String> {
+    message["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["fields"].as_array().cloned().unwrap_or_default())
+        .map(|f| f["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn assert_no_deployment_api(run: &ActRun) {
     assert!(
         run.log()
@@ -211,7 +311,11 @@ fn assert_no_deployment_api(run: &ActRun) {
 /// Runs the build-images caller on a push whose commit changes `changed` of the three
 /// services api, web and worker; returns the run and the registry digest of each service's
 /// `sha-<commit>` image (None: not pushed).
-fn monorepo_build(all_services: bool, changed: &[&str]) -> (ActRun, Vec<Option<String>>) {
+fn monorepo_build(
+    all_services: bool,
+    changed: &[&str],
+    notify: Option<&Notify>,
+) -> (ActRun, Vec<Option<String>>) {
     let services = Services::get();
     let prefix = format!("gantry-test/{}", unique("pipelines"));
     let repo = GitRepo::new();
@@ -223,6 +327,7 @@ fn monorepo_build(all_services: bool, changed: &[&str]) -> (ActRun, Vec<Option<S
             ("__REGISTRY__", &services.registry()),
             ("__DOCKER__", &services.docker().display().to_string()),
             ("__ALL__", if all_services { "true" } else { "false" }),
+            ("__NOTIFY_FORMAT__", notify.map_or("json", |n| n.format)),
         ],
     );
     for service in ["api", "web", "worker"] {
@@ -245,11 +350,14 @@ fn monorepo_build(all_services: bool, changed: &[&str]) -> (ActRun, Vec<Option<S
     let after = repo.commit("feat: a change");
     repo.git(["branch", "-M", "main"]);
 
-    let run = act(&repo, "build.yml")
+    let mut act = act(&repo, "build.yml")
         .event_json(push_event(&before, &after))
         .env("DOCKER_HOST", services.docker_host())
-        .envs(services.aws_env())
-        .run();
+        .envs(services.aws_env());
+    if let Some(notify) = notify {
+        act = act.arg("--secret-file").arg(notify.secrets.path());
+    }
+    let run = act.run();
     let short = &after[..7];
     let digests = ["api", "web", "worker"]
         .iter()
@@ -267,11 +375,36 @@ fn monorepo_build(all_services: bool, changed: &[&str]) -> (ActRun, Vec<Option<S
 }
 
 /// (a) Pipeline 1, monorepo: two of three services changed in the pushed commit; the
-/// build-images workflow builds and pushes exactly those two, tagged `sha-<commit>`.
+/// build-images workflow builds and pushes exactly those two, tagged `sha-<commit>`, and
+/// reports it as a Microsoft Teams card to the notification URL (a secret, never printed).
 #[test]
 fn monorepo_build_pushes_an_image_per_changed_service() {
-    let (run, digests) = monorepo_build(false, &["api", "web"]);
+    let notify = Notify::start("teams", false);
+    let (run, digests) = monorepo_build(false, &["api", "web"], Some(&notify));
     run.assert_success();
+    let card = notify.one(&run, "success");
+    assert_eq!(card["type"], "message", "{card}");
+    let content = &card["attachments"][0]["content"];
+    assert_eq!(content["type"], "AdaptiveCard", "{card}");
+    let title = content["body"][0]["text"].as_str().unwrap();
+    assert!(
+        title.starts_with("Built and pushed: api, web (sha-"),
+        "{card}"
+    );
+    assert!(
+        content["body"][1]["facts"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"title": "Services", "value": "api, web"})),
+        "{card}"
+    );
+    assert!(
+        content["actions"][0]["url"]
+            .as_str()
+            .unwrap()
+            .contains("/actions/runs/"),
+        "{card}"
+    );
     let pushed: Vec<bool> = digests
         .iter()
         .map(|d| d.as_ref().is_some_and(|d| d.starts_with("sha256:")))
@@ -287,7 +420,7 @@ fn monorepo_build_pushes_an_image_per_changed_service() {
 /// `all-services` (a `[deploy-all]` commit): every service is built, changed or not.
 #[test]
 fn monorepo_build_of_all_services_pushes_every_image() {
-    let (run, digests) = monorepo_build(true, &["api"]);
+    let (run, digests) = monorepo_build(true, &["api"], None);
     run.assert_success();
     assert!(
         digests.iter().all(Option::is_some),
@@ -403,10 +536,10 @@ fn ecs_service(driver: &EcsDriver, cluster: &str, service: &str, family: &str, i
 }
 
 fn deploy_run(driver: &EcsDriver, cluster: &str, service: &str, image: &str) -> ActRun {
-    deploy_with(driver, "deploy.yml", cluster, service, image, "")
+    deploy_with(driver, "deploy.yml", cluster, service, image, "", None)
 }
 
-/// Runs the caller `workflow` (deploy.yml or deploy-gated.yml) once.
+/// Runs the caller `workflow` (deploy.yml or deploy-gated.yml) once, notifying `notify`.
 fn deploy_with(
     driver: &EcsDriver,
     workflow: &str,
@@ -414,8 +547,9 @@ fn deploy_with(
     service: &str,
     image: &str,
     url: &str,
+    notify: Option<&Notify>,
 ) -> ActRun {
-    run_caller(
+    run_caller_with(
         driver,
         workflow,
         &[
@@ -424,7 +558,9 @@ fn deploy_with(
             ("__SERVICE__", service),
             ("__IMAGE__", image),
             ("__URL__", url),
+            ("__NOTIFY_FORMAT__", notify.map_or("json", |n| n.format)),
         ],
+        notify,
     )
 }
 
@@ -432,6 +568,16 @@ fn deploy_with(
 /// The image it deploys is in moto's ECR first, as a build job would have pushed it: the
 /// deploy verifies it.
 fn run_caller(driver: &EcsDriver, workflow: &str, replace: &[(&str, &str)]) -> ActRun {
+    run_caller_with(driver, workflow, replace, None)
+}
+
+/// [`run_caller`], the workflow's notification going to `notify`.
+fn run_caller_with(
+    driver: &EcsDriver,
+    workflow: &str,
+    replace: &[(&str, &str)],
+    notify: Option<&Notify>,
+) -> ActRun {
     if let Some((_, image)) = replace.iter().find(|(k, _)| *k == "__IMAGE__")
         && let Some((repository, tag)) = image
             .strip_prefix(&format!("{ACCOUNT_REGISTRY}/"))
@@ -454,10 +600,13 @@ fn run_caller(driver: &EcsDriver, workflow: &str, replace: &[(&str, &str)]) -> A
     install_caller(&repo, workflow, replace);
     let sha = repo.commit("feat: deploy");
     repo.git(["branch", "-M", "main"]);
-    act(&repo, workflow)
+    let mut act = act(&repo, workflow)
         .event_json(push_event(&sha, &sha))
-        .envs(driver.aws_env())
-        .run()
+        .envs(driver.aws_env());
+    if let Some(notify) = notify {
+        act = act.arg("--secret-file").arg(notify.secrets.path());
+    }
+    act.run()
 }
 
 /// (b) Pipeline 2/3, deploy: the service ends on a new task definition that runs the new image.
@@ -604,7 +753,15 @@ fn a_failing_probe_gate_rolls_the_service_back() {
     // a port nothing listens on: every probe fails
     let url = format!("http://127.0.0.1:{}/health", closed_port());
 
-    let run = deploy_with(driver, "deploy-gated.yml", &cluster, service, &slow, &url);
+    let run = deploy_with(
+        driver,
+        "deploy-gated.yml",
+        &cluster,
+        service,
+        &slow,
+        &url,
+        None,
+    );
     run.assert_failure();
 
     let state = aws(
@@ -644,6 +801,7 @@ fn a_bad_gate_policy_stops_the_deploy_before_anything_changes() {
     };
     let before = revisions();
 
+    let notify = Notify::start("json", true);
     let run = deploy_with(
         driver,
         "deploy-gated.yml",
@@ -651,8 +809,20 @@ fn a_bad_gate_policy_stops_the_deploy_before_anything_changes() {
         service,
         &new,
         "ftp://x/health",
+        Some(&notify),
     );
     run.assert_failure();
+    // The failure is reported, signed, with what was (not) deployed.
+    let told = notify.one(&run, "failure");
+    assert_eq!(told["source"], "deploy", "{told}");
+    assert_eq!(told["event"], "failure", "{told}");
+    assert_eq!(told["status"], "failed", "{told}");
+    assert_eq!(told["environment"], "production", "{told}");
+    assert_eq!(told["service"], service, "{told}");
+    assert_eq!(told["image"], new.as_str(), "{told}");
+    assert_eq!(told["gate"], "probe", "{told}");
+    assert_eq!(told["rolled_back"], false, "{told}");
+    assert_eq!(told["task_definition"], Value::Null, "{told}");
 
     let log = run.log();
     assert!(
@@ -714,7 +884,7 @@ fn http_server(status: u16) -> (FakeHttp, String) {
 
 /// Pipeline 2's canary: `api` (stable) and `api-canary` behind an ALB rule; returns the
 /// run, the ALB's ARNs and the two families.
-fn canary_deploy(canary_status: u16) -> (ActRun, Value, String, String, String) {
+fn canary_deploy(canary_status: u16, notify: &Notify) -> (ActRun, Value, String, String, String) {
     let driver = EcsDriver::shared();
     let cluster = unique("pl-canary");
     let (family, canary_family) = (unique("pl-api"), unique("pl-api-canary"));
@@ -729,10 +899,11 @@ fn canary_deploy(canary_status: u16) -> (ActRun, Value, String, String, String) 
     let ((_stable, stable_url), (_canary, canary_url)) =
         (http_server(200), http_server(canary_status));
     let text = |v: &Value| v.as_str().unwrap().to_owned();
-    let run = run_caller(
+    let run = run_caller_with(
         driver,
         "deploy-canary.yml",
         &[
+            ("__NOTIFY_FORMAT__", notify.format),
             ("__CLUSTER__", &cluster),
             ("__SERVICE__", "api"),
             ("__CANARY_SERVICE__", "api-canary"),
@@ -744,6 +915,7 @@ fn canary_deploy(canary_status: u16) -> (ActRun, Value, String, String, String) 
             ("__STABLE_URL__", &stable_url),
             ("__CANARY_URL__", &canary_url),
         ],
+        Some(notify),
     );
     (run, alb, cluster, family, canary_family)
 }
@@ -775,11 +947,32 @@ fn canary_state(alb: &Value, cluster: &str) -> (Value, Value, (i64, i64)) {
 
 /// A healthy canary: the new image is registered on the canary service, canary-gate shifts the
 /// traffic in steps and promotes: the stable service runs the canary's task definition, all
-/// the traffic is back on the stable group and the canary service is scaled to 0.
+/// the traffic is back on the stable group and the canary service is scaled to 0. The
+/// success is reported as a Slack message.
 #[test]
 fn a_healthy_canary_is_promoted_to_the_stable_service() {
-    let (run, alb, cluster, family, canary_family) = canary_deploy(200);
+    let notify = Notify::start("slack", false);
+    let (run, alb, cluster, family, canary_family) = canary_deploy(200, &notify);
     run.assert_success();
+    let message = notify.one(&run, "success");
+    assert_eq!(
+        message["blocks"][0]["text"]["text"], "Deployed: api to production",
+        "{message}"
+    );
+    let fields = slack_fields(&message);
+    for field in [
+        "*Environment*\nproduction".to_owned(),
+        format!("*Service*\napi ({cluster})"),
+        format!("*Image*\n{ACCOUNT_REGISTRY}/shop/api:sha-ca4a41e"),
+        format!("*Previous*\n{family}:1"),
+        "*Gate*\ncanary: promote".to_owned(),
+    ] {
+        assert!(fields.contains(&field), "{field:?} in {message}");
+    }
+    assert!(
+        message.to_string().contains("/actions/runs/"),
+        "a link to the run: {message}"
+    );
     // The deploy's outputs say where to roll back to: the stable service's revision before.
     assert!(
         run.log()
@@ -824,8 +1017,42 @@ fn a_healthy_canary_is_promoted_to_the_stable_service() {
 /// all the traffic, the canary service is scaled to 0 and the stable service is untouched.
 #[test]
 fn a_failing_canary_is_rolled_back() {
-    let (run, alb, cluster, family, _canary_family) = canary_deploy(503);
+    let notify = Notify::start("json", true);
+    let (run, alb, cluster, family, _canary_family) = canary_deploy(503, &notify);
     run.assert_failure();
+    // The rollback is reported, signed, with the versions and a link to the run.
+    let told = notify.one(&run, "rollback");
+    assert_eq!(told["version"], 1, "{told}");
+    assert_eq!(told["source"], "deploy", "{told}");
+    assert_eq!(told["event"], "rollback", "{told}");
+    assert_eq!(told["status"], "rolled-back", "{told}");
+    assert_eq!(told["environment"], "production", "{told}");
+    assert_eq!(told["cluster"], cluster.as_str(), "{told}");
+    assert_eq!(told["service"], "api", "{told}");
+    assert_eq!(
+        told["image"],
+        format!("{ACCOUNT_REGISTRY}/shop/api:sha-ca4a41e"),
+        "{told}"
+    );
+    assert_eq!(
+        told["previous_task_definition"],
+        task_definition(&family, 1),
+        "{told}"
+    );
+    assert_eq!(told["gate"], "canary", "{told}");
+    assert_eq!(told["decision"], "rollback", "{told}");
+    assert_eq!(told["rolled_back"], true, "{told}");
+    assert!(
+        told["reason"]
+            .as_str()
+            .unwrap()
+            .contains("stable restored to 100 %"),
+        "{told}"
+    );
+    assert!(
+        told["run_url"].as_str().unwrap().contains("/actions/runs/"),
+        "{told}"
+    );
     let good = format!("{ACCOUNT_REGISTRY}/shop/api:sha-1111111");
     let (stable, canary, weights) = canary_state(&alb, &cluster);
     assert_eq!(

@@ -8,7 +8,11 @@
 //! Requests fail independently; latencies are log-normal per request. The three deciders:
 //! - **canary-gate**: `judge` with an error-rate comparison (max-ratio 1) and an average-latency
 //!   comparison (max-ratio 1.2), alpha 0.01, min-requests 50 — what CloudWatch would give it
-//!   per interval (counts and the average).
+//!   per interval (counts and the average). Twice: with the horizon the steps fix (24 looks:
+//!   the error-rate budget spent over them, group-sequentially, what a run with `steps` does)
+//!   and with an open horizon (anytime-valid tests only, what an ECS CANARY/LINEAR judgement or
+//!   a resumed run does); and a third time with the error-rate comparison alone, which then has
+//!   the whole budget.
 //! - **Flagger-style**: every interval, the canary's success rate must be ≥ 98 % and its
 //!   average latency ≤ 400 ms; rollback after 5 failed checks.
 //! - **Kayenta-style**: every interval, a one-sided Mann–Whitney test of the canary's request
@@ -101,8 +105,10 @@ fn mann_whitney_z(canary: &[f64], baseline: &[f64]) -> f64 {
 /// One-sided z for the corrected Kayenta-style decider: Φ⁻¹(1 − 0.01/48).
 const Z_CORRECTED: f64 = 3.5297;
 
-const DECIDERS: [&str; 5] = [
-    "canary-gate",
+const DECIDERS: [&str; 7] = [
+    "canary-gate, known horizon",
+    "canary-gate, open horizon",
+    "canary-gate, known horizon, error rate only",
     "Flagger-style",
     "Kayenta-style",
     "Kayenta-style, corrected",
@@ -117,9 +123,23 @@ fn one_run(
     s: &Scenario,
     rng: &mut Rng,
     policy: &canary_gate::policy::Policy,
-) -> [Option<usize>; 5] {
+    errors_policy: &canary_gate::policy::Policy,
+) -> [Option<usize>; 7] {
     let mut samples = Samples::default();
-    let mut ours = None;
+    let mut staged = Samples {
+        horizon: Some(
+            SHARES
+                .iter()
+                .flat_map(|(share, looks)| std::iter::repeat_n(*share, *looks))
+                .collect(),
+        ),
+        ..Samples::default()
+    };
+    let mut errors_only = Samples {
+        horizon: staged.horizon.clone(),
+        ..Samples::default()
+    };
+    let (mut ours, mut open, mut only) = (None, None, None);
     let (mut flagger, mut failed_checks) = (None, 0);
     let mut kayenta = None;
     let mut corrected = None;
@@ -132,12 +152,15 @@ fn one_run(
             let nb = s.traffic - nc;
             let c = group(rng, nc, s.canary_error, s.median, s.sigma, s.extra_latency);
             let b = group(rng, nb, s.baseline_error, s.median, s.sigma, 0.0);
-            if ours.is_none() {
-                let obs = |g: &Group, value| Observation {
-                    bad: g.errors,
-                    requests: g.requests,
-                    value,
-                };
+            let obs = |g: &Group, value| Observation {
+                bad: g.errors,
+                requests: g.requests,
+                value,
+            };
+            for (samples, decided) in [(&mut staged, &mut ours), (&mut samples, &mut open)] {
+                if decided.is_some() {
+                    continue;
+                }
                 samples.push(
                     "errors",
                     Interval {
@@ -154,8 +177,21 @@ fn one_run(
                         baseline: Some(obs(&b, mean(&b.latencies))),
                     },
                 );
-                if judge(&samples, policy).decision == Decision::Rollback {
-                    ours = Some(t);
+                if judge(samples, policy).decision == Decision::Rollback {
+                    *decided = Some(t);
+                }
+            }
+            if only.is_none() {
+                errors_only.push(
+                    "errors",
+                    Interval {
+                        percent: share,
+                        canary: obs(&c, None),
+                        baseline: Some(obs(&b, None)),
+                    },
+                );
+                if judge(&errors_only, errors_policy).decision == Decision::Rollback {
+                    only = Some(t);
                 }
             }
             if flagger.is_none() {
@@ -201,7 +237,7 @@ fn one_run(
             }
         }
     }
-    [ours, flagger, kayenta, corrected, oracle]
+    [ours, open, only, flagger, kayenta, corrected, oracle]
 }
 
 fn main() -> Result<(), canary_gate::policy::PolicyError> {
@@ -215,6 +251,14 @@ min-requests: 50
 metrics:
   errors: {source: alb, kind: error-rate, max-ratio: 1}
   latency: {source: alb, kind: latency, statistic: average, max-ratio: 1.2}",
+    )?;
+    // The same error-rate comparison with the whole budget: what the known horizon gives one
+    // metric (with two, Bonferroni halves each one's budget).
+    let errors_policy = parse(
+        "alpha: 0.01
+min-requests: 50
+metrics:
+  errors: {source: alb, kind: error-rate, max-ratio: 1}",
     )?;
     let scenarios = [
         Scenario {
@@ -232,6 +276,16 @@ metrics:
             traffic: 1000,
             baseline_error: 0.01,
             canary_error: 0.02,
+            median: 0.2,
+            sigma: 0.5,
+            extra_latency: 0.0,
+            regression: true,
+        },
+        Scenario {
+            name: "1.5x error rate",
+            traffic: 1000,
+            baseline_error: 0.01,
+            canary_error: 0.015,
             median: 0.2,
             sigma: 0.5,
             extra_latency: 0.0,
@@ -265,9 +319,12 @@ metrics:
     println!("|---|---|---|---|---|---|");
     for (k, s) in scenarios.iter().enumerate() {
         let mut rng = Rng::new(1000 + k as u64);
-        let mut times: [Vec<usize>; 5] = Default::default();
+        let mut times: [Vec<usize>; 7] = Default::default();
         for _ in 0..runs {
-            for (i, t) in one_run(s, &mut rng, &policy).into_iter().enumerate() {
+            for (i, t) in one_run(s, &mut rng, &policy, &errors_policy)
+                .into_iter()
+                .enumerate()
+            {
                 if let Some(t) = t {
                     times[i].push(t);
                 }

@@ -84,6 +84,9 @@ pub fn plan(policy: &Policy, alb: &AlbTarget, prefix: &str) -> AlarmPlan {
         let value = match (&m.source, why_not) {
             (_, Some(why)) => Err(why),
             (Source::Probe(_), _) => Err("a probe: only the run sends it"),
+            (Source::Prometheus(_) | Source::Datadog(_) | Source::Web(_), _) => {
+                Err("not a CloudWatch metric: only the run reads it")
+            }
             (Source::CloudWatch(q), _) => match &q.canary {
                 MetricQuery::Expression(_) => {
                     Err("metric math: a CloudWatch alarm takes no SEARCH")

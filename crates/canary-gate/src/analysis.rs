@@ -5,18 +5,20 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
-use anyhow::Context as _;
-use gantry_toolkit::{Signal, StopReason};
+use anyhow::{Context as _, anyhow};
+use gantry_toolkit::{Runner, Signal, Stop, StopReason};
 
 use crate::config::{Config, OnInconclusive};
 use crate::duration::human;
-use crate::judge::{Decision, Interval, Samples};
+use crate::judge::{Decision, Interval, Samples, Verdict, judge};
 use crate::metrics::{CloudWatch, interval_from, queries_for};
 use crate::outputs::Outcome;
 use crate::policy::{MetricQuery, Policy, ProbeSpec, Source};
 use crate::probe::{self, ProbeResult};
+use crate::sources::{Datadog, Prometheus, Web, Window};
 use crate::steps::Weights;
 use crate::summary::WeightChange;
+use crate::webhooks::{self, Event, Moment, Webhooks};
 
 /// What the gate does after a verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +59,25 @@ pub fn action_for(decision: Decision, on_inconclusive: OnInconclusive, at: At) -
 /// How many looks a span (a step, the probe window) gets at one every `interval`: at least one.
 pub fn looks(span: Duration, interval: Duration) -> u128 {
     (span.as_millis() / interval.as_millis().max(1)).max(1)
+}
+
+/// The canary's planned share at every look of a canary that walks `steps` from the start
+/// (the judge's known horizon, [`crate::judge::Samples::horizon`]); `None` for a run that
+/// continues a canary already under way (`resumed`), whose earlier looks this run did not
+/// see: its horizon is open. The 100 % step is the promotion, not a look.
+pub fn horizon(steps: &[crate::steps::Step], interval: Duration, resumed: bool) -> Option<Vec<u8>> {
+    if resumed {
+        return None;
+    }
+    let planned: Vec<u8> = steps
+        .iter()
+        .filter(|s| s.percent < 100)
+        .flat_map(|s| {
+            let n = usize::try_from(looks(s.duration, interval)).unwrap_or(usize::MAX);
+            std::iter::repeat_n(s.percent, n)
+        })
+        .collect();
+    (!planned.is_empty()).then_some(planned)
 }
 
 /// A warning when the policy reads the ALB's metrics, which it publishes once a minute, more
@@ -157,10 +178,28 @@ pub(crate) struct Evidence<'a, C> {
     /// The target groups as (baseline, canary): the config's, or with the roles exchanged when
     /// ECS's own blue/green has the traffic on the input's canary group.
     pub(crate) alb: Option<crate::config::AlbTarget>,
+    /// The `prometheus`, `datadog` and `web` sources, connected (secrets read and masked,
+    /// SigV4 credentials set up) before anything changed; `None`: connect at the look.
+    pub(crate) sources: Option<&'a crate::sources::Live>,
 }
 
 impl<C: CloudWatch> Evidence<'_, C> {
     pub(crate) async fn collect(&self, percent: u8) -> anyhow::Result<Vec<(String, Interval)>> {
+        // The Prometheus, Datadog and web sources: their secrets read from the environment and
+        // masked before any request; SigV4 with the run's AWS credentials.
+        if let Some(sources) = self.sources {
+            return self.collect_from(percent, sources).await;
+        }
+        let sources = crate::sources::Live::from_process(&self.config.policy).await?;
+        self.collect_from(percent, &sources).await
+    }
+
+    /// [`Evidence::collect`] with `sources` for the `prometheus`, `datadog` and `web` metrics.
+    pub(crate) async fn collect_from<S: Prometheus + Datadog + Web>(
+        &self,
+        percent: u8,
+        sources: &S,
+    ) -> anyhow::Result<Vec<(String, Interval)>> {
         let policy = &self.config.policy;
         let mut out = Vec::new();
 
@@ -210,9 +249,20 @@ impl<C: CloudWatch> Evidence<'_, C> {
             }
         }
 
-        for (m, (at, len)) in policy.metrics.iter().zip(spans) {
-            let interval = match &m.source {
-                Source::Probe(spec) => {
+        // Prometheus, Datadog and web: the window of one interval that ends metrics-delay ago,
+        // every query of a source at once.
+        let window = Window {
+            end: SystemTime::now()
+                .checked_sub(self.config.metrics_delay)
+                .unwrap_or(SystemTime::UNIX_EPOCH),
+            interval: self.config.interval,
+        };
+        let read = crate::sources::read(sources, &policy.metrics, &window, percent).await?;
+
+        for ((m, (at, len)), own) in policy.metrics.iter().zip(spans).zip(read) {
+            let interval = match (own, &m.source) {
+                (Some(own), _) => own,
+                (None, Source::Probe(spec)) => {
                     let obs = |url: &str| {
                         let r = results
                             .get(&probe_key(spec, url))
@@ -230,7 +280,9 @@ impl<C: CloudWatch> Evidence<'_, C> {
                         baseline: spec.baseline_url.as_deref().map(obs),
                     }
                 }
-                _ => interval_from(m, percent, values.get(at..at + len).unwrap_or_default()),
+                (None, _) => {
+                    interval_from(m, percent, values.get(at..at + len).unwrap_or_default())
+                }
             };
             out.push((m.name.clone(), interval));
         }
@@ -256,6 +308,62 @@ fn align(t: SystemTime, period: Duration) -> SystemTime {
     match t.duration_since(SystemTime::UNIX_EPOCH) {
         Ok(d) => SystemTime::UNIX_EPOCH + Duration::from_secs(d.as_secs() - d.as_secs() % step),
         Err(_) => t,
+    }
+}
+
+/// The pre-rollout hooks, before the run changes anything: a no (or SIGTERM, or the deadline,
+/// while they are called) stops the run with an error, nothing changed. Not called for a run
+/// that continues a rollout under way (`Moment::Start { continuing: true }`).
+pub(crate) async fn pre_rollout(
+    runner: &Runner,
+    hooks: &Webhooks,
+    cancel: &Stop,
+    event: Event,
+) -> anyhow::Result<()> {
+    let names = hooks.names_due(Moment::Start { continuing: false });
+    if names.is_empty() {
+        return Ok(());
+    }
+    if !hooks.any_due(event.moment) {
+        runner.info(&format!(
+            "pre-rollout hooks not called ({}): this run continues a rollout already under way, and they were called when it started",
+            names.join(", ")
+        ));
+        return Ok(());
+    }
+    runner.info(&format!("pre-rollout hooks: {}", names.join(", ")));
+    tokio::select! {
+        asked = hooks.ask(&event) => asked.map_err(|no| anyhow!(
+            "{no}: the run stopped before changing anything; fix what the hook checks (or the hook) and re-run"
+        )),
+        reason = cancel.wait() => Err(anyhow!(
+            "{} while the pre-rollout hooks were called: the run stopped before changing anything",
+            match reason {
+                StopReason::Signal(signal) => format!("cancelled by {signal}"),
+                StopReason::Deadline { .. } => "the timeout ran out".to_owned(),
+            }
+        )),
+    }
+}
+
+/// The verdict that rolls back because a rollout hook said no: the metrics as judged so far.
+pub(crate) fn refused(no: &webhooks::No, samples: &Samples, config: &Config) -> Verdict {
+    Verdict {
+        decision: Decision::Rollback,
+        reason: format!("{no}: a failing rollout hook fails the analysis"),
+        metrics: judge(samples, &config.policy).metrics,
+    }
+}
+
+/// The event of a look: the canary's share and the verdict so far.
+pub(crate) fn look_event(percent: Option<u8>, last: Option<&Verdict>) -> Event {
+    Event {
+        moment: Moment::Look,
+        canary_percent: percent,
+        decision: last.map(|v| v.decision),
+        reason: last.map(|v| v.reason.clone()).unwrap_or_default(),
+        canary_task_definition: None,
+        baseline_task_definition: None,
     }
 }
 
@@ -433,5 +541,19 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn the_horizon_is_the_steps_looks_unless_resumed() {
+        use crate::steps::Step;
+        let step = |percent, secs| Step {
+            percent,
+            duration: Duration::from_secs(secs),
+        };
+        let steps = [step(10, 120), step(50, 60), step(100, 60)];
+        let minute = Duration::from_secs(60);
+        assert_eq!(horizon(&steps, minute, false), Some(vec![10, 10, 50]));
+        assert_eq!(horizon(&steps, minute, true), None);
+        assert_eq!(horizon(&[step(100, 60)], minute, false), None);
     }
 }

@@ -10,6 +10,7 @@ use gantry_toolkit::input::{InputError, Inputs};
 use crate::duration::{human, is_cloudwatch_period, parse_duration};
 use crate::policy::{self, Policy, PolicyError, Source};
 use crate::steps::{self, Resume, Step};
+use crate::webhooks::{self, Hook, Kind, Secret, WebhookError};
 
 /// Every input of the action but the AWS ones ([`gantry_aws_setup::AWS_INPUTS`], which follow
 /// it), declared once ([`gantry_toolkit::spec`]): the CLI flags, the defaults of empty inputs and
@@ -26,8 +27,9 @@ pub const INPUTS: &[InputSpec] = &[
     .flag("canary (shift traffic) or probe (no traffic, thresholds only)."),
     InputSpec::new(
         "policy",
-        "The policy as YAML: metrics (source alb, cloudwatch or probe), thresholds, comparisons \
-         with the baseline, critical flags, min-requests, alpha. See the README.",
+        "The policy as YAML: metrics (source alb, cloudwatch, prometheus, datadog, web or \
+         probe), thresholds, comparisons with the baseline, critical flags, min-requests, alpha. \
+         See the README.",
     )
     .flag("The policy, as YAML."),
     InputSpec::new(
@@ -159,6 +161,20 @@ pub const INPUTS: &[InputSpec] = &[
     )
     .default("false")
     .flag("Plan and print, move no traffic."),
+    InputSpec::new(
+        "webhooks",
+        "Webhooks as a YAML list of `{name, type, url, timeout, format, metadata}`: `type` \
+         `pre-rollout` (before anything changes; a non-2xx stops the run), `rollout` (every \
+         look; a non-2xx rolls back), `confirm-promotion` (asked every interval until it answers \
+         2xx; the deadline rolls back), `promotion`, `rollback`, `failure` or `post-rollout` \
+         (notifications); `format` json, slack or teams. Pass URLs from secrets. See the README.",
+    )
+    .flag("Webhooks, as YAML."),
+    InputSpec::new(
+        "webhook-secret",
+        "Signs every webhook body: `X-Gantry-Signature-256: sha256=<hex HMAC-SHA256 of the \
+         body>`, as GitHub signs its webhooks. At least 16 characters; pass it from a secret.",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,6 +258,10 @@ pub struct Config {
     pub deprecations: Vec<String>,
     pub dry_run: bool,
     pub deployment_alarms: bool,
+    /// The `webhooks` input, checked (see [`crate::webhooks`]).
+    pub webhooks: Vec<Hook>,
+    /// `webhook-secret`: signs every webhook body.
+    pub webhook_secret: Option<Secret>,
 }
 
 impl Config {
@@ -250,12 +270,12 @@ impl Config {
         self.policy
             .metrics
             .iter()
-            .any(|m| !matches!(m.source, Source::Probe(_)))
+            .any(|m| m.source.reads_cloudwatch())
     }
 
     /// Whether the run talks to AWS at all.
     pub fn needs_aws(&self) -> bool {
-        self.mode == Mode::Canary || self.needs_cloudwatch()
+        self.mode == Mode::Canary || self.needs_cloudwatch() || self.policy.needs_aws_credentials()
     }
 }
 
@@ -275,6 +295,8 @@ pub enum ConfigError {
     PolicyFile { path: String, error: String },
     #[error("conflicting inputs: {0}")]
     Conflict(String),
+    #[error("input 'webhooks': {0}")]
+    Webhooks(#[source] WebhookError),
 }
 
 /// A duration input with a default in the input table (or `timeout`, read only when given).
@@ -502,6 +524,24 @@ impl Config {
         };
         let dry_run = inputs.get_required_bool("dry-run")?;
         let deployment_alarms = inputs.get_required_bool("deployment-alarms")?;
+        let hooks = match inputs.get("webhooks") {
+            Some(yaml) => webhooks::parse(&yaml).map_err(ConfigError::Webhooks)?,
+            None => Vec::new(),
+        };
+        let webhook_secret = match inputs.get("webhook-secret") {
+            // The value is a secret: never in the message.
+            Some(raw) => Some(Secret::parse(&raw).ok_or_else(|| {
+                InputError::invalid(
+                    "webhook-secret",
+                    "***",
+                    format!(
+                        "a key of at least {} characters without line breaks (such as the output of `openssl rand -hex 32`)",
+                        webhooks::MIN_SECRET_LEN
+                    ),
+                )
+            })?),
+            None => None,
+        };
 
         let alb_inputs = [
             "listener-arn",
@@ -633,6 +673,26 @@ impl Config {
             }
         };
 
+        // A confirm-promotion hook holds the weights until it says yes: only a canary whose
+        // traffic canary-gate moves can be held.
+        if let Some(hook) = hooks.iter().find(|h| h.kind == Kind::ConfirmPromotion) {
+            let why = match (&mode, &ecs) {
+                (Mode::Probe, _) => {
+                    Some("mode is 'probe', which promotes nothing: remove it, or use mode: canary")
+                }
+                (Mode::Canary, Some(e)) if e.canary_service.is_none() => Some(
+                    "without 'canary-service' ECS's own CANARY or LINEAR deployment shifts the traffic, and it cannot be paused before the promotion: remove the hook, or give 'canary-service' so that canary-gate moves the traffic itself",
+                ),
+                _ => None,
+            };
+            if let Some(why) = why {
+                return Err(ConfigError::Conflict(format!(
+                    "webhook '{}' is a confirm-promotion hook, but {why}",
+                    hook.name
+                )));
+            }
+        }
+
         let short_step = match mode {
             Mode::Canary => steps.iter().find(|s| s.duration < interval),
             Mode::Probe => None,
@@ -645,10 +705,7 @@ impl Config {
                 human(interval)
             )));
         }
-        let cloudwatch = policy
-            .metrics
-            .iter()
-            .any(|m| !matches!(m.source, Source::Probe(_)));
+        let cloudwatch = policy.metrics.iter().any(|m| m.source.reads_cloudwatch());
         if cloudwatch && !is_cloudwatch_period(interval) {
             return Err(InputError::invalid(
                 "interval",
@@ -685,6 +742,8 @@ impl Config {
             deprecations,
             dry_run,
             deployment_alarms,
+            webhooks: hooks,
+            webhook_secret,
         })
     }
 }
@@ -743,6 +802,46 @@ mod tests {
                 .to_string()
                 .contains("but 'timeout-seconds' is 1s: raise the timeout"),
             "{short}"
+        );
+    }
+
+    #[test]
+    fn webhooks_and_their_secret_are_checked_without_showing_them() {
+        let hooks = "- {name: oncall, type: rollback, url: 'https://hooks.example.com/T1/B2/s3cretpath', format: slack}";
+        let config = probe_config(&[
+            ("webhooks", hooks),
+            ("webhook-secret", "a-long-enough-key-0123"),
+        ])
+        .unwrap();
+        assert_eq!(config.webhooks.len(), 1);
+        assert_eq!(config.webhooks[0].name, "oncall");
+        assert!(config.webhook_secret.is_some());
+        assert!(probe_config(&[]).unwrap().webhooks.is_empty());
+
+        let short = probe_config(&[("webhook-secret", "short-s3cret")]).unwrap_err();
+        assert_eq!(
+            short.to_string(),
+            "input 'webhook-secret' has invalid value '***': expected a key of at least 16 characters without line breaks (such as the output of `openssl rand -hex 32`)"
+        );
+        let bad = probe_config(&[(
+            "webhooks",
+            "- {name: x, type: later, url: 'https://h/s3cretpath'}",
+        )])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad.starts_with("input 'webhooks': hook #1 'x': 'type' is 'later'"),
+            "{bad}"
+        );
+        let confirm = probe_config(&[(
+            "webhooks",
+            "- {name: approve, type: confirm-promotion, url: 'https://h/approve'}",
+        )])
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            confirm,
+            "conflicting inputs: webhook 'approve' is a confirm-promotion hook, but mode is 'probe', which promotes nothing: remove it, or use mode: canary"
         );
     }
 }

@@ -16,6 +16,12 @@
 //!   compare), follow `on-inconclusive` — `promote` lets ECS finish, `rollback` and `hold` roll
 //!   back (ECS cannot pause a deployment, so holding it is not possible).
 //!
+//! Webhooks ([`crate::webhooks`]): `pre-rollout` before anything changes (the baseline tag, the
+//! alarms, the deployment), not on a re-run that adopts the deployment in progress; `rollout` at
+//! every look until the verdict lets ECS finish, a no stopping the deployment like a rollback
+//! verdict. `confirm-promotion` is refused with the inputs: ECS cannot be paused before it
+//! shifts the rest.
+//!
 //! A deployment that ECS stops or rolls back by itself (circuit breaker, alarms) is reported as a
 //! rollback with ECS's reason. A re-run while our deployment is still in progress judges that
 //! deployment instead of starting another; a re-run after it finished reports the promotion.
@@ -45,6 +51,7 @@ use gantry_toolkit::Stop;
 use crate::analysis::{Action, At, Done, Evidence, Halt, Session, action_for};
 use crate::steps::Weights;
 use crate::traffic::{ElbTraffic, Traffic};
+use crate::webhooks::{Event, Moment, Webhooks};
 
 /// The service tag that remembers which target group is the baseline of the deployment in
 /// progress, for a re-run.
@@ -248,9 +255,13 @@ pub(crate) struct Native<'a, E, C> {
     pub traffic: &'a ElbTraffic,
     pub ecs: &'a E,
     pub cloudwatch: Option<&'a C>,
+    /// The metric sources, connected before anything changed.
+    pub sources: Option<&'a crate::sources::Live>,
     pub log: &'a Log<'a>,
     /// The run's cancellation, for the rollback watch.
     pub rollout_cancel: &'a Stop,
+    /// `pre-rollout` before the deployment starts, `rollout` at every look.
+    pub hooks: &'a Webhooks,
 }
 
 impl<E: Ecs, C: CloudWatch + Alarms> Native<'_, E, C> {
@@ -335,6 +346,7 @@ impl<E: Ecs, C: CloudWatch + Alarms> Native<'_, E, C> {
             config: self.config,
             cloudwatch: self.cloudwatch,
             alb: Some(alb),
+            sources: self.sources,
         };
 
         if self.config.dry_run {
@@ -369,6 +381,13 @@ impl<E: Ecs, C: CloudWatch + Alarms> Native<'_, E, C> {
                 outputs,
             ));
         } else if start == Start::Adopt {
+            crate::analysis::pre_rollout(
+                self.runner,
+                self.hooks,
+                cancel,
+                Event::at(Moment::Start { continuing: true }),
+            )
+            .await?;
             outputs.previous = previous_revision(&service, &task_definition);
             self.log.mark(&format!(
                 "judging the deployment of {} already in progress (a re-run)",
@@ -376,6 +395,19 @@ impl<E: Ecs, C: CloudWatch + Alarms> Native<'_, E, C> {
             ));
             self.deployment_arn(&service, 0).await?
         } else {
+            // Before anything changes: the tag, the alarms, the deployment.
+            crate::analysis::pre_rollout(
+                self.runner,
+                self.hooks,
+                cancel,
+                Event {
+                    canary_percent: Some(green_live.canary_percent()),
+                    baseline_task_definition: Some(service.task_definition.clone()),
+                    canary_task_definition: Some(task_definition.clone()),
+                    ..Event::at(Moment::Start { continuing: false })
+                },
+            )
+            .await?;
             // Before the deployment: a runner that dies mid-shift leaves the roles behind.
             if let Err(e) = self
                 .ecs
@@ -521,10 +553,27 @@ impl<E: Ecs, C: CloudWatch + Alarms> Native<'_, E, C> {
         evidence: &Evidence<'_, C>,
         session: &mut Session,
     ) -> anyhow::Result<Ended> {
-        let mut last_green = None;
+        let mut last_green: Option<u8> = None;
         let mut promoted: Option<Verdict> = None;
         let mut last_stage = None;
+        let mut last_verdict: Option<Verdict> = None;
         loop {
+            // The rollout hooks start every look while the new revision is judged.
+            if promoted.is_none()
+                && let Err(no) = self
+                    .hooks
+                    .ask(&crate::analysis::look_event(
+                        last_green,
+                        last_verdict.as_ref(),
+                    ))
+                    .await
+            {
+                return Ok(Ended::Judged(crate::analysis::refused(
+                    &no,
+                    &session.samples,
+                    self.config,
+                )));
+            }
             tokio::time::sleep(self.config.interval).await;
             let info = match self.ecs.describe_service_deployment(arn).await {
                 Ok(Some(info)) => info,
@@ -588,7 +637,7 @@ impl<E: Ecs, C: CloudWatch + Alarms> Native<'_, E, C> {
                     ));
                     promoted = Some(verdict);
                 }
-                Effect::Continue | Effect::Wait => {}
+                Effect::Continue | Effect::Wait => last_verdict = Some(verdict),
             }
         }
     }

@@ -20,7 +20,12 @@
 //! 5. [`outputs`] and the job [`summary`] (verdict table, a mermaid chart per metric, weights).
 //!
 //! [`run`] strings these together; everything else is pure or behind a narrow trait
-//! ([`traffic::Traffic`], [`metrics::CloudWatch`], [`canary_service::CanaryService`]).
+//! ([`traffic::Traffic`], [`metrics::CloudWatch`], [`canary_service::CanaryService`],
+//! [`webhooks::Deliver`]).
+//!
+//! [`webhooks`] are called where Flagger calls them: `pre-rollout` before the run changes
+//! anything, `rollout` at every look, `confirm-promotion` before the promotion (held until it
+//! says yes or the deadline), and `promotion` / `rollback` / `failure` notifications at the end.
 //!
 //! ## The statistics, in short
 //!
@@ -71,7 +76,9 @@ pub mod outputs;
 pub mod policy;
 pub mod probe;
 pub mod run;
+pub mod sources;
 pub mod stats;
 pub mod steps;
 pub mod summary;
 pub mod traffic;
+pub mod webhooks;

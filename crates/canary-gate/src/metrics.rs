@@ -170,11 +170,14 @@ pub fn interval_from(m: &MetricSpec, percent: u8, values: &[Option<f64>]) -> Int
                 baseline: q.baseline.as_ref().map(|_| obs(width)),
             }
         }
-        Source::Probe(_) => Interval {
-            percent,
-            canary: Observation::default(),
-            baseline: None,
-        },
+        // Read by their own sources (see crate::sources), not from CloudWatch.
+        Source::Probe(_) | Source::Prometheus(_) | Source::Datadog(_) | Source::Web(_) => {
+            Interval {
+                percent,
+                canary: Observation::default(),
+                baseline: None,
+            }
+        }
     }
 }
 

@@ -3,6 +3,12 @@
 //! roll back or report inconclusive → outputs and summary. The only module that strings the
 //! layers together.
 //!
+//! Webhooks ([`crate::webhooks`]) are called from here: `pre-rollout` before the run changes
+//! anything (a no is an error, nothing changed), `rollout` at the start of every look (a no is a
+//! rollback verdict), `confirm-promotion` when the analysis would promote (the weights held and
+//! the evidence still judged until every hook says yes; the deadline rolls back), and the
+//! notifications once the outputs and the summary are written (a failure is a warning).
+//!
 //! Safety: a rollback puts all traffic on the stable group in one call, at the first look
 //! that shows a failure. SIGTERM or Ctrl-C (the runner cancelling the job) and the overall
 //! deadline (`timeout-seconds`) do the same before the tool exits, so a cancelled job never
@@ -16,7 +22,8 @@ use gantry_aws_setup::AwsSettings;
 use gantry_toolkit::{Runner, Stop, StopReason};
 
 use crate::analysis::{
-    Action, At, Done, Evidence, Halt, Session, action_for, after_halt, looks, sparse_alb_windows,
+    Action, At, Done, Evidence, Halt, Session, action_for, after_halt, horizon, look_event, looks,
+    pre_rollout, refused, sparse_alb_windows,
 };
 use crate::canary_service::{CanaryService, NoCanaryService};
 use crate::config::{Config, Mode};
@@ -29,13 +36,31 @@ use crate::outputs::{self, Outcome};
 use crate::steps::{Weights, plan};
 use crate::summary;
 use crate::traffic::{ElbTraffic, Traffic};
+use crate::webhooks::{self, Context as HookContext, End, Event, Moment, UreqDeliver, Webhooks};
 
 pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
     let context = runner.context();
     let workspace = context
         .workspace_dir()
         .context("cannot read the current directory")?;
+    // Secrets first, masked before anything (an input error included) could print them: the
+    // webhook secret, and the URLs of the hooks (Slack's and Teams' are credentials).
+    let _ = runner.get_secret_input("webhook-secret");
+    let mut masked = Vec::new();
+    if let Some(raw) = runner.inputs().raw("webhooks") {
+        masked = webhooks::secret_parts(raw);
+        for part in &masked {
+            runner.add_mask(part);
+        }
+    }
     let config = Config::from_inputs(runner.inputs(), &workspace)?;
+    for hook in &config.webhooks {
+        for part in webhooks::secret_parts(hook.url.expose()) {
+            if !masked.contains(&part) {
+                runner.add_mask(&part);
+            }
+        }
+    }
     // AWS settings are validated with the other inputs, before anything is sent.
     let settings = if config.needs_aws() {
         Some(AwsSettings::from_runner("canary-gate", &runner)?)
@@ -46,6 +71,12 @@ pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
     for deprecation in &config.deprecations {
         runner.warning(deprecation);
     }
+    let hooks = Webhooks::new(
+        config.webhooks.clone(),
+        config.webhook_secret.clone(),
+        hook_context(&config, &context),
+        Arc::new(UreqDeliver),
+    );
     let stop = Stop::install(Some(config.timeout))
         .context("cannot listen for the runner's cancellation")?
         .with_input(config.timeout_input);
@@ -54,133 +85,83 @@ pub fn run(runner: Arc<Runner>) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(execute(runner, config, settings, stop))
+    rt.block_on(execute(runner, config, settings, stop, hooks))
 }
+
+/// What every webhook payload says about the run: the target as the inputs name it, the
+/// repository, the commit and this run's page.
+fn hook_context(config: &Config, context: &gantry_toolkit::GithubContext) -> HookContext {
+    HookContext {
+        mode: match config.mode {
+            Mode::Canary => "canary",
+            Mode::Probe => "probe",
+        },
+        cluster: config.ecs.as_ref().map(|e| e.cluster.clone()),
+        service: config.ecs.as_ref().map(|e| e.stable_service.clone()),
+        canary_service: config.ecs.as_ref().and_then(|e| e.canary_service.clone()),
+        listener_arn: config.alb.as_ref().map(|a| a.listener_arn.clone()),
+        rule_arn: config.alb.as_ref().and_then(|a| a.rule_arn.clone()),
+        stable_target_group: config.alb.as_ref().map(|a| a.stable_target_group.clone()),
+        canary_target_group: config.alb.as_ref().map(|a| a.canary_target_group.clone()),
+        repository: context.repository.clone(),
+        sha: context.sha.clone(),
+        run_url: context.run_url(),
+    }
+}
+
+/// How long the notifications at the end may take, all of them, tries included.
+const NOTIFY_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
+/// The same after SIGTERM: the runner kills a cancelled job seconds later.
+const NOTIFY_BUDGET_CANCELLED: std::time::Duration = std::time::Duration::from_secs(4);
 
 async fn execute(
     runner: Arc<Runner>,
     config: Config,
     settings: Option<AwsSettings>,
     cancel: Stop,
+    hooks: Webhooks,
 ) -> anyhow::Result<()> {
     let mut session = Session {
         started: Instant::now(),
         samples: Samples::default(),
         weights: Vec::new(),
     };
-    let aws = match settings {
-        Some(s) => Some(gantry_aws_setup::load(s, runner.clone()).await?),
-        None => None,
-    };
-    let cloudwatch = aws
-        .as_ref()
-        .filter(|_| config.needs_cloudwatch())
-        .map(|aws| {
-            let mut conf = aws_sdk_cloudwatch::config::Builder::from(&aws.config);
-            if let Some(url) = aws.endpoint_for("CLOUDWATCH") {
-                conf = conf.endpoint_url(url);
-            }
-            SdkCloudWatch::new(aws_sdk_cloudwatch::Client::from_conf(conf.build()))
-        });
-    let evidence = Evidence {
-        config: &config,
-        cloudwatch: cloudwatch.as_ref(),
-        alb: config.alb.clone(),
-    };
+    if config.dry_run && !hooks.is_empty() {
+        runner.info("dry run: no webhook is called");
+    }
     // (stable, canary, previous stable) task definitions when canary-gate ran the ECS side.
     let mut ecs_outputs = NativeOutputs::default();
-    let result = match config.mode {
-        Mode::Probe => probe_mode(&cancel, &runner, &config, &evidence, &mut session).await,
-        Mode::Canary => {
-            let (Some(aws), Some(target)) = (aws.as_ref(), config.alb.clone()) else {
-                return Err(anyhow!("canary mode needs the ALB inputs and AWS settings"));
-            };
-            let mut conf = aws_sdk_elasticloadbalancingv2::config::Builder::from(&aws.config);
-            if let Some(url) = aws.endpoint_for("ELASTIC_LOAD_BALANCING_V2") {
-                conf = conf.endpoint_url(url);
+    let result = analyse(
+        &runner,
+        &config,
+        settings,
+        &cancel,
+        &hooks,
+        &mut session,
+        &mut ecs_outputs,
+    )
+    .await;
+    let task_definition = |td: &str| (!td.is_empty()).then(|| td.to_owned());
+    let (outcome, failure) = match result {
+        Ok(done) => done,
+        Err(error) => {
+            if !config.dry_run {
+                let event = Event {
+                    moment: Moment::End(End::Failed),
+                    canary_percent: match config.mode {
+                        Mode::Canary => session.weights.last().map(|w| w.canary_percent),
+                        Mode::Probe => None,
+                    },
+                    decision: None,
+                    reason: runner.mask(&format!("{error:#}")),
+                    canary_task_definition: task_definition(&ecs_outputs.canary),
+                    baseline_task_definition: task_definition(&ecs_outputs.previous),
+                };
+                notify(&runner, &hooks, &cancel, &event).await;
             }
-            let traffic = ElbTraffic::new(
-                aws_sdk_elasticloadbalancingv2::Client::from_conf(conf.build()),
-                target,
-            );
-            traffic.check_target_groups().await?;
-            match config.ecs.clone() {
-                None => {
-                    canary_mode(
-                        &cancel,
-                        &runner,
-                        &config,
-                        &traffic,
-                        &NoCanaryService,
-                        &evidence,
-                        &mut session,
-                    )
-                    .await
-                }
-                Some(target) => {
-                    let mut conf = aws_sdk_ecs::config::Builder::from(&aws.config);
-                    if let Some(url) = aws.endpoint_for("ECS") {
-                        conf = conf.endpoint_url(url);
-                    }
-                    let ecs = gantry_ecs::SdkEcs::new(aws_sdk_ecs::Client::from_conf(conf.build()));
-                    let log = gantry_ecs::Log::new(Some(&runner));
-                    match target.canary_service.clone() {
-                        Some(canary_service) => {
-                            let service = EcsCanaryService::new(
-                                ecs,
-                                target,
-                                canary_service,
-                                log,
-                                cancel.clone(),
-                                config.timeout,
-                            );
-                            runner.info(&service.describe());
-                            let done = canary_mode(
-                                &cancel,
-                                &runner,
-                                &config,
-                                &traffic,
-                                &service,
-                                &evidence,
-                                &mut session,
-                            )
-                            .await;
-                            ecs_outputs = NativeOutputs {
-                                stable: service.stable_task_definition(),
-                                canary: service.canary_task_definition(),
-                                previous: service.previous_task_definition(),
-                            };
-                            done
-                        }
-                        None => {
-                            let Some(alb) = config.alb.as_ref() else {
-                                return Err(anyhow!("canary mode needs the ALB inputs"));
-                            };
-                            let native = Native {
-                                runner: &runner,
-                                config: &config,
-                                target: &target,
-                                alb,
-                                traffic: &traffic,
-                                ecs: &ecs,
-                                cloudwatch: cloudwatch.as_ref(),
-                                log: &log,
-                                rollout_cancel: &cancel,
-                            };
-                            match native.run(&cancel, &mut session).await {
-                                Ok((done, outputs)) => {
-                                    ecs_outputs = outputs;
-                                    Ok(done)
-                                }
-                                Err(e) => Err(e),
-                            }
-                        }
-                    }
-                }
-            }
+            return Err(error);
         }
     };
-    let (outcome, failure) = result?;
     for (name, value) in outputs::values(
         &outcome,
         &ecs_outputs.stable,
@@ -197,16 +178,176 @@ async fn execute(
         config.dry_run,
     );
     runner.write_summary(&summary)?;
+    // Last: the outcome is settled and written, and a slow receiver cannot change it.
+    if let Some(end) = End::of(
+        outcome.decision,
+        failure.is_some(),
+        outcome.final_weight,
+        config.mode == Mode::Canary,
+        config.dry_run,
+    ) {
+        let event = Event {
+            moment: Moment::End(end),
+            canary_percent: (config.mode == Mode::Canary).then_some(outcome.final_weight),
+            decision: Some(outcome.decision),
+            reason: runner.mask(&outcome.reason),
+            canary_task_definition: task_definition(&ecs_outputs.canary),
+            baseline_task_definition: task_definition(&ecs_outputs.previous),
+        };
+        notify(&runner, &hooks, &cancel, &event).await;
+    }
     match failure {
         Some(message) => Err(anyhow!(message)),
         None => Ok(()),
     }
 }
 
+/// The notifications of the end: logged when delivered, a warning when not; never an error.
+async fn notify(runner: &Runner, hooks: &Webhooks, cancel: &Stop, event: &Event) {
+    if !hooks.any_due(event.moment) {
+        return;
+    }
+    let budget = if cancel.signal().is_some() {
+        NOTIFY_BUDGET_CANCELLED
+    } else {
+        NOTIFY_BUDGET
+    };
+    for sent in hooks.notify(event, budget).await {
+        match sent {
+            Ok(line) => runner.info(&line),
+            Err(warning) => runner.warning(&warning),
+        }
+    }
+}
+
+/// Everything between valid inputs and the outcome: AWS, the mode, the ECS side.
+async fn analyse(
+    runner: &Arc<Runner>,
+    config: &Config,
+    settings: Option<AwsSettings>,
+    cancel: &Stop,
+    hooks: &Webhooks,
+    session: &mut Session,
+    ecs_outputs: &mut NativeOutputs,
+) -> anyhow::Result<Done> {
+    let aws = match settings {
+        Some(s) => Some(gantry_aws_setup::load(s, runner.clone()).await?),
+        None => None,
+    };
+    let cloudwatch = aws
+        .as_ref()
+        .filter(|_| config.needs_cloudwatch())
+        .map(|aws| {
+            let mut conf = aws_sdk_cloudwatch::config::Builder::from(&aws.config);
+            if let Some(url) = aws.endpoint_for("CLOUDWATCH") {
+                conf = conf.endpoint_url(url);
+            }
+            SdkCloudWatch::new(aws_sdk_cloudwatch::Client::from_conf(conf.build()))
+        });
+    // The metric sources' secrets are read, masked and checked before anything changes: a
+    // missing one stops the run here, not at the first look after traffic moved.
+    let sources = crate::sources::Live::connect(
+        &config.policy,
+        runner.env(),
+        &|secret| runner.add_mask(secret),
+        aws.as_ref()
+            .and_then(|a| crate::sources::sigv4::AwsSigning::from_sdk_config(&a.config)),
+    )
+    .map_err(|e| anyhow!("input 'policy': {e}"))?;
+    let evidence = Evidence {
+        config,
+        cloudwatch: cloudwatch.as_ref(),
+        alb: config.alb.clone(),
+        sources: Some(&sources),
+    };
+    match config.mode {
+        Mode::Probe => probe_mode(cancel, runner, config, hooks, &evidence, session).await,
+        Mode::Canary => {
+            let (Some(aws), Some(target)) = (aws.as_ref(), config.alb.clone()) else {
+                return Err(anyhow!("canary mode needs the ALB inputs and AWS settings"));
+            };
+            let mut conf = aws_sdk_elasticloadbalancingv2::config::Builder::from(&aws.config);
+            if let Some(url) = aws.endpoint_for("ELASTIC_LOAD_BALANCING_V2") {
+                conf = conf.endpoint_url(url);
+            }
+            let traffic = ElbTraffic::new(
+                aws_sdk_elasticloadbalancingv2::Client::from_conf(conf.build()),
+                target,
+            );
+            traffic.check_target_groups().await?;
+            let Some(target) = config.ecs.clone() else {
+                return canary_mode(
+                    cancel,
+                    runner,
+                    config,
+                    hooks,
+                    &traffic,
+                    &NoCanaryService,
+                    &evidence,
+                    session,
+                )
+                .await;
+            };
+            let mut conf = aws_sdk_ecs::config::Builder::from(&aws.config);
+            if let Some(url) = aws.endpoint_for("ECS") {
+                conf = conf.endpoint_url(url);
+            }
+            let ecs = gantry_ecs::SdkEcs::new(aws_sdk_ecs::Client::from_conf(conf.build()));
+            let log = gantry_ecs::Log::new(Some(runner));
+            match target.canary_service.clone() {
+                Some(canary_service) => {
+                    let service = EcsCanaryService::new(
+                        ecs,
+                        target,
+                        canary_service,
+                        log,
+                        cancel.clone(),
+                        config.timeout,
+                    );
+                    runner.info(&service.describe());
+                    let done = canary_mode(
+                        cancel, runner, config, hooks, &traffic, &service, &evidence, session,
+                    )
+                    .await;
+                    *ecs_outputs = NativeOutputs {
+                        stable: service.stable_task_definition(),
+                        canary: service.canary_task_definition(),
+                        previous: service.previous_task_definition(),
+                    };
+                    done
+                }
+                None => {
+                    let Some(alb) = config.alb.as_ref() else {
+                        return Err(anyhow!("canary mode needs the ALB inputs"));
+                    };
+                    let native = Native {
+                        runner,
+                        config,
+                        target: &target,
+                        alb,
+                        traffic: &traffic,
+                        ecs: &ecs,
+                        cloudwatch: cloudwatch.as_ref(),
+                        sources: Some(&sources),
+                        log: &log,
+                        rollout_cancel: cancel,
+                        hooks,
+                    };
+                    let (done, outputs) = native.run(cancel, session).await?;
+                    *ecs_outputs = outputs;
+                    Ok(done)
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
     cancel: &Stop,
     runner: &Runner,
     config: &Config,
+    hooks: &Webhooks,
     traffic: &T,
     service: &S,
     evidence: &Evidence<'_, C>,
@@ -221,6 +362,10 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
         "live weights: stable {} canary {}; {}",
         live.stable, live.canary, plan.note
     ));
+    // Walking every step from the start fixes the looks: error-rate comparisons spend their
+    // budget over them; a run that continues mid-way keeps the anytime-valid tests.
+    let resumed = live.canary_percent() != 0 && !plan.restore_first;
+    session.samples.horizon = horizon(&plan.steps, config.interval, resumed);
     session.log_weight(live, "found at start");
     if config.dry_run {
         let reason = plan.dry_run(config.interval);
@@ -248,6 +393,18 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
             None,
         ));
     }
+    // Before anything changes (the restore of a restart included).
+    let continuing = live.canary_percent() > 0 && !plan.restore_first;
+    pre_rollout(
+        runner,
+        hooks,
+        cancel,
+        Event {
+            canary_percent: Some(live.canary_percent()),
+            ..Event::at(Moment::Start { continuing })
+        },
+    )
+    .await?;
     // Stable first when restarting: the canary service may be redeployed next, and its
     // tasks should not be replaced under live traffic.
     if plan.restore_first {
@@ -259,8 +416,20 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
         .await
         .map_err(|e| anyhow!("preparing the canary service: {e}"))?;
 
+    // What a confirm-promotion hook last answered while it held the promotion, for the reason
+    // when the deadline (or a signal) ends the wait.
+    let held = std::cell::RefCell::new(None::<String>);
     let stopped = {
-        let watch = watch_steps(runner, config, traffic, evidence, session, &plan.steps);
+        let watch = watch_steps(
+            runner,
+            config,
+            hooks,
+            traffic,
+            evidence,
+            session,
+            &plan.steps,
+            &held,
+        );
         tokio::select! {
             verdict = watch => Ok(verdict),
             reason = cancel.wait() => Err(Halt::from(reason)),
@@ -283,7 +452,13 @@ async fn canary_mode<T: Traffic, S: CanaryService, C: CloudWatch>(
     // Traffic first, then words: whatever ended the watch early, the canary loses its share.
     let before = session.weights.last().map_or(0, |w| w.canary_percent);
     let restored = restore_stable(runner, traffic).await;
-    let why = stop.why(config.timeout);
+    let why = match (held.take(), &stop) {
+        (Some(no), Halt::Signal(_) | Halt::Deadline) => format!(
+            "{} while the promotion waited for confirmation ({no})",
+            stop.why(config.timeout)
+        ),
+        _ => stop.why(config.timeout),
+    };
     if restored.is_ok() {
         session.log_weight(Weights::STABLE, why.clone());
     }
@@ -346,15 +521,21 @@ async fn restore_stable<T: Traffic>(runner: &Runner, traffic: &T) -> anyhow::Res
 }
 
 /// Walks the steps, judging after every interval; returns at the first rollback verdict or
-/// with the verdict after the last step.
+/// with the verdict after the last step. Every look starts with the rollout hooks (a no rolls
+/// back); a verdict that would promote waits for the confirm-promotion hooks.
+#[allow(clippy::too_many_arguments)]
 async fn watch_steps<T: Traffic, C: CloudWatch>(
     runner: &Runner,
     config: &Config,
+    hooks: &Webhooks,
     traffic: &T,
     evidence: &Evidence<'_, C>,
     session: &mut Session,
     steps: &[crate::steps::Step],
+    held: &std::cell::RefCell<Option<String>>,
 ) -> anyhow::Result<Verdict> {
+    let mut last: Option<Verdict> = None;
+    let mut percent = 0;
     for step in steps {
         let weights = Weights::for_percent(step.percent);
         if step.percent == 100 {
@@ -364,12 +545,19 @@ async fn watch_steps<T: Traffic, C: CloudWatch>(
         }
         traffic.set_weights(weights).await?;
         session.log_weight(weights, format!("step {} %", step.percent));
+        percent = step.percent;
         runner.info(&format!(
             "canary at {} % for {}",
             step.percent,
             human(step.duration)
         ));
         for _ in 0..looks(step.duration, config.interval) {
+            if let Err(no) = hooks
+                .ask(&look_event(Some(step.percent), last.as_ref()))
+                .await
+            {
+                return Ok(refused(&no, &session.samples, config));
+            }
             tokio::time::sleep(config.interval).await;
             for (name, interval) in evidence.collect(step.percent).await? {
                 session.samples.push(&name, interval);
@@ -379,9 +567,78 @@ async fn watch_steps<T: Traffic, C: CloudWatch>(
             if action_for(verdict.decision, config.on_inconclusive, At::Step) == Action::RollBack {
                 return Ok(verdict);
             }
+            last = Some(verdict);
         }
     }
-    Ok(judge(&session.samples, &config.policy))
+    let verdict = judge(&session.samples, &config.policy);
+    if action_for(verdict.decision, config.on_inconclusive, At::End) != Action::Promote
+        || !hooks.any_due(Moment::Promotion)
+    {
+        return Ok(verdict);
+    }
+    confirm_promotion(
+        runner, config, hooks, evidence, session, percent, verdict, held,
+    )
+    .await
+}
+
+/// The analysis would promote: asks the confirm-promotion hooks, and while one says no holds
+/// the weights at `percent` and asks again every interval, judging the evidence (and calling
+/// the rollout hooks) meanwhile, as Flagger does. Returns the verdict to act on: the promoting
+/// one once every hook said yes, or a later one that no longer promotes. The overall deadline
+/// (the caller's) ends the wait with a rollback.
+#[allow(clippy::too_many_arguments)]
+async fn confirm_promotion<C: CloudWatch>(
+    runner: &Runner,
+    config: &Config,
+    hooks: &Webhooks,
+    evidence: &Evidence<'_, C>,
+    session: &mut Session,
+    percent: u8,
+    mut verdict: Verdict,
+    held: &std::cell::RefCell<Option<String>>,
+) -> anyhow::Result<Verdict> {
+    runner.info(&format!(
+        "the analysis would promote; asking the confirm-promotion hooks: {}",
+        hooks.names_due(Moment::Promotion).join(", ")
+    ));
+    loop {
+        let event = Event {
+            canary_percent: Some(percent),
+            decision: Some(verdict.decision),
+            reason: verdict.reason.clone(),
+            ..Event::at(Moment::Promotion)
+        };
+        match hooks.ask(&event).await {
+            Ok(()) => {
+                held.replace(None);
+                runner.info("the confirm-promotion hooks said yes: promoting");
+                return Ok(verdict);
+            }
+            Err(no) => {
+                runner.info(&format!(
+                    "{no}: the promotion is held at {percent} %; asking again in {}",
+                    human(config.interval)
+                ));
+                held.replace(Some(no.to_string()));
+            }
+        }
+        if let Err(no) = hooks.ask(&look_event(Some(percent), Some(&verdict))).await {
+            held.replace(None);
+            return Ok(refused(&no, &session.samples, config));
+        }
+        tokio::time::sleep(config.interval).await;
+        for (name, interval) in evidence.collect(percent).await? {
+            session.samples.push(&name, interval);
+        }
+        let now = judge(&session.samples, &config.policy);
+        runner.info(&format!("  {}", now.reason));
+        if action_for(now.decision, config.on_inconclusive, At::End) != Action::Promote {
+            held.replace(None);
+            return Ok(now);
+        }
+        verdict = now;
+    }
 }
 
 /// How long a weight change in flight when a signal comes may still take before the restore
@@ -570,6 +827,7 @@ async fn probe_mode<C: CloudWatch>(
     cancel: &Stop,
     runner: &Runner,
     config: &Config,
+    hooks: &Webhooks,
     evidence: &Evidence<'_, C>,
     session: &mut Session,
 ) -> anyhow::Result<Done> {
@@ -590,12 +848,26 @@ async fn probe_mode<C: CloudWatch>(
             None,
         ));
     }
+    pre_rollout(
+        runner,
+        hooks,
+        cancel,
+        Event::at(Moment::Start { continuing: false }),
+    )
+    .await?;
     let rounds = looks(config.window, config.interval);
+    // The window fixes the looks: one group, a single test at its end for error counts.
+    session.samples.horizon = Some(vec![50; usize::try_from(rounds).unwrap_or(usize::MAX)]);
     let watch = async {
         let mut verdict = judge(&session.samples, &config.policy);
         for round in 0..rounds {
             if round > 0 {
                 tokio::time::sleep(config.interval).await;
+            }
+            let last = (round > 0).then_some(&verdict);
+            if let Err(no) = hooks.ask(&look_event(None, last)).await {
+                verdict = refused(&no, &session.samples, config);
+                break;
             }
             for (name, interval) in evidence.collect(0).await? {
                 session.samples.push(&name, interval);

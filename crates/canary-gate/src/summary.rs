@@ -6,7 +6,7 @@ use gantry_toolkit::Summary;
 
 use crate::judge::{Interval, Samples, Status, show};
 use crate::outputs::Outcome;
-use crate::policy::{Kind, Policy};
+use crate::policy::{Kind, MetricSpec, Policy, Reading, Source};
 
 /// One change of the traffic split, for the summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +84,119 @@ pub fn chart(name: &str, kind: Kind, intervals: &[Interval]) -> Option<String> {
     Some(out)
 }
 
+/// What a `prometheus`, `datadog` or `web` metric reads and what it read, as markdown: the
+/// queries (requests for `web`) of each side with `{{selector}}` filled, and its numbers per
+/// interval. `None` for the other sources.
+pub fn evidence(m: &MetricSpec, intervals: &[Interval]) -> Option<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let (lang, note) = match &m.source {
+        Source::Prometheus(p) => {
+            for (side, reading) in [
+                ("canary", Some(&p.canary)),
+                ("baseline", p.baseline.as_ref()),
+            ] {
+                for (part, query) in reading.map(Reading::parts).unwrap_or_default() {
+                    lines.push(format!("# {side} {part}\n{query}"));
+                }
+            }
+            (
+                "promql",
+                format!(
+                    "Instant queries to {}/api/v1/query (auth: {}) at the end of the window of each look; {{{{interval}}}} is the interval input.",
+                    p.url,
+                    p.auth.as_str()
+                ),
+            )
+        }
+        Source::Datadog(d) => {
+            for (side, reading) in [
+                ("canary", Some(&d.canary)),
+                ("baseline", d.baseline.as_ref()),
+            ] {
+                for (part, query) in reading.map(Reading::parts).unwrap_or_default() {
+                    lines.push(format!("# {side} {part}\n{query}"));
+                }
+            }
+            (
+                "text",
+                format!(
+                    "Queries to {}/api/v1/query over the window of each look (points summed for counts, averaged for values); {{{{interval}}}} is the interval input.",
+                    d.api_url
+                ),
+            )
+        }
+        Source::Web(w) => {
+            for (side, url) in [
+                ("canary", Some(&w.url)),
+                ("baseline", w.baseline_url.as_ref()),
+            ] {
+                if let Some(url) = url {
+                    lines.push(format!("# {side}\n{} {url}", w.method));
+                }
+            }
+            if let Some(body) = &w.body {
+                lines.push(format!("# body\n{body}"));
+            }
+            let paths: Vec<String> = w
+                .paths
+                .parts()
+                .iter()
+                .map(|(part, path)| format!("{part}: {path}"))
+                .collect();
+            lines.push(format!("# JSON paths\n{}", paths.join("\n")));
+            let headers: Vec<String> = w
+                .headers
+                .iter()
+                .map(|(h, var)| format!("{h} from ${var}"))
+                .collect();
+            (
+                "text",
+                if headers.is_empty() {
+                    "One request per side and look; {{start}}, {{end}} and {{interval}} are the window of the look.".to_string()
+                } else {
+                    format!(
+                        "One request per side and look, with the headers {}; {{{{start}}}}, {{{{end}}}} and {{{{interval}}}} are the window of the look.",
+                        headers.join(", ")
+                    )
+                },
+            )
+        }
+        _ => return None,
+    };
+    let mut out = Summary::new();
+    out.paragraph(&gantry_toolkit::summary::escape_html(&note));
+    out.code_block(lang, &lines.join("\n\n"));
+    let cell = |o: &crate::judge::Observation| {
+        if m.kind.is_count() {
+            format!("{} / {}", o.bad, o.requests)
+        } else {
+            o.value.map_or_else(|| "—".to_string(), |v| show(m.kind, v))
+        }
+    };
+    let what = if m.kind.is_count() {
+        "errors / requests"
+    } else {
+        "value"
+    };
+    out.table(
+        [
+            "look".to_string(),
+            "canary %".to_string(),
+            format!("canary {what}"),
+            format!("baseline {what}"),
+        ],
+        intervals.iter().enumerate().map(|(i, iv)| {
+            vec![
+                (i + 1).to_string(),
+                iv.percent.to_string(),
+                cell(&iv.canary),
+                iv.baseline.as_ref().map_or_else(|| "—".to_string(), cell),
+            ]
+        }),
+    );
+    Some(out.as_str().to_string())
+}
+
 pub fn render(
     outcome: &Outcome,
     policy: &Policy,
@@ -145,7 +258,20 @@ pub fn render(
                     .map(|x| show(kind, x))
                     .unwrap_or_else(|| "—".into()),
                 v.canary_requests.to_string(),
-                format!("{} / {}", fmt_e(v.e_value), fmt_e(v.e_value_bound)),
+                match v.z {
+                    // A known horizon: the step-end test beside the anytime-valid one.
+                    Some((z, bound)) => format!(
+                        "{} / {}; z {z:.2} / {}",
+                        fmt_e(v.e_value),
+                        fmt_e(v.e_value_bound),
+                        if bound.is_finite() {
+                            format!("{bound:.2}")
+                        } else {
+                            "—".into()
+                        }
+                    ),
+                    None => format!("{} / {}", fmt_e(v.e_value), fmt_e(v.e_value_bound)),
+                },
                 v.ratio_interval
                     .map(|(lo, hi)| format!("[{lo:.3}, {hi:.3}]"))
                     .unwrap_or_else(|| "—".into()),
@@ -171,6 +297,9 @@ pub fn render(
         if let Some(c) = chart(&m.name, m.kind, samples.of(&m.name)) {
             s.heading(3, &m.name);
             s.mermaid(&c);
+            if let Some(e) = evidence(m, samples.of(&m.name)) {
+                s.details(&format!("{}: queries and values", m.name), &e);
+            }
         }
     }
     if !weights.is_empty() {
@@ -201,7 +330,7 @@ pub fn render(
     }
     s.details(
         "How to read this",
-        "Each comparison is an anytime-valid sequential test: the e-value may be checked after every interval, and the canary fails when it reaches the bound (1/α, split across the critical metrics). `pass (proven)` means the mirror-image test also showed the canary within tolerance. The ratio CS is a confidence sequence for canary/baseline, valid at every look at once.",
+        "Each comparison is an anytime-valid sequential test: the e-value may be checked after every interval, and the canary fails when it reaches the bound (1/α, split across the critical metrics). `pass (proven)` means the mirror-image test also showed the canary within tolerance. The ratio CS is a confidence sequence for canary/baseline, valid at every look at once. When the steps fix the looks, an error-rate ratio also shows `z / boundary` of the group-sequential test at the end of each step, which has most of its budget.",
     );
     s
 }
@@ -236,5 +365,69 @@ mod tests {
             "{l}"
         );
         assert_eq!(chart("x", Kind::Value, &[]), None);
+    }
+
+    #[test]
+    fn evidence_shows_the_filled_queries_and_the_numbers_per_look() {
+        let p = crate::policy::parse(
+            r#"
+metrics:
+  errors:
+    source: prometheus
+    kind: error-rate
+    url: http://prom:9090
+    errors-query: sum(increase(x{code="500",{{selector}}}[{{interval}}]))
+    requests-query: sum(increase(x{{{selector}}}[{{interval}}]))
+    canary-selector: v="c"
+    baseline-selector: v="b"
+    max-ratio: 2
+  queue:
+    source: web
+    url: https://c.example/stats
+    headers: {Authorization: STATS_AUTH}
+    json-path: a.b
+    max: 5
+"#,
+        )
+        .unwrap();
+        let iv = Interval {
+            percent: 10,
+            canary: Observation {
+                bad: 3,
+                requests: 100,
+                value: None,
+            },
+            baseline: Some(Observation {
+                bad: 1,
+                requests: 900,
+                value: None,
+            }),
+        };
+        let e = evidence(&p.metrics[0], &[iv]).unwrap();
+        assert!(
+            e.contains("# canary errors\nsum(increase(x{code=\"500\",v=\"c\"}[{{interval}}]))"),
+            "{e}"
+        );
+        assert!(
+            e.contains("# baseline requests\nsum(increase(x{v=\"b\"}[{{interval}}]))"),
+            "{e}"
+        );
+        assert!(e.contains("| 1 | 10 | 3 / 100 | 1 / 900 |"), "{e}");
+        let web = Interval {
+            percent: 0,
+            canary: Observation {
+                bad: 0,
+                requests: 1,
+                value: Some(4.0),
+            },
+            baseline: None,
+        };
+        let e = evidence(&p.metrics[1], &[web]).unwrap();
+        assert!(e.contains("# canary\nGET https://c.example/stats"), "{e}");
+        assert!(e.contains("Authorization from $STATS_AUTH"), "{e}");
+        assert!(e.contains("| 1 | 0 | 4 | — |"), "{e}");
+        let alb = crate::policy::parse("metrics: {e: {source: alb, kind: error-rate, max: 0.1}}")
+            .unwrap();
+        assert_eq!(evidence(&alb.metrics[0], &[iv]), None);
     }
 }

@@ -268,6 +268,60 @@ fn bad_inputs_are_refused_before_any_aws_call() {
             "-5",
             &["aws-connect-timeout-seconds", "-5"],
         ),
+        (
+            "webhooks",
+            "not: a list",
+            &["'webhooks'", "not a valid YAML list of hooks"],
+        ),
+        (
+            "webhooks",
+            "- {name: a, type: later, url: 'https://hooks.example.com/S3cretPath0001/x'}",
+            &[
+                "input 'webhooks': hook #1 'a'",
+                "'type' is 'later'",
+                "pre-rollout, rollout, confirm-promotion",
+            ],
+        ),
+        (
+            "webhooks",
+            "- {name: a, type: rollback, url: 'hooks.example.com/S3cretPath0001/x'}",
+            &["'webhooks'", "'url' is not valid", "http:// or https://"],
+        ),
+        (
+            "webhooks",
+            "- {name: a, type: rollback, url: 'https://h.example/S3cretPath0001'}\n- {name: a, type: failure, url: 'https://h.example/S3cretPath0001'}",
+            &["hook #2 'a'", "same name"],
+        ),
+        (
+            "webhooks",
+            "- {name: 'a/b', type: rollback, url: 'https://h.example/S3cretPath0001'}",
+            &["'name' is 'a/b'", "letters, digits"],
+        ),
+        (
+            "webhooks",
+            "- {name: a, type: rollback, url: 'https://h.example/S3cretPath0001', timeout: 1h}",
+            &["'timeout' is '1h'", "from 1s to 5m"],
+        ),
+        (
+            "webhooks",
+            "- {name: a, type: rollback, url: 'https://h.example/S3cretPath0001', format: email}",
+            &["'format' is 'email'", "json, slack, teams"],
+        ),
+        (
+            "webhooks",
+            "- {name: approve, type: confirm-promotion, url: 'https://h.example/S3cretPath0001', format: slack}",
+            &["'format' is 'slack'", "is a gate"],
+        ),
+        (
+            "webhooks",
+            "- {name: a, type: rollback, url: 'https://h.example/S3cretPath0001', colour: red}",
+            &["'webhooks'", "unknown field"],
+        ),
+        (
+            "webhook-secret",
+            "short-k3y",
+            &["'webhook-secret'", "at least 16 characters"],
+        ),
         ("role-to-assume", "admin", &["role-to-assume", "admin"]),
         // Without role-to-assume these are contradictions, named as such.
         ("role-session-name", "deploy", &["role-session-name"]),
@@ -295,6 +349,13 @@ fn bad_inputs_are_refused_before_any_aws_call() {
             );
         }
         assert_secret_masked(&printed);
+        // A webhook's URL (its path may be a credential) and the webhook secret are never shown.
+        for line in printed.lines().filter(|l| !l.starts_with("::add-mask::")) {
+            assert!(
+                !line.contains("S3cretPath0001") && !line.contains("short-k3y"),
+                "{input}={value}: a webhook secret is shown: {line}"
+            );
+        }
     }
     assert_eq!(aws.requests(), 0, "no AWS call before the inputs are valid");
 
@@ -561,50 +622,88 @@ async fn sigterm_during_shifting_restores_stable() {
     );
 }
 
+/// A canary run whose load balancer API goes through a fault proxy, started and watched until
+/// the canary has its first 10 %: the ALB, the proxy, the job, the running binary.
+struct Proxied {
+    a: Alb,
+    client: aws_sdk_elasticloadbalancingv2::Client,
+    proxy: FaultProxy,
+    tool: ToolJob,
+    child: std::process::Child,
+    /// What the run probes, up while it runs.
+    _probed: (HttpServer, HttpServer),
+}
+
+impl Proxied {
+    async fn start(prefix: &str, change: impl FnOnce(&mut Vec<(&'static str, String)>)) -> Proxied {
+        let a = alb(prefix);
+        let client = elb().await;
+        let (canary, baseline) = (HttpServer::start(), HttpServer::start());
+        let proxy = FaultProxy::start(&Services::get().moto_url());
+        let tool = job();
+        let mut inputs = canary_inputs(&a, probe_policy(&canary, &baseline));
+        change(&mut inputs);
+        let mut cmd = command(&tool);
+        cmd.env("AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2", proxy.url());
+        let pairs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ToolJob::inputs(&mut cmd, &pairs);
+        let child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while weights(&client, &a).await != (90, 10) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the canary never got 10 %"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Proxied {
+            a,
+            client,
+            proxy,
+            tool,
+            child,
+            _probed: (canary, baseline),
+        }
+    }
+
+    /// SIGTERM (the runner cancelling the job), then the run's end: its output, printed.
+    fn cancel(
+        self,
+    ) -> (
+        Output,
+        String,
+        ToolJob,
+        Alb,
+        aws_sdk_elasticloadbalancingv2::Client,
+    ) {
+        let kill = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = self.child.wait_with_output().unwrap();
+        let printed = text(&out);
+        (out, printed, self.tool, self.a, self.client)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn restoring_stable_is_tried_again_when_the_load_balancer_fails() {
-    let a = alb("cgr");
-    let client = elb().await;
-    let (canary, baseline) = (HttpServer::start(), HttpServer::start());
-    // The load balancer API through a proxy that can fail calls; one attempt per call, so
-    // each failure is one failed try of ours.
-    let proxy = FaultProxy::start(&Services::get().moto_url());
-    let tool = job();
-    let mut inputs = canary_inputs(&a, probe_policy(&canary, &baseline));
-    inputs.retain(|(k, _)| *k != "step-duration");
-    inputs.push(("step-duration", "1m".into()));
-    inputs.push(("aws-max-attempts", "1".into()));
-    let mut cmd = command(&tool);
-    cmd.env("AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2", proxy.url());
-    let pairs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    ToolJob::inputs(&mut cmd, &pairs);
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while weights(&client, &a).await != (90, 10) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the canary never got 10 %"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // One attempt per call, so each failure is one failed try of ours.
+    let run = Proxied::start("cgr", |inputs| {
+        inputs.retain(|(k, _)| *k != "step-duration");
+        inputs.push(("step-duration", "1m".into()));
+        inputs.push(("aws-max-attempts", "1".into()));
+    })
+    .await;
     // The next two calls (the restore's first two tries) fail as a throttled or broken API would.
-    proxy.inject([Fault::Status(500), Fault::Status(503)]);
-    let kill = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run.proxy.inject([Fault::Status(500), Fault::Status(503)]);
+    let (out, text, tool, a, client) = run.cancel();
     assert!(!out.status.success(), "{text}");
     assert_eq!(weights(&client, &a).await, (100, 0), "{text}");
     assert!(
@@ -625,47 +724,22 @@ async fn restoring_stable_is_tried_again_when_the_load_balancer_fails() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_while_promoting_lets_the_call_in_flight_land_then_restores_stable() {
-    let a = alb("cgq");
-    let client = elb().await;
-    let (canary, baseline) = (HttpServer::start(), HttpServer::start());
-    let proxy = FaultProxy::start(&Services::get().moto_url());
-    let tool = job();
-    let mut inputs = canary_inputs(&a, probe_policy(&canary, &baseline));
-    inputs.retain(|(k, _)| *k != "steps");
-    inputs.push(("steps", "10,100".into()));
-    let mut cmd = command(&tool);
-    cmd.env("AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2", proxy.url());
-    let pairs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    ToolJob::inputs(&mut cmd, &pairs);
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while weights(&client, &a).await != (90, 10) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the canary never got 10 %"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let run = Proxied::start("cgq", |inputs| {
+        inputs.retain(|(k, _)| *k != "steps");
+        inputs.push(("steps", "10,100".into()));
+    })
+    .await;
     // No load balancer call while the step is judged: the next one is the promotion's, held
     // 1.5 s as a slow API would hold it; the job is cancelled while it is in flight.
-    let before = proxy.requests().len();
-    proxy.inject([Fault::Delay(Duration::from_millis(1500))]);
-    while proxy.requests().len() == before {
+    let before = run.proxy.requests().len();
+    run.proxy
+        .inject([Fault::Delay(Duration::from_millis(1500))]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while run.proxy.requests().len() == before {
         assert!(std::time::Instant::now() < deadline, "no promotion started");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let kill = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
-    let printed = text(&out);
+    let (out, printed, tool, a, client) = run.cancel();
     assert!(!out.status.success(), "{printed}");
     // The held call landed (it was not dropped to land later), then stable got it all back.
     assert!(

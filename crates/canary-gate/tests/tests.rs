@@ -12,4 +12,6 @@ mod ecs;
 mod ecs_native;
 mod metrics;
 mod probe;
+mod sources;
 mod traffic;
+mod webhooks;

@@ -15,6 +15,8 @@
 //!   AWS's ECS rollout engine (moto's deployments never progress): scenarios per service
 //!   (healthy, slow, failing, ECS rollback, stuck pending), one-off task exit codes,
 //!   throttling, and a log of every call. One per test process.
+//! * [`prometheus::Prometheus`]: a real Prometheus server started for one test, scraping a
+//!   [`prometheus::Target`] whose counters the test advances.
 //!
 //! ```no_run
 //! use gantry_testkit::{GitRepo, Services};
@@ -41,6 +43,7 @@ mod git;
 pub mod github_releases;
 pub mod http;
 mod probe;
+pub mod prometheus;
 pub mod redact;
 mod services;
 mod tool_job;

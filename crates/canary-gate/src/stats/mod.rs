@@ -35,10 +35,16 @@
 //!   valid at every interval simultaneously. Also the test for error-rate differences
 //!   (`max-difference`), which are bounded and need no assumption at all.
 //!
+//! And one for a known horizon: [`group_sequential`], a score test of the same error counts
+//! that spends its budget over the steps of a canary whose steps are fixed in advance, at
+//! close to the power of a single test at the end, beside the mixture SPRT with a small share
+//! of the budget for gross failures.
+//!
 //! Absolute thresholds ("error rate below 5 %") are plain comparisons done by the judge on
 //! top of these; they are the user's rules, not statistical tests.
 
 pub mod confidence_sequence;
+pub mod group_sequential;
 pub mod sequential_t;
 pub mod sprt;
 

@@ -32,16 +32,86 @@
 //!     requests: 20
 //!     concurrency: 4
 //!     min: 0.95
+//!   http-errors:
+//!     source: prometheus   # also Amazon Managed Prometheus: auth: sigv4
+//!     kind: error-rate
+//!     url: http://prometheus:9090
+//!     errors-query: sum(increase(http_requests_total{code=~"5..",{{selector}}}[{{interval}}]))
+//!     requests-query: sum(increase(http_requests_total{{{selector}}}[{{interval}}]))
+//!     canary-selector: version="canary"
+//!     baseline-selector: version="stable"
+//!     max-ratio: 1.5
+//!   checkout-p99:
+//!     source: datadog
+//!     kind: latency
+//!     query: p99:trace.http.request.duration{service:shop,{{selector}}}
+//!     canary-selector: version:canary
+//!     baseline-selector: version:stable
+//!     max-ratio: 1.2
+//!   queue:
+//!     source: web
+//!     kind: value
+//!     url: https://canary.internal/stats
+//!     baseline-url: https://stable.internal/stats
+//!     headers: {Authorization: STATS_AUTH}   # the value comes from $STATS_AUTH
+//!     json-path: $.queue.depth
+//!     max-difference: 10
 //! ```
 //!
 //! Validation names the field (`metrics.p99.max-ratio`), the value and what is valid, and
 //! refuses contradictions (a `min` above a `max`, a ratio below 1, a comparison with no
 //! baseline to compare against) before anything runs.
+//!
+//! ## Queries and their placeholders
+//!
+//! `prometheus` and `datadog` metrics are queries, `web` metrics are requests. Their text may
+//! hold placeholders, written `{{name}}` (spaces inside the braces are allowed):
+//!
+//! | placeholder | becomes | in |
+//! |---|---|---|
+//! | `{{selector}}` | `canary-selector` in the canary's query, `baseline-selector` in the baseline's | `query`, `errors-query`, `requests-query` |
+//! | `{{interval}}` | the `interval` input as a PromQL duration (`1m`, `30s`, `1500ms`) | every query, web `url`, `baseline-url` and `body` |
+//! | `{{start}}`, `{{end}}` | the window's start and end, in Unix seconds | web `url`, `baseline-url` and `body` |
+//!
+//! One template with `{{selector}}` serves both sides, so the canary and the baseline are read
+//! with the same query; a template without it would read the same series for both and is
+//! refused when there is a baseline. `canary-query` / `baseline-query` give each side its own
+//! query instead (kinds `value` and `latency`). Any other `{{name}}` is refused by name.
+//!
+//! Each look reads the window of one `interval` that ends `metrics-delay` before now:
+//! - `prometheus`: one instant query per number, evaluated at the window's end
+//!   (`/api/v1/query?time=`). For `error-rate`, `errors-query` and `requests-query` must
+//!   return the *number* of bad events and requests in the window: write them with
+//!   `increase(…[{{interval}}])`, so consecutive looks count disjoint windows (an
+//!   overlapping `[5m]` at a one-minute interval would count every error five times). For
+//!   `value` and `latency`, `query` gives the value at the window's end (for latency, in
+//!   seconds: `histogram_quantile(0.99, sum by (le) (rate(…_bucket{{{selector}}}[{{interval}}])))`).
+//! - `datadog`: the metrics query API over `[start, end]`; the points of the window are
+//!   summed for `error-rate` (use `.as_count()`), averaged for `value` and `latency`.
+//! - `web`: one request per side; the JSON paths pick the numbers out of the answer.
+//!
+//! A query that returns no series means "no data" (a count of 0 for `error-rate`, no value
+//! otherwise), as does `NaN`. A query that returns several series is an error: aggregate it
+//! (`sum(…)`, `sum:…`). Without `requests-query` (`requests-json-path` for `web`), a value
+//! metric counts one request per interval with a value, so `min-requests` counts intervals.
+//!
+//! Secrets never go in the policy: `bearer-token-env`, `username-env`, `password-env`,
+//! `api-key-env`, `application-key-env` and the values of web `headers` name environment
+//! variables, read when the run starts and masked in the log before any request.
 
 use std::time::Duration;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
+
+mod http_sources;
+pub mod template;
+
+pub use http_sources::{
+    DEFAULT_DD_API_KEY_ENV, DEFAULT_DD_APPLICATION_KEY_ENV, DatadogSpec, PrometheusAuth,
+    PrometheusSpec, Reading, WebSpec, check_env_name,
+};
+use http_sources::{base_url, check_site, http_kind, prometheus_auth, query_readings, web};
 
 /// Default false-rollback budget.
 pub const DEFAULT_ALPHA: f64 = 0.05;
@@ -148,6 +218,9 @@ pub enum Source {
     },
     CloudWatch(CloudWatchQuery),
     Probe(ProbeSpec),
+    Prometheus(PrometheusSpec),
+    Datadog(DatadogSpec),
+    Web(WebSpec),
 }
 
 impl Source {
@@ -156,7 +229,45 @@ impl Source {
             Source::Alb { .. } => "alb",
             Source::CloudWatch(_) => "cloudwatch",
             Source::Probe(_) => "probe",
+            Source::Prometheus(_) => "prometheus",
+            Source::Datadog(_) => "datadog",
+            Source::Web(_) => "web",
         }
+    }
+
+    /// Whether the metric is read from CloudWatch (the ALB's metrics or a custom one): only
+    /// these need a CloudWatch client and a CloudWatch period as the interval.
+    pub fn reads_cloudwatch(&self) -> bool {
+        matches!(self, Source::Alb { .. } | Source::CloudWatch(_))
+    }
+
+    /// Whether a baseline is read to compare the canary with.
+    pub fn has_baseline(&self) -> bool {
+        match self {
+            Source::Alb { .. } => true,
+            Source::CloudWatch(q) => q.baseline.is_some(),
+            Source::Probe(p) => p.baseline_url.is_some(),
+            Source::Prometheus(p) => p.baseline.is_some(),
+            Source::Datadog(d) => d.baseline.is_some(),
+            Source::Web(w) => w.baseline_url.is_some(),
+        }
+    }
+}
+
+impl Policy {
+    /// Whether a metric signs its requests with the run's AWS credentials (a `prometheus`
+    /// source with `auth: sigv4`, for Amazon Managed Prometheus): the run then needs AWS
+    /// settings even in probe mode.
+    pub fn needs_aws_credentials(&self) -> bool {
+        self.metrics.iter().any(|m| {
+            matches!(
+                &m.source,
+                Source::Prometheus(PrometheusSpec {
+                    auth: PrometheusAuth::SigV4 { .. },
+                    ..
+                })
+            )
+        })
     }
 }
 
@@ -255,6 +366,30 @@ struct RawMetric {
     requests: Option<u32>,
     concurrency: Option<u32>,
     timeout: Option<String>,
+    // prometheus, datadog
+    query: Option<String>,
+    canary_query: Option<String>,
+    baseline_query: Option<String>,
+    errors_query: Option<String>,
+    requests_query: Option<String>,
+    canary_selector: Option<String>,
+    baseline_selector: Option<String>,
+    // prometheus
+    auth: Option<String>,
+    bearer_token_env: Option<String>,
+    username_env: Option<String>,
+    password_env: Option<String>,
+    region: Option<String>,
+    // datadog
+    site: Option<String>,
+    api_key_env: Option<String>,
+    application_key_env: Option<String>,
+    // web
+    body: Option<String>,
+    headers: Option<IndexMap<String, String>>,
+    json_path: Option<String>,
+    errors_json_path: Option<String>,
+    requests_json_path: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -264,29 +399,47 @@ enum StatusList {
     Many(Vec<u16>),
 }
 
-/// Fields that belong to one source only, to refuse them elsewhere.
-const CLOUDWATCH_FIELDS: &[&str] = &[
-    "namespace",
-    "metric",
-    "canary-dimensions",
-    "baseline-dimensions",
-    "canary-expression",
-    "baseline-expression",
-];
-const PROBE_FIELDS: &[&str] = &[
-    "url",
-    "baseline-url",
-    "method",
-    "expect-status",
-    "requests",
-    "concurrency",
-    "timeout",
+/// Fields that belong to some sources only, with those sources, to refuse them elsewhere.
+const SOURCE_FIELDS: &[(&str, &[&str])] = &[
+    ("namespace", &["cloudwatch"]),
+    ("metric", &["cloudwatch"]),
+    ("canary-dimensions", &["cloudwatch"]),
+    ("baseline-dimensions", &["cloudwatch"]),
+    ("canary-expression", &["cloudwatch"]),
+    ("baseline-expression", &["cloudwatch"]),
+    ("url", &["probe", "prometheus", "datadog", "web"]),
+    ("baseline-url", &["probe", "web"]),
+    ("method", &["probe", "web"]),
+    ("expect-status", &["probe"]),
+    ("requests", &["probe"]),
+    ("concurrency", &["probe"]),
+    ("timeout", &["probe", "prometheus", "datadog", "web"]),
+    ("query", &["prometheus", "datadog"]),
+    ("canary-query", &["prometheus", "datadog"]),
+    ("baseline-query", &["prometheus", "datadog"]),
+    ("errors-query", &["prometheus", "datadog"]),
+    ("requests-query", &["prometheus", "datadog"]),
+    ("canary-selector", &["prometheus", "datadog"]),
+    ("baseline-selector", &["prometheus", "datadog"]),
+    ("auth", &["prometheus"]),
+    ("bearer-token-env", &["prometheus"]),
+    ("username-env", &["prometheus"]),
+    ("password-env", &["prometheus"]),
+    ("region", &["prometheus"]),
+    ("site", &["datadog"]),
+    ("api-key-env", &["datadog"]),
+    ("application-key-env", &["datadog"]),
+    ("body", &["web"]),
+    ("headers", &["web"]),
+    ("json-path", &["web"]),
+    ("errors-json-path", &["web"]),
+    ("requests-json-path", &["web"]),
 ];
 
 impl RawMetric {
+    /// The source-specific fields that are set.
     fn present(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        let checks: [(&'static str, bool); 13] = [
+        let set: [(&'static str, bool); 33] = [
             ("namespace", self.namespace.is_some()),
             ("metric", self.metric.is_some()),
             ("canary-dimensions", self.canary_dimensions.is_some()),
@@ -300,14 +453,41 @@ impl RawMetric {
             ("requests", self.requests.is_some()),
             ("concurrency", self.concurrency.is_some()),
             ("timeout", self.timeout.is_some()),
+            ("query", self.query.is_some()),
+            ("canary-query", self.canary_query.is_some()),
+            ("baseline-query", self.baseline_query.is_some()),
+            ("errors-query", self.errors_query.is_some()),
+            ("requests-query", self.requests_query.is_some()),
+            ("canary-selector", self.canary_selector.is_some()),
+            ("baseline-selector", self.baseline_selector.is_some()),
+            ("auth", self.auth.is_some()),
+            ("bearer-token-env", self.bearer_token_env.is_some()),
+            ("username-env", self.username_env.is_some()),
+            ("password-env", self.password_env.is_some()),
+            ("region", self.region.is_some()),
+            ("site", self.site.is_some()),
+            ("api-key-env", self.api_key_env.is_some()),
+            ("application-key-env", self.application_key_env.is_some()),
+            ("body", self.body.is_some()),
+            ("headers", self.headers.is_some()),
+            ("json-path", self.json_path.is_some()),
+            ("errors-json-path", self.errors_json_path.is_some()),
+            ("requests-json-path", self.requests_json_path.is_some()),
         ];
-        for (name, set) in checks {
-            if set {
-                out.push(name);
-            }
-        }
-        out
+        set.into_iter()
+            .filter(|(_, is_set)| *is_set)
+            .map(|(name, _)| name)
+            .collect()
     }
+}
+
+/// The sources a source-specific field belongs to.
+fn sources_of(f: &str) -> &'static [&'static str] {
+    SOURCE_FIELDS
+        .iter()
+        .find(|(name, _)| *name == f)
+        .map(|(_, sources)| *sources)
+        .unwrap_or_default()
 }
 
 /// Parses and validates a policy document with the canary-mode default for `min-requests`.
@@ -360,24 +540,26 @@ fn metric(name: &str, m: RawMetric, default_min: u64) -> Result<MetricSpec, Poli
         ));
     }
     let present = m.present();
-    let foreign = |allowed: &[&str]| -> Result<(), PolicyError> {
-        if let Some(f) = present.iter().find(|f| !allowed.contains(f)) {
+    if let Some(f) = present
+        .iter()
+        .find(|f| !sources_of(f).contains(&m.source.as_str()))
+    {
+        let owners = sources_of(f);
+        // An unknown source is reported as such below, not as a misplaced field.
+        if ["alb", "cloudwatch", "probe", "prometheus", "datadog", "web"]
+            .contains(&m.source.as_str())
+        {
             return Err(field(
                 at(f),
                 "set",
                 format!(
-                    "no '{f}' for source '{}' (it belongs to {})",
+                    "no '{f}' for source '{}' (it belongs to source: {})",
                     m.source,
-                    if CLOUDWATCH_FIELDS.contains(f) {
-                        "source: cloudwatch"
-                    } else {
-                        "source: probe"
-                    }
+                    owners.join(", ")
                 ),
             ));
         }
-        Ok(())
-    };
+    }
     let statistic = |default: Statistic| -> Result<Statistic, PolicyError> {
         match &m.statistic {
             None => Ok(default),
@@ -412,7 +594,6 @@ fn metric(name: &str, m: RawMetric, default_min: u64) -> Result<MetricSpec, Poli
 
     let (source, kind) = match m.source.as_str() {
         "alb" => {
-            foreign(&[])?;
             let kind = kind_of(
                 &[("error-rate", Kind::ErrorRate), ("latency", Kind::Latency)],
                 None,
@@ -432,7 +613,6 @@ fn metric(name: &str, m: RawMetric, default_min: u64) -> Result<MetricSpec, Poli
             )
         }
         "cloudwatch" => {
-            foreign(CLOUDWATCH_FIELDS)?;
             let kind = kind_of(
                 &[("value", Kind::Value), ("latency", Kind::Latency)],
                 Some(Kind::Value),
@@ -488,7 +668,6 @@ fn metric(name: &str, m: RawMetric, default_min: u64) -> Result<MetricSpec, Poli
             )
         }
         "probe" => {
-            foreign(PROBE_FIELDS)?;
             let kind = kind_of(
                 &[
                     ("success-rate", Kind::SuccessRate),
@@ -543,18 +722,7 @@ fn metric(name: &str, m: RawMetric, default_min: u64) -> Result<MetricSpec, Poli
                     format!("from 1 to {MAX_CONCURRENCY}, and at most requests ({requests})"),
                 ));
             }
-            let timeout = match &m.timeout {
-                None => Duration::from_secs(10),
-                Some(t) => crate::duration::parse_duration(t)
-                    .filter(|d| !d.is_zero() && *d <= Duration::from_secs(300))
-                    .ok_or_else(|| {
-                        field(
-                            at("timeout"),
-                            t,
-                            "a duration above 0 and at most 5m, such as 500ms, 5s or 1m",
-                        )
-                    })?,
-            };
+            let timeout = timeout_of(&m, &at("timeout"))?;
             if kind != Kind::Latency && m.statistic.is_some() {
                 return Err(field(
                     at("statistic"),
@@ -577,8 +745,77 @@ fn metric(name: &str, m: RawMetric, default_min: u64) -> Result<MetricSpec, Poli
                 kind,
             )
         }
+        "prometheus" => {
+            let kind = http_kind(&m, &at)?;
+            let url = m.url.clone().unwrap_or_default();
+            check_url(&at("url"), &url)?;
+            let url = base_url(&at("url"), &url, "/api/v1/query")?;
+            let auth = prometheus_auth(&m, &at, &url)?;
+            let (canary, baseline) = query_readings(&m, kind, &at)?;
+            (
+                Source::Prometheus(PrometheusSpec {
+                    url,
+                    auth,
+                    timeout: timeout_of(&m, &at("timeout"))?,
+                    canary,
+                    baseline,
+                }),
+                kind,
+            )
+        }
+        "datadog" => {
+            let kind = http_kind(&m, &at)?;
+            let api_url = match (&m.site, &m.url) {
+                (Some(_), Some(_)) => {
+                    return Err(field(
+                        at("url"),
+                        "set",
+                        "either site (Datadog's API at https://api.<site>) or url (another API base URL, such as a proxy), not both",
+                    ));
+                }
+                (_, Some(url)) => {
+                    check_url(&at("url"), url)?;
+                    base_url(&at("url"), url, "/api/v1/query")?
+                }
+                (site, None) => {
+                    let site = site.as_deref().unwrap_or("datadoghq.com");
+                    check_site(&at("site"), site)?;
+                    format!("https://api.{site}")
+                }
+            };
+            let api_key_env = m
+                .api_key_env
+                .clone()
+                .unwrap_or_else(|| DEFAULT_DD_API_KEY_ENV.into());
+            check_env_name(&at("api-key-env"), &api_key_env)?;
+            let application_key_env = m
+                .application_key_env
+                .clone()
+                .unwrap_or_else(|| DEFAULT_DD_APPLICATION_KEY_ENV.into());
+            check_env_name(&at("application-key-env"), &application_key_env)?;
+            let (canary, baseline) = query_readings(&m, kind, &at)?;
+            (
+                Source::Datadog(DatadogSpec {
+                    api_url,
+                    api_key_env,
+                    application_key_env,
+                    timeout: timeout_of(&m, &at("timeout"))?,
+                    canary,
+                    baseline,
+                }),
+                kind,
+            )
+        }
+        "web" => {
+            let kind = http_kind(&m, &at)?;
+            (Source::Web(web(&m, kind, &at)?), kind)
+        }
         other => {
-            return Err(field(at("source"), other, "one of alb, cloudwatch, probe"));
+            return Err(field(
+                at("source"),
+                other,
+                "one of alb, cloudwatch, probe, prometheus, datadog, web",
+            ));
         }
     };
 
@@ -672,28 +909,25 @@ fn metric(name: &str, m: RawMetric, default_min: u64) -> Result<MetricSpec, Poli
             None
         }
     };
-    if let Some(c) = comparison {
-        let has_baseline = match &source {
-            Source::Alb { .. } => true,
-            Source::CloudWatch(q) => q.baseline.is_some(),
-            Source::Probe(p) => p.baseline_url.is_some(),
+    if let Some(c) = comparison
+        && !source.has_baseline()
+    {
+        let what = match c {
+            Comparison::MaxRatio(_) => "max-ratio",
+            Comparison::MaxDifference { .. } => "max-difference",
         };
-        if !has_baseline {
-            let what = match c {
-                Comparison::MaxRatio(_) => "max-ratio",
-                Comparison::MaxDifference { .. } => "max-difference",
-            };
-            let needs = if matches!(source, Source::Probe(_)) {
-                "baseline-url"
-            } else {
-                "baseline-dimensions or baseline-expression"
-            };
-            return Err(field(
-                at(what),
-                "set",
-                format!("a baseline to compare with: add {needs}, or use min/max only"),
-            ));
-        }
+        let needs = match source {
+            Source::Probe(_) | Source::Web(_) => "baseline-url",
+            Source::Prometheus(_) | Source::Datadog(_) => {
+                "baseline-selector (for the {{selector}} of the queries) or baseline-query"
+            }
+            _ => "baseline-dimensions or baseline-expression",
+        };
+        return Err(field(
+            at(what),
+            "set",
+            format!("a baseline to compare with: add {needs}, or use min/max only"),
+        ));
     }
     if kind.is_count() && m.assume_normal.is_some() {
         return Err(field(
@@ -741,6 +975,22 @@ pub fn check_url(at: &str, url: &str) -> Result<(), PolicyError> {
             url,
             "an http:// or https:// URL with a host, such as https://canary.example.com/health",
         )),
+    }
+}
+
+/// A request timeout: `timeout`, default 10 s, at most 5 minutes.
+fn timeout_of(m: &RawMetric, at: &str) -> Result<Duration, PolicyError> {
+    match &m.timeout {
+        None => Ok(Duration::from_secs(10)),
+        Some(t) => crate::duration::parse_duration(t)
+            .filter(|d| !d.is_zero() && *d <= Duration::from_secs(300))
+            .ok_or_else(|| {
+                field(
+                    at,
+                    t,
+                    "a duration above 0 and at most 5m, such as 500ms, 5s or 1m",
+                )
+            }),
     }
 }
 
@@ -821,9 +1071,9 @@ metrics:
             ),
             ("metrics: {}", "'metrics'", "at least one metric"),
             (
-                "metrics: {e: {source: prometheus, max: 1}}",
-                "'metrics.e.source' is 'prometheus'",
-                "alb, cloudwatch, probe",
+                "metrics: {e: {source: newrelic, max: 1}}",
+                "'metrics.e.source' is 'newrelic'",
+                "alb, cloudwatch, probe, prometheus, datadog, web",
             ),
             (
                 "metrics: {e: {source: alb, kind: cpu, max: 1}}",
@@ -926,6 +1176,21 @@ metrics:
             assert!(e.contains(field), "{yaml}\n→ {e}\n(wanted {field})");
             assert!(e.contains(valid), "{yaml}\n→ {e}\n(wanted {valid})");
         }
+    }
+
+    /// The example at the top of this module parses.
+    #[test]
+    fn the_module_example_parses() {
+        let docs = include_str!("mod.rs");
+        let yaml: String = docs
+            .lines()
+            .skip_while(|l| !l.starts_with("//! ```yaml"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("//! ```"))
+            .map(|l| l.strip_prefix("//! ").unwrap_or("").to_string() + "\n")
+            .collect();
+        let p = parse(&yaml).unwrap();
+        assert_eq!(p.metrics.len(), 7);
     }
 
     #[test]
