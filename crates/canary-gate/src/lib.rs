@@ -65,6 +65,7 @@
 
 pub mod alarms;
 pub mod analysis;
+mod canary_mode;
 pub mod canary_service;
 pub mod config;
 pub mod duration;
@@ -75,6 +76,7 @@ pub mod metrics;
 pub mod outputs;
 pub mod policy;
 pub mod probe;
+mod probe_mode;
 pub mod run;
 pub mod sources;
 pub mod stats;

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use super::{Kind, PolicyError, RawMetric, check_url, field, timeout_of};
+use super::validate::{check_url, timeout_of};
+use super::{Kind, PolicyError, RawMetric, field};
 
 /// What one side of a `prometheus`, `datadog` or `web` metric reads: the bad events and the
 /// requests of the interval (`error-rate`), or a value and optionally the requests (`value`,

@@ -26,14 +26,20 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hmac::{Hmac, Mac};
 use indexmap::IndexMap;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use sha2::Sha256;
+use serde_json::Value;
 
 use crate::duration::{human, parse_duration};
 use crate::judge::Decision;
+
+mod deliver;
+mod payload;
+
+pub use deliver::{Answer, Deliver, No, NoAnswer, Notified, UreqDeliver, sign};
+pub use payload::{body, json_payload, slack_payload, teams_payload};
+
+use deliver::send_with_tries;
 
 /// The header that carries the body's signature.
 pub const SIGNATURE_HEADER: &str = "X-Gantry-Signature-256";
@@ -52,8 +58,6 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(300);
 pub const NOTIFY_TRIES: u32 = 3;
 /// The shortest secret: an HMAC key of a few characters can be guessed.
 pub const MIN_SECRET_LEN: usize = 16;
-/// How much of a hook's answer the log shows.
-const MAX_ANSWER_CHARS: usize = 200;
 /// Paths and queries of at least this many characters are masked (shorter ones hold no secret,
 /// and masking `/` would blank the whole log).
 const MIN_MASKED_PART: usize = 8;
@@ -417,18 +421,6 @@ pub fn secret_parts(raw: &str) -> Vec<String> {
     out
 }
 
-/// `sha256=<hex>`: the HMAC-SHA256 of `body` with `secret`, as GitHub signs its webhooks.
-pub fn sign(secret: &Secret, body: &[u8]) -> String {
-    // An HMAC takes a key of any length: `new_from_slice` cannot fail for it.
-    match Hmac::<Sha256>::new_from_slice(secret.0.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(body);
-            format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-        }
-        Err(_) => String::new(),
-    }
-}
-
 /// Where the run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Moment {
@@ -615,324 +607,6 @@ impl Event {
     }
 }
 
-/// The documented JSON payload.
-pub fn json_payload(hook: &Hook, context: &Context, event: &Event, timestamp: &str) -> Value {
-    let weights = event
-        .canary_percent
-        .map(|p| json!({"stable": 100 - u16::from(p.min(100)), "canary": p.min(100)}));
-    json!({
-        "version": PAYLOAD_VERSION,
-        "event": event.name(),
-        "name": hook.name,
-        "type": hook.kind.as_str(),
-        "phase": event.phase(),
-        "mode": context.mode,
-        "target": {
-            "cluster": context.cluster,
-            "service": context.service,
-            "canary_service": context.canary_service,
-            "listener_arn": context.listener_arn,
-            "rule_arn": context.rule_arn,
-        },
-        "canary": {
-            "target_group": context.canary_target_group,
-            "task_definition": event.canary_task_definition,
-        },
-        "baseline": {
-            "target_group": context.stable_target_group,
-            "task_definition": event.baseline_task_definition,
-        },
-        "weights": weights,
-        "decision": event.decision.map(Decision::as_str),
-        "reason": event.reason,
-        "metadata": hook.metadata,
-        "repository": context.repository,
-        "sha": context.sha,
-        "run_url": context.run_url,
-        "timestamp": timestamp,
-    })
-}
-
-/// The first `max` characters of `text`, with `…` when cut.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
-    }
-}
-
-/// Slack's mrkdwn treats `&`, `<` and `>` as markup.
-fn slack_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// What a chat message says happened.
-fn headline(event: &Event, subject: &str) -> String {
-    match event.moment {
-        Moment::End(End::Promoted) => format!("Promoted: {subject}"),
-        Moment::End(End::RolledBack) => format!("Rolled back: {subject}"),
-        Moment::End(End::Failed) => format!("Failed: {subject}"),
-        Moment::Start { .. } => format!("Starting: {subject}"),
-        Moment::Look => format!("Analysing: {subject}"),
-        Moment::Promotion => format!("Waiting to promote: {subject}"),
-    }
-}
-
-/// (title, value) pairs a chat message shows, metadata last.
-fn facts(hook: &Hook, context: &Context, event: &Event) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    if let Some(d) = event.decision {
-        out.push(("Decision".into(), d.as_str().into()));
-    }
-    if let Some(p) = event.canary_percent {
-        out.push(("Canary traffic".into(), format!("{p} %")));
-    }
-    if let Some(td) = &event.canary_task_definition {
-        out.push(("Canary".into(), short_task_definition(td)));
-    }
-    if let Some(td) = &event.baseline_task_definition {
-        out.push(("Baseline".into(), short_task_definition(td)));
-    }
-    if let Some(repository) = &context.repository {
-        let at = context
-            .sha
-            .as_deref()
-            .map(|s| format!("@{}", &s[..s.len().min(7)]))
-            .unwrap_or_default();
-        out.push(("Repository".into(), format!("{repository}{at}")));
-    }
-    for (k, v) in &hook.metadata {
-        let v = match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        out.push((k.clone(), v));
-    }
-    out
-}
-
-fn short_task_definition(arn: &str) -> String {
-    arn.rsplit("task-definition/")
-        .next()
-        .unwrap_or(arn)
-        .to_owned()
-}
-
-/// A Slack incoming-webhook message: `text` (the notification's fallback) and Block Kit blocks.
-pub fn slack_payload(hook: &Hook, context: &Context, event: &Event) -> Value {
-    let title = headline(event, &context.subject());
-    let mut blocks =
-        vec![json!({"type": "header", "text": {"type": "plain_text", "text": cut(&title, 140)}})];
-    if !event.reason.is_empty() {
-        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&slack_escape(&event.reason), 2900)}}));
-    }
-    // Slack takes at most 10 fields in a section.
-    let fields: Vec<Value> = facts(hook, context, event)
-        .into_iter()
-        .take(10)
-        .map(|(k, v)| json!({"type": "mrkdwn", "text": cut(&format!("*{}*\n{}", slack_escape(&k), slack_escape(&v)), 1900)}))
-        .collect();
-    if !fields.is_empty() {
-        blocks.push(json!({"type": "section", "fields": fields}));
-    }
-    if let Some(url) = &context.run_url {
-        blocks.push(json!({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": format!("<{url}|View the run> · canary-gate hook {}", slack_escape(&hook.name))}
-        ]}));
-    }
-    let text = if event.reason.is_empty() {
-        title
-    } else {
-        format!("{title}: {}", cut(&event.reason, 300))
-    };
-    json!({"text": slack_escape(&text), "blocks": blocks})
-}
-
-/// A Microsoft Teams message: an Adaptive Card (1.4) in a `message` attachment, as Teams'
-/// incoming webhooks and Workflows ("post to a channel when a webhook request is received")
-/// take it.
-pub fn teams_payload(hook: &Hook, context: &Context, event: &Event) -> Value {
-    let title = headline(event, &context.subject());
-    let color = match event.moment {
-        Moment::End(End::Promoted) => "Good",
-        Moment::End(_) => "Attention",
-        _ => "Default",
-    };
-    let mut body = vec![json!({
-        "type": "TextBlock", "size": "Medium", "weight": "Bolder", "color": color,
-        "text": cut(&title, 200), "wrap": true
-    })];
-    if !event.reason.is_empty() {
-        body.push(json!({"type": "TextBlock", "text": cut(&event.reason, 2000), "wrap": true}));
-    }
-    let facts: Vec<Value> = facts(hook, context, event)
-        .into_iter()
-        .map(|(title, value)| json!({"title": title, "value": value}))
-        .collect();
-    if !facts.is_empty() {
-        body.push(json!({"type": "FactSet", "facts": facts}));
-    }
-    let actions: Vec<Value> = context
-        .run_url
-        .iter()
-        .map(|url| json!({"type": "Action.OpenUrl", "title": "View the run", "url": url}))
-        .collect();
-    json!({
-        "type": "message",
-        "attachments": [{
-            "contentType": "application/vnd.microsoft.card.adaptive",
-            "contentUrl": null,
-            "content": {
-                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                "type": "AdaptiveCard",
-                "version": "1.4",
-                "body": body,
-                "actions": actions,
-            }
-        }]
-    })
-}
-
-/// The body `hook` gets for `event`, in its format.
-pub fn body(hook: &Hook, context: &Context, event: &Event, timestamp: &str) -> Vec<u8> {
-    let value = match hook.format {
-        Format::Json => json_payload(hook, context, event, timestamp),
-        Format::Slack => slack_payload(hook, context, event),
-        Format::Teams => teams_payload(hook, context, event),
-    };
-    value.to_string().into_bytes()
-}
-
-/// A hook's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    pub status: u16,
-    /// The start of the body, on one line.
-    pub body: String,
-}
-
-impl Answer {
-    pub fn is_yes(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-}
-
-/// Why a call got no answer: in words of ours, never with the URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoAnswer {
-    /// Nothing within the hook's timeout.
-    Timeout(Duration),
-    /// The host name did not resolve.
-    HostNotFound,
-    /// No connection (refused, reset, unreachable): the kind of I/O error.
-    Connection(String),
-    /// TLS failed.
-    Tls,
-    /// Anything else the HTTP client reports.
-    Other,
-}
-
-impl fmt::Display for NoAnswer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NoAnswer::Timeout(t) => write!(f, "did not answer within {}", human(*t)),
-            NoAnswer::HostNotFound => {
-                f.write_str("could not be reached: its host name does not resolve")
-            }
-            NoAnswer::Connection(kind) => write!(f, "could not be reached ({kind})"),
-            NoAnswer::Tls => f.write_str("could not be reached: the TLS handshake failed"),
-            NoAnswer::Other => f.write_str("could not be called: the HTTP request failed"),
-        }
-    }
-}
-
-/// The one effect: an HTTP POST. Blocking; [`Webhooks`] runs it on a blocking thread.
-pub trait Deliver: Send + Sync {
-    /// POSTs `body` with `headers` to `url`, waiting at most `timeout`.
-    fn post(
-        &self,
-        url: &HookUrl,
-        headers: &[(&'static str, String)],
-        body: &[u8],
-        timeout: Duration,
-    ) -> Result<Answer, NoAnswer>;
-}
-
-/// [`Deliver`] with ureq (the client of the probes): no redirects (a hook that redirects
-/// answers 3xx, a no), proxies from the environment.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct UreqDeliver;
-
-impl Deliver for UreqDeliver {
-    fn post(
-        &self,
-        url: &HookUrl,
-        headers: &[(&'static str, String)],
-        body: &[u8],
-        timeout: Duration,
-    ) -> Result<Answer, NoAnswer> {
-        let agent = crate::sources::http::agent(timeout);
-        let mut request = agent.post(url.expose());
-        for (name, value) in headers {
-            request = request.header(*name, value);
-        }
-        match request.send(body) {
-            Ok(mut response) => {
-                let status = response.status().as_u16();
-                let text = response
-                    .body_mut()
-                    .with_config()
-                    .limit(64 * 1024)
-                    .read_to_string()
-                    .unwrap_or_default();
-                let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                Ok(Answer {
-                    status,
-                    body: cut(&one_line, MAX_ANSWER_CHARS),
-                })
-            }
-            Err(e) => Err(match e {
-                ureq::Error::Timeout(_) => NoAnswer::Timeout(timeout),
-                ureq::Error::HostNotFound => NoAnswer::HostNotFound,
-                ureq::Error::ConnectionFailed => NoAnswer::Connection("connection failed".into()),
-                ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-                    NoAnswer::Timeout(timeout)
-                }
-                ureq::Error::Io(io) => NoAnswer::Connection(io.kind().to_string()),
-                ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::TlsRequired => {
-                    NoAnswer::Tls
-                }
-                _ => NoAnswer::Other,
-            }),
-        }
-    }
-}
-
-/// A gate hook that said no.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct No {
-    pub name: String,
-    pub kind: Kind,
-    /// Its answer, or why there was none.
-    pub answer: Result<Answer, NoAnswer>,
-}
-
-impl fmt::Display for No {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} hook '{}' ", self.kind.as_str(), self.name)?;
-        match &self.answer {
-            Ok(a) if a.body.is_empty() => write!(f, "answered HTTP {}", a.status),
-            Ok(a) => write!(f, "answered HTTP {} ({})", a.status, a.body),
-            Err(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-/// How one notification went: `Ok` a line for the log, `Err` a warning.
-pub type Notified = Result<String, String>;
-
 /// The hooks of a run and how to reach them.
 #[derive(Clone)]
 pub struct Webhooks {
@@ -1058,64 +732,10 @@ impl Webhooks {
     }
 }
 
-/// One notification, tried until it is delivered, [`NOTIFY_TRIES`] are spent, or `deadline`.
-fn send_with_tries(
-    deliver: &dyn Deliver,
-    hook: &Hook,
-    headers: &[(&'static str, String)],
-    body: &[u8],
-    deadline: Instant,
-    event: &str,
-) -> Notified {
-    let mut wait = Duration::from_secs(1);
-    let mut last = String::new();
-    for attempt in 1..=NOTIFY_TRIES {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left < Duration::from_millis(200) {
-            break;
-        }
-        let answer = deliver.post(&hook.url, headers, body, hook.timeout.min(left));
-        let again = match &answer {
-            Ok(a) if a.is_yes() => {
-                return Ok(format!(
-                    "notified {} hook '{}' of the {event} (HTTP {})",
-                    hook.kind.as_str(),
-                    hook.name,
-                    a.status
-                ));
-            }
-            Ok(a) => a.status >= 500 || a.status == 429,
-            Err(_) => true,
-        };
-        last = No {
-            name: hook.name.clone(),
-            kind: hook.kind,
-            answer,
-        }
-        .to_string();
-        if !again {
-            break;
-        }
-        if attempt < NOTIFY_TRIES {
-            std::thread::sleep(wait.min(deadline.saturating_duration_since(Instant::now())));
-            wait *= 2;
-        }
-    }
-    if last.is_empty() {
-        last = format!(
-            "{} hook '{}' was not called: no time was left",
-            hook.kind.as_str(),
-            hook.name
-        );
-    }
-    Err(format!(
-        "{last}: the {event} notification was not delivered (the outcome stands); check the hook's URL and that it answers 2xx"
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use std::sync::Mutex;
 
     #[test]
