@@ -159,20 +159,11 @@ pub fn parse(body: &str, reduce: Reduce) -> Result<Option<f64>, ParseError> {
 /// Sends every request at once (a thread each) and returns their numbers in order, or the
 /// first error.
 pub fn query_all(requests: &[Request], secrets: &Secrets) -> Result<Vec<Option<f64>>, SourceError> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = requests
-            .iter()
-            .map(|r| scope.spawn(move || query(r, secrets)))
-            .collect();
-        handles
-            .into_iter()
-            .zip(requests)
-            .map(|(h, r)| {
-                h.join()
-                    .unwrap_or_else(|_| Err(r.error("the query thread failed")))
-            })
-            .collect()
-    })
+    super::all_at_once(
+        requests,
+        |r| query(r, secrets),
+        |r| r.error("the query thread failed"),
+    )
 }
 
 /// One request, sent and read.

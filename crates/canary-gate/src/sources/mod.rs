@@ -117,6 +117,27 @@ pub struct Reads {
 /// events (`increase()` extrapolates), no data counting as 0, and never more bad events than
 /// requests; for values, the value, with the requests when a query gives them and otherwise
 /// one per interval that has a value (so `min-requests` counts intervals).
+/// Runs `one` on every request at once (a thread each): the answers in order, or the first
+/// error (`failed` names a request whose thread did not return).
+pub(crate) fn all_at_once<R: Sync, T: Send>(
+    requests: &[R],
+    one: impl Fn(&R) -> Result<T, SourceError> + Sync,
+    failed: impl Fn(&R) -> SourceError,
+) -> Result<Vec<T>, SourceError> {
+    let one = &one;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = requests
+            .iter()
+            .map(|r| scope.spawn(move || one(r)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(requests)
+            .map(|(h, r)| h.join().unwrap_or_else(|_| Err(failed(r))))
+            .collect()
+    })
+}
+
 pub fn observation(kind: Kind, reads: Reads) -> Observation {
     let count = |x: Option<f64>| x.map(|v| v.max(0.0).round() as u64).unwrap_or(0);
     if kind.is_count() {

@@ -172,20 +172,11 @@ pub struct Context<'a> {
 /// Sends every request at once (a thread each) and returns their numbers in order, or the
 /// first error.
 pub fn query_all(requests: &[Request], cx: Context<'_>) -> Result<Vec<Option<f64>>, SourceError> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = requests
-            .iter()
-            .map(|r| scope.spawn(move || query(r, cx)))
-            .collect();
-        handles
-            .into_iter()
-            .zip(requests)
-            .map(|(h, r)| {
-                h.join()
-                    .unwrap_or_else(|_| Err(r.error("the query thread failed")))
-            })
-            .collect()
-    })
+    super::all_at_once(
+        requests,
+        |r| query(r, cx),
+        |r| r.error("the query thread failed"),
+    )
 }
 
 /// One request, sent and read.

@@ -114,20 +114,11 @@ fn number(json: &Value, path: &str) -> Result<Option<f64>, String> {
 /// Sends every request at once (a thread each) and returns their numbers in order, or the
 /// first error.
 pub fn fetch_all(requests: &[Request], secrets: &Secrets) -> Result<Vec<Reads>, SourceError> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = requests
-            .iter()
-            .map(|r| scope.spawn(move || fetch(r, secrets)))
-            .collect();
-        handles
-            .into_iter()
-            .zip(requests)
-            .map(|(h, r)| {
-                h.join()
-                    .unwrap_or_else(|_| Err(r.error("the request thread failed")))
-            })
-            .collect()
-    })
+    super::all_at_once(
+        requests,
+        |r| fetch(r, secrets),
+        |r| r.error("the request thread failed"),
+    )
 }
 
 /// One side's request, sent and read.
