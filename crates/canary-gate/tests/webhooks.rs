@@ -766,28 +766,9 @@ async fn a_pre_rollout_hook_that_says_no_starts_no_ecs_deployment() {
         hook_url(&hooks, "smoke", "down"),
         hook_url(&hooks, "told", "yes"),
     );
-    let inputs: Vec<(String, String)> = [
-        ("listener-arn", a.listener.clone()),
-        ("rule-arn", a.rule.clone()),
-        ("stable-target-group", a.stable.clone()),
-        ("canary-target-group", a.canary.clone()),
-        ("policy", success_policy(&new, &live)),
-        ("interval", "500ms".into()),
-        ("metrics-delay", "0s".into()),
-        ("cluster", cluster.clone()),
-        ("stable-service", "api".into()),
-        ("task-definition", format!("{family}:2")),
-        ("webhooks", yaml),
-        ("webhook-secret", WEBHOOK_SECRET.into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let inputs = native_inputs(&a, &new, &live, &cluster, &family, yaml);
     let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
-    let mut cmd = tool.command(tool.temp());
-    for (k, v) in driver.aws_env() {
-        cmd.env(k, v);
-    }
+    let cmd = on_driver(&tool, driver);
     let out = support::spawn_with_inputs(cmd, &inputs)
         .wait_with_output()
         .unwrap();
@@ -826,28 +807,9 @@ async fn a_rollout_hook_that_says_no_stops_ecs_own_deployment() {
         "- {{name: load, type: rollout, url: '{}'}}\n",
         hook_url(&hooks, "load", "down")
     );
-    let inputs: Vec<(String, String)> = [
-        ("listener-arn", a.listener.clone()),
-        ("rule-arn", a.rule.clone()),
-        ("stable-target-group", a.stable.clone()),
-        ("canary-target-group", a.canary.clone()),
-        ("policy", success_policy(&new, &live)),
-        ("interval", "500ms".into()),
-        ("metrics-delay", "0s".into()),
-        ("cluster", cluster.clone()),
-        ("stable-service", "api".into()),
-        ("task-definition", format!("{family}:2")),
-        ("webhooks", yaml),
-        ("webhook-secret", WEBHOOK_SECRET.into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let inputs = native_inputs(&a, &new, &live, &cluster, &family, yaml);
     let tool = ToolJob::new(env!("CARGO_BIN_EXE_canary-gate"));
-    let mut cmd = tool.command(tool.temp());
-    for (k, v) in driver.aws_env() {
-        cmd.env(k, v);
-    }
+    let cmd = on_driver(&tool, driver);
     let started = Instant::now();
     let out = support::spawn_with_inputs(cmd, &inputs)
         .wait_with_output()
@@ -1002,4 +964,42 @@ fn a_probe_gate_calls_its_hooks_and_tells_how_it_ended() {
         assert_signed(r);
     }
     assert_nothing_leaks(&printed, &tool);
+}
+
+/// The inputs of a judgement of ECS's own CANARY deployment of `api` (revision 2 of `family`)
+/// with the probes of `new` and `live` and the hooks of `yaml`.
+fn native_inputs(
+    a: &Alb,
+    new: &HttpServer,
+    live: &HttpServer,
+    cluster: &str,
+    family: &str,
+    yaml: String,
+) -> Vec<(String, String)> {
+    [
+        ("listener-arn", a.listener.clone()),
+        ("rule-arn", a.rule.clone()),
+        ("stable-target-group", a.stable.clone()),
+        ("canary-target-group", a.canary.clone()),
+        ("policy", success_policy(new, live)),
+        ("interval", "500ms".into()),
+        ("metrics-delay", "0s".into()),
+        ("cluster", cluster.to_owned()),
+        ("stable-service", "api".into()),
+        ("task-definition", format!("{family}:2")),
+        ("webhooks", yaml),
+        ("webhook-secret", WEBHOOK_SECRET.into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// The binary's command with AWS (ELBv2, ECS) on the ECS driver.
+fn on_driver(tool: &ToolJob, driver: &EcsDriver) -> std::process::Command {
+    let mut cmd = tool.command(tool.temp());
+    for (k, v) in driver.aws_env() {
+        cmd.env(k, v);
+    }
+    cmd
 }
