@@ -582,36 +582,13 @@ async fn a_rerun_continues_from_the_live_step_and_dry_run_moves_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_shifting_restores_stable() {
-    let a = alb("cgs");
-    let client = elb().await;
-    let (canary, baseline) = (HttpServer::start(), HttpServer::start());
-    let tool = job();
-    let mut inputs = canary_inputs(&a, probe_policy(&canary, &baseline));
-    inputs.retain(|(k, _)| *k != "step-duration");
-    inputs.push(("step-duration", "1m".into()));
-    let mut cmd = command(&tool);
-    let pairs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    ToolJob::inputs(&mut cmd, &pairs);
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while weights(&client, &a).await != (90, 10) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the canary never got 10 %"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let kill = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
+    // Through the proxy with no fault injected: every call reaches the load balancer as is.
+    let run = Proxied::start("cgs", |inputs| {
+        inputs.retain(|(k, _)| *k != "step-duration");
+        inputs.push(("step-duration", "1m".into()));
+    })
+    .await;
+    let (out, _, tool, a, client) = run.cancel();
     assert!(!out.status.success());
     assert_eq!(weights(&client, &a).await, (100, 0));
     assert_eq!(tool.output("decision").as_deref(), Some("rollback"));
