@@ -71,7 +71,8 @@ pub mod codedeploy;
 pub mod deploy;
 pub mod diff;
 pub mod error;
-pub mod image;
+/// Image references, from their own crate (tools without the AWS SDK use them too).
+pub use gantry_image_ref as image;
 pub mod log;
 pub mod rollback;
 pub mod scope;

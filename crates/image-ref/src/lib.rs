@@ -1,6 +1,7 @@
 //! Container image references (`registry/repository:tag@sha256:…`), checked before anything is
-//! registered: ECS accepts any string as an image and only fails when a task pulls it, minutes
-//! into a deployment.
+//! written: ECS accepts any string as an image and only fails when a task pulls it, minutes into
+//! a deployment, and a Kubernetes manifest with a bad reference is only refused when its pod
+//! cannot pull. Its own crate so that tools without the AWS SDK (gitops-update) share it.
 
 use std::fmt;
 
