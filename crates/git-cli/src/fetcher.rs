@@ -194,23 +194,10 @@ pub trait Deepen: Sized {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-    use std::process::Command;
     use std::time::Duration;
 
     use super::*;
-
-    fn git(dir: &Path, args: &[&str]) {
-        let status = Command::new("git")
-            .current_dir(dir)
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    }
+    use crate::test_support::git;
 
     /// A clone of a bare `origin` holding one commit on `main`.
     fn clone_of_origin() -> (tempfile::TempDir, std::path::PathBuf) {

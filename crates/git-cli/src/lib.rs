@@ -8,32 +8,53 @@
 //! passed after `--end-of-options`. A shallow clone is deepened, doubling, then completed, by
 //! [`deepen_until`].
 //!
+//! Tools that write to a branch make their commit beside the checkout ([`Repo::commit_files`],
+//! module [`commit`]) and push it in one atomic push ([`Repo::push`], module [`push`]) whose
+//! failure says whether to fetch and try again ([`RemoteError::is_stale`]).
+//!
 //! Errors are [`RepoError`]: they name the working directory and tell the user what to do, so
-//! each tool keeps them as one variant of its own error type rather than its own copy.
+//! each tool keeps them as one variant of its own error type rather than its own copy. A push
+//! or a listing of a remote fails with [`RemoteError`], which a tool converts into its own
+//! words for what it was pushing.
 
 use std::io::BufRead;
 use std::process::Output;
 
+pub mod commit;
 mod fetcher;
+pub mod push;
 mod repo;
 
+pub use commit::ChangedFile;
 pub use fetcher::{Deepen, Fetcher, MAX_DEEPEN_ROUNDS};
+pub use push::{PUSH_DENIED_HINT, PushStatus, PushedRef, RemoteError, parse_push_porcelain};
 pub use repo::{Repo, RepoError};
 
 /// How much of git's stderr an error shows, in characters.
 pub const MAX_STDERR_SHOWN: usize = 2000;
 
-/// Every fetch: no tags unless asked for, no submodules, and a stalled transfer (under 1 KB/s
-/// for a minute) is abandoned instead of hanging the job.
-pub const FETCH: [&str; 7] = [
+/// Options that abandon a stalled transfer (under 1 KB/s for a minute) instead of hanging the
+/// job, for every command that talks to a remote ([`FETCH`], `ls-remote`, `push`).
+pub const ABANDON_STALLED: [&str; 4] = [
     "-c",
     "http.lowSpeedLimit=1000",
     "-c",
     "http.lowSpeedTime=60",
-    "fetch",
-    "--no-tags",
-    "--no-recurse-submodules",
 ];
+
+/// Every fetch: no tags unless asked for, no submodules, and [`ABANDON_STALLED`].
+pub const FETCH: [&str; 7] = {
+    let [c1, limit, c2, time] = ABANDON_STALLED;
+    [
+        c1,
+        limit,
+        c2,
+        time,
+        "fetch",
+        "--no-tags",
+        "--no-recurse-submodules",
+    ]
+};
 
 /// How [`deepen_until`] deepens a shallow clone.
 #[derive(Debug, Clone, Copy)]
@@ -154,6 +175,11 @@ pub fn is_valid_rev(rev: &str) -> bool {
         || rev.chars().any(|c| c.is_whitespace() || c.is_control()))
 }
 
+/// True for a (possibly abbreviated) object name: hex digits only, and not empty.
+pub fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Refuses what git could read as an option, or what cannot be a revision, naming the input
 /// (`what`) it came from.
 ///
@@ -206,11 +232,32 @@ pub fn without_credentials(url: &str) -> String {
     }
 }
 
+/// What the crate's tests share.
+#[cfg(test)]
+mod test_support {
+    use std::path::Path;
+    use std::process::Command;
+
+    /// `git <args>` in `dir` without the user's configuration, as `t <t@example.com>`; its
+    /// trimmed stdout.
+    pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-    use std::process::Command;
+    use crate::test_support::git;
 
     #[test]
     fn revisions_that_look_like_options_are_refused() {
@@ -232,23 +279,6 @@ mod tests {
         }
         assert_eq!(fields, ["a", "b c", "last"]);
         Ok(())
-    }
-
-    /// `git <args>` in `dir` without the user's configuration; its trimmed stdout.
-    fn git(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .current_dir(dir)
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
     /// A repository of `n` commits (`c0` … oldest first) and a `--depth 1` clone of it.

@@ -65,6 +65,16 @@ pub enum RepoError {
         /// The value.
         rev: String,
     },
+    /// A revision names no commit of the clone.
+    #[error("{what} '{rev}' is not a commit of the repository at {}", .dir.display())]
+    CommitNotFound {
+        /// `parent`, …
+        what: &'static str,
+        /// The revision.
+        rev: String,
+        /// The working directory.
+        dir: PathBuf,
+    },
     /// A fetch, such as one completing a shallow clone's history, failed.
     #[error(
         "could not fetch from '{remote}' while {what}: {stderr}; check that the remote is reachable, or check out the whole history (actions/checkout with `fetch-depth: 0`)"

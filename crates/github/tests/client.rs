@@ -114,3 +114,79 @@ fn no_answer_is_a_transport_error_after_the_tries() {
     assert!(!error.message.is_empty());
     assert!(!error.message.contains(TOKEN), "{error}");
 }
+
+/// [`gantry_github::GitHubClient`]: the tool's `User-Agent`, and each final answer as the
+/// error that says what to change.
+#[tokio::test]
+async fn the_async_client_sends_the_tool_s_user_agent_and_says_what_to_change() {
+    use gantry_github::{GitHubClient, GitHubError};
+    let server = FakeHttp::start(|request| match request.route() {
+        "/repos/acme/shop/ok" => Response::json(200, &json!({"n": 1})),
+        "/repos/acme/shop/missing" => Response::json(404, &json!({"message": "Not Found"})),
+        _ => Response::json(
+            403,
+            &json!({"message": "Resource not accessible by integration"}),
+        ),
+    });
+    let github = GitHubClient::new(&server.url(), TOKEN, "acme/shop", "gantry-some-tool/9.9")
+        .unwrap()
+        .with_retry(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        });
+    let value: serde_json::Value = github
+        .required(Method::Get, "ok".to_owned(), None, "read it".to_owned())
+        .await
+        .unwrap();
+    assert_eq!(value["n"], 1);
+    let missing: Option<serde_json::Value> = github
+        .json(
+            Method::Get,
+            "missing".to_owned(),
+            None,
+            "read it".to_owned(),
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(missing, None);
+    let error = github
+        .required::<serde_json::Value>(
+            Method::Get,
+            "missing".to_owned(),
+            None,
+            "read it".to_owned(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, GitHubError::NotFound { .. }), "{error:?}");
+    assert!(error.to_string().contains("acme/shop"), "{error}");
+    for (method, permission) in [
+        (Method::Get, "contents: read"),
+        (Method::Post, "contents: write"),
+    ] {
+        let error = github
+            .required::<serde_json::Value>(method, "denied".to_owned(), None, "do it".to_owned())
+            .await
+            .unwrap_err();
+        assert_eq!(error.status(), Some(403));
+        let text = error.to_string();
+        assert!(text.contains(&format!("`{permission}`")), "{text}");
+        assert!(
+            text.contains("Resource not accessible by integration"),
+            "{text}"
+        );
+    }
+    let agents: Vec<Option<String>> = server
+        .requests()
+        .iter()
+        .map(|r| r.header("user-agent").map(str::to_owned))
+        .collect();
+    assert_eq!(agents.len(), 5);
+    assert!(
+        agents
+            .iter()
+            .all(|a| a.as_deref() == Some("gantry-some-tool/9.9")),
+        "{agents:?}"
+    );
+}

@@ -1,5 +1,6 @@
-//! Tags and releases on GitHub: a narrow [`GitHub`] trait, its implementation over
-//! gantry-github's REST client ([`GitHubClient`]), and the idempotent steps built on both.
+//! Tags and releases on GitHub: a narrow [`GitHub`] trait, its implementation on
+//! gantry-github's [`GitHubClient`], and the idempotent steps built on both. The release
+//! pull request's calls are gantry-github's [`Pulls`].
 //!
 //! The decisions are pure functions over what was observed ([`plan`]): [`plan_tag`] (a
 //! release tag at this commit is success, at another commit an error), [`plan_floating_tag`]
@@ -12,28 +13,22 @@
 use std::future::Future;
 
 mod client;
-mod error;
 pub mod plan;
-mod pulls;
 mod steps;
 
-pub use client::GitHubClient;
-pub use error::GitHubError;
-pub use gantry_github::{DEFAULT_API_URL, RetryPolicy};
+pub use client::USER_AGENT;
+pub use gantry_github::{
+    CONTENTS_READ, CONTENTS_WRITE, DEFAULT_API_URL, GitHubClient, GitHubError, Label,
+    PULL_REQUESTS_WRITE, PullRef, PullRequest, Pulls, RetryPolicy,
+};
 pub use plan::{
     FloatingPlan, Release, ReleasePlan, ReleaseSpec, TagPlan, plan_floating_tag, plan_release,
     plan_tag, release_update,
 };
-pub use pulls::{Label, PULL_REQUESTS_WRITE, PullRef, PullRequest, Pulls};
 pub use steps::{
     FloatingOutcome, ReleaseOutcome, TagOutcome, ensure_floating_tag, ensure_release, ensure_tag,
     tag_commit,
 };
-
-/// The permission a job needs to read tags and releases.
-pub const CONTENTS_READ: &str = "contents: read";
-/// The permission a job needs to create tags and releases.
-pub const CONTENTS_WRITE: &str = "contents: write";
 
 /// The kind of object a ref or tag object points at.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use semver::Version;
 
 use crate::config::Package;
 use crate::git::ChangedFile;
-use crate::github::{GitHubClient, GitHubError, PullRequest, Pulls};
+use crate::github::{GitHubClient, GitHubError, PullRequest, Pulls, USER_AGENT};
 use crate::notes::RepoLinks;
 use crate::outputs::{PackageResult, PrRef};
 use crate::release::{Run, compute, publish_all, short};
@@ -51,7 +51,7 @@ pub(crate) fn release_pr(
         .clone()
         .context("GITHUB_REPOSITORY is not set: the release pull request needs owner/name")?;
     let token = config.token.clone().unwrap_or_default();
-    let client = GitHubClient::new(&context.api_url, &token, &repository)?;
+    let client = GitHubClient::new(&context.api_url, &token, &repository, USER_AGENT)?;
     let mut released: Vec<PackageResult> = Vec::new();
     for (suffix, names) in &groups {
         let branch = format!(

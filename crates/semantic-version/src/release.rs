@@ -11,7 +11,7 @@ use semver::Version;
 use crate::analyze::{AnalyzeOptions, analyze};
 use crate::config::{Config, Package};
 use crate::git::{Git, LocalTag};
-use crate::github::{GitHubClient, ReleaseOutcome, ReleaseSpec, ensure_release};
+use crate::github::{GitHubClient, ReleaseOutcome, ReleaseSpec, USER_AGENT, ensure_release};
 use crate::maintenance::{floating_tags, is_latest, out_of_line};
 use crate::notes::{NotesInput, NotesOptions, RepoLinks, prepend_changelog, release_notes};
 use crate::outputs::PackageResult;
@@ -470,7 +470,7 @@ fn write_step(
             let outcome = rt.block_on(async {
                 tokio::select! {
                     outcome = async {
-                        let client = GitHubClient::new(&context.api_url, &token, &repository)?;
+                        let client = GitHubClient::new(&context.api_url, &token, &repository, USER_AGENT)?;
                         ensure_release(&client, &spec).await
                     } => Ok(outcome),
                     reason = stop.wait() => Err(reason),

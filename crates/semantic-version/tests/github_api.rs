@@ -11,7 +11,7 @@ use gantry_testkit::http::{self, FakeHttp, Response, closed_port};
 
 use semantic_version::github::{
     FloatingOutcome, GitHub, GitHubClient, GitHubError, ReleaseOutcome, ReleaseSpec, RetryPolicy,
-    TagOutcome, ensure_floating_tag, ensure_release, ensure_tag, tag_commit,
+    TagOutcome, USER_AGENT, ensure_floating_tag, ensure_release, ensure_tag, tag_commit,
 };
 use serde_json::{Value, json};
 
@@ -255,7 +255,7 @@ impl FakeGitHub {
     }
 
     fn client_at(&self, url: &str) -> GitHubClient {
-        GitHubClient::new(url, "test-token", "acme/shop")
+        GitHubClient::new(url, "test-token", "acme/shop", USER_AGENT)
             .unwrap()
             .with_retry(RetryPolicy {
                 max_attempts: 3,

@@ -9,7 +9,6 @@ mod analyzer;
 mod binary;
 mod git_repos;
 mod github_api;
-mod github_pulls;
 mod notes;
 mod release_pr;
 mod versions;

@@ -167,23 +167,16 @@ impl Git {
         pattern: &str,
     ) -> Result<Result<Vec<(String, String)>, String>, GitError> {
         self.check_stop(&format!("listing the tags of {}", self.remote()))?;
-        let args = [
-            "-c",
-            "http.lowSpeedLimit=1000",
-            "-c",
-            "http.lowSpeedTime=60",
-            "ls-remote",
-            "--tags",
-            "--end-of-options",
-            self.remote(),
-            pattern,
-        ];
-        let output = self.repo().output(&args)?;
-        if !output.status.success() {
-            return Ok(Err(stderr_text(&output)));
-        }
+        let stdout = match self
+            .repo()
+            .ls_remote(self.remote(), &["--tags"], &[pattern])
+        {
+            Ok(stdout) => stdout,
+            Err(RemoteError::Unreadable { stderr, .. }) => return Ok(Err(stderr)),
+            Err(other) => return Err(other.into()),
+        };
         let prefix = pattern.trim_end_matches('*');
-        Ok(Ok(parse_ls_remote(&output.stdout, prefix)))
+        Ok(Ok(parse_ls_remote(&stdout, prefix)))
     }
 
     /// Which of `commits` are commit objects in the clone (one `git cat-file --batch-check`).

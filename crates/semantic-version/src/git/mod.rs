@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 pub use gantry_git_cli::RepoError;
 /// `url` without user or password; see [`gantry_git_cli::without_credentials`].
 pub use gantry_git_cli::without_credentials;
-use gantry_git_cli::{self as cli, Deepen, Fetcher, Repo, next_field, stderr_text};
+use gantry_git_cli::{self as cli, Deepen, Fetcher, RemoteError, Repo, is_hex, next_field};
 use gantry_toolkit::Stop;
 
 use crate::commit::Commit;
@@ -37,7 +37,12 @@ mod tests;
 use crate::github::{FloatingPlan, TagPlan, plan_floating_tag, plan_tag};
 use parse::*;
 
-pub use commit::ChangedFile;
+/// A file of the release commit; see [`gantry_git_cli::ChangedFile`].
+pub use gantry_git_cli::ChangedFile;
+/// What the remote did with one tag of [`Git::push_tags`].
+pub use gantry_git_cli::PushStatus;
+/// One tag pushed by [`Git::push_tags`].
+pub use gantry_git_cli::PushedRef as PushedTag;
 
 /// The remote fetched from and pushed to.
 pub const DEFAULT_REMOTE: &str = "origin";
@@ -118,9 +123,7 @@ pub enum GitError {
         rejected: Vec<(String, String)>,
     },
     /// The remote refused the credentials.
-    #[error(
-        "cannot push tags to '{remote}': {stderr}; the token needs the `contents: write` permission (`permissions: contents: write` in the job) and actions/checkout must keep it (`persist-credentials` not false)"
-    )]
+    #[error("cannot push tags to '{remote}': {stderr}; {}", cli::PUSH_DENIED_HINT)]
     PushDenied {
         /// The remote.
         remote: String,
@@ -135,6 +138,22 @@ pub enum GitError {
         /// What git printed.
         stderr: String,
     },
+}
+
+/// The shared push's failures, in this tool's words (it pushes tags, and branches it owns).
+impl From<RemoteError> for GitError {
+    fn from(error: RemoteError) -> Self {
+        match error {
+            RemoteError::Rejected { remote, rejected } => {
+                GitError::PushRejected { remote, rejected }
+            }
+            RemoteError::Denied { remote, stderr } => GitError::PushDenied { remote, stderr },
+            RemoteError::Unreadable { remote, stderr } => {
+                GitError::RemoteUnreadable { remote, stderr }
+            }
+            RemoteError::Repo(error) => GitError::Repo(error),
+        }
+    }
 }
 
 fn describe_rejected(rejected: &[(String, String)]) -> String {
@@ -182,26 +201,6 @@ pub enum LocalTag {
         /// The commit it marked before.
         from: String,
     },
-}
-
-/// What the remote did with one tag of [`Git::push_tags`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PushStatus {
-    /// A new tag.
-    Created,
-    /// A tag moved (forced).
-    Updated,
-    /// The remote already had it there.
-    UpToDate,
-}
-
-/// One tag pushed by [`Git::push_tags`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushedTag {
-    /// The tag name.
-    pub name: String,
-    /// What happened.
-    pub status: PushStatus,
 }
 
 /// git in one working directory.

@@ -89,10 +89,6 @@ pub(super) fn top_pathspec(path: &str) -> String {
     format!(":(top){path}")
 }
 
-pub(super) fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 pub(super) fn abbrev(sha: &str) -> &str {
     if is_hex(sha) && sha.len() > 7 {
         &sha[..7]
@@ -268,35 +264,4 @@ pub(super) fn split_message(message: &[u8]) -> (String, String) {
         .unwrap_or(rest.len());
     let body = utf8(rest[start..].trim_ascii_end());
     (subject, body)
-}
-
-/// One line per ref of `git push --porcelain`: `<flag>\t<from>:<to>\t<summary>`; a tag's
-/// status, or the reason it was refused.
-pub(super) fn parse_push_porcelain(stdout: &[u8]) -> Vec<(String, Result<PushStatus, String>)> {
-    let mut results = Vec::new();
-    for line in String::from_utf8_lossy(stdout).lines() {
-        let mut parts = line.splitn(3, '\t');
-        let (Some(flag), Some(refs), summary) = (parts.next(), parts.next(), parts.next()) else {
-            continue;
-        };
-        let Some(to) = refs.rsplit(':').next() else {
-            continue;
-        };
-        let Some(name) = to
-            .strip_prefix("refs/tags/")
-            .or_else(|| to.strip_prefix("refs/heads/"))
-        else {
-            continue;
-        };
-        let summary = summary.unwrap_or_default().trim();
-        let result = match flag {
-            "*" => Ok(PushStatus::Created),
-            "+" | " " => Ok(PushStatus::Updated),
-            "=" => Ok(PushStatus::UpToDate),
-            "!" => Err(summary.to_owned()),
-            _ => continue,
-        };
-        results.push((name.to_owned(), result));
-    }
-    results
 }

@@ -137,7 +137,7 @@ impl Git {
             let plus = if *force { "+" } else { "" };
             refspecs.push(format!("{plus}refs/tags/{name}:refs/tags/{name}"));
         }
-        let pushed = self.push_refspecs(&refspecs)?;
+        let pushed = self.repo().push(self.remote(), &refspecs)?;
         self.fetcher.note(format!(
             "pushed {} tag(s) to {}: {}",
             pushed.len(),
@@ -145,59 +145,5 @@ impl Git {
             names.join(", ")
         ));
         Ok(pushed)
-    }
-
-    /// `refspecs` in one atomic push (hooks not run); what each ref became.
-    pub(super) fn push_refspecs(&self, refspecs: &[String]) -> Result<Vec<PushedTag>, GitError> {
-        let mut args = vec![
-            "-c",
-            "http.lowSpeedLimit=1000",
-            "-c",
-            "http.lowSpeedTime=60",
-            "push",
-            "--porcelain",
-            "--atomic",
-            "--no-verify",
-            "--end-of-options",
-            self.remote(),
-        ];
-        args.extend(refspecs.iter().map(String::as_str));
-        let output = self.repo().output(&args)?;
-        let results = parse_push_porcelain(&output.stdout);
-        let rejected: Vec<(String, String)> = results
-            .iter()
-            .filter_map(|(name, result)| result.as_ref().err().map(|r| (name.clone(), r.clone())))
-            .collect();
-        if !rejected.is_empty() {
-            return Err(GitError::PushRejected {
-                remote: self.remote().to_owned(),
-                rejected,
-            });
-        }
-        if !output.status.success() {
-            let stderr = stderr_text(&output);
-            let lower = stderr.to_ascii_lowercase();
-            if [
-                "permission to",
-                "denied",
-                "403",
-                "authentication failed",
-                "could not read username",
-                "terminal prompts disabled",
-            ]
-            .iter()
-            .any(|needle| lower.contains(needle))
-            {
-                return Err(GitError::PushDenied {
-                    remote: self.remote().to_owned(),
-                    stderr,
-                });
-            }
-            return Err(self.repo().failed(&args, &output).into());
-        }
-        Ok(results
-            .into_iter()
-            .filter_map(|(name, result)| result.ok().map(|status| PushedTag { name, status }))
-            .collect())
     }
 }

@@ -160,20 +160,3 @@ fn pathspecs_are_rooted_at_the_top() {
     assert_eq!(top_pathspec("./"), ":(top)");
     assert_eq!(top_pathspec("./services/api/"), ":(top)services/api/");
 }
-
-#[test]
-fn push_porcelain_lines() {
-    let out = b"To /tmp/remote.git\n*\trefs/tags/v1.0.0:refs/tags/v1.0.0\t[new tag]\n+\trefs/tags/v1:refs/tags/v1\tabc...def (forced update)\n=\trefs/tags/v0:refs/tags/v0\t[up to date]\n!\trefs/tags/v2:refs/tags/v2\t[rejected] (already exists)\nDone\n";
-    assert_eq!(
-        parse_push_porcelain(out),
-        [
-            ("v1.0.0".to_owned(), Ok(PushStatus::Created)),
-            ("v1".to_owned(), Ok(PushStatus::Updated)),
-            ("v0".to_owned(), Ok(PushStatus::UpToDate)),
-            (
-                "v2".to_owned(),
-                Err("[rejected] (already exists)".to_owned())
-            ),
-        ]
-    );
-}

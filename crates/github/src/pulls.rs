@@ -1,19 +1,20 @@
-//! Pull requests and their labels, for the release pull-request mode: a narrow [`Pulls`] trait
-//! and its implementation on [`GitHubClient`].
+//! Pull requests and their labels, for tools that propose a change as a pull request (a
+//! release, an image update): a narrow [`Pulls`] trait and its implementation on
+//! [`GitHubClient`].
 //!
-//! A release pull request is found by its head branch ([`Pulls::pulls_from`]), opened once
+//! A tool's pull request is found by its head branch ([`Pulls::pulls_from`]), opened once
 //! ([`Pulls::create_pull`]: a second one for the same branch is [`GitHubError::PullExists`]),
-//! kept up to date ([`Pulls::update_pull`]) and marked with labels ([`Pulls::set_labels`]).
-//! A 403 says which permissions the job needs, or that the repository does not let GitHub
-//! Actions open pull requests.
+//! kept up to date or closed ([`Pulls::update_pull`]) and marked with labels
+//! ([`Pulls::set_labels`]). A 403 says which permissions the job needs, or that the repository
+//! does not let GitHub Actions open pull requests.
 
-use gantry_github::Method;
-use gantry_github::text::encode_path;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::client::GitHubClient;
-use super::error::GitHubError;
+use crate::calls::GitHubClient;
+use crate::client::Method;
+use crate::error::GitHubError;
+use crate::text::encode_path;
 
 /// The permission a job needs to open and edit pull requests and their labels.
 pub const PULL_REQUESTS_WRITE: &str = "pull-requests: write";
@@ -21,7 +22,7 @@ pub const PULL_REQUESTS_WRITE: &str = "pull-requests: write";
 /// Items asked per page when listing pull requests (GitHub's maximum).
 const PER_PAGE: usize = 100;
 
-/// Pages read at most when listing the pull requests of one branch: a release branch has a
+/// Pages read at most when listing the pull requests of one branch: a tool's branch has a
 /// few dozen in a project's life, not thousands.
 const MAX_PAGES: usize = 10;
 
@@ -92,7 +93,7 @@ impl PullRequest {
     }
 }
 
-/// The pull-request and label operations of the release pull-request mode, on one repository.
+/// The pull-request and label operations of a tool that proposes changes, on one repository.
 /// Branch names are given without `refs/heads/`.
 #[allow(async_fn_in_trait)]
 pub trait Pulls {

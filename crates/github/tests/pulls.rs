@@ -1,20 +1,22 @@
-//! `semantic_version::github::Pulls` against testkit's GitHub stand-in (in-process, on
-//! loopback): a release pull request opened once, found by its branch, updated, labelled,
-//! merged by a maintainer and read back as merged; and the errors GitHub's refusals become.
+//! [`gantry_github::Pulls`] on [`gantry_github::GitHubClient`] against testkit's GitHub
+//! stand-in (in-process, on loopback): a release pull request opened once, found by its branch,
+//! updated, labelled, merged by a maintainer and read back as merged; and the errors GitHub's
+//! refusals become.
 
 use std::time::Duration;
 
+use gantry_github::{GitHubClient, GitHubError, PullRequest, Pulls, RetryPolicy};
 use gantry_testkit::ReleasesStandIn;
-use semantic_version::github::{GitHubClient, GitHubError, PullRequest, Pulls, RetryPolicy};
 use serde_json::json;
 
 const TOKEN: &str = "test-token";
+const USER_AGENT: &str = "gantry-test/1.0";
 const BRANCH: &str = "release-please--branches--main";
 const HEAD: &str = "1111111111111111111111111111111111111111";
 const MERGE: &str = "2222222222222222222222222222222222222222";
 
 fn client(standin: &ReleasesStandIn) -> GitHubClient {
-    GitHubClient::new(&standin.api_url(), TOKEN, "acme/shop")
+    GitHubClient::new(&standin.api_url(), TOKEN, "acme/shop", USER_AGENT)
         .unwrap()
         .with_retry(RetryPolicy {
             max_attempts: 2,
@@ -295,7 +297,8 @@ async fn a_403_says_which_permission_or_setting_to_change() {
     );
 
     // A wrong token: the client's own 401 message.
-    let stranger = GitHubClient::new(&standin.api_url(), "other-token", "acme/shop").unwrap();
+    let stranger =
+        GitHubClient::new(&standin.api_url(), "other-token", "acme/shop", USER_AGENT).unwrap();
     let error = stranger.pulls_from(BRANCH, "main").await.unwrap_err();
     assert!(
         matches!(error, GitHubError::Unauthorized { .. }),
