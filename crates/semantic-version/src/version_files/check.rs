@@ -144,7 +144,14 @@ pub(super) fn fields_by_other_parser(
                 #[serde(rename = "appVersion")]
                 app_version: Option<String>,
             }
-            let chart: Chart = serde_saphyr::from_str(content).unwrap();
+            // Whole-line comments dropped: serde-saphyr's parser refuses a long run of them
+            // (the case the tool itself must carry).
+            let uncommented: String = content
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let chart: Chart = serde_saphyr::from_str(&uncommented).unwrap();
             push("version", Some(chart.version.trim_start_matches('v')));
             if app_version {
                 push(

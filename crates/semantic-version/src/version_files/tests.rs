@@ -281,6 +281,18 @@ fn helm_chart() {
             input: "apiVersion: v2\nname: x\nversion: 0.1.0\n",
             lines: &[3],
         },
+        Case {
+            // granit-parser refuses a run of more than 96 buffered comment lines when comment
+            // events are on (a real values file, opentelemetry-demo's, has such a run).
+            name: "a long run of comments",
+            path: "Chart.yaml",
+            input: format!(
+                "apiVersion: v2\nname: x\nversion: 0.1.0\ndependencies:\n{}  - name: y\n",
+                "  # a comment\n".repeat(120)
+            )
+            .leak(),
+            lines: &[3],
+        },
     ];
     run(None, &BumpContext::default(), &cases);
     let only = [Case {

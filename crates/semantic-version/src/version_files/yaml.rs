@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use granit_parser::{Event, Parser, ScalarStyle, Span};
+use granit_parser::{Event, Options, Parser, ScalarStyle, Span};
 
 use super::{Format, Found, Slot, Source, VersionFileError};
 
@@ -60,7 +60,12 @@ pub(super) fn helm_chart(file: &Source, app_version: bool) -> Result<Found, Vers
     let mut pending: Option<&'static str> = None;
     let mut has_version = false;
     // The whole stream first: a syntax error anywhere is reported as such.
-    let events = Parser::new_from_str(file.text)
+    // Comments are not needed; with comment events (granit-parser's `comments` feature, which
+    // another crate of the build turns on), a run of more than 96 comment lines at some places
+    // is refused as "too many buffered comments".
+    let mut options = Options::default();
+    options.set_emit_comments(false);
+    let events = Parser::new_from_str_with_options(file.text, options)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| file.syntax(FORMAT, e.marker().line(), &e.info()))?;
     // A collection given as a version: its field and where it starts.
