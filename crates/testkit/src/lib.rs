@@ -36,6 +36,7 @@
 
 mod act;
 pub mod action_contract;
+pub mod argocd;
 pub mod docker_build;
 pub mod ecs_driver;
 pub mod fault_proxy;
