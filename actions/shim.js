@@ -40,7 +40,7 @@ const zlib = require("node:zlib");
 
 const ROOT = path.resolve(__dirname, "..");
 const CHECKSUMS = path.join(ROOT, "dist", "checksums.txt");
-const ALL_TOOLS = ["paths-filter", "semantic-version", "ecr-push", "ecs-rollout", "canary-gate"];
+const ALL_TOOLS = ["paths-filter", "semantic-version", "ecr-push", "ecs-rollout", "canary-gate", "gitops-update"];
 // The largest asset or binary accepted; GANTRY_MAX_ASSET_BYTES may only lower it.
 const MAX_ASSET_BYTES = 256 * 1024 * 1024;
 const DOWNLOAD_ATTEMPTS = 3;

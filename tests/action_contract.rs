@@ -97,6 +97,7 @@ fn every_tool_help_is_as_reviewed() {
         "ecr-push",
         "ecs-rollout",
         "canary-gate",
+        "gitops-update",
     ] {
         let binary = binary_dir().join(tool);
         let out = Command::new(&binary)

@@ -751,7 +751,7 @@ fn only_the_five_tools_are_run_or_installed() {
     let run = f.run_action(&[]);
     assert!(!run.success);
     assert!(
-        run.error().contains("'../../bin/sh' is not a gantry tool: valid tools are paths-filter, semantic-version, ecr-push, ecs-rollout, canary-gate"),
+        run.error().contains("'../../bin/sh' is not a gantry tool: valid tools are paths-filter, semantic-version, ecr-push, ecs-rollout, canary-gate, gitops-update"),
         "{}",
         run.report()
     );

@@ -20,12 +20,13 @@ use gantry_testkit::{Act, GitRepo, ReleasesStandIn, ToolJob, workspace_root};
 
 const REPOSITORY: &str = "gantry-actions/gantry";
 const TOKEN: &str = "ghs_rehearsalT0ken";
-const TOOLS: [&str; 5] = [
+const TOOLS: [&str; 6] = [
     "paths-filter",
     "semantic-version",
     "ecr-push",
     "ecs-rollout",
     "canary-gate",
+    "gitops-update",
 ];
 
 /// The binaries `scripts/release build linux-x64 <dir> rehearsal` made (scripts/test sets the

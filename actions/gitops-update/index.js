@@ -1,0 +1,2 @@
+"use strict";
+require("../shim.js").run("gitops-update");
