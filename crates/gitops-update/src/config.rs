@@ -106,10 +106,6 @@ pub struct Config {
 pub enum ConfigError {
     #[error(transparent)]
     Input(#[from] InputError),
-    #[error(
-        "input 'working-directory' is '{0}', which is not a directory: give the path of the GitOps repository's checkout inside the workspace"
-    )]
-    WorkingDirectory(String),
     #[error("conflicting inputs: {0}")]
     Conflict(String),
 }
@@ -444,16 +440,7 @@ impl Config {
         let push_attempts = u32::try_from(push_attempts).unwrap_or(1);
         let argocd = argocd_settings(inputs)?;
         let revert_on_failure = inputs.get_required_bool("revert-on-failure")?;
-        let working_directory = match inputs.get("working-directory") {
-            None => workspace.to_path_buf(),
-            Some(dir) => {
-                let path = workspace.join(&dir);
-                if !path.is_dir() {
-                    return Err(ConfigError::WorkingDirectory(dir));
-                }
-                path
-            }
-        };
+        let working_directory = inputs.get_directory("working-directory", workspace)?;
         let dry_run = inputs.get_required_bool("dry-run")?;
         let timeout = inputs.get_number(
             "timeout-seconds",

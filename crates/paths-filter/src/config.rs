@@ -107,26 +107,13 @@ pub enum ConfigError {
         "input 'filters' names the file '{path}', which cannot be read ({reason}); give inline YAML or a path relative to 'working-directory'"
     )]
     FiltersFile { path: String, reason: String },
-    #[error(
-        "input 'working-directory' is '{0}', which is not a directory: give a path inside the checkout"
-    )]
-    WorkingDirectory(String),
 }
 
 impl Config {
     /// `workspace` is where relative paths start (`GITHUB_WORKSPACE`, else the current dir).
     pub fn from_inputs(inputs: &Inputs, workspace: &Path) -> Result<Config, ConfigError> {
         let token = inputs.get("token");
-        let working_directory = match inputs.get("working-directory") {
-            None => workspace.to_path_buf(),
-            Some(dir) => {
-                let path = workspace.join(&dir);
-                if !path.is_dir() {
-                    return Err(ConfigError::WorkingDirectory(dir));
-                }
-                path
-            }
-        };
+        let working_directory = inputs.get_directory("working-directory", workspace)?;
         let list_files = inputs.get_choice(
             "list-files",
             &[

@@ -262,10 +262,6 @@ impl Config {
 pub enum ConfigError {
     #[error(transparent)]
     Input(#[from] InputError),
-    #[error(
-        "input 'working-directory' is '{0}', which is not a directory: give a path inside the checkout"
-    )]
-    WorkingDirectory(String),
     #[error("input 'tag-format': {0}")]
     TagFormat(#[source] crate::tag_format::TagFormatError),
     #[error("input 'release-rules': {0}")]
@@ -312,16 +308,7 @@ impl Config {
             )
             .into());
         }
-        let working_directory = match inputs.get("working-directory") {
-            None => workspace.to_path_buf(),
-            Some(dir) => {
-                let path = workspace.join(&dir);
-                if !path.is_dir() {
-                    return Err(ConfigError::WorkingDirectory(dir));
-                }
-                path
-            }
-        };
+        let working_directory = inputs.get_directory("working-directory", workspace)?;
         let tag_format_raw = inputs.get_required("tag-format")?;
         let tag_format = TagFormat::parse(&tag_format_raw).map_err(ConfigError::TagFormat)?;
 

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::env::Env;
@@ -63,6 +64,16 @@ pub enum InputError {
         /// Why the value was rejected, when the parser says more than "invalid".
         detail: Option<String>,
     },
+    /// A directory input names no directory.
+    #[error(
+        "input '{name}' is '{value}', which is not a directory: give a path inside the checkout"
+    )]
+    NotADirectory {
+        /// The input's name as written in `action.yml`.
+        name: String,
+        /// The value as read.
+        value: String,
+    },
 }
 
 impl InputError {
@@ -95,7 +106,9 @@ impl InputError {
     #[must_use]
     pub fn name(&self) -> &str {
         match self {
-            Self::Missing { name, .. } | Self::Invalid { name, .. } => name,
+            Self::Missing { name, .. }
+            | Self::Invalid { name, .. }
+            | Self::NotADirectory { name, .. } => name,
         }
     }
 }
@@ -308,6 +321,26 @@ impl Inputs {
         self.get(name).ok_or_else(|| InputError::missing(name))
     }
 
+    /// A directory input (`working-directory`): `base` joined with the value, or `base` itself
+    /// when the input is empty.
+    ///
+    /// # Errors
+    /// [`InputError::NotADirectory`] when the joined path is not a directory.
+    pub fn get_directory(&self, name: &str, base: &Path) -> Result<PathBuf, InputError> {
+        let Some(dir) = self.get(name) else {
+            return Ok(base.to_path_buf());
+        };
+        let path = base.join(&dir);
+        if path.is_dir() {
+            Ok(path)
+        } else {
+            Err(InputError::NotADirectory {
+                name: name.to_owned(),
+                value: dir,
+            })
+        }
+    }
+
     /// The value with explicit [`InputOptions`]. An empty value is `None`; with `trim: false` a
     /// whitespace-only value is returned as is.
     ///
@@ -516,6 +549,35 @@ mod tests {
 
     fn inputs(pairs: &[(&str, &str)]) -> Inputs {
         Inputs::from_env(&pairs.iter().copied().collect())
+    }
+
+    #[test]
+    fn directories_are_joined_to_the_base_and_must_exist() {
+        let base = std::env::temp_dir();
+        let sub = tempfile_dir(&base);
+        let name = sub.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(
+            inputs(&[])
+                .get_directory("working-directory", &base)
+                .unwrap(),
+            base
+        );
+        let i = inputs(&[("INPUT_WORKING-DIRECTORY", &name)]);
+        assert_eq!(i.get_directory("working-directory", &base).unwrap(), sub);
+        let i = inputs(&[("INPUT_WORKING-DIRECTORY", "no/such/dir")]);
+        let error = i.get_directory("working-directory", &base).unwrap_err();
+        assert_eq!(error.name(), "working-directory");
+        assert_eq!(
+            error.to_string(),
+            "input 'working-directory' is 'no/such/dir', which is not a directory: give a path inside the checkout"
+        );
+        let _ = std::fs::remove_dir(&sub);
+    }
+
+    fn tempfile_dir(base: &Path) -> PathBuf {
+        let dir = base.join(format!("gantry-input-dir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     #[test]
