@@ -10,11 +10,11 @@ use gantry_toolkit::GithubContext;
 use crate::argocd::{self, Client, ClientOptions, WaitOptions};
 use crate::config::{ArgoCdSettings, Config, Push};
 use crate::edit::{self, Target};
-use crate::git::{ChangedFile, Git, PushError};
+use crate::git::{Git, PushError};
 use crate::plan;
 use crate::render::Render;
 use crate::report::{Followed, Outcome};
-use crate::run::{Effects, read_all};
+use crate::run::{Effects, changed_files, read_all};
 
 /// The share of the time left that following may take: the rest is kept for the undo.
 const FOLLOW_SHARE: f64 = 2.0 / 3.0;
@@ -205,14 +205,7 @@ fn undo_commit<G: Git, R: Render>(
         if undone.is_empty() {
             return Ok(format!("nothing (the files no longer had {})", target.new));
         }
-        let changed: Vec<ChangedFile> = undone
-            .iter()
-            .map(|u| ChangedFile {
-                path: u.path.clone(),
-                content: u.new.clone(),
-            })
-            .collect();
-        let revert = git.commit(&tip, &changed, &message)?;
+        let revert = git.commit(&tip, &changed_files(&undone), &message)?;
         match git.push(&revert, &outcome.branch, false) {
             Ok(()) => return Ok(revert),
             Err(PushError::Raced { .. }) => continue,

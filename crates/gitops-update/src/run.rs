@@ -277,15 +277,7 @@ pub(crate) fn deliver<G: Git, R: Render>(
             outcome.delivery = report::Delivered::Unchanged;
             return Ok(None);
         }
-        let changed: Vec<ChangedFile> = prepared
-            .updates
-            .iter()
-            .map(|u| ChangedFile {
-                path: u.path.clone(),
-                content: u.new.clone(),
-            })
-            .collect();
-        let commit = git.commit(&tip, &changed, &delivery.message)?;
+        let commit = git.commit(&tip, &changed_files(&prepared.updates), &delivery.message)?;
         outcome.rendered = render_commit(config, effects, &commit, &prepared, &target.new)?;
         outcome.prepared = prepared;
         if config.dry_run {
@@ -330,24 +322,41 @@ fn render_commit<G: Git, R: Render>(
     prepared: &Prepared,
     reference: &ImageRef,
 ) -> anyhow::Result<Vec<Rendered>> {
-    let changed: Vec<(String, crate::edit::Form)> = prepared
-        .updates
-        .iter()
-        .map(|u| (u.path.clone(), u.form.clone()))
-        .collect();
-    let work = match &config.render {
-        RenderCheck::None => return Ok(Vec::new()),
-        RenderCheck::Auto => {
-            let dirs = plan::render_dirs(&changed, &config.render_paths);
-            if dirs.is_empty() {
-                return Ok(Vec::new());
-            }
-            RenderWork::Kustomize(dirs)
-        }
-        RenderCheck::Command(command) => RenderWork::Command(command.clone()),
+    let Some(work) = render_work(config, prepared) else {
+        return Ok(Vec::new());
     };
     let checkout = effects.git.checkout(commit)?;
     check_renders(effects.render, &checkout.root, &work, reference)
+}
+
+/// What the render check runs for these updates: nothing with `render-check: none`, or when
+/// no kustomization changed and `render-paths` names none.
+fn render_work(config: &Config, prepared: &Prepared) -> Option<RenderWork> {
+    match &config.render {
+        RenderCheck::None => None,
+        RenderCheck::Auto => {
+            let changed: Vec<(String, crate::edit::Form)> = prepared
+                .updates
+                .iter()
+                .map(|u| (u.path.clone(), u.form.clone()))
+                .collect();
+            Some(plan::render_dirs(&changed, &config.render_paths))
+                .filter(|dirs| !dirs.is_empty())
+                .map(RenderWork::Kustomize)
+        }
+        RenderCheck::Command(command) => Some(RenderWork::Command(command.clone())),
+    }
+}
+
+/// The files of a commit that makes `updates`.
+pub(crate) fn changed_files(updates: &[FileUpdate]) -> Vec<ChangedFile> {
+    updates
+        .iter()
+        .map(|u| ChangedFile {
+            path: u.path.clone(),
+            content: u.new.clone(),
+        })
+        .collect()
 }
 
 /// What the render check runs.
@@ -432,19 +441,7 @@ async fn edit_working_tree<G: Git, R: Render>(
     if !config.dry_run {
         write_files(root, &prepared.updates, |u| &u.new)?;
     }
-    let changed: Vec<(String, crate::edit::Form)> = prepared
-        .updates
-        .iter()
-        .map(|u| (u.path.clone(), u.form.clone()))
-        .collect();
-    let work = match &config.render {
-        RenderCheck::None => None,
-        RenderCheck::Auto => Some(plan::render_dirs(&changed, &config.render_paths))
-            .filter(|d| !d.is_empty())
-            .map(RenderWork::Kustomize),
-        RenderCheck::Command(command) => Some(RenderWork::Command(command.clone())),
-    };
-    if let Some(work) = work.filter(|_| !config.dry_run) {
+    if let Some(work) = render_work(config, &prepared).filter(|_| !config.dry_run) {
         match check_renders(effects.render, root, &work, reference) {
             Ok(rendered) => outcome.rendered = rendered,
             Err(error) => {

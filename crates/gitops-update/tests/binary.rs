@@ -324,32 +324,23 @@ fn two_concurrent_updates_of_different_services_both_land() {
     }
     let before = gitops.main();
     let (api_clone, web_clone) = (gitops.clone(), gitops.clone());
-    let api = std::thread::spawn({
-        let dir = api_clone.path().to_path_buf();
-        move || {
+    // One job per service, each in its own clone, started together.
+    let deploy = |clone: &GitRepo, image: &'static str, tag: &'static str| {
+        let dir = clone.path().to_path_buf();
+        std::thread::spawn(move || {
+            let reference = format!("{ECR}/shop/{image}:{tag}");
             run_in(
                 &dir,
                 &[
                     ("files", "overlays/production/kustomization.yaml"),
-                    ("image", "api"),
-                    ("image-ref", &format!("{ECR}/shop/api:v1.1.0")),
+                    ("image", image),
+                    ("image-ref", &reference),
                 ],
             )
-        }
-    });
-    let web = std::thread::spawn({
-        let dir = web_clone.path().to_path_buf();
-        move || {
-            run_in(
-                &dir,
-                &[
-                    ("files", "overlays/production/kustomization.yaml"),
-                    ("image", "web"),
-                    ("image-ref", &format!("{ECR}/shop/web:v2.1.0")),
-                ],
-            )
-        }
-    });
+        })
+    };
+    let api = deploy(&api_clone, "api", "v1.1.0");
+    let web = deploy(&web_clone, "web", "v2.1.0");
     let (api_out, api_job) = api.join().unwrap();
     let (web_out, web_job) = web.join().unwrap();
     assert!(api_out.status.success(), "{}", text(&api_out));
