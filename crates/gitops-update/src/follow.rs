@@ -9,7 +9,7 @@ use gantry_toolkit::GithubContext;
 
 use crate::argocd::{self, Client, ClientOptions, WaitOptions};
 use crate::config::{ArgoCdSettings, Config, Push};
-use crate::edit::{self, Target};
+use crate::edit::Target;
 use crate::git::{Git, PushError};
 use crate::plan;
 use crate::render::Render;
@@ -177,7 +177,10 @@ fn undo_commit<G: Git, R: Render>(
         .iter()
         .map(|u| u.path.clone())
         .collect();
-    let previous = previous_target(outcome, target);
+    let previous = outcome.prepared.previous.clone().map(|new| Target {
+        new,
+        ..target.clone()
+    });
     let reference = previous
         .as_ref()
         .map_or_else(|| target.new.clone(), |t| t.new.clone());
@@ -217,21 +220,4 @@ fn undo_commit<G: Git, R: Render>(
         outcome.branch,
         config.push_attempts
     )
-}
-
-/// The reference the first changed file had before, as a target (for files changed since).
-fn previous_target(outcome: &Outcome, target: &Target) -> Option<Target> {
-    let update = outcome.prepared.updates.first()?;
-    let text = std::str::from_utf8(&update.old).ok()?;
-    let current = edit::read(text, &update.form, target).ok()?;
-    let reference = plan::previous_reference(
-        &target.name,
-        current.repository.as_deref(),
-        current.tag.as_deref(),
-        current.digest.as_deref(),
-    )?;
-    Some(Target {
-        new: reference,
-        ..target.clone()
-    })
 }

@@ -113,13 +113,12 @@ impl Outcome {
         }
     }
 
-    /// The reference the files had before (the first change's old value).
+    /// The reference the files had before (the first changed file's).
     pub fn previous(&self) -> String {
         self.prepared
-            .updates
-            .iter()
-            .flat_map(|u| &u.changes)
-            .find_map(|c| c.old.clone())
+            .previous
+            .as_ref()
+            .map(ToString::to_string)
             .unwrap_or_default()
     }
 }

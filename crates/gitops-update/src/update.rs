@@ -3,6 +3,8 @@
 //! calls [`prepare`]; a push that lost a race re-runs it on the new tip, so a concurrent change
 //! to another part of the same file is kept.
 
+use gantry_image_ref::ImageRef;
+
 use crate::config::FormChoice;
 use crate::edit::{self, Change, Current, EditError, Form, HelmPaths, Target};
 use crate::plan;
@@ -27,6 +29,8 @@ pub struct Prepared {
     pub unchanged: Vec<String>,
     /// `allow-missing`: the files without the image, and why.
     pub skipped: Vec<(String, String)>,
+    /// The reference the first changed file had (what undoing the change goes back to).
+    pub previous: Option<ImageRef>,
 }
 
 /// Why a file cannot be updated.
@@ -89,13 +93,25 @@ pub fn prepare(
         let form = form_for(path, text, settings)?;
         match edit::edit(text, &form, target) {
             Ok(edited) if edited.changes.is_empty() => prepared.unchanged.push(path.clone()),
-            Ok(edited) => prepared.updates.push(FileUpdate {
-                path: path.clone(),
-                form,
-                old: content.clone(),
-                new: edited.text.into_bytes(),
-                changes: edited.changes,
-            }),
+            Ok(edited) => {
+                if prepared.previous.is_none() {
+                    prepared.previous = edit::read(text, &form, target).ok().and_then(|c| {
+                        plan::previous_reference(
+                            &target.name,
+                            c.repository.as_deref(),
+                            c.tag.as_deref(),
+                            c.digest.as_deref(),
+                        )
+                    });
+                }
+                prepared.updates.push(FileUpdate {
+                    path: path.clone(),
+                    form,
+                    old: content.clone(),
+                    new: edited.text.into_bytes(),
+                    changes: edited.changes,
+                });
+            }
             Err(source @ EditError::NotFound(_)) if settings.allow_missing => {
                 prepared.skipped.push((path.clone(), source.to_string()));
             }

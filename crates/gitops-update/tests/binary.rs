@@ -206,7 +206,10 @@ fn an_overlay_gets_the_new_tag_in_one_commit_that_changes_only_its_bytes() {
     );
     assert_eq!(job.output("result").as_deref(), Some("pushed"));
     assert_eq!(job.output("commit"), Some(after.clone()));
-    assert_eq!(job.output("previous-reference").as_deref(), Some("v1.0.0"));
+    assert_eq!(
+        job.output("previous-reference"),
+        Some(format!("{ECR}/shop/api:v1.0.0"))
+    );
     assert_eq!(
         job.output("files").as_deref(),
         Some(r#"["overlays/production/kustomization.yaml"]"#)
@@ -629,4 +632,69 @@ fn bad_inputs_name_the_input_and_change_nothing() {
     assert!(!shown.join("\n").contains("s3cr3t"), "{shown:?}");
     assert!(text(&out).contains("::add-mask::argocd-s3cr3t token"));
     assert_eq!(gitops.main(), before);
+}
+
+#[test]
+fn a_file_without_the_image_is_named_unless_allowed_and_a_render_command_checks_the_rest() {
+    let gitops = GitOps::new();
+    let before = gitops.main();
+    let inputs = |allow: &'static str| {
+        vec![
+            ("files", "base/deployment.yaml, base/kustomization.yaml"),
+            ("form", "manifest"),
+            ("image", "worker"),
+            ("tag", "v3"),
+            ("allow-missing", allow),
+            ("render-check", "none"),
+        ]
+    };
+    // Neither file runs `worker`: the first is named.
+    let (out, _) = run_in(gitops.checkout.path(), &inputs("false"));
+    assert!(!out.status.success());
+    let shown = text(&out);
+    assert!(shown.contains("base/deployment.yaml: "), "{shown}");
+    assert!(shown.contains("allow-missing"), "{shown}");
+    assert_eq!(gitops.main(), before);
+
+    // web is in base/deployment.yaml only; the kustomization is skipped when allowed, and a
+    // render command of the user's (no shell) must show the new reference.
+    let reference = format!("{ECR}/shop/web:v9");
+    let (out, job) = run_in(
+        gitops.checkout.path(),
+        &[
+            ("files", "base/deployment.yaml\nbase/kustomization.yaml"),
+            ("image", "web"),
+            ("image-ref", &reference),
+            ("form", "manifest"),
+            ("allow-missing", "true"),
+            ("render-check", "cat base/deployment.yaml"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        job.output("files").as_deref(),
+        Some(r#"["base/deployment.yaml"]"#)
+    );
+    let summary = job.summary();
+    assert!(
+        summary.contains("Skipped `base/kustomization.yaml`"),
+        "{summary}"
+    );
+    assert!(summary.contains("`cat base/deployment.yaml`"), "{summary}");
+    assert!(gitops.file("base/deployment.yaml").contains(&reference));
+
+    // A render command whose output lacks the reference stops the commit.
+    let tip = gitops.main();
+    let newer = format!("{ECR}/shop/web:v10");
+    let (out, _) = run_in(
+        gitops.checkout.path(),
+        &[
+            ("files", "base/deployment.yaml"),
+            ("image-ref", &newer),
+            ("render-check", "cat base/kustomization.yaml"),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("renders without"), "{}", text(&out));
+    assert_eq!(gitops.main(), tip);
 }

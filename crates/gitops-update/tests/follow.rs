@@ -121,3 +121,59 @@ fn a_degraded_application_gets_the_commit_undone() {
     );
     assert_eq!(job.output("result"), None);
 }
+
+/// The runner cancels the job (SIGTERM) while Argo CD is still rolling the commit out: the
+/// commit is undone before the process ends, so the application goes back to what ran before.
+#[cfg(unix)]
+#[test]
+fn a_cancelled_follow_undoes_the_commit() {
+    use std::time::{Duration, Instant};
+
+    let gitops = GitOps::new();
+    let before = gitops.main();
+    let argocd = ArgoStandIn::start(TOKEN);
+    argocd.add_app(
+        App::new("shop-production", gitops.origin.path(), "main")
+            .path("overlays/production")
+            .progressing_reads(u32::MAX),
+    );
+    let url = argocd.url();
+    let inputs = follow_inputs(&url, "v1.1.0");
+    let job = gantry_testkit::ToolJob::new(env!("CARGO_BIN_EXE_gitops-update"));
+    let mut cmd = job.command(gitops.checkout.path());
+    gantry_testkit::ToolJob::inputs(&mut cmd, &as_inputs(&inputs));
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the update is pushed and Argo CD is being read.
+    let started = Instant::now();
+    while argocd.reads("shop-production").len() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "Argo CD was never read"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let update = gitops.main();
+    assert_ne!(update, before);
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "a cancelled run fails");
+    assert_eq!(gitops.origin.rev_parse("main^"), update, "{}", text(&out));
+    assert_eq!(
+        gitops.file("overlays/production/kustomization.yaml"),
+        overlay("production").trim_end()
+    );
+    assert!(
+        gitops
+            .message("main")
+            .contains(&format!("Gantry-Undoes: {update}"))
+    );
+    assert_eq!(job.output("result").as_deref(), Some("reverted"));
+}
