@@ -5,6 +5,7 @@
 //! tool shares.
 
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 
 use gantry_git_cli::Repo;
 use gantry_toolkit::Stop;
@@ -76,9 +77,9 @@ pub trait Git {
     fn parent(&self, commit: &str) -> Result<Option<String>, GitError>;
     /// Whether `ancestor` is in `commit`'s history.
     fn contains(&self, commit: &str, ancestor: &str) -> Result<bool, GitError>;
-    /// A checkout of `commit` in a temporary directory (removed when dropped); the working
-    /// directory's counterpart inside it.
-    fn checkout(&self, commit: &str) -> Result<Checkout, GitError>;
+    /// The files of `commit` in a temporary directory (removed when dropped): only those under
+    /// `dirs` (relative to the working directory), or all of them with `None`.
+    fn checkout(&self, commit: &str, dirs: Option<&[String]>) -> Result<Checkout, GitError>;
     /// The same repository, deaf to the run's stop: for the undo of a commit that must land
     /// even when the run was cancelled or its deadline passed.
     fn unstoppable(&self) -> Self
@@ -86,21 +87,13 @@ pub trait Git {
         Self: Sized;
 }
 
-/// A temporary worktree, removed when dropped.
+/// A commit's files in a temporary directory, removed when dropped. Not a git worktree: nothing
+/// is registered in the repository, so a run killed mid-way leaves nothing behind in it.
 #[derive(Debug)]
 pub struct Checkout {
-    repo: Repo,
-    dir: PathBuf,
+    _dir: tempfile::TempDir,
     /// The working directory inside it.
     pub root: PathBuf,
-}
-
-impl Drop for Checkout {
-    fn drop(&mut self) {
-        let dir = self.dir.to_string_lossy().into_owned();
-        let _ = self.repo.output(&["worktree", "remove", "--force", &dir]);
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// [`Git`] over the git CLI, in the working directory's repository.
@@ -282,17 +275,59 @@ impl Git for GitCli {
         Ok(self.repo.is_ancestor(ancestor, commit)?)
     }
 
-    fn checkout(&self, commit: &str) -> Result<Checkout, GitError> {
-        let dir = tempfile_dir()?;
-        let shown = dir.to_string_lossy().into_owned();
-        self.repo
-            .run(&["worktree", "add", "--detach", "--quiet", &shown, commit])?;
-        let root = dir.join(&self.prefix);
-        Ok(Checkout {
-            repo: self.repo.clone(),
-            dir,
-            root,
-        })
+    fn checkout(&self, commit: &str, dirs: Option<&[String]>) -> Result<Checkout, GitError> {
+        let dir = tempfile::Builder::new()
+            .prefix("gantry-gitops-")
+            .tempdir()
+            .map_err(|e| self.repo.spawn_error(e))?;
+        let mut args = vec![
+            "archive".to_owned(),
+            "--format=tar".to_owned(),
+            commit.to_owned(),
+        ];
+        let scope: Vec<String> = match dirs {
+            Some(dirs) => dirs
+                .iter()
+                .map(|d| self.repo_path(d.trim_start_matches("./")))
+                .collect(),
+            None if self.prefix.is_empty() => Vec::new(),
+            None => vec![self.prefix.clone()],
+        };
+        if !scope.is_empty() {
+            args.push("--".to_owned());
+            args.extend(
+                scope
+                    .into_iter()
+                    .map(|p| if p.is_empty() { ".".to_owned() } else { p }),
+            );
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = self
+            .repo
+            .command(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| self.repo.spawn_error(e))?;
+        // The archive's end is padded past what the unpacker reads: the rest is drained, or
+        // git would die of a broken pipe.
+        let unpacked = child.stdout.take().map(|mut out| {
+            tar::Archive::new(&mut out)
+                .unpack(dir.path())
+                .and_then(|()| std::io::copy(&mut out, &mut std::io::sink()).map(drop))
+        });
+        let output = child
+            .wait_with_output()
+            .map_err(|e| self.repo.spawn_error(e))?;
+        if !output.status.success() {
+            return Err(self.repo.failed(&args, &output).into());
+        }
+        if let Some(Err(e)) = unpacked {
+            return Err(self.repo.spawn_error(e).into());
+        }
+        let root = dir.path().join(&self.prefix);
+        std::fs::create_dir_all(&root).map_err(|e| self.repo.spawn_error(e))?;
+        Ok(Checkout { _dir: dir, root })
     }
 
     fn unstoppable(&self) -> Self {
@@ -301,14 +336,6 @@ impl Git for GitCli {
             ..self.clone()
         }
     }
-}
-
-/// A fresh directory name under the system's temporary directory (git creates it).
-fn tempfile_dir() -> Result<PathBuf, GitError> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static CHECKOUTS: AtomicU64 = AtomicU64::new(0);
-    let n = CHECKOUTS.fetch_add(1, Ordering::Relaxed);
-    Ok(std::env::temp_dir().join(format!("gantry-gitops-{}-{n}", std::process::id())))
 }
 
 /// Two pushes that reach the remote at the same moment: the later one finds the branch no

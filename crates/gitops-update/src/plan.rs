@@ -219,6 +219,40 @@ pub fn render_dirs(changed: &[(String, Form)], render_paths: &[String]) -> Vec<S
     dirs
 }
 
+/// The directories a render of `dirs` most likely needs, for a small checkout: each directory
+/// with as many levels above it as its kustomization reaches with `../` (`../../base` from
+/// `apps/api/overlays/prod` is under `apps/api`). `kustomization` gives a directory's
+/// kustomization text, when it has one. A base that reaches further up makes the render fail
+/// on the small checkout; the caller then renders the whole commit, so a guess too small costs
+/// time, never a wrong answer (kustomize refuses a missing file, it does not skip it).
+pub fn render_cones(
+    dirs: &[String],
+    kustomization: impl Fn(&str) -> Option<String>,
+) -> Vec<String> {
+    let mut cones: Vec<String> = Vec::new();
+    for dir in dirs {
+        let dir = if dir == "." { "" } else { dir.as_str() };
+        let up = kustomization(dir).map_or(0, |text| {
+            text.split(|c: char| c.is_whitespace() || "[],'\"".contains(c))
+                .map(|word| word.matches("../").count())
+                .max()
+                .unwrap_or(0)
+        });
+        let parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+        let cone = parts[..parts.len().saturating_sub(up)].join("/");
+        // A cone inside another is already there; one that holds others replaces them.
+        if cones
+            .iter()
+            .any(|c| c.is_empty() || cone == *c || cone.starts_with(&format!("{c}/")))
+        {
+            continue;
+        }
+        cones.retain(|c| !(cone.is_empty() || c.starts_with(&format!("{cone}/"))));
+        cones.push(cone);
+    }
+    cones
+}
+
 /// Whether rendered manifests carry `reference`: kustomize writes `name:tag`, `name@digest`
 /// or `name:tag@digest`.
 pub fn rendered_carries(rendered: &str, reference: &ImageRef) -> bool {

@@ -124,6 +124,8 @@ pub async fn execute<G: Git, R: Render>(
         _ => branch.clone(),
     };
     let mut outcome = Outcome::new(target.new.clone(), branch.clone());
+    // The first attempt edits the tip just fetched; a lost race fetches again.
+    outcome.base_commit = Some(tip.clone());
     let delivered = deliver(
         config,
         effects,
@@ -325,8 +327,30 @@ fn render_commit<G: Git, R: Render>(
     let Some(work) = render_work(config, prepared) else {
         return Ok(Vec::new());
     };
-    let checkout = effects.git.checkout(commit)?;
-    check_renders(effects.render, &checkout.root, &work, reference)
+    // The directories the render needs, as far as the kustomizations tell; the whole commit
+    // when that is not enough (or for the user's command, whose needs are unknown).
+    if let RenderWork::Kustomize(dirs) = &work {
+        let text = |dir: &str| {
+            ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+                .iter()
+                .find_map(|name| {
+                    let path = if dir.is_empty() {
+                        (*name).to_owned()
+                    } else {
+                        format!("{dir}/{name}")
+                    };
+                    effects.git.read(commit, &path).ok().flatten()
+                })
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        };
+        let cones = plan::render_cones(dirs, text);
+        let small = effects.git.checkout(commit, Some(&cones))?;
+        if let Ok(rendered) = check_renders(effects.render, &small.root, &work, reference) {
+            return Ok(rendered);
+        }
+    }
+    let whole = effects.git.checkout(commit, None)?;
+    check_renders(effects.render, &whole.root, &work, reference)
 }
 
 /// What the render check runs for these updates: nothing with `render-check: none`, or when

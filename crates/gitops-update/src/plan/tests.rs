@@ -260,3 +260,37 @@ fn the_previous_reference_keeps_the_form_the_files_had() {
     );
     assert_eq!(previous_reference("api", None, None, None), None);
 }
+
+#[test]
+fn render_cones_reach_as_far_up_as_the_kustomization_does() {
+    let texts = |dir: &str| -> Option<String> {
+        match dir {
+            "apps/api/overlays/prod" => {
+                Some("resources:\n  - ../../base\n  - ingress.yaml\n".into())
+            }
+            "apps/api/overlays/dev" => Some("resources: ['../../base']\n".into()),
+            "apps/web/overlays/prod" => Some("resources:\n- ../../../../shared/base\n".into()),
+            "flat" => Some("resources:\n  - deployment.yaml\n".into()),
+            _ => None,
+        }
+    };
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["apps/api/overlays/prod"], &["apps/api"]),
+        (
+            &["apps/api/overlays/prod", "apps/api/overlays/dev"],
+            &["apps/api"],
+        ),
+        (&["flat"], &["flat"]),
+        // Four levels up from a four-level directory: the whole commit.
+        (&["apps/web/overlays/prod", "flat"], &[""]),
+        (&["."], &[""]),
+        (&["other/dir", "other"], &["other"]),
+    ];
+    for (dirs, expected) in cases {
+        assert_eq!(
+            render_cones(&strings(dirs), texts),
+            strings(expected),
+            "{dirs:?}"
+        );
+    }
+}
