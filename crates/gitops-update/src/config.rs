@@ -8,6 +8,7 @@ use gantry_image_ref::{IMAGE_HELP, ImageRef};
 use gantry_toolkit::input::{InputError, Inputs};
 
 use crate::edit::HelmPaths;
+pub use crate::plan::FormChoice;
 
 mod inputs;
 pub use inputs::INPUTS;
@@ -17,16 +18,6 @@ pub const MAX_TIMEOUT_SECONDS: u64 = 6 * 60 * 60;
 
 /// The most pushes tried against concurrent updates.
 pub const MAX_PUSH_ATTEMPTS: u64 = 20;
-
-/// `form`: where the files keep the reference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormChoice {
-    Auto,
-    Kustomize,
-    Helm,
-    Manifest,
-    ArgoCd,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

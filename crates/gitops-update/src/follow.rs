@@ -10,11 +10,12 @@ use gantry_toolkit::GithubContext;
 use crate::argocd::{self, Client, ClientOptions, WaitOptions};
 use crate::config::{ArgoCdSettings, Config, Push};
 use crate::edit::Target;
+use crate::effects::Effects;
 use crate::git::{Git, PushError};
 use crate::plan;
 use crate::render::Render;
 use crate::report::{Followed, Outcome};
-use crate::run::{Effects, changed_files, read_all};
+use crate::update::changed_files;
 
 /// The share of the time left that following may take: the rest is kept for the undo.
 const FOLLOW_SHARE: f64 = 2.0 / 3.0;
@@ -202,7 +203,7 @@ fn undo_commit<G: Git, R: Render>(
     .replacen("\n\n", &format!("\n\nArgo CD: {reason}\n\n"), 1);
     for _ in 0..config.push_attempts {
         let tip = git.fetch(&outcome.branch, false)?;
-        let contents = read_all(&git, &tip, &files)?;
+        let contents = git.read_all(&tip, &files)?;
         let fallback = previous.clone().unwrap_or_else(|| target.clone());
         let undone = crate::update::undo(&outcome.prepared.updates, &contents, &fallback)?;
         if undone.is_empty() {

@@ -57,6 +57,16 @@ pub trait Git {
     fn files(&self, commit: &str) -> Result<Vec<String>, GitError>;
     /// A file's content at `commit`; `None` when it has none.
     fn read(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, GitError>;
+    /// The contents of `files` at `commit` (a file it lacks is left out).
+    fn read_all(&self, commit: &str, files: &[String]) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        let mut contents = Vec::new();
+        for file in files {
+            if let Some(content) = self.read(commit, file)? {
+                contents.push((file.clone(), content));
+            }
+        }
+        Ok(contents)
+    }
     /// A commit on `parent` with `files` (paths relative to the working directory) set.
     fn commit(
         &self,

@@ -11,6 +11,7 @@
 pub mod argocd;
 pub mod config;
 pub mod edit;
+pub mod effects;
 pub mod follow;
 pub mod git;
 pub mod plan;

@@ -5,7 +5,6 @@
 use gantry_image_ref::ImageRef;
 use globset::{GlobBuilder, GlobSetBuilder};
 
-use crate::config::FormChoice;
 use crate::edit::{Form, FormKind, HelmPaths};
 
 /// The trailer that names the image a gitops-update commit set (as the files name it).
@@ -16,6 +15,16 @@ pub const REFERENCE_TRAILER: &str = "Gantry-Reference";
 pub const SOURCE_TRAILER: &str = "Gantry-Source-Commit";
 /// The trailer of a commit that undoes another (a rollback or a revert after Argo CD failed).
 pub const UNDOES_TRAILER: &str = "Gantry-Undoes";
+
+/// `form`: where the files keep the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormChoice {
+    Auto,
+    Kustomize,
+    Helm,
+    Manifest,
+    ArgoCd,
+}
 
 /// The files of `listed` (the repository's files, `/`-separated, relative to the working
 /// directory) that `patterns` name: a pattern without glob characters names one file, which

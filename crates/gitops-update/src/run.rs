@@ -11,7 +11,8 @@ use gantry_toolkit::{GithubContext, Runner, Stop};
 
 use crate::config::{Config, Mode, Push, RenderCheck, Wanted};
 use crate::edit::Target;
-use crate::git::{ChangedFile, Git, GitCli, PushError};
+pub use crate::effects::Effects;
+use crate::git::{Git, GitCli, PushError};
 use crate::plan;
 use crate::render::{Programs, Render};
 use crate::report::{self, Delivery, Outcome, Rendered};
@@ -58,15 +59,6 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         }
         Err(error) => Err(error),
     }
-}
-
-/// The effects of a run, by trait.
-#[derive(Debug)]
-pub struct Effects<'a, G: Git, R: Render> {
-    pub git: &'a G,
-    pub render: &'a R,
-    pub runner: &'a Runner,
-    pub stop: &'a Stop,
 }
 
 /// Everything after the inputs: what to set, delivering it, following Argo CD.
@@ -196,7 +188,7 @@ fn target_of<G: Git>(
             let parent = git.parent(undone)?.ok_or_else(|| {
                 anyhow::anyhow!("mode rollback: commit {undone} has no parent to go back to; name the version with rollback-to")
             })?;
-            let before = read_all(git, &parent, files)?;
+            let before = git.read_all(&parent, files)?;
             // Only the name matters for reading; `image` was checked to parse.
             let probe = target(ImageRef::parse(&config.image).unwrap_or_else(|| ImageRef {
                 registry: None,
@@ -228,21 +220,6 @@ fn target_of<G: Git>(
     }
 }
 
-/// The contents of `files` at `commit` (a file it lacks is left out).
-pub(crate) fn read_all<G: Git>(
-    git: &G,
-    commit: &str,
-    files: &[String],
-) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut contents = Vec::new();
-    for file in files {
-        if let Some(content) = git.read(commit, file)? {
-            contents.push((file.clone(), content));
-        }
-    }
-    Ok(contents)
-}
-
 /// Commit the edit on the tip of `delivery.base`, render it, push it to `delivery.into`; on a
 /// lost race, again on the new tip. The pushed commit; `None` when nothing changed or in a dry
 /// run.
@@ -272,14 +249,18 @@ pub(crate) fn deliver<G: Git, R: Render>(
             );
         }
         outcome.base_commit = Some(tip.clone());
-        let prepared = update::prepare(&read_all(git, &tip, files)?, target, settings)?;
+        let prepared = update::prepare(&git.read_all(&tip, files)?, target, settings)?;
         outcome.attempts = attempt;
         if prepared.updates.is_empty() {
             outcome.prepared = prepared;
             outcome.delivery = report::Delivered::Unchanged;
             return Ok(None);
         }
-        let commit = git.commit(&tip, &changed_files(&prepared.updates), &delivery.message)?;
+        let commit = git.commit(
+            &tip,
+            &update::changed_files(&prepared.updates),
+            &delivery.message,
+        )?;
         outcome.rendered = render_commit(config, effects, &commit, &prepared, &target.new)?;
         outcome.prepared = prepared;
         if config.dry_run {
@@ -370,17 +351,6 @@ fn render_work(config: &Config, prepared: &Prepared) -> Option<RenderWork> {
         }
         RenderCheck::Command(command) => Some(RenderWork::Command(command.clone())),
     }
-}
-
-/// The files of a commit that makes `updates`.
-pub(crate) fn changed_files(updates: &[FileUpdate]) -> Vec<ChangedFile> {
-    updates
-        .iter()
-        .map(|u| ChangedFile {
-            path: u.path.clone(),
-            content: u.new.clone(),
-        })
-        .collect()
 }
 
 /// What the render check runs.

@@ -5,9 +5,10 @@
 
 use gantry_image_ref::ImageRef;
 
-use crate::config::FormChoice;
 use crate::edit::{self, Change, Current, EditError, Form, HelmPaths, Target};
+use crate::git::ChangedFile;
 use crate::plan;
+use crate::plan::FormChoice;
 
 /// A file whose reference changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,4 +206,15 @@ pub fn undo(
         }
     }
     Ok(undone)
+}
+
+/// The files of a commit that makes `updates`.
+pub fn changed_files(updates: &[FileUpdate]) -> Vec<ChangedFile> {
+    updates
+        .iter()
+        .map(|u| ChangedFile {
+            path: u.path.clone(),
+            content: u.new.clone(),
+        })
+        .collect()
 }
