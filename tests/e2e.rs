@@ -7,6 +7,7 @@
 mod act_smoke;
 mod action_contract;
 mod bootstrap;
+mod gitops_pipeline;
 mod pipelines;
 mod release;
 mod source;

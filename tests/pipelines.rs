@@ -1,9 +1,10 @@
-//! The reusable workflows (`.github/workflows/{build-images,deploy,promote-release}.yml`) run end
-//! to end by a real workflow runner (act, self-hosted platform), called the way a user's
-//! repository calls them: `uses: gantry-actions/gantry/.github/workflows/<file>@v1`, served from
-//! a copy of this checkout (`--local-repository`), with the actions they use resolved the same
-//! way. The outcome is checked in the state of the real local parts, not in logs: images and
-//! tags in the OCI registry and in moto's ECR, the task definition and image an ECS service runs
+//! The reusable workflows (`.github/workflows/{build-images,deploy,promote-release}.yml`; the
+//! GitOps one, `gitops-deploy.yml`, in `gitops_pipeline.rs`) run end to end by a real workflow
+//! runner (act, self-hosted platform), called the way a user's repository calls them:
+//! `uses: gantry-actions/gantry/.github/workflows/<file>@v1`, served from a copy of this checkout
+//! (`--local-repository`), with the actions they use resolved the same way. The outcome is
+//! checked in the state of the real local parts, not in logs: images and tags in the OCI
+//! registry and in moto's ECR, the task definition and image an ECS service runs
 //! in moto driven by the ECS rollout driver.
 //!
 //! What act cannot show: environment protection rules (required reviewers) are not enforced by
@@ -30,16 +31,18 @@ const TOOLS: &[&str] = &[
     "ecr-push",
     "ecs-rollout",
     "canary-gate",
+    "gitops-update",
 ];
 const REUSABLE: &[&str] = &[
     "build-images.yml",
     "deploy.yml",
     "promote-release.yml",
     "reusable-ci.yml",
+    "gitops-deploy.yml",
 ];
 const ACCOUNT_REGISTRY: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 
-/// The five tool binaries, built once per test process (dev profile) into the shared target
+/// The tool binaries, built once per test process (dev profile) into the shared target
 /// directory; the directory the actions get as `GANTRY_BIN_DIR`. A `GANTRY_BIN_DIR` in the
 /// test's environment (binaries built already) is used as it is.
 fn bin_dir() -> &'static Path {
@@ -64,7 +67,7 @@ fn bin_dir() -> &'static Path {
         for tool in TOOLS {
             cmd.args(["-p", tool]);
         }
-        let status = cmd.status().expect("cargo build of the five tools");
+        let status = cmd.status().expect("cargo build of the tools");
         assert!(status.success(), "cargo build of the tools failed");
         // target/debug/deps/pipelines-… -> target/debug
         let exe = std::env::current_exe().unwrap();
@@ -151,7 +154,7 @@ fn unique(prefix: &str) -> String {
 
 /// The caller workflow `tests/fixtures/pipelines/<name>` with its placeholders replaced,
 /// installed in `repo` as `.github/workflows/<name>`.
-fn install_caller(repo: &GitRepo, name: &str, replace: &[(&str, &str)]) {
+pub(crate) fn install_caller(repo: &GitRepo, name: &str, replace: &[(&str, &str)]) {
     let mut text =
         std::fs::read_to_string(workspace_root().join("tests/fixtures/pipelines").join(name))
             .unwrap();
@@ -174,7 +177,7 @@ fn push_event(before: &str, after: &str) -> Value {
     })
 }
 
-fn act(repo: &GitRepo, workflow: &str) -> Act {
+pub(crate) fn act(repo: &GitRepo, workflow: &str) -> Act {
     Act::new(repo.path(), Path::new(".github/workflows").join(workflow))
         .event("push")
         .local_repository("gantry-actions/gantry@v1", gantry_release())
