@@ -45,7 +45,7 @@ pub enum Shape {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameGlob {
     /// The literal text between the stars: one more piece than there are stars.
-    pieces: Vec<String>,
+    pub(crate) pieces: Vec<String>,
 }
 
 impl NameGlob {
@@ -54,6 +54,13 @@ impl NameGlob {
         let [first, middle @ .., last] = self.pieces.as_slice() else {
             return self.pieces.first().is_some_and(|only| only == name);
         };
+        if middle.is_empty() {
+            // One star (`*.md`, `Dockerfile*`): a prefix and a suffix that do not overlap.
+            let (name, first, last) = (name.as_bytes(), first.as_bytes(), last.as_bytes());
+            return name.len() >= first.len() + last.len()
+                && same(&name[..first.len()], first)
+                && same(&name[name.len() - last.len()..], last);
+        }
         let Some(rest) = name.strip_prefix(first.as_str()) else {
             return false;
         };
@@ -69,6 +76,37 @@ impl NameGlob {
         }
         true
     }
+}
+
+impl Printed {
+    /// Text that every path the glob matches ends with (its literal text after the last
+    /// wildcard; empty when it ends with one): a path without it need not be tried.
+    #[must_use]
+    pub fn required_suffix(&self) -> String {
+        let mut suffix = String::new();
+        // A leading `**/` may match nothing, its slash included.
+        let text = self.text.strip_prefix("**/").unwrap_or(&self.text);
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => suffix.extend(chars.next()),
+                '*' | '?' => suffix.clear(),
+                '[' => {
+                    // A class as `print_class` writes it: no `]` inside.
+                    chars.by_ref().find(|&c| c == ']');
+                    suffix.clear();
+                }
+                c => suffix.push(c),
+            }
+        }
+        suffix
+    }
+}
+
+/// `a == b` for the short texts of file names, last byte first (where names differ most:
+/// `.ts` and `.md`), without a call to `memcmp`.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().rev().zip(b.iter().rev()).all(|(x, y)| x == y)
 }
 
 /// `start` followed by `rest` as a [`NameGlob`], if that is all it is.
@@ -381,6 +419,27 @@ mod tests {
             shapes("src/[ab]/x"),
             [Shape::In(s("src")), Shape::Exact(s("src/[ab]/x"))]
         );
+    }
+
+    #[test]
+    fn required_suffixes_are_the_literal_text_after_the_last_wildcard() {
+        let suffixes = |pattern: &str| -> Vec<String> {
+            to_globset(&parse(pattern).unwrap())
+                .unwrap()
+                .iter()
+                .map(Printed::required_suffix)
+                .collect()
+        };
+        assert_eq!(suffixes("apps/*/config/*.json"), [".json"]);
+        assert_eq!(suffixes("apps/svc0[0-4]/src/**/*.tsx"), [".tsx"]);
+        assert_eq!(suffixes("a/**/b"), ["/b"]);
+        assert_eq!(suffixes("**/foo"), ["foo"]);
+        assert_eq!(suffixes("**/*.md"), [".md"]);
+        assert_eq!(suffixes("src/**"), ["", "src"]);
+        assert_eq!(suffixes("a/[xy]"), ["", "a/[xy]"]);
+        assert_eq!(suffixes("a/*.\\*x"), [".*x"]);
+        assert_eq!(suffixes("*.{js,ts}"), [".js", ".ts"]);
+        assert_eq!(suffixes("x/?"), [""]);
     }
 
     /// The star-only name matcher agrees with globset on every name over a small alphabet.

@@ -48,6 +48,7 @@
 
 #![warn(missing_docs)]
 
+mod cut;
 mod globset;
 mod parse;
 mod program;
@@ -58,6 +59,7 @@ pub mod picomatch_table;
 #[cfg(test)]
 mod tests;
 
+pub use cut::{Cut, CutDir, CutName};
 pub use globset::{NameGlob, Printed, Shape, to_globset};
 pub use parse::{GlobError, parse};
 pub use program::{Program, Scratch, required_prefix};

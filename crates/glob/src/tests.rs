@@ -74,3 +74,73 @@ fn both_engines_follow_the_table() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Every path a printed glob matches ends with its required suffix, on every row.
+#[test]
+fn printed_globs_match_only_paths_with_their_required_suffix() {
+    for &(pattern, path, _) in table::TABLE {
+        let Some(printed) = to_globset(&parse(pattern).unwrap()) else {
+            continue;
+        };
+        for p in printed {
+            let matches = ::globset::GlobBuilder::new(&p.text)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .unwrap()
+                .compile_matcher()
+                .is_match(path);
+            let suffix = p.required_suffix();
+            assert!(
+                !matches || path.ends_with(&suffix),
+                "{pattern} ({}) matches {path} without {suffix:?}",
+                p.text
+            );
+        }
+    }
+}
+
+/// A printed glob cut at its last `/` matches, on every row, exactly the paths whose
+/// directory matches the directory part and whose file name matches the name part.
+#[test]
+fn cut_globs_match_like_the_whole_glob() {
+    let matcher = |text: &str| {
+        ::globset::GlobBuilder::new(text)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .unwrap()
+            .compile_matcher()
+    };
+    let mut cut = 0;
+    for &(pattern, path, _) in table::TABLE {
+        let Some(printed) = to_globset(&parse(pattern).unwrap()) else {
+            continue;
+        };
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        for p in printed {
+            let Some(c) = p.cut() else {
+                continue;
+            };
+            cut += 1;
+            let by_dir = match &c.dir {
+                crate::CutDir::Top => !path.contains('/'),
+                crate::CutDir::Any => true,
+                crate::CutDir::Globs(globs) => {
+                    path.contains('/') && globs.iter().any(|g| matcher(g).is_match(dir))
+                }
+            };
+            let by_name = match &c.name {
+                crate::CutName::Star(glob) => glob.is_match(name),
+                crate::CutName::Glob(glob) => matcher(glob).is_match(name),
+            };
+            assert_eq!(
+                by_dir && by_name,
+                matcher(&p.text).is_match(path),
+                "{pattern} ({}, {c:?}) on {path}",
+                p.text
+            );
+        }
+    }
+    assert!(cut > 100, "{cut}");
+}

@@ -18,15 +18,17 @@
 //! filter, the value and what is valid: null or numeric rules, empty filters, unknown change
 //! types (dorny's rule then never matches), invalid globs (picomatch then never matches).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use gantry_glob::{Glob, NameGlob, Program, Shape};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::change::ChangeStatus;
+
+mod compile;
+
+use compile::Builder;
+pub(crate) use compile::{Compiled, GlobTarget, NameTest, ProgramEntry, TargetedGlobs};
 
 /// What a rule may be, for error messages.
 const EXPECTED_RULE: &str =
@@ -190,68 +192,6 @@ pub(crate) struct FilterDef {
     pub(crate) has_negation: bool,
 }
 
-/// What a glob (or a directory rule) stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum GlobTarget {
-    /// A hit means the pattern matches.
-    Pattern(u32),
-    /// A hit means the program (index into `programs`) may match and must be run.
-    Program(u32),
-}
-
-/// A pattern matched by a [`Program`].
-#[derive(Debug, Clone)]
-pub(crate) struct ProgramEntry {
-    pub(crate) pattern: u32,
-    pub(crate) program: Program,
-    /// Every matching path starts with this text.
-    pub(crate) prefix: String,
-    /// A directory rule decides when to run it (else it runs for every path).
-    pub(crate) gated: bool,
-}
-
-/// Globs that need the whole path, and what each stands for.
-#[derive(Debug, Clone)]
-pub(crate) struct TargetedGlobs {
-    pub(crate) set: GlobSet,
-    pub(crate) targets: Vec<GlobTarget>,
-}
-
-/// What applies to the paths under one directory (see [`Shape`]).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct DirRules {
-    /// Every path under the directory matches (`dir/**`; the gates of programs).
-    pub(crate) under: Vec<GlobTarget>,
-    /// File name globs of the paths directly in the directory (`dir/*.txt`).
-    pub(crate) names: Vec<(NameGlob, GlobTarget)>,
-    /// Globs anchored at the directory that need the whole path (`dir/*/x`).
-    pub(crate) globs: Option<TargetedGlobs>,
-    /// Some key of [`Compiled::exact`] is a path directly in this directory.
-    pub(crate) has_exact: bool,
-}
-
-/// All patterns of all filters, deduplicated and compiled so that each path costs a few
-/// lookups: most globs are anchored at a literal directory and are only looked at for the
-/// paths under it; the rest share one `GlobSet`.
-#[derive(Debug, Clone)]
-pub(crate) struct Compiled {
-    /// Number of distinct patterns; pattern ids are `0..patterns`.
-    pub(crate) patterns: usize,
-    /// The globs with no literal directory (`**/*.md`).
-    pub(crate) globset: GlobSet,
-    /// What each glob in `globset` stands for (a pattern may need several globs).
-    pub(crate) glob_target: Vec<GlobTarget>,
-    /// File name globs of every path (`**/*.md`), when there are few (else in `globset`).
-    pub(crate) any_names: Vec<(NameGlob, GlobTarget)>,
-    /// Directory (no trailing `/`; `""` for the top) → its rules.
-    pub(crate) dirs: HashMap<String, DirRules>,
-    /// Whole paths: globs without wildcards, and picomatch's "a path equal to the pattern
-    /// text matches".
-    pub(crate) exact: HashMap<String, Vec<GlobTarget>>,
-    /// Patterns globset cannot express.
-    pub(crate) programs: Vec<ProgramEntry>,
-}
-
 /// Parsed and compiled filters, in definition order.
 #[derive(Debug, Clone)]
 pub struct FilterSet {
@@ -341,201 +281,6 @@ impl FilterSet {
     /// The options the set was parsed with.
     pub fn options(&self) -> FilterOptions {
         self.options
-    }
-}
-
-/// Collects the distinct patterns of all filters and their compiled form.
-#[derive(Default)]
-struct Builder {
-    ids: HashMap<String, u32>,
-    globs: Vec<globset::Glob>,
-    glob_target: Vec<GlobTarget>,
-    any_names: Vec<(NameGlob, globset::Glob, GlobTarget)>,
-    dirs: HashMap<String, DirBuilder>,
-    exact: HashMap<String, Vec<GlobTarget>>,
-    programs: Vec<ProgramEntry>,
-}
-
-/// More `**/name` globs than this go to the `GlobSet`, which looks up extensions in a table
-/// instead of trying each glob.
-const MAX_ANY_NAMES: usize = 16;
-
-#[derive(Default)]
-struct DirBuilder {
-    under: Vec<GlobTarget>,
-    names: Vec<(NameGlob, GlobTarget)>,
-    globs: Vec<globset::Glob>,
-    targets: Vec<GlobTarget>,
-    has_exact: bool,
-}
-
-/// globset options that give picomatch's `*` and `?` (never across `/`).
-fn build_glob(text: &str) -> Option<globset::Glob> {
-    GlobBuilder::new(text)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
-        .ok()
-}
-
-fn build_set(globs: Vec<globset::Glob>) -> Result<GlobSet, FilterError> {
-    let mut set = GlobSetBuilder::new();
-    for g in globs {
-        set.add(g);
-    }
-    set.build().map_err(|e| FilterError::Yaml {
-        message: format!("internal error compiling globs: {e}"),
-    })
-}
-
-impl Builder {
-    /// Interns one glob (without its `!`), compiling it the first time it is seen.
-    fn pattern(&mut self, glob: &Glob) -> u32 {
-        if let Some(id) = self.ids.get(&glob.body_text) {
-            return *id;
-        }
-        let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
-        self.ids.insert(glob.body_text.clone(), id);
-        // Our printer only emits syntax globset accepts; should globset ever refuse one, the
-        // pattern still works through the (slower) program.
-        let built: Option<Vec<(Shape, Option<globset::Glob>)>> = gantry_glob::to_globset(glob)
-            .and_then(|printed| {
-                printed
-                    .into_iter()
-                    .map(|p| match p.shape {
-                        Shape::Exact(_) | Shape::Under(_) | Shape::Name { .. } => {
-                            Some((p.shape, None))
-                        }
-                        Shape::AnyName(_) | Shape::In(_) | Shape::Anywhere => {
-                            Some((p.shape, Some(build_glob(&p.text)?)))
-                        }
-                    })
-                    .collect()
-            });
-        let target = GlobTarget::Pattern(id);
-        match built {
-            Some(globs) => {
-                for (shape, glob) in globs {
-                    match (shape, glob) {
-                        (Shape::Exact(path), _) => self.exact_path(path, target),
-                        (Shape::Under(dir), _) => {
-                            self.dirs.entry(dir).or_default().under.push(target);
-                        }
-                        (Shape::Name { dir, name }, _) => {
-                            self.dirs.entry(dir).or_default().names.push((name, target));
-                        }
-                        (Shape::AnyName(name), Some(g)) => {
-                            self.any_names.push((name, g, target));
-                        }
-                        (Shape::In(dir), Some(g)) => {
-                            let rules = self.dirs.entry(dir).or_default();
-                            rules.globs.push(g);
-                            rules.targets.push(target);
-                        }
-                        (_, Some(g)) => {
-                            self.globs.push(g);
-                            self.glob_target.push(target);
-                        }
-                        (_, None) => {}
-                    }
-                }
-            }
-            None => {
-                // Programs are slow next to globset; the pattern's literal directory says
-                // which paths one is worth running for.
-                let prefix = gantry_glob::required_prefix(glob);
-                let index = u32::try_from(self.programs.len()).unwrap_or(u32::MAX);
-                let gate = prefix.rfind('/').filter(|&slash| slash > 0);
-                if let Some(slash) = gate {
-                    self.dirs
-                        .entry(prefix[..slash].to_owned())
-                        .or_default()
-                        .under
-                        .push(GlobTarget::Program(index));
-                }
-                self.programs.push(ProgramEntry {
-                    pattern: id,
-                    program: Program::compile(glob),
-                    prefix,
-                    gated: gate.is_some(),
-                });
-            }
-        }
-        id
-    }
-
-    /// A path that matches `target` as a whole.
-    fn exact_path(&mut self, path: String, target: GlobTarget) {
-        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-        if let Some(rules) = self.dirs.get_mut(dir) {
-            rules.has_exact = true;
-        } else {
-            self.dirs.insert(
-                dir.to_owned(),
-                DirBuilder {
-                    has_exact: true,
-                    ..DirBuilder::default()
-                },
-            );
-        }
-        let targets = self.exact.entry(path).or_default();
-        if !targets.contains(&target) {
-            targets.push(target);
-        }
-    }
-
-    /// Registers picomatch's "a path equal to the pattern text matches" for a positive use.
-    fn literal(&mut self, glob: &Glob, id: u32) {
-        let special = glob
-            .body_text
-            .chars()
-            .any(|c| "*?[]{}()!|+@\"\\".contains(c))
-            || glob.body_text.starts_with("./");
-        if special {
-            self.exact_path(glob.body_text.clone(), GlobTarget::Pattern(id));
-        }
-    }
-
-    fn finish(mut self) -> Result<Compiled, FilterError> {
-        let mut any_names = Vec::with_capacity(self.any_names.len());
-        if self.any_names.len() > MAX_ANY_NAMES {
-            for (_, g, target) in self.any_names {
-                self.globs.push(g);
-                self.glob_target.push(target);
-            }
-        } else {
-            any_names.extend(self.any_names.into_iter().map(|(name, _, t)| (name, t)));
-        }
-        let globset = build_set(self.globs)?;
-        let mut dirs = HashMap::with_capacity(self.dirs.len());
-        for (dir, rules) in self.dirs {
-            let globs = if rules.globs.is_empty() {
-                None
-            } else {
-                Some(TargetedGlobs {
-                    set: build_set(rules.globs)?,
-                    targets: rules.targets,
-                })
-            };
-            dirs.insert(
-                dir,
-                DirRules {
-                    under: rules.under,
-                    names: rules.names,
-                    globs,
-                    has_exact: rules.has_exact,
-                },
-            );
-        }
-        Ok(Compiled {
-            patterns: self.ids.len(),
-            globset,
-            glob_target: self.glob_target,
-            any_names,
-            dirs,
-            exact: self.exact,
-            programs: self.programs,
-        })
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod base;
 pub mod change;
 pub mod config;
+mod fast_hash;
 pub mod filter;
 pub mod git;
 pub mod github;

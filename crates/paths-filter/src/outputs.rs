@@ -9,16 +9,21 @@
 //! ([`Texts`]), and each list is copies of those pieces, files that follow each other in one
 //! copy. A list's size is known before it is built: one over `max-output-size` is not built.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io::Write;
+use std::io::{IoSlice, Write};
 
 use serde::Serialize;
 use serde::Serializer;
 
 use crate::change::{Change, ChangeStatus};
 use crate::list_format::{ListFormat, json_string};
-use crate::matching::{FileMatch, FilterResult, Side};
+use crate::matching::{FileMatch, FilterResult, FilterSlots, Side};
+
+mod texts;
+
+pub use texts::Texts;
+use texts::slot;
 
 /// One file a filter matched, as the filter saw it: the old path of a rename is a deletion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,8 +52,18 @@ impl<'a> MatchedFile<'a> {
     /// One match of a filter: the new path of its change, or the old path of a rename, which
     /// the filter saw as deleted.
     pub fn from_match(m: &FileMatch, changes: &'a [Change]) -> Option<Self> {
-        let change = changes.get(m.change)?;
-        Some(match m.side {
+        Self::from_slot(slot(m), changes)
+    }
+
+    /// [`MatchedFile::from_match`] of a [`FilterSlots`](crate::matching::FilterSlots) slot.
+    fn from_slot(slot: usize, changes: &'a [Change]) -> Option<Self> {
+        let change = changes.get(slot / 2)?;
+        let side = if slot.is_multiple_of(2) {
+            Side::New
+        } else {
+            Side::Old
+        };
+        Some(match side {
             Side::New => MatchedFile::of(change),
             Side::Old => MatchedFile {
                 path: change.previous_path.as_deref()?,
@@ -64,7 +79,9 @@ impl<'a> MatchedFile<'a> {
 #[derive(Debug, Clone)]
 pub struct Outcome<'a> {
     pub name: &'a str,
+    /// The files, as matches or as slots (one of the two is empty).
     matches: &'a [FileMatch],
+    slots: &'a [u32],
     changes: &'a [Change],
     pub dirs: Vec<String>,
 }
@@ -74,6 +91,7 @@ impl<'a> Outcome<'a> {
         let mut outcome = Outcome {
             name,
             matches,
+            slots: &[],
             changes,
             dirs: Vec::new(),
         };
@@ -90,43 +108,82 @@ impl<'a> Outcome<'a> {
         texts: &Texts,
         seen: &mut Vec<bool>,
     ) -> Self {
+        let mut outcome = Outcome {
+            name,
+            matches,
+            slots: &[],
+            changes,
+            dirs: Vec::new(),
+        };
+        outcome.dirs = outcome.dirs_from(texts, seen);
+        outcome
+    }
+
+    /// [`Outcome::with_texts`] of a filter's [`FilterSlots`] slots.
+    pub fn with_slots(
+        name: &'a str,
+        slots: &'a [u32],
+        changes: &'a [Change],
+        texts: &Texts,
+        seen: &mut Vec<bool>,
+    ) -> Self {
+        let mut outcome = Outcome {
+            name,
+            matches: &[],
+            slots,
+            changes,
+            dirs: Vec::new(),
+        };
+        outcome.dirs = outcome.dirs_from(texts, seen);
+        outcome
+    }
+
+    /// The directories of the files, read from `texts`.
+    fn dirs_from(&self, texts: &Texts, seen: &mut Vec<bool>) -> Vec<String> {
         seen.clear();
         seen.resize(texts.dirs.len(), false);
-        for m in matches {
-            if let Some(&dir) = texts.dir.get(slot(m))
+        // Files listed one after the other are mostly in one directory.
+        let mut last = u32::MAX;
+        for slot in self.slot_list() {
+            if let Some(&dir) = texts.dir.get(slot)
+                && dir != last
                 && let Some(seen) = seen.get_mut(dir as usize)
             {
                 *seen = true;
+                last = dir;
             }
         }
-        let dirs = texts
+        texts
             .dirs
             .iter()
             .zip(seen.iter())
             .filter(|(_, seen)| **seen)
             .map(|(dir, _)| dir.clone())
-            .collect();
-        Outcome {
-            name,
-            matches,
-            changes,
-            dirs,
-        }
+            .collect()
     }
 
     pub fn count(&self) -> usize {
-        self.matches.len()
+        self.matches.len() + self.slots.len()
     }
 
     pub fn changed(&self) -> bool {
-        !self.matches.is_empty()
+        self.count() > 0
     }
 
     pub fn files(&self) -> impl Iterator<Item = MatchedFile<'a>> + 'a {
         let changes = self.changes;
-        self.matches
+        self.slot_list()
+            .filter_map(move |slot| MatchedFile::from_slot(slot, changes))
+    }
+
+    /// The files as [`Texts`] slots, in order.
+    fn slot_list(&self) -> impl Iterator<Item = usize> + Clone + 'a {
+        let matches: &'a [FileMatch] = self.matches;
+        let slots: &'a [u32] = self.slots;
+        matches
             .iter()
-            .filter_map(move |m| MatchedFile::from_match(m, changes))
+            .map(slot)
+            .chain(slots.iter().map(|&s| s as usize))
     }
 }
 
@@ -151,207 +208,17 @@ pub fn outcomes_with<'a>(
         .collect()
 }
 
-/// A match's place in [`Texts`]: two per change, its new path and its old path.
-fn slot(m: &FileMatch) -> usize {
-    2 * m.change + usize::from(m.side == Side::Old)
-}
-
-/// What the outputs of every filter repeat, written once per run rather than once per filter
-/// that lists it: each path as a result file entry (`{"path":…,"status":…}`) and as an
-/// element of a `list-files` list, each after its separator (`,`, or ` ` for `shell` and
-/// `escape`), and its directory. A list is then copies of these pieces, and files listed one
-/// after the other whose pieces are too are one copy.
-#[derive(Debug, Default)]
-pub struct Texts {
-    list_files: ListFormat,
-    /// Per slot ([`slot`]): `,` and the result file entry; empty when the slot has no path
-    /// (the old side of a change that is not a rename or copy).
-    entries: Pieces,
-    /// Per slot: the separator and the path as an element of a `list_files` list (for
-    /// `none`, of a JSON list: what the matrix lists).
-    elements: Pieces,
-    /// Per slot: its directory, an index into `dirs` (`u32::MAX` for no path).
-    dir: Vec<u32>,
-    /// The directories of the paths, sorted, once each (`.` for the top).
-    dirs: Vec<String>,
-}
-
-/// Texts one after the other, and where each is.
-#[derive(Debug, Default)]
-struct Pieces {
-    text: String,
-    at: Vec<(usize, usize)>,
-}
-
-impl Pieces {
-    fn with_capacity(pieces: usize, text: usize) -> Pieces {
-        Pieces {
-            text: String::with_capacity(text),
-            at: Vec::with_capacity(pieces),
-        }
-    }
-
-    /// Ends the piece written since the last call.
-    fn end_piece(&mut self) {
-        let start = self.at.last().map_or(0, |&(_, end)| end);
-        self.at.push((start, self.text.len()));
-    }
-
-    /// The length of the list of the pieces `slots` between `open` and `close`: the pieces
-    /// less the first one's separator (pieces of no path are skipped).
-    fn list_len(&self, slots: impl Iterator<Item = usize>, (open, close): (&str, &str)) -> usize {
-        let len: usize = slots
-            .filter_map(|i| self.at.get(i))
-            .map(|(start, end)| end - start)
-            .sum();
-        open.len() + len.saturating_sub(1) + close.len()
-    }
-
-    /// Writes the list of the pieces `slots` through `write`, between `open` and `close`:
-    /// runs of pieces that follow each other in `text` are written at once.
-    fn write_list<E>(
-        &self,
-        slots: impl Iterator<Item = usize>,
-        (open, close): (&str, &str),
-        mut write: impl FnMut(&str) -> Result<(), E>,
-    ) -> Result<(), E> {
-        write(open)?;
-        let mut first = true;
-        let mut run: Option<(usize, usize)> = None;
-        let mut flush = |(start, end): (usize, usize), first: &mut bool| {
-            // The first piece of the list goes without its separator (one ASCII byte).
-            let start = if std::mem::take(first) {
-                start + 1
-            } else {
-                start
-            };
-            write(self.text.get(start..end).unwrap_or_default())
-        };
-        for (start, end) in slots.filter_map(|i| self.at.get(i).copied()) {
-            if start == end {
-                continue;
-            }
-            run = match run {
-                Some((run_start, run_end)) if run_end == start => Some((run_start, end)),
-                Some(done) => {
-                    flush(done, &mut first)?;
-                    Some((start, end))
-                }
-                None => Some((start, end)),
-            };
-        }
-        if let Some(done) = run {
-            flush(done, &mut first)?;
-        }
-        write(close)
-    }
-}
-
-impl Texts {
-    /// The texts of every path of `changes`, for lists in `list_files`.
-    pub fn new<'c>(changes: &'c [Change], list_files: ListFormat) -> Texts {
-        let slots = 2 * changes.len();
-        let text = changes.iter().map(|c| c.path.len()).sum::<usize>();
-        let mut texts = Texts {
-            list_files,
-            entries: Pieces::with_capacity(slots, text + changes.len() * 32),
-            elements: Pieces::with_capacity(slots, text + changes.len() * 4),
-            dir: Vec::with_capacity(slots),
-            dirs: Vec::new(),
-        };
-        let (_, separator, _) = list_files.frame();
-        let separator = if list_files == ListFormat::None {
-            ","
-        } else {
-            separator
-        };
-        // Directories get ids as they are met (git lists paths in order, so the last one is
-        // usually the one), then are sorted.
-        let mut ids: HashMap<&'c str, u32> = HashMap::new();
-        let mut last: Option<(&'c str, u32)> = None;
-        let mut dir_id = |path: &'c str| -> u32 {
-            let dir = match path.rfind('/') {
-                Some(i) => &path[..i],
-                None => ".",
-            };
-            if let Some((last_dir, id)) = last
-                && last_dir == dir
-            {
-                return id;
-            }
-            let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
-            let id = *ids.entry(dir).or_insert(next);
-            last = Some((dir, id));
-            id
-        };
-        for change in changes {
-            let sides = [
-                Some((
-                    change.path.as_str(),
-                    change.status,
-                    change.previous_path.as_deref(),
-                )),
-                change
-                    .previous_path
-                    .as_deref()
-                    .map(|old| (old, ChangeStatus::Deleted, None)),
-            ];
-            for side in sides {
-                if let Some((path, status, previous)) = side {
-                    let text = &mut texts.entries.text;
-                    text.push_str(r#",{"path":"#);
-                    let json_at = text.len();
-                    json_string(path, text);
-                    let json = json_at..text.len();
-                    text.push_str(r#","status":""#);
-                    text.push_str(status.as_str());
-                    text.push('"');
-                    if let Some(previous) = previous {
-                        text.push_str(r#","previous_path":"#);
-                        json_string(previous, text);
-                    }
-                    text.push('}');
-                    let elements = &mut texts.elements.text;
-                    elements.push_str(separator);
-                    match list_files {
-                        // The JSON string is in the entry already.
-                        ListFormat::None | ListFormat::Json => {
-                            elements.push_str(texts.entries.text.get(json).unwrap_or_default());
-                        }
-                        format => format.write_element(path, elements),
-                    }
-                    texts.dir.push(dir_id(path));
-                } else {
-                    texts.dir.push(u32::MAX);
-                }
-                texts.entries.end_piece();
-                texts.elements.end_piece();
-            }
-        }
-        let mut dirs: Vec<(&str, u32)> = ids.into_iter().collect();
-        dirs.sort_unstable();
-        let mut sorted = vec![0u32; dirs.len()];
-        for (rank, (_, id)) in dirs.iter().enumerate() {
-            if let Some(place) = sorted.get_mut(*id as usize) {
-                *place = u32::try_from(rank).unwrap_or(u32::MAX);
-            }
-        }
-        for id in &mut texts.dir {
-            if let Some(&rank) = sorted.get(*id as usize) {
-                *id = rank;
-            }
-        }
-        texts.dirs = dirs.into_iter().map(|(dir, _)| dir.to_owned()).collect();
-        texts
-    }
-
-    /// The texts of the changes the outcomes point into (all point into the same ones).
-    fn of(outcomes: &[Outcome<'_>], list_files: ListFormat) -> Texts {
-        match outcomes.first() {
-            Some(o) => Texts::new(o.changes, list_files),
-            None => Texts::default(),
-        }
-    }
+/// [`outcomes_with`] of results as [`FilterSlots`].
+pub fn outcomes_with_slots<'a>(
+    results: &'a [FilterSlots],
+    changes: &'a [Change],
+    texts: &Texts,
+) -> Vec<Outcome<'a>> {
+    let mut seen = Vec::new();
+    results
+        .iter()
+        .map(|r| Outcome::with_slots(&r.name, &r.slots, changes, texts, &mut seen))
+        .collect()
 }
 
 /// Outputs that are ours, not a filter's; a filter with one of these names would overwrite it.
@@ -469,6 +336,24 @@ pub fn emit_with<E>(
     outcomes: &[Outcome<'_>],
     texts: &Texts,
     max_size: usize,
+    sink: impl FnMut(&str, &str) -> Result<(), E>,
+) -> Result<Vec<Oversized>, E> {
+    emit_with_matrix(
+        outcomes,
+        texts,
+        max_size,
+        || matrix(outcomes, texts, max_size),
+        sink,
+    )
+}
+
+/// [`emit_with`], the value of `matrix` given by `matrix` (the [`matrix_value`] of the same
+/// outcomes, texts and size; made elsewhere, on another thread, while the others are set).
+pub fn emit_with_matrix<E>(
+    outcomes: &[Outcome<'_>],
+    texts: &Texts,
+    max_size: usize,
+    matrix: impl FnOnce() -> Option<String>,
     mut sink: impl FnMut(&str, &str) -> Result<(), E>,
 ) -> Result<Vec<Oversized>, E> {
     let list_files = texts.list_files;
@@ -496,7 +381,7 @@ pub fn emit_with<E>(
         if list_files != ListFormat::None {
             let name = format!("{}_files", o.name);
             let (open, _, close) = list_files.frame();
-            let slots = || o.matches.iter().map(slot);
+            let slots = || o.slot_list();
             let size = texts.elements.list_len(slots(), (open, close));
             if size > max_size {
                 oversized.push(Oversized {
@@ -522,7 +407,7 @@ pub fn emit_with<E>(
     }
     let changes = serde_json::to_string(&changed).unwrap_or_default();
     put("changes".into(), &changes, &mut oversized)?;
-    match matrix(outcomes, texts, max_size) {
+    match matrix() {
         Some(matrix) => put("matrix".into(), &matrix, &mut oversized)?,
         None => oversized.push(Oversized {
             name: "matrix".into(),
@@ -548,6 +433,12 @@ fn dirs_json(dirs: &[String], out: &mut String) {
     out.push(']');
 }
 
+/// The value of the `matrix` output, `None` when it is larger than `max_size` (see
+/// [`emit_with_matrix`]).
+pub fn matrix_value(outcomes: &[Outcome<'_>], texts: &Texts, max_size: usize) -> Option<String> {
+    matrix(outcomes, texts, max_size)
+}
+
 /// `{"include": [...]}` of the changed filters (`{"filter", "count", "dirs", "files"}`, the
 /// files only with `list-files`), or `None` when it is larger than `max_size` without its
 /// closing `]}` (it would not be set anyway, and building it in full could take a lot of
@@ -568,10 +459,7 @@ fn matrix(outcomes: &[Outcome<'_>], texts: &Texts, max_size: usize) -> Option<St
         let files = if !list {
             0
         } else if json_elements {
-            r#","files":"#.len()
-                + texts
-                    .elements
-                    .list_len(o.matches.iter().map(slot), ("[", "]"))
+            r#","files":"#.len() + texts.elements.list_len(o.slot_list(), ("[", "]"))
         } else {
             entry.push_str(r#","files":["#);
             for (i, file) in o.files().enumerate() {
@@ -603,7 +491,7 @@ fn matrix(outcomes: &[Outcome<'_>], texts: &Texts, max_size: usize) -> Option<St
             out.push_str(r#","files":"#);
             let _ = texts
                 .elements
-                .write_list(o.matches.iter().map(slot), ("[", "]"), |text| {
+                .write_list(o.slot_list(), ("[", "]"), |text| {
                     out.push_str(text);
                     Ok::<(), ()>(())
                 });
@@ -658,7 +546,7 @@ pub fn write_result_document_with(
         head.clear();
         texts
             .entries
-            .write_list(o.matches.iter().map(slot), ("[", "]"), |text| {
+            .write_list(o.slot_list(), ("[", "]"), |text| {
                 out.write_all(text.as_bytes())
             })
             .map_err(serde_json::Error::io)?;
@@ -671,324 +559,77 @@ pub fn write_result_document_with(
         .map_err(serde_json::Error::io)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::change::ChangeStatus;
+/// How many pieces go to one `writev` (Linux's `IOV_MAX`).
+const SLICES: usize = 1024;
 
-    /// Matches of every change's new path.
-    fn all(changes: &[Change]) -> Vec<FileMatch> {
-        (0..changes.len())
-            .map(|change| FileMatch {
-                change,
-                side: Side::New,
+/// [`write_result_document_with`] in few large writes: the pieces of `texts` go to `out`
+/// from where they are (`write_vectored`), not copied through a buffer first; for the file
+/// named by `result-file`, which is as large as every list together.
+pub fn write_result_document_vectored(
+    out: &mut impl Write,
+    outcomes: &[Outcome<'_>],
+    texts: &Texts,
+    compared: &str,
+) -> serde_json::Result<()> {
+    // The text before each filter's list (the last one closes the document).
+    let mut between = Vec::with_capacity(outcomes.len() + 1);
+    let mut head = String::new();
+    head.push_str(r#"{"compared":"#);
+    json_string(compared, &mut head);
+    head.push_str(r#","filters":{"#);
+    for (i, o) in outcomes.iter().enumerate() {
+        if i > 0 {
+            head.push(',');
+        }
+        json_string(o.name, &mut head);
+        let _ = write!(
+            head,
+            r#":{{"changed":{},"count":{},"files":"#,
+            o.changed(),
+            o.count()
+        );
+        between.push(std::mem::take(&mut head));
+        head.push_str(r#","dirs":"#);
+        dirs_json(&o.dirs, &mut head);
+        head.push('}');
+    }
+    head.push_str("}}");
+    between.push(head);
+    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(SLICES);
+    for (i, before) in between.iter().enumerate() {
+        slices.push(IoSlice::new(before.as_bytes()));
+        let Some(o) = outcomes.get(i) else {
+            continue;
+        };
+        texts
+            .entries
+            .write_list(o.slot_list(), ("[", "]"), |text| {
+                slices.push(IoSlice::new(text.as_bytes()));
+                if slices.len() < SLICES {
+                    return Ok(());
+                }
+                write_all_vectored(out, &mut slices)
             })
-            .collect()
+            .map_err(serde_json::Error::io)?;
     }
-
-    #[test]
-    fn dorny_outputs_in_order_plus_dirs_and_matrix() {
-        let changes = [
-            Change::new("services/api/main.rs", ChangeStatus::Modified),
-            Change::new("README.md", ChangeStatus::Added),
-        ];
-        let matches = all(&changes);
-        let outcomes = [
-            Outcome::new("api", &matches, &changes),
-            Outcome::new("web", &[], &changes),
-        ];
-        let out = build(&outcomes, ListFormat::Json, 1 << 20);
-        let names: Vec<&str> = out.values.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "api",
-                "api_count",
-                "api_files",
-                "api_dirs",
-                "web",
-                "web_count",
-                "web_files",
-                "web_dirs",
-                "changes",
-                "matrix"
-            ]
-        );
-        assert_eq!(out.get("api"), Some("true"));
-        assert_eq!(out.get("web"), Some("false"));
-        assert_eq!(out.get("api_count"), Some("2"));
-        assert_eq!(out.get("api_dirs"), Some(r#"[".","services/api"]"#));
-        assert_eq!(out.get("web_files"), Some("[]"));
-        assert_eq!(out.get("changes"), Some(r#"["api"]"#));
-        assert_eq!(
-            out.get("matrix"),
-            Some(
-                r#"{"include":[{"filter":"api","count":2,"dirs":[".","services/api"],"files":["services/api/main.rs","README.md"]}]}"#
-            )
-        );
-    }
-
-    #[test]
-    fn no_files_outputs_without_list_files() {
-        let out = build(&[Outcome::new("x", &[], &[])], ListFormat::None, 1 << 20);
-        assert_eq!(out.get("x_files"), None);
-        assert_eq!(out.get("matrix"), Some(r#"{"include":[]}"#));
-    }
-
-    #[test]
-    fn oversized_values_are_left_out_and_reported() {
-        let changes: Vec<Change> = (0..200)
-            .map(|i| Change::new(format!("src/file-{i:04}.rs"), ChangeStatus::Added))
-            .collect();
-        let matches = all(&changes);
-        let outcome = Outcome::new("big", &matches, &changes);
-        let out = build(&[outcome], ListFormat::Json, 1024);
-        assert_eq!(out.get("big_files"), None);
-        assert_eq!(out.get("big"), Some("true"));
-        assert_eq!(
-            out.oversized,
-            [
-                Oversized {
-                    name: "big_files".into(),
-                    size: Some(200 * 18 + 199 + 2)
-                },
-                Oversized {
-                    name: "matrix".into(),
-                    size: None
-                }
-            ]
-        );
-    }
-
-    #[test]
-    fn result_document_streams_every_file_with_its_status() {
-        let changes = [Change::renamed("old/a.rs", "new/a.rs")];
-        let matches = [
-            FileMatch {
-                change: 0,
-                side: Side::New,
-            },
-            FileMatch {
-                change: 0,
-                side: Side::Old,
-            },
-        ];
-        let outcome = Outcome::new("x", &matches, &changes);
-        let mut buf = Vec::new();
-        write_result_document(&mut buf, &[outcome], "git diff a..b").unwrap();
-        assert_eq!(
-            String::from_utf8(buf).unwrap(),
-            r#"{"compared":"git diff a..b","filters":{"x":{"changed":true,"count":2,"files":[{"path":"new/a.rs","status":"renamed","previous_path":"old/a.rs"},{"path":"old/a.rs","status":"deleted"}],"dirs":["new","old"]}}}"#
-        );
-    }
-
-    /// The outputs as they were written before [`Texts`]: serde and `list_format::format`
-    /// for each filter on its own.
-    mod reference {
-        use super::super::*;
-        use crate::list_format::format;
-
-        #[derive(Serialize)]
-        struct MatrixEntry<'a> {
-            filter: &'a str,
-            count: usize,
-            dirs: &'a [String],
-            #[serde(skip_serializing_if = "Option::is_none")]
-            files: Option<Vec<&'a str>>,
-        }
-
-        pub fn files(o: &Outcome<'_>, list_files: ListFormat) -> String {
-            let paths: Vec<&str> = o.files().map(|c| c.path).collect();
-            format(&paths, list_files)
-        }
-
-        pub fn matrix(outcomes: &[Outcome<'_>], list_files: ListFormat) -> String {
-            let entries: Vec<MatrixEntry<'_>> = outcomes
-                .iter()
-                .filter(|o| o.changed())
-                .map(|o| MatrixEntry {
-                    filter: o.name,
-                    count: o.count(),
-                    dirs: &o.dirs,
-                    files: (list_files != ListFormat::None)
-                        .then(|| o.files().map(|f| f.path).collect()),
-                })
-                .collect();
-            format!(
-                r#"{{"include":{}}}"#,
-                serde_json::to_string(&entries).unwrap()
-            )
-        }
-
-        #[derive(Serialize)]
-        struct Filter<'a> {
-            changed: bool,
-            count: usize,
-            files: Vec<MatchedFile<'a>>,
-            dirs: &'a [String],
-        }
-
-        pub fn result_document(outcomes: &[Outcome<'_>], compared: &str) -> String {
-            let mut filters = String::new();
-            for (i, o) in outcomes.iter().enumerate() {
-                if i > 0 {
-                    filters.push(',');
-                }
-                let filter = Filter {
-                    changed: o.changed(),
-                    count: o.count(),
-                    files: o.files().collect(),
-                    dirs: &o.dirs,
-                };
-                filters.push_str(&serde_json::to_string(o.name).unwrap());
-                filters.push(':');
-                filters.push_str(&serde_json::to_string(&filter).unwrap());
-            }
-            format!(
-                r#"{{"compared":{},"filters":{{{filters}}}}}"#,
-                serde_json::to_string(compared).unwrap()
-            )
-        }
-    }
-
-    /// Lists made of [`Texts`] pieces are byte for byte those made for each filter on its own:
-    /// names that need escaping in every format, renames (both sides, in listing order),
-    /// copies, a match of an old side that does not exist, and sizes around the limit.
-    #[test]
-    fn lists_from_texts_equal_lists_made_one_by_one() {
-        let odd = [
-            "README.md",
-            "a b/c,d.txt",
-            "quote\"d/back\\slash",
-            "new\nline/tab\tand\u{1}",
-            "café/ünï.rs",
-            "emoji/😀 x$(y)",
-            "it's/\"both\" 'kinds'",
-            "src/main.rs",
-            "src/lib.rs",
-        ];
-        let mut changes: Vec<Change> = odd
-            .iter()
-            .map(|p| Change::new(*p, ChangeStatus::Modified))
-            .collect();
-        changes.push(Change::renamed("z/old name.rs", "b/new\"name.rs"));
-        changes.push(Change {
-            path: "copy/of main.rs".into(),
-            status: ChangeStatus::Copied,
-            previous_path: Some("src/main.rs".into()),
-        });
-        changes.push(Change::new("x", ChangeStatus::Deleted));
-        let new = |change| FileMatch {
-            change,
-            side: Side::New,
-        };
-        let old = |change| FileMatch {
-            change,
-            side: Side::Old,
-        };
-        let every: Vec<FileMatch> = (0..changes.len()).map(new).collect();
-        let mut with_old = every.clone();
-        with_old.push(old(9));
-        with_old.push(old(0)); // no such path: not listed
-        let listing = crate::change::Listing::git_no_renames(&changes);
-        let mut listed = with_old.clone();
-        listed.sort_by_key(|m| listing.rank(m.change, m.side));
-        let some = vec![new(1), new(2), new(5), new(8), old(9), new(10)];
-        let olds = vec![old(9)];
-        let sets: [(&str, &[FileMatch]); 6] = [
-            ("every", &every),
-            ("with \"old\"", &with_old),
-            ("listed", &listed),
-            ("some", &some),
-            ("old-only", &olds),
-            ("none", &[]),
-        ];
-        let outcomes: Vec<Outcome<'_>> = sets
-            .iter()
-            .map(|(name, matches)| Outcome::new(name, matches, &changes))
-            .collect();
-        for list_files in [
-            ListFormat::None,
-            ListFormat::Csv,
-            ListFormat::Json,
-            ListFormat::Shell,
-            ListFormat::Escape,
-        ] {
-            let texts = Texts::new(&changes, list_files);
-            let fast = outcomes_with(&[], &changes, &texts);
-            assert!(fast.is_empty());
-            for o in &outcomes {
-                let with = Outcome::with_texts(o.name, o.matches, &changes, &texts, &mut vec![]);
-                assert_eq!(with.dirs, o.dirs, "{}", o.name);
-            }
-            for max_size in [1 << 20, 1024, 100, 300] {
-                let got = build(&outcomes, list_files, max_size);
-                let mut want = Vec::new();
-                let mut oversized = Vec::new();
-                let mut put = |name: String, value: String| {
-                    if value.len() > max_size {
-                        oversized.push(Oversized {
-                            name,
-                            size: Some(value.len()),
-                        });
-                    } else {
-                        want.push((name, value));
-                    }
-                };
-                let mut changed = vec![];
-                for o in &outcomes {
-                    put(o.name.to_string(), o.changed().to_string());
-                    put(format!("{}_count", o.name), o.count().to_string());
-                    if list_files != ListFormat::None {
-                        put(format!("{}_files", o.name), reference::files(o, list_files));
-                    }
-                    put(
-                        format!("{}_dirs", o.name),
-                        serde_json::to_string(&o.dirs).unwrap(),
-                    );
-                    if o.changed() {
-                        changed.push(o.name);
-                    }
-                }
-                put("changes".into(), serde_json::to_string(&changed).unwrap());
-                let matrix = reference::matrix(&outcomes, list_files);
-                if matrix.len() - 2 > max_size {
-                    oversized.push(Oversized {
-                        name: "matrix".into(),
-                        size: None,
-                    });
-                } else {
-                    put("matrix".into(), matrix);
-                }
-                assert_eq!(got.values, want, "{list_files} {max_size}");
-                assert_eq!(got.oversized, oversized, "{list_files} {max_size}");
-            }
-            let mut doc = Vec::new();
-            write_result_document_with(&mut doc, &outcomes, &texts, "git diff \"a\"..b").unwrap();
-            assert_eq!(
-                String::from_utf8(doc).unwrap(),
-                reference::result_document(&outcomes, "git diff \"a\"..b"),
-                "{list_files}"
-            );
-        }
-    }
-
-    #[test]
-    fn colliding_and_reserved_filter_names_are_refused() {
-        assert!(check_filter_names(&["api", "web"]).is_ok());
-        assert_eq!(
-            check_filter_names(&["a", "a_count"]).unwrap_err(),
-            "filters 'a' and 'a_count' both write output 'a_count'; rename one of them"
-        );
-        assert!(
-            check_filter_names(&["changes"])
-                .unwrap_err()
-                .starts_with("filter name 'changes' is also an output of paths-filter")
-        );
-        assert!(
-            check_filter_names(&["a=b"])
-                .unwrap_err()
-                .contains("'a=b' cannot be an output name")
-        );
-    }
+    write_all_vectored(out, &mut slices).map_err(serde_json::Error::io)
 }
+
+/// `write_all` for `slices`, which it empties (`Write::write_all_vectored` is not stable).
+fn write_all_vectored(out: &mut impl Write, all: &mut Vec<IoSlice<'_>>) -> std::io::Result<()> {
+    let mut slices = all.as_mut_slice();
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match out.write_vectored(slices) {
+            Ok(0) => return Err(std::io::Error::from(std::io::ErrorKind::WriteZero)),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    all.clear();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

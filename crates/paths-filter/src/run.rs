@@ -1,7 +1,6 @@
 //! One run of the tool: inputs, plan, changes, filters, outputs, summary. The only module that
 //! strings the layers together.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -85,42 +84,64 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
     // The texts the outputs are made of need only the changes: they are written while the
     // filters are evaluated.
     let parallel = detected.changes.len() >= PARALLEL_CHANGES;
-    let (mut results, texts) = beside(
+    // Each filter's files as slots (four bytes a file), or as matches for more changes than
+    // slots can number.
+    let (mut evaluated, texts) = beside(
         parallel,
         || outputs::Texts::new(&detected.changes, config.list_files),
         || {
-            config
-                .filters
-                .evaluate(&detected.changes, config.quantifier)
+            let (filters, changes) = (&config.filters, &detected.changes);
+            match filters.evaluate_slots(changes, config.quantifier) {
+                Some(slots) => (slots, Vec::new()),
+                None => (Vec::new(), filters.evaluate(changes, config.quantifier)),
+            }
         },
     );
-    for result in &mut results {
+    let (slots, results) = &mut evaluated;
+    for result in slots.iter_mut() {
         result.sort_by_listing(&detected.listing);
     }
-    let outcomes = outputs::outcomes_with(&results, &detected.changes, &texts);
+    for result in results.iter_mut() {
+        result.sort_by_listing(&detected.listing);
+    }
+    let mut outcomes = outputs::outcomes_with_slots(slots, &detected.changes, &texts);
+    outcomes.extend(outputs::outcomes_with(results, &detected.changes, &texts));
 
     stop.check("writing the outputs")?;
     // The result file is written (first, or while the outputs are); the output naming it is
     // set once it is complete.
     let (result_path, result_file) = create_result_file(runner)?;
-    let (emitted, written) = beside(
+    // The result file, then the matrix, on a thread of their own while the outputs of the
+    // filters are set here.
+    let (emitted, written) = beside_until(
         parallel,
         || {
-            write_result_file(
+            let written = write_result_file(
                 &result_path,
                 &result_file,
                 &outcomes,
                 &texts,
                 &detected.compared,
-            )
+            );
+            let matrix = outputs::matrix_value(&outcomes, &texts, config.max_output_size);
+            (written, matrix)
         },
-        || {
+        |other| {
             let mut batch = Batch::new(runner);
-            let oversized =
-                outputs::emit_with(&outcomes, &texts, config.max_output_size, |name, value| {
-                    batch.set(name, value)
-                });
-            oversized.map(|oversized| (oversized, batch))
+            let mut written = None;
+            let oversized = outputs::emit_with_matrix(
+                &outcomes,
+                &texts,
+                config.max_output_size,
+                || {
+                    let (w, matrix) = other();
+                    written = Some(w);
+                    matrix
+                },
+                |name, value| batch.set(name, value),
+            );
+            let written = written.unwrap_or_else(|| other().0);
+            (oversized.map(|oversized| (oversized, batch)), written)
         },
     );
     written?;
@@ -147,6 +168,13 @@ pub fn run(runner: &Runner) -> anyhow::Result<()> {
         &detected.warnings,
     );
     runner.write_summary(&summary)?;
+    // The run ends here, and the process with it: its memory goes back to the system at once,
+    // which is cheaper than freeing every path, list and text one by one (tens of thousands of
+    // allocations, and megabytes unmapped page by page).
+    std::mem::forget(outcomes);
+    std::mem::forget(evaluated);
+    std::mem::forget(texts);
+    std::mem::forget(detected);
     Ok(())
 }
 
@@ -216,6 +244,30 @@ fn beside<A: Send, B>(
     })
 }
 
+/// `here(other)`, and with `parallel` meanwhile `there()` on a thread of its own (without,
+/// `there()` first); `other()` gives `there`'s value, waiting for the thread (or making it
+/// then, should no thread start). Its value is given once: a later call makes it again.
+fn beside_until<A: Send, B>(
+    parallel: bool,
+    there: impl Fn() -> A + Sync,
+    here: impl FnOnce(&mut dyn FnMut() -> A) -> B,
+) -> B {
+    if !parallel {
+        let mut theirs = Some(there());
+        return here(&mut || theirs.take().unwrap_or_else(&there));
+    }
+    std::thread::scope(|scope| {
+        let mut thread = std::thread::Builder::new().spawn_scoped(scope, &there).ok();
+        here(
+            &mut || match thread.take().map(std::thread::ScopedJoinHandle::join) {
+                Some(Ok(theirs)) => theirs,
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                None => there(),
+            },
+        )
+    })
+}
+
 /// The file for the full result as JSON in `RUNNER_TEMP` (or the system temp dir), one per
 /// step, created (so that a directory or file that cannot be made stops the run before any
 /// output is set).
@@ -249,9 +301,8 @@ fn write_result_file(
     texts: &outputs::Texts,
     compared: &str,
 ) -> anyhow::Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-    outputs::write_result_document_with(&mut out, outcomes, texts, compared)
-        .and_then(|()| out.flush().map_err(serde_json::Error::io))
+    let mut out = file;
+    outputs::write_result_document_vectored(&mut out, outcomes, texts, compared)
         .with_context(|| format!("cannot write {}", path.display()))
 }
 

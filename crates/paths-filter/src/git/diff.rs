@@ -24,10 +24,12 @@ impl Git {
     }
 
     /// The commits of `base` and `head`, and when both names have one reading (`HEAD~1`, a
-    /// SHA, a full ref), [`Git::diff_from_merge_base`] of those names, run side by side with
-    /// resolving them: three git processes at once rather than one after the other. The
-    /// third value is `None` when that was not tried (or the names turned out not to be in
-    /// the clone).
+    /// SHA, a full ref), the changes from their merge-base to `head`: `git diff --merge-base`
+    /// of those names run side by side with one `git rev-parse <base>...<head>` that names
+    /// both commits and their merge-base, two git processes at once rather than one after the
+    /// other. The third value is `None` when that was not tried (or the names turned out not
+    /// to be in the clone), `Some(None)` when the names are there but the quick way does not
+    /// settle it (see [`Git::diff_from_merge_base`]).
     pub(super) fn merge_base_quickly(
         &self,
         base: &str,
@@ -40,6 +42,50 @@ impl Git {
             let (base_sha, head_sha) = self.ensure_pair(base, head, depth)?;
             return Ok((base_sha, head_sha, None));
         }
+        let Some(range) = symmetric_range(base, head) else {
+            return self.merge_base_beside_lookup(base, head, depth);
+        };
+        let (resolving, diff) = self.diff_beside(&["--merge-base"], base, head, || {
+            self.repo()
+                .command(&["rev-parse", &range])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+        });
+        let resolved = resolving
+            .and_then(std::process::Child::wait_with_output)
+            .map_err(|source| GitError::from(self.repo().spawn_error(source)))?;
+        match resolved
+            .status
+            .success()
+            .then(|| symmetric_commits(&resolved.stdout))
+            .flatten()
+        {
+            Some((base_sha, head_sha, merge_base)) => {
+                let quick = match (merge_base, diff) {
+                    (Some(merge_base), Ok(parsed)) => Some((merge_base, parsed)),
+                    _ => None,
+                };
+                Ok((base_sha, head_sha, Some(quick)))
+            }
+            // A name that is not in the clone (or that rev-parse read otherwise): found, or
+            // fetched, one by one.
+            None => {
+                let local = self.local_commits(&[base, head])?;
+                let (base_sha, head_sha) = self.ensure_pair_from(base, head, local, depth)?;
+                Ok((base_sha, head_sha, None))
+            }
+        }
+    }
+
+    /// [`Git::merge_base_quickly`] for names `git rev-parse` cannot put in one range: the diff
+    /// beside `git merge-base` and `git cat-file --batch-check` (three processes at once).
+    fn merge_base_beside_lookup(
+        &self,
+        base: &str,
+        head: &str,
+        depth: u32,
+    ) -> Result<(String, String, Option<QuickDiff>), GitError> {
         let (pending, quick) = self
             .diff_from_merge_base_beside(base, head, || self.start_local_commits(&[base, head]));
         let local = self.finish_local_commits(pending?)?;
@@ -252,4 +298,31 @@ pub(super) fn diff_args<'a>(extra: &[&'a str], base: &'a str, head: &'a str) -> 
     args.extend_from_slice(extra);
     args.extend(["--end-of-options", base, head, "--"]);
     args
+}
+
+/// `<base>^{commit}...<head>^{commit}`, for which `git rev-parse` prints the commit of
+/// `head`, that of `base`, then `^` and each merge-base; `None` for names that could make the
+/// range read otherwise (a `..` of their own, a `:/message` search).
+pub(super) fn symmetric_range(base: &str, head: &str) -> Option<String> {
+    let plain = |rev: &str| !rev.contains("..") && !rev.starts_with(':');
+    (plain(base) && plain(head)).then(|| format!("{base}^{{commit}}...{head}^{{commit}}"))
+}
+
+/// The base, the head and the merge-base that `git rev-parse` printed for a
+/// [`symmetric_range`]: `None` unless the output is that (two commits, then any number of
+/// merge-bases; the merge-base is `None` unless there is exactly one).
+pub(super) fn symmetric_commits(stdout: &[u8]) -> Option<(String, String, Option<String>)> {
+    let text = std::str::from_utf8(stdout).ok()?;
+    let mut lines = text.lines();
+    let head = lines.next().filter(|l| is_sha(l))?;
+    let base = lines.next().filter(|l| is_sha(l))?;
+    let mut merge_bases = Vec::new();
+    for line in lines {
+        merge_bases.push(line.strip_prefix('^').filter(|l| is_sha(l))?);
+    }
+    let merge_base = match merge_bases.as_slice() {
+        [only] => Some((*only).to_owned()),
+        _ => None,
+    };
+    Some((base.to_owned(), head.to_owned(), merge_base))
 }

@@ -22,7 +22,7 @@ use std::process::{Output, Stdio};
 
 /// What [`GitError::Repo`] holds; see [`gantry_git_cli::RepoError`].
 pub use gantry_git_cli::RepoError;
-use gantry_git_cli::{self as cli, Deepen, Fetcher, Repo, next_field};
+use gantry_git_cli::{self as cli, Deepen, Fetcher, Repo};
 
 use gantry_toolkit::Runner;
 

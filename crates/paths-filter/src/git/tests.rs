@@ -307,3 +307,34 @@ fn revisions_that_look_like_options_are_refused() {
         assert!(check_rev("base", good).is_ok(), "{good:?}");
     }
 }
+
+#[test]
+fn one_rev_parse_names_both_commits_and_their_merge_base() {
+    assert_eq!(
+        diff::symmetric_range("HEAD~1", "refs/heads/main").as_deref(),
+        Some("HEAD~1^{commit}...refs/heads/main^{commit}")
+    );
+    // Names whose own text could split the range differently are looked up one by one.
+    assert_eq!(diff::symmetric_range("a..b", "HEAD"), None);
+    assert_eq!(diff::symmetric_range("HEAD", ":/fix"), None);
+    let (a, b, c) = ("a".repeat(40), "b".repeat(40), "c".repeat(40));
+    assert_eq!(
+        diff::symmetric_commits(format!("{b}\n{a}\n^{c}\n").as_bytes()),
+        Some((a.clone(), b.clone(), Some(c.clone())))
+    );
+    // No merge-base, or two: the caller takes the step-by-step way.
+    assert_eq!(
+        diff::symmetric_commits(format!("{b}\n{a}\n").as_bytes()),
+        Some((a.clone(), b.clone(), None))
+    );
+    assert_eq!(
+        diff::symmetric_commits(format!("{b}\n{a}\n^{c}\n^{a}\n").as_bytes()),
+        Some((a.clone(), b.clone(), None))
+    );
+    // Anything else (a file name echoed back, a short name) is not trusted.
+    assert_eq!(diff::symmetric_commits(b"x...y\n"), None);
+    assert_eq!(
+        diff::symmetric_commits(format!("{b}\n{a}\n{c}\n").as_bytes()),
+        None
+    );
+}

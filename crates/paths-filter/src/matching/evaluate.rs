@@ -1,13 +1,12 @@
-//! The evaluation itself: the plan made once per filter set, the directory rules looked up
-//! from path to path, and the verdicts per signature (see the parent module's notes on speed).
+//! The evaluation itself: the plan made once per filter set, the patterns of each path (from
+//! its directory's plan, see [`super::paths`]), and the verdicts per signature (see the parent
+//! module's notes on speed).
 
-use std::collections::HashMap;
-
-use gantry_glob::Scratch;
-
-use super::{FileMatch, FilterResult, PredicateQuantifier, Side};
+use super::paths::{PathMatcher, split};
+use super::{FileMatch, FilterResult, FilterSlots, PredicateQuantifier, Side};
 use crate::change::{Change, ChangeStatus};
-use crate::filter::{DirRules, FilterSet, GlobTarget, NegationMode, ProgramEntry, Rule};
+use crate::fast_hash::FastMap;
+use crate::filter::{FilterSet, NegationMode, Rule};
 
 /// Which of a change's paths a rule looks at, once change types are taken into account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,70 +55,6 @@ fn probe(rule: &Rule, change: &Change, side: Side) -> Probe {
             Probe::New,
         ),
         (status, Side::New) => yes(set.contains(status), Probe::New),
-    }
-}
-
-/// Buffers reused from path to path.
-#[derive(Default)]
-struct MatchScratch {
-    glob_hits: Vec<usize>,
-    /// The path's characters, filled on first use by a program.
-    chars: Vec<char>,
-    program: Scratch,
-}
-
-fn run_program(entry: &ProgramEntry, path: &str, scratch: &mut MatchScratch) -> bool {
-    if !path.starts_with(entry.prefix.as_str()) {
-        return false;
-    }
-    if scratch.chars.is_empty() {
-        scratch.chars.extend(path.chars());
-    }
-    entry
-        .program
-        .is_match_chars(&scratch.chars, &mut scratch.program)
-}
-
-/// The rules of the directories a path is in, kept from one path to the next: git lists
-/// paths in order, so neighbours share most of their directories and each directory is
-/// looked up about once.
-#[derive(Default)]
-struct DirStack<'c> {
-    /// The directory of the previous path (`""` for the top).
-    dir: String,
-    /// The directories of `dir` that have rules, outermost first: (length of the directory's
-    /// name in `dir`, its rules).
-    rules: Vec<(usize, &'c DirRules)>,
-    /// The rules of the top directory (for the paths in it).
-    root: Option<&'c DirRules>,
-}
-
-impl<'c> DirStack<'c> {
-    /// Moves to `dir` (a path's directory, no trailing `/`).
-    fn enter(&mut self, dirs: &'c HashMap<String, DirRules>, dir: &str) {
-        if dir == self.dir {
-            return;
-        }
-        let (old, new) = (self.dir.as_bytes(), dir.as_bytes());
-        let same = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-        let boundary = |s: &[u8], at: usize| at == s.len() || s[at] == b'/';
-        // The longest common ancestor (`a/b` and `a/bc` share `a`).
-        let common = if boundary(old, same) && boundary(new, same) {
-            same
-        } else {
-            new[..same].iter().rposition(|&b| b == b'/').unwrap_or(0)
-        };
-        let keep = self.rules.partition_point(|&(end, _)| end <= common);
-        self.rules.truncate(keep);
-        if !dirs.is_empty() {
-            for end in (common + 1..=new.len()).filter(|&end| boundary(new, end)) {
-                if let Some(rules) = dirs.get(&dir[..end]) {
-                    self.rules.push((end, rules));
-                }
-            }
-        }
-        self.dir.clear();
-        self.dir.push_str(dir);
     }
 }
 
@@ -370,38 +305,87 @@ impl FilterSet {
         quantifier: PredicateQuantifier,
         threads: usize,
     ) -> Vec<FilterResult> {
+        let parts = self.parts(changes, quantifier, threads);
+        self.filters
+            .iter()
+            .zip(self.lists(&parts, |change, side| FileMatch { change, side }))
+            .map(|(filter, files)| FilterResult {
+                name: filter.name.clone(),
+                files,
+            })
+            .collect()
+    }
+
+    /// [`FilterSet::evaluate`] with each file as its [`FilterSlots`] slot, four bytes rather
+    /// than sixteen (dorny's `[dir/**, '!**/*.md']` lists nearly every file in every filter);
+    /// `None` for more changes than slots can number.
+    pub fn evaluate_slots(
+        &self,
+        changes: &[Change],
+        quantifier: PredicateQuantifier,
+    ) -> Option<Vec<FilterSlots>> {
+        if changes.len() >= (u32::MAX / 2) as usize {
+            return None;
+        }
+        let parts = self.parts(changes, quantifier, threads_for(changes.len()));
+        let slot = |change: usize, side: Side| {
+            u32::try_from(2 * change + usize::from(side == Side::Old)).unwrap_or(u32::MAX)
+        };
+        Some(
+            self.filters
+                .iter()
+                .zip(self.lists(&parts, slot))
+                .map(|(filter, slots)| FilterSlots {
+                    name: filter.name.clone(),
+                    slots,
+                })
+                .collect(),
+        )
+    }
+
+    /// The verdicts of every change, on `threads` threads (a chunk of the changes each).
+    fn parts(
+        &self,
+        changes: &[Change],
+        quantifier: PredicateQuantifier,
+        threads: usize,
+    ) -> Vec<Signatures> {
         let plan = Plan::new(self, quantifier);
         let chunk = changes.len().div_ceil(threads.max(1)).max(1);
-        let parts: Vec<Signatures> = if threads <= 1 {
-            vec![self.signatures(&plan, changes)]
-        } else {
-            std::thread::scope(|scope| {
-                let plan = &plan;
-                // A chunk whose thread cannot start is evaluated here, in its turn.
-                let others: Vec<_> = changes
-                    .chunks(chunk)
-                    .skip(1)
-                    .map(|part| {
-                        let thread = std::thread::Builder::new()
-                            .spawn_scoped(scope, move || self.signatures(plan, part));
-                        (part, thread.ok())
-                    })
-                    .collect();
-                let first = changes.chunks(chunk).next().unwrap_or_default();
-                let mut parts = vec![self.signatures(plan, first)];
-                for (part, thread) in others {
-                    parts.push(match thread.map(|t| t.join()) {
-                        Some(Ok(signatures)) => signatures,
-                        Some(Err(panic)) => std::panic::resume_unwind(panic),
-                        None => self.signatures(plan, part),
-                    });
-                }
-                parts
-            })
-        };
+        if threads <= 1 {
+            return vec![self.signatures(&plan, changes)];
+        }
+        std::thread::scope(|scope| {
+            let plan = &plan;
+            // A chunk whose thread cannot start is evaluated here, in its turn.
+            let others: Vec<_> = changes
+                .chunks(chunk)
+                .skip(1)
+                .map(|part| {
+                    let thread = std::thread::Builder::new()
+                        .spawn_scoped(scope, move || self.signatures(plan, part));
+                    (part, thread.ok())
+                })
+                .collect();
+            let first = changes.chunks(chunk).next().unwrap_or_default();
+            let mut parts = vec![self.signatures(plan, first)];
+            for (part, thread) in others {
+                parts.push(match thread.map(|t| t.join()) {
+                    Some(Ok(signatures)) => signatures,
+                    Some(Err(panic)) => std::panic::resume_unwind(panic),
+                    None => self.signatures(plan, part),
+                });
+            }
+            parts
+        })
+    }
+
+    /// Each filter's list, in input order (for one change, new path then old path), each
+    /// file as `file(change, side)`, in one allocation of the size the verdicts say.
+    fn lists<T>(&self, parts: &[Signatures], file: impl Fn(usize, Side) -> T) -> Vec<Vec<T>> {
         // How many files each filter lists.
         let mut counts = vec![0usize; self.filters.len()];
-        for part in &parts {
+        for part in parts {
             let mut uses = vec![0usize; part.verdicts.len()];
             for &v in &part.of {
                 uses[v as usize] += 1;
@@ -412,36 +396,23 @@ impl FilterSet {
                 }
             }
         }
-        let mut lists: Vec<Vec<FileMatch>> = counts.into_iter().map(Vec::with_capacity).collect();
+        let mut lists: Vec<Vec<T>> = counts.into_iter().map(Vec::with_capacity).collect();
         let mut change = 0;
-        for part in &parts {
+        for part in parts {
             for &v in &part.of {
                 for &(f, bits) in &part.verdicts[v as usize] {
                     let files = &mut lists[f as usize];
                     if bits & 1 != 0 {
-                        files.push(FileMatch {
-                            change,
-                            side: Side::New,
-                        });
+                        files.push(file(change, Side::New));
                     }
                     if bits & 2 != 0 {
-                        files.push(FileMatch {
-                            change,
-                            side: Side::Old,
-                        });
+                        files.push(file(change, Side::Old));
                     }
                 }
                 change += 1;
             }
         }
-        self.filters
-            .iter()
-            .zip(lists)
-            .map(|(filter, files)| FilterResult {
-                name: filter.name.clone(),
-                files,
-            })
-            .collect()
+        lists
     }
 
     /// The verdicts of every filter for each of `changes`, by signature (see
@@ -457,41 +428,48 @@ impl FilterSet {
             marks: vec![0u8; self.filters.len()],
             touched: Vec::new(),
         };
-        let mut scratch = MatchScratch::default();
-        let mut dirs = DirStack {
-            root: compiled.dirs.get(""),
-            ..DirStack::default()
-        };
-        let mut ids_new: Vec<u32> = Vec::new();
-        let mut ids_old: Vec<u32> = Vec::new();
+        let mut paths = PathMatcher::new(compiled);
+        let (mut hits, mut ids_new, mut ids_old) = (Vec::new(), Vec::new(), Vec::new());
         let mut out = Signatures {
             of: Vec::with_capacity(changes.len()),
             verdicts: Vec::new(),
         };
         // Signature: the change type, then the patterns of the new path, a separator, those
         // of the old path (of a rename). Neighbours (the files of a directory) often share
-        // it: the last one is tried before the map.
-        let mut known: HashMap<Vec<u32>, u32> = HashMap::new();
+        // it: the last one is tried before the map, and each directory remembers those of
+        // its files by what they hit.
+        let mut known: FastMap<Vec<u32>, u32> = FastMap::default();
         let mut key: Vec<u32> = Vec::new();
         let mut last: Vec<u32> = Vec::new();
         let mut last_id = 0u32;
         for change in changes {
-            self.matched_patterns(&change.path, &mut dirs, &mut scratch, &mut ids_new);
-            ids_new.sort_unstable();
-            ids_new.dedup();
-            ids_old.clear();
-            if let (ChangeStatus::Renamed, Some(old)) = (change.status, &change.previous_path) {
-                self.matched_patterns(old, &mut dirs, &mut scratch, &mut ids_old);
-                ids_old.sort_unstable();
-                ids_old.dedup();
-            }
+            let renamed = change.status == ChangeStatus::Renamed;
+            let old = change.previous_path.as_deref().filter(|_| renamed);
             let kind = ChangeStatus::ALL
                 .iter()
                 .position(|s| *s == change.status)
                 .and_then(|k| u32::try_from(k).ok())
-                .unwrap_or_default();
+                .unwrap_or_default()
+                | u32::from(change.previous_path.is_some()) << 8;
+            let (dir, name) = split(&change.path);
+            let dir_plan = paths.plan_of(dir);
+            paths.hits(dir_plan, &change.path, name, &mut hits);
+            if old.is_none()
+                && let Some(id) = paths.remembered(dir_plan, kind, &hits)
+            {
+                out.of.push(id);
+                continue;
+            }
+            paths.ids(dir_plan, &hits, &mut ids_new);
+            ids_old.clear();
+            if let Some(old) = old {
+                let (old_dir, old_name) = split(old);
+                let old_plan = paths.plan_of(old_dir);
+                paths.hits(old_plan, old, old_name, &mut hits);
+                paths.ids(old_plan, &hits, &mut ids_old);
+            }
             key.clear();
-            key.push(kind | u32::from(change.previous_path.is_some()) << 8);
+            key.push(kind);
             key.extend_from_slice(&ids_new);
             key.push(u32::MAX);
             key.extend_from_slice(&ids_old);
@@ -508,93 +486,12 @@ impl FilterSet {
                 };
                 std::mem::swap(&mut last, &mut key);
             }
+            if old.is_none() {
+                paths.remember(dir_plan, kind, &hits, last_id);
+            }
             out.of.push(last_id);
         }
         out
-    }
-
-    /// Ids of the patterns (without their `!`) that match `path` (an id may repeat).
-    fn matched_patterns<'c>(
-        &'c self,
-        path: &str,
-        dirs: &mut DirStack<'c>,
-        scratch: &mut MatchScratch,
-        out: &mut Vec<u32>,
-    ) {
-        let compiled = &self.compiled;
-        out.clear();
-        scratch.chars.clear();
-        let (dir, name, top) = match path.bytes().rposition(|b| b == b'/') {
-            Some(slash) => (&path[..slash], &path[slash + 1..], false),
-            None => ("", path, true),
-        };
-        dirs.enter(&compiled.dirs, dir);
-        let mut hits = std::mem::take(&mut scratch.glob_hits);
-        // The rules of the path's own directory (the top has no level in `dirs`).
-        let mut parent = if top { dirs.root } else { None };
-        for &(end, rules) in &dirs.rules {
-            for &target in &rules.under {
-                self.hit(target, path, scratch, out);
-            }
-            if let Some(globs) = &rules.globs {
-                globs.set.matches_into(path, &mut hits);
-                for &hit in &hits {
-                    if let Some(&target) = globs.targets.get(hit) {
-                        self.hit(target, path, scratch, out);
-                    }
-                }
-            }
-            if end == dir.len() {
-                parent = Some(rules);
-            }
-        }
-        if let Some(rules) = parent {
-            for (glob, target) in &rules.names {
-                if glob.is_match(name) {
-                    self.hit(*target, path, scratch, out);
-                }
-            }
-            if rules.has_exact
-                && let Some(targets) = compiled.exact.get(path)
-            {
-                for &target in targets {
-                    self.hit(target, path, scratch, out);
-                }
-            }
-        }
-        for (glob, target) in &compiled.any_names {
-            if glob.is_match(name) {
-                self.hit(*target, path, scratch, out);
-            }
-        }
-        if !compiled.globset.is_empty() {
-            compiled.globset.matches_into(path, &mut hits);
-            for &hit in &hits {
-                if let Some(&target) = compiled.glob_target.get(hit) {
-                    self.hit(target, path, scratch, out);
-                }
-            }
-        }
-        scratch.glob_hits = hits;
-        for entry in compiled.programs.iter().filter(|e| !e.gated) {
-            if run_program(entry, path, scratch) {
-                out.push(entry.pattern);
-            }
-        }
-    }
-
-    /// A glob or directory rule standing for `target` matched `path`.
-    fn hit(&self, target: GlobTarget, path: &str, scratch: &mut MatchScratch, out: &mut Vec<u32>) {
-        match target {
-            GlobTarget::Pattern(id) => out.push(id),
-            GlobTarget::Program(index) => {
-                if let Some(entry) = self.compiled.programs.get(index as usize)
-                    && run_program(entry, path, scratch)
-                {
-                    out.push(entry.pattern);
-                }
-            }
-        }
     }
 
     /// Full evaluation of one filter for one side of a change.

@@ -1,17 +1,20 @@
-//! Which changed files each filter matches: a pure function of the compiled [`FilterSet`] and
-//! the list of changes.
+//! Which changed files each filter matches: a pure function of the compiled
+//! [`FilterSet`](crate::filter::FilterSet) and the list of changes.
 //!
 //! Speed: the patterns of all filters are compiled together, so each path is matched once, not
 //! once per filter. Most globs hang off their literal directory (`services/api/**`,
-//! `docs/*.md`; see [`crate::filter`]): a path looks up only the directories it is in, and as
-//! git lists paths in order, consecutive paths share those lookups. The globs that have no
-//! literal directory share one `globset::GlobSet`. Filters made only of positive rules (the
-//! usual case) are then updated from the matched pattern ids alone; filters that need more (a
-//! `!` rule, or the `every` quantifier) are evaluated in full, but once per signature (the
-//! patterns a change's paths match, and its change type), which the files of a directory or
-//! of an extension share: dorny's `[dir/**, '!**/*.md']` costs a lookup per file, not an
-//! evaluation. Large lists are split over a few threads, and each filter's list is then made
-//! in one allocation, in input order.
+//! `docs/*.md`; see [`crate::filter`]), and globs that need more are cut at their last `/`
+//! where they can be (`apps/*/config/*.json`): what applies to the files of a directory is
+//! gathered once per directory (its plan: the patterns all its files match, the file name
+//! tests, the few whole-path tests), and as git lists paths in order, consecutive paths share
+//! it. Filters made only of positive rules (the usual case) are then updated from the matched
+//! pattern ids alone; filters that need more (a `!` rule, or the `every` quantifier) are
+//! evaluated in full, but once per signature (the patterns a change's paths match, and its
+//! change type), which the files of a directory or of an extension share: dorny's
+//! `[dir/**, '!**/*.md']` costs a lookup per file, not an evaluation; and a directory
+//! remembers the signatures of its files by what their tests hit, so most files cost their
+//! file name tests and no more. Large lists are split over a few threads, and each filter's
+//! list is then made in one allocation, in input order ([`FilterSlots`]: four bytes a file).
 //!
 //! Change types (see [`Side`]): a rule that names a change type sees each change as follows.
 //! - `renamed` (with its previous path): a rule asking for `renamed` sees one renamed file and
@@ -34,6 +37,7 @@ pub use crate::change::Side;
 use crate::change::{Change, ChangeStatus, Listing};
 
 mod evaluate;
+mod paths;
 
 /// How a filter's rules combine for one file (dorny's `predicate-quantifier` input).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -149,6 +153,31 @@ impl FilterResult {
         if !listing.is_change_order() {
             self.files
                 .sort_unstable_by_key(|m| listing.rank(m.change, m.side));
+        }
+    }
+}
+
+/// The files one filter matched, in input order, each as a slot: `2 * change` for the new
+/// path of the change at that index, `2 * change + 1` for its old path (see
+/// [`FilterSet::evaluate_slots`](crate::filter::FilterSet::evaluate_slots)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterSlots {
+    pub name: String,
+    pub slots: Vec<u32>,
+}
+
+impl FilterSlots {
+    /// [`FilterResult::sort_by_listing`] for slots.
+    pub fn sort_by_listing(&mut self, listing: &Listing) {
+        if !listing.is_change_order() {
+            self.slots.sort_unstable_by_key(|&slot| {
+                let side = if slot.is_multiple_of(2) {
+                    Side::New
+                } else {
+                    Side::Old
+                };
+                listing.rank(slot as usize / 2, side)
+            });
         }
     }
 }
@@ -356,6 +385,40 @@ p: ['**/x', '**/*.t*t', '!svc/*.md']
                     assert_eq!(together, alone, "{negation} {quantifier} order {order}");
                     assert!(together.iter().any(FilterResult::matched));
                 }
+            }
+        }
+    }
+
+    /// Slots are the matches, packed: the same files, in the same order, renames included.
+    #[test]
+    fn slots_are_the_matches() {
+        let yaml =
+            "a: 'svc/**'\nb: ['**', '!**/*.md']\nc:\n  - renamed: 'lib/**'\n  - deleted: '**'\n";
+        let mut changes: Vec<Change> = (0..30_000)
+            .map(|i| {
+                Change::new(
+                    format!("svc/d{}/f{i}.{}", i % 7, ["rs", "md"][i % 2]),
+                    ChangeStatus::Modified,
+                )
+            })
+            .collect();
+        changes.push(Change::renamed("lib/old.rs", "svc/new.rs"));
+        changes.push(Change::new("lib/gone.md", ChangeStatus::Deleted));
+        for negation in [NegationMode::Or, NegationMode::Exclude] {
+            let set = parse(yaml, negation);
+            let matches = set.evaluate(&changes, PredicateQuantifier::Some);
+            let slots = set
+                .evaluate_slots(&changes, PredicateQuantifier::Some)
+                .unwrap();
+            assert_eq!(matches.len(), slots.len());
+            for (m, s) in matches.iter().zip(&slots) {
+                assert_eq!(m.name, s.name);
+                let packed: Vec<u32> = m
+                    .files
+                    .iter()
+                    .map(|f| (2 * f.change + usize::from(f.side == Side::Old)) as u32)
+                    .collect();
+                assert_eq!(packed, s.slots, "{negation} {}", m.name);
             }
         }
     }
